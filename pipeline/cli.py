@@ -1,0 +1,158 @@
+"""``twcorpus``: the command line of the pipeline. Each DVC stage is one subcommand.
+
+User errors print one line (``twcorpus: error: <file>: <problem>``) and exit 2; they
+never show a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from collections.abc import Callable, Sequence
+
+from pipeline import __version__
+from pipeline.core.errors import UserError
+from pipeline.core.layout import Layout
+
+EXIT_USER_ERROR = 2
+
+
+def _context(args: argparse.Namespace):
+    from pipeline.core.config import load_params, load_sources
+    from pipeline.core.licenses import load_registry
+
+    layout = Layout.at(args.root)
+    return layout, load_params(layout), load_sources(layout), load_registry(layout)
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from pipeline.ingest import stage
+
+    layout, params, sources, registry = _context(args)
+    metrics = stage.run(layout, args.source, params, sources, registry, progress=not args.quiet)
+    if "error" in metrics:
+        print(f"twcorpus: error: {metrics['error']} (every file of '{args.source}' is recorded as a reject)",
+              file=sys.stderr)
+        if args.strict:
+            return EXIT_USER_ERROR
+    elif not args.quiet:
+        print(f"ingest {args.source}: {metrics['documents']} documents, {metrics['rejected']} rejected", file=sys.stderr)
+    return 0
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    from pipeline.publish import stage
+
+    layout, params, sources, registry = _context(args)
+    metrics = stage.run(layout, params, sources, registry, progress=not args.quiet)
+    if not args.quiet:
+        print(f"publish: {metrics['documents']} documents in {metrics['shards']} shard(s), "
+              f"{metrics['rejected']} rejected → {layout.rel(layout.publish)}/", file=sys.stderr)
+    for source_id, m in metrics["sources"].items():
+        if not m["manifest_ok"]:
+            print(f"twcorpus: warning: source '{source_id}' was left out: its manifest is invalid "
+                  f"(twcorpus validate {source_id})", file=sys.stderr)
+    return 0
+
+
+def cmd_register(args: argparse.Namespace) -> int:
+    from pipeline.core.licenses import load_registry
+    from pipeline.registration import register, source_id_from
+
+    layout = Layout.at(args.root)
+    registry = load_registry(layout)
+    for arg in args.folders:
+        source_id = source_id_from(layout, arg)
+        added = register(layout, registry, source_id)
+        state = "registered" if added else "already registered"
+        print(f"{source_id}: {state} in {layout.rel(layout.sources_config)}; `dvc repro` will ingest it")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from pipeline.core.licenses import load_registry
+    from pipeline.registration import source_id_from
+    from pipeline.validate import render, validate
+
+    layout = Layout.at(args.root)
+    registry = load_registry(layout)
+    report = validate(layout, registry, source_id_from(layout, args.folder))
+    if args.json:
+        print(json.dumps(dataclasses.asdict(report), ensure_ascii=False, indent=2))
+    else:
+        print(render(report))
+    if not report.ok:
+        return 1
+    return 1 if args.strict and report.rejects_by_reason else 0
+
+
+def cmd_sources(args: argparse.Namespace) -> int:
+    from pipeline.core.licenses import load_registry
+    from pipeline.registration import survey
+
+    layout = Layout.at(args.root)
+    statuses = survey(layout, load_registry(layout))
+    problems = [s.problem for s in statuses if s.problem]
+    if not args.check:
+        for s in statuses:
+            mark = "ok" if not s.problem else ("unregistered" if not s.registered and not s.error else "problem")
+            license_id = s.manifest.license if s.manifest else "-"
+            print(f"{s.id:32} {mark:13} {license_id}")
+    for problem in problems:
+        print(f"twcorpus: warning: {problem}", file=sys.stderr)
+    return 1 if args.strict and problems else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="twcorpus",
+        description="Turn contributed Taiwanese public text into a published Traditional-Chinese corpus. "
+        "`dvc repro` runs the stages below in order; run one by hand to debug it.",
+    )
+    parser.add_argument("--version", action="version", version=f"twcorpus {__version__}")
+    parser.add_argument("--root", default=".", help="repository root (default: the current folder)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars or summaries")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, func: Callable[[argparse.Namespace], int], help: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help, description=help)
+        p.set_defaults(func=func)
+        return p
+
+    p = add("ingest", cmd_ingest, "Stage 1, per source: read data/raw/<SOURCE>/ into data/interim/<SOURCE>/ingest.parquet "
+            "(documents) and ingest.rejects.parquet (everything that could not be read, with a reason).")
+    p.add_argument("source", metavar="SOURCE", help="source id (the folder name under data/raw/)")
+    p.add_argument("--strict", action="store_true",
+                   help="exit non-zero when the manifest is invalid (default: record the source as rejected and go on)")
+
+    add("publish", cmd_publish, "Final stage: write data/publish/ (Parquet shards and dataset card), "
+        "data/rejects/rejects.parquet and data/metrics/publish.json from every registered source.")
+
+    p = add("register", cmd_register, "Validate a source folder's manifest and register it in configs/sources.yaml.")
+    p.add_argument("folders", nargs="+", metavar="FOLDER", help="data/raw/<id> (or just <id>)")
+
+    p = add("validate", cmd_validate, "Check a source folder without running the pipeline: manifest, license, "
+            "every file readable; prints counts, rejects and sample documents. Exit 1 if the manifest is invalid.")
+    p.add_argument("folder", metavar="FOLDER", help="data/raw/<id> (or just <id>)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--strict", action="store_true", help="also exit 1 when any file or document would be rejected")
+
+    p = add("sources", cmd_sources, "List source folders and registrations, and warn about unregistered folders "
+            "and invalid manifests.")
+    p.add_argument("--check", action="store_true", help="print only the warnings")
+    p.add_argument("--strict", action="store_true", help="exit 1 when there is any warning")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except UserError as exc:
+        print(f"twcorpus: error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("twcorpus: interrupted", file=sys.stderr)
+        return 130

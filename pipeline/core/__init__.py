@@ -1,0 +1,1 @@
+"""What every stage shares: layout, configuration, schemas, ids, Parquet I/O."""

@@ -1,0 +1,85 @@
+"""The one validated place for configuration: ``params.yaml`` and ``configs/sources.yaml``.
+
+``params.yaml`` holds one section per stage; each section is a frozen dataclass below,
+validated by ``pipeline.core.settings.build`` (unknown keys, wrong types and bad values
+are one-line errors). ``configs/sources.yaml`` registers sources:
+``sources: {<id>: {...overrides of the source's manifest...}}``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pipeline.core.errors import UserError
+from pipeline.core.layout import Layout
+from pipeline.core.settings import build
+from pipeline.core.yamlio import load_yaml
+
+
+@dataclass(frozen=True)
+class IngestParams:
+    batch_size: int = 1000  # rows per Arrow record batch; bounds the stage's memory
+
+    def check(self, where: str, prefix: str) -> None:
+        if self.batch_size < 1:
+            raise UserError(where, f"'{prefix}.batch_size' must be at least 1")
+
+
+@dataclass(frozen=True)
+class PublishParams:
+    pretty_name: str = "Taiwan Traditional-Chinese Public Text Corpus"
+    description: str = (
+        "Taiwanese government and cultural text in Traditional Chinese, "
+        "with provenance and license for every document."
+    )
+    max_shard_bytes: int = 256 * 1024 * 1024  # cut shards at this much UTF-8 text
+    row_group_rows: int = 10_000  # small row groups keep the hub's dataset viewer fast
+    compression_level: int = 9  # zstd
+    batch_size: int = 1000
+
+    def check(self, where: str, prefix: str) -> None:
+        for key in ("max_shard_bytes", "row_group_rows", "batch_size"):
+            if getattr(self, key) < 1:
+                raise UserError(where, f"'{prefix}.{key}' must be at least 1")
+        if not 1 <= self.compression_level <= 22:
+            raise UserError(where, f"'{prefix}.compression_level' must be between 1 and 22")
+
+
+@dataclass(frozen=True)
+class Params:
+    ingest: IngestParams = field(default_factory=IngestParams)
+    publish: PublishParams = field(default_factory=PublishParams)
+
+
+def load_params(layout: Layout) -> Params:
+    if not layout.params.exists():
+        return Params()
+    where = layout.rel(layout.params)
+    return build(Params, load_yaml(layout.params, where), where)
+
+
+@dataclass(frozen=True)
+class SourcesConfig:
+    sources: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def check(self, where: str, prefix: str) -> None:
+        for source_id, overrides in self.sources.items():
+            if overrides is not None and not isinstance(overrides, dict):
+                raise UserError(where, f"'sources.{source_id}' must be a mapping of overrides ({{}} for none)")
+            if overrides and "id" in overrides:
+                raise UserError(where, f"'sources.{source_id}.id' cannot be overridden")
+
+    @property
+    def ids(self) -> list[str]:
+        return sorted(self.sources)
+
+    def overrides(self, source_id: str) -> dict[str, Any]:
+        return dict(self.sources.get(source_id) or {})
+
+
+def load_sources(layout: Layout) -> SourcesConfig:
+    where = layout.rel(layout.sources_config)
+    if not layout.sources_config.exists():
+        return SourcesConfig()
+    return build(SourcesConfig, load_yaml(layout.sources_config, where), where)

@@ -1,0 +1,42 @@
+"""The Arrow schemas that flow between stages, with a description of every column.
+
+Documents and rejects are separate files with separate schemas, like dolma keeps
+attributes beside documents: a stage never hides a dropped document by deleting a row,
+it moves it to the rejects with a reason.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+# (name, type, description); the descriptions are rendered into the dataset card.
+DOCUMENT_COLUMNS: list[tuple[str, pa.DataType, str]] = [
+    ("id", pa.string(), "Stable document id: the first 32 hex digits of SHA-256 over the source id and the text as contributed. The same text from the same source has the same id in every run."),
+    ("text", pa.string(), "The document text."),
+    ("source", pa.string(), "Id of the contributing source (the folder under data/raw/)."),
+    ("source_file", pa.string(), "Path of the contributed file, relative to the source folder."),
+    ("source_line", pa.int64(), "Line of the document in a JSON Lines or CSV file, or its position in a multi-record export; null when the file is one document."),
+    ("license", pa.string(), "License id (SPDX or LicenseRef, see the licenses section) under which this document is published."),
+    ("title", pa.string(), "Title, when the source has one."),
+    ("url", pa.string(), "URL of the document or its source page, when known."),
+    ("date", pa.string(), "Date of the document as ISO 8601 (YYYY, YYYY-MM or YYYY-MM-DD), when known."),
+    ("meta", pa.string(), "Other fields the source provided, as a JSON object with sorted keys; null when none."),
+]
+DOCUMENT = pa.schema([(name, typ) for name, typ, _ in DOCUMENT_COLUMNS])
+
+REJECT_COLUMNS: list[tuple[str, pa.DataType, str]] = [
+    ("source", pa.string(), "Source id."),
+    ("source_file", pa.string(), "File of the source the document came from (null for a problem with the whole source)."),
+    ("source_line", pa.int64(), "Line or record position in that file, when it has one."),
+    ("stage", pa.string(), "Stage that rejected it (ingest, …)."),
+    ("reason", pa.string(), "Machine-readable reason, e.g. undecodable, empty, malformed-line, duplicate-of:<id>."),
+    ("detail", pa.string(), "One human-readable line explaining the reason."),
+    ("id", pa.string(), "Document id, when the document got as far as having one."),
+    ("text", pa.string(), "The text, when it could be read, for audit."),
+]
+REJECT = pa.schema([(name, typ) for name, typ, _ in REJECT_COLUMNS])
+
+
+def reason_key(reason: str) -> str:
+    """The metrics bucket of a reason: `duplicate-of:<id>` counts as `duplicate-of`."""
+    return reason.split(":", 1)[0] if reason.startswith("duplicate-of:") else reason

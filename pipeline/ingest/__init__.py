@@ -1,0 +1,1 @@
+"""Ingest: a contributed folder ``data/raw/<id>/`` becomes documents and rejects."""

@@ -1,0 +1,134 @@
+"""Detecting and decoding the encodings agencies actually send.
+
+Detected, never configured: a byte-order mark (UTF-8, UTF-16, UTF-32), UTF-16 without
+one (NUL bytes in every other position), then strict UTF-8, then Big5 as Windows writes
+it (CP950), then Big5-HKSCS. The first that decodes the head of the file wins. Files
+with NUL bytes that are not UTF-16/32 are binary. Files are read line by line, so one
+undecodable line becomes one reject and memory is bounded by the longest line.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+HEAD_BYTES = 64 * 1024
+
+_BOMS = (  # UTF-32 first: its little-endian BOM starts with UTF-16's
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# Tried in order on files without a BOM. UTF-8 first: valid UTF-8 that is really Big5 is
+# vanishingly rare, the other way round is common.
+_CANDIDATES = ("utf-8", "cp950", "big5hkscs")
+_BYTE_ORIENTED = {"utf-8", "utf-8-sig", "cp950", "big5hkscs"}  # b"\n" is always a newline
+
+
+class Undecodable(Exception):
+    """The file (or a line of it) is not text in any encoding we accept."""
+
+
+@dataclass(frozen=True)
+class Line:
+    number: int  # 1-based
+    text: str  # with its line ending; decoded with replacement characters when `error` is set
+    error: str | None = None
+
+
+def detect(head: bytes, complete: bool) -> str:
+    """The encoding of a file from its first bytes; ``complete`` when ``head`` is the whole file."""
+    for bom, name in _BOMS:
+        if head.startswith(bom):
+            return name
+    utf16 = _utf16_without_bom(head)
+    if utf16:
+        return utf16
+    if b"\x00" in head:
+        raise Undecodable("binary file (NUL bytes), not text")
+    for name in _CANDIDATES:
+        try:
+            codecs.getincrementaldecoder(name)("strict").decode(head, final=complete)
+            return name
+        except UnicodeDecodeError:
+            continue
+    raise Undecodable(f"not UTF-8, UTF-16 or Big5 text ({_first_bad_byte(head)})")
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    sample = head[:4096]
+    if len(sample) < 4:
+        return None
+    even_nuls = sample[0::2].count(0)
+    odd_nuls = sample[1::2].count(0)
+    half = len(sample) // 2
+    # ASCII (including newlines) in UTF-16 puts a NUL beside every character.
+    if odd_nuls > 0.3 * half and even_nuls < 0.05 * half:
+        return "utf-16-le"
+    if even_nuls > 0.3 * half and odd_nuls < 0.05 * half:
+        return "utf-16-be"
+    return None
+
+
+def _first_bad_byte(data: bytes) -> str:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return f"byte 0x{data[exc.start]:02X} at offset {exc.start}"
+    return "unknown reason"
+
+
+def iter_lines(path: Path) -> tuple[str, Iterator[Line]]:
+    """The detected encoding and the file's lines, each decoded on its own."""
+    with path.open("rb") as f:
+        head = f.read(HEAD_BYTES + 1)
+    encoding = detect(head[:HEAD_BYTES], complete=len(head) <= HEAD_BYTES)
+    if encoding in _BYTE_ORIENTED:
+        return encoding, _byte_lines(path, encoding)
+    return encoding, _text_lines(path, encoding)
+
+
+def _byte_lines(path: Path, encoding: str) -> Iterator[Line]:
+    codec = "utf-8" if encoding == "utf-8-sig" else encoding
+    offset = 0
+    with path.open("rb") as f:
+        for number, raw in enumerate(f, start=1):
+            if number == 1 and encoding == "utf-8-sig":
+                raw, offset = raw[len(codecs.BOM_UTF8):], len(codecs.BOM_UTF8)
+            try:
+                yield Line(number, raw.decode(codec))
+            except UnicodeDecodeError as exc:
+                yield Line(
+                    number,
+                    raw.decode(codec, "replace"),
+                    f"line {number}: byte 0x{raw[exc.start]:02X} at file offset {offset + exc.start} is not valid {encoding}",
+                )
+            offset += len(raw)
+
+
+def _text_lines(path: Path, encoding: str) -> Iterator[Line]:
+    number = 0
+    with path.open("rb") as raw:
+        stream = io.TextIOWrapper(raw, encoding=encoding, errors="strict", newline="")
+        try:
+            for number, text in enumerate(stream, start=1):
+                yield Line(number, text)
+        except UnicodeDecodeError as exc:
+            # Wide encodings cannot resynchronise reliably: the rest of the file is lost.
+            yield Line(number + 1, "", f"line {number + 1}: not valid {encoding} from here on ({exc.reason})")
+
+
+def read_document(path: Path) -> tuple[str, str]:
+    """The whole file as one text and its encoding; raises Undecodable naming the first bad line."""
+    encoding, lines = iter_lines(path)
+    parts = []
+    for line in lines:
+        if line.error:
+            raise Undecodable(line.error)
+        parts.append(line.text)
+    return "".join(parts), encoding

@@ -1,0 +1,38 @@
+"""Which reader reads which file: the manifest's ``format``, else the file extension."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from pipeline.ingest.readers.base import Problem, Record
+from pipeline.ingest.readers.csv import read_csv
+from pipeline.ingest.readers.jsonl import read_jsonl
+from pipeline.ingest.readers.lawdb import read_lawdb
+from pipeline.ingest.readers.text import read_markdown, read_text
+
+Reader = Callable[[Path, object], Iterator[Record | Problem]]
+
+FORMATS: dict[str, Reader] = {
+    "text": read_text,
+    "markdown": read_markdown,
+    "jsonl": read_jsonl,
+    "csv": read_csv,
+    "lawdb": read_lawdb,
+}
+
+EXTENSIONS: dict[str, str] = {
+    ".txt": "text",
+    ".text": "text",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".csv": "csv",
+    ".json": "lawdb",  # the only JSON layout agencies send us so far
+}
+
+
+def format_for(path: Path, declared: str | None) -> str | None:
+    """The format of a file, or None when neither the manifest nor the extension says."""
+    return declared or EXTENSIONS.get(path.suffix.lower())

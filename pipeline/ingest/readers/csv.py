@@ -1,0 +1,89 @@
+"""CSV, as exported by the open-data portal: one document per row.
+
+The manifest's ``csv:`` block names the text column (and optionally title, url, date and
+license columns, and the delimiter). Other columns are kept in ``meta``.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pipeline.ingest.encoding import Line, iter_lines
+from pipeline.ingest.readers.base import Problem, Record, is_blank, text_or_none
+
+if TYPE_CHECKING:
+    from pipeline.ingest.manifest import Manifest
+
+
+def read_csv(path: Path, manifest: "Manifest") -> Iterator[Record | Problem]:
+    options = manifest.csv
+    _, lines = iter_lines(path)
+    bad_lines: dict[int, str] = {}
+
+    def feed(lines: Iterator[Line]) -> Iterator[str]:
+        for line in lines:
+            if line.error:
+                bad_lines[line.number] = line.error
+            yield line.text
+
+    reader = csv.reader(feed(lines), delimiter=options.delimiter, strict=True)
+    try:
+        header = next(reader)
+    except StopIteration:
+        yield Problem("empty", "the file holds no rows")
+        return
+    except csv.Error as exc:
+        yield Problem("malformed-file", f"line 1: cannot read the CSV header ({exc})", 1)
+        return
+    header = [name.strip() for name in header]
+    if options.text_column not in header:
+        yield Problem(
+            "missing-column",
+            f"no column '{options.text_column}' (the manifest's csv.text_column); the header has: {', '.join(header)}",
+            1,
+        )
+        return
+    named = {
+        "title": options.title_column,
+        "url": options.url_column,
+        "date": options.date_column,
+        "license": options.license_column,
+    }
+    mapped = {options.text_column, *filter(None, named.values())}
+    end = reader.line_num
+    while True:
+        start = end + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            # An unterminated quote swallows the rest of the file: one reject says so.
+            yield Problem("malformed-row", f"line {start}: {exc}; the rest of the file could not be read", start)
+            return
+        end = reader.line_num
+        errors = [bad_lines[n] for n in range(start, end + 1) if n in bad_lines]
+        if errors:
+            yield Problem("undecodable", errors[0], start)
+            continue
+        if not row or all(is_blank(cell) for cell in row):
+            continue
+        if len(row) != len(header):
+            yield Problem(
+                "malformed-row",
+                f"line {start}: {len(row)} fields where the header has {len(header)}",
+                start,
+                options.delimiter.join(row),
+            )
+            continue
+        values = dict(zip(header, row))
+        text = values[options.text_column]
+        if is_blank(text):
+            yield Problem("empty", f"line {start}: column '{options.text_column}' is empty", start)
+            continue
+        fields = {name: text_or_none(values.get(col)) if col else None for name, col in named.items()}
+        meta = {k: v for k, v in values.items() if k not in mapped and v.strip()}
+        yield Record(text=text, line=start, meta=meta, **fields)

@@ -1,0 +1,44 @@
+"""JSON Lines: one document per line, ``text`` required.
+
+``title``, ``url``, ``date`` and ``license`` map to their columns; every other field is
+kept in ``meta``. Blank lines are not documents and are skipped.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+from pipeline.ingest.encoding import iter_lines
+from pipeline.ingest.readers.base import Problem, Record, is_blank, text_or_none
+
+_COLUMNS = ("title", "url", "date", "license")
+
+
+def read_jsonl(path: Path, manifest: object) -> Iterator[Record | Problem]:
+    _, lines = iter_lines(path)
+    for line in lines:
+        if line.error:
+            yield Problem("undecodable", line.error, line.number)
+            continue
+        if is_blank(line.text):
+            continue
+        try:
+            obj = json.loads(line.text)
+        except json.JSONDecodeError as exc:
+            yield Problem("malformed-line", f"line {line.number}: not valid JSON ({exc.msg}, column {exc.colno})", line.number, line.text)
+            continue
+        if not isinstance(obj, dict):
+            yield Problem("malformed-line", f"line {line.number}: expected a JSON object, got {type(obj).__name__}", line.number, line.text)
+            continue
+        text = obj.pop("text", None)
+        if not isinstance(text, str):
+            what = "no 'text' field" if text is None else f"'text' is {type(text).__name__}, not a string"
+            yield Problem("missing-text", f"line {line.number}: {what}", line.number, line.text)
+            continue
+        if is_blank(text):
+            yield Problem("empty", f"line {line.number}: 'text' is empty", line.number)
+            continue
+        fields = {name: text_or_none(obj.pop(name, None)) for name in _COLUMNS}
+        yield Record(text=text, line=line.number, meta=obj, **fields)

@@ -1,0 +1,1 @@
+"""Publish: every source's final documents → a Hugging Face dataset repository folder."""

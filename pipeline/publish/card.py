@@ -1,0 +1,222 @@
+"""The dataset card, ``data/publish/README.md``: what a model builder reads on the hub.
+
+Rendered from the run's own figures (never hand-written), in a fixed order with no
+timestamps, so the card is as reproducible as the shards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from pipeline.core.config import PublishParams
+from pipeline.core.licenses import Registry
+from pipeline.core.schema import DOCUMENT_COLUMNS
+
+_SIZES = [(1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"),
+          (10_000_000, "1M<n<10M"), (100_000_000, "10M<n<100M"), (1_000_000_000, "100M<n<1B")]
+
+
+def size_category(rows: int) -> str:
+    for bound, name in _SIZES:
+        if rows < bound:
+            return name
+    return "n>1B"
+
+
+@dataclass
+class SourceSummary:
+    id: str
+    info: dict[str, Any]  # the validated manifest, or {"id", "error"}
+    documents: int = 0
+    characters: int = 0
+    rejected: int = 0
+
+    @property
+    def error(self) -> str | None:
+        return self.info.get("error")
+
+
+@dataclass
+class CardData:
+    params: PublishParams
+    registry: Registry
+    sources: list[SourceSummary]
+    licenses: dict[str, int]  # license id -> documents
+    rejects_by_reason: dict[str, int]
+    shards: list[str]
+    unregistered: list[str] = field(default_factory=list)
+
+    @property
+    def documents(self) -> int:
+        return sum(s.documents for s in self.sources)
+
+    @property
+    def characters(self) -> int:
+        return sum(s.characters for s in self.sources)
+
+
+def license_metadata(data: CardData) -> dict[str, Any]:
+    """One license with a hub id → that id; anything else → `other` with a name and a link."""
+    used = sorted(data.licenses)
+    if len(used) == 1:
+        entry = data.registry.get(used[0])
+        if entry.hf_id:
+            return {"license": entry.hf_id}
+        return {"license": "other", "license_name": used[0].lower(), "license_link": entry.url}
+    return {"license": "other", "license_name": "tw-corpus-mixed", "license_link": "LICENSES.md"}
+
+
+def front_matter(data: CardData) -> dict[str, Any]:
+    meta: dict[str, Any] = {}
+    meta.update(license_metadata(data))
+    meta.update({
+        "language": ["zh"],
+        "pretty_name": data.params.pretty_name,
+        "size_categories": [size_category(data.documents)],
+        "task_categories": ["text-generation"],
+        "tags": ["traditional-chinese", "taiwan", "government", "zh-Hant-TW"],
+        "configs": [{
+            "config_name": "default",
+            "data_files": [{"split": "train", "path": "data/train-*"}],
+            "default": True,
+        }],
+    })
+    return meta
+
+
+def render_card(data: CardData) -> str:
+    head = yaml.safe_dump(front_matter(data), allow_unicode=True, sort_keys=False, width=1000)
+    parts = [f"---\n{head}---\n", f"# {data.params.pretty_name}\n", data.params.description.strip() + "\n"]
+    parts.append(
+        f"**{data.documents:,} documents, {data.characters:,} characters** from "
+        f"{sum(1 for s in data.sources if not s.error)} sources, in {len(data.shards)} Parquet shard(s).\n"
+    )
+    parts.append(_usage())
+    parts.append(_schema())
+    parts.append(_sources(data))
+    parts.append(_licenses(data))
+    parts.append(_removed(data))
+    parts.append(_processing())
+    parts.append(_limitations())
+    return "\n".join(parts)
+
+
+def _usage() -> str:
+    return (
+        "## How to load\n\n"
+        "```python\n"
+        "from datasets import load_dataset\n\n"
+        "ds = load_dataset(\"<org>/<this-dataset>\", split=\"train\")  # or a local copy of this folder\n"
+        "print(ds[0][\"text\"][:100], ds[0][\"license\"])\n"
+        "```\n"
+    )
+
+
+def _schema() -> str:
+    rows = "\n".join(f"| `{name}` | {_arrow_name(typ)} | {desc} |" for name, typ, desc in DOCUMENT_COLUMNS)
+    return f"## Columns\n\n| column | type | description |\n|---|---|---|\n{rows}\n"
+
+
+def _arrow_name(typ: Any) -> str:
+    return {"string": "string", "int64": "int64"}.get(str(typ), str(typ))
+
+
+def _cell(text: Any) -> str:
+    return str(text if text is not None else "").replace("|", "\\|").replace("\n", " ")
+
+
+def _sources(data: CardData) -> str:
+    lines = ["## Sources\n", "| source | publisher | title | license | documents | characters |", "|---|---|---|---|---:|---:|"]
+    for s in data.sources:
+        if s.error:
+            continue
+        title = f"[{_cell(s.info['title'])}]({s.info['url']})"
+        lines.append(
+            f"| `{s.id}` | {_cell(s.info['publisher'])} | {title} | `{s.info['license']}` | {s.documents:,} | {s.characters:,} |"
+        )
+    left_out = [s for s in data.sources if s.error]
+    if left_out:
+        lines.append("\nSources left out of this release because their manifest is invalid:\n")
+        lines.extend(f"- `{s.id}`: {_cell(s.error)}" for s in left_out)
+    return "\n".join(lines) + "\n"
+
+
+def _licenses(data: CardData) -> str:
+    lines = ["## Licenses\n",
+             "Every row carries its license in the `license` column.\n",
+             "| license | name | documents |", "|---|---|---:|"]
+    for license_id, count in sorted(data.licenses.items()):
+        entry = data.registry.get(license_id)
+        lines.append(f"| `{license_id}` | [{_cell(entry.name)}]({entry.url}) | {count:,} |")
+    statements = attribution_statements(data)
+    if statements:
+        lines.append("\n### Attribution\n")
+        lines.extend(f"- {s}" for s in statements)
+    return "\n".join(lines) + "\n"
+
+
+def attribution_statements(data: CardData) -> list[str]:
+    out = []
+    for s in data.sources:
+        if s.error or not s.documents:
+            continue
+        entry = data.registry.get(s.info["license"])
+        if entry.attribution_template:
+            out.append(entry.attribution_template.format(
+                publisher=s.info["publisher"], title=s.info["title"], url=s.info["url"],
+                year=str(s.info.get("collected") or "")[:4],
+            ))
+    return out
+
+
+def _removed(data: CardData) -> str:
+    if not data.rejects_by_reason:
+        return "## What was removed\n\nNothing: every contributed document is published.\n"
+    rows = "\n".join(f"| `{reason}` | {count:,} |" for reason, count in sorted(data.rejects_by_reason.items()))
+    total = sum(data.rejects_by_reason.values())
+    return (
+        "## What was removed\n\n"
+        f"{total:,} contributed documents or files were not published. Every one is listed, "
+        "with its file, line and reason, in the pipeline's rejects file.\n\n"
+        f"| reason | count |\n|---|---:|\n{rows}\n"
+    )
+
+
+def _processing() -> str:
+    return (
+        "## Processing\n\n"
+        "1. **ingest** — each contributed file is read by the reader for its format (plain text, "
+        "Markdown, JSON Lines, CSV, national law database JSON); encodings (UTF-8 with or without BOM, "
+        "UTF-16, Big5/CP950) are detected. Undecodable, empty and malformed input is rejected with a reason; "
+        "repeated texts within a source are kept once.\n"
+        "2. **publish** — documents are written in source order into zstd-compressed Parquet shards, "
+        "byte-identical across re-runs of the same inputs.\n"
+    )
+
+
+def _limitations() -> str:
+    return (
+        "## Limitations\n\n"
+        "- Text is published as contributed: Unicode normalization, Simplified→Traditional conversion, "
+        "word segmentation, personal-data redaction, quality filtering and cross-source deduplication "
+        "are not applied in this release.\n"
+        "- Names of officials appear in meeting minutes as part of the public record.\n"
+    )
+
+
+def render_licenses_file(data: CardData) -> str:
+    """``LICENSES.md``: the `license_link` of a card with several licenses."""
+    lines = ["# Licenses of this dataset\n",
+             "Each row of the dataset names its license in the `license` column.\n"]
+    for license_id in sorted(data.licenses):
+        entry = data.registry.get(license_id)
+        lines.append(f"## {license_id}\n\n{entry.name}: <{entry.url}>\n")
+    statements = attribution_statements(data)
+    if statements:
+        lines.append("## Attribution\n")
+        lines.extend(f"- {s}" for s in statements)
+        lines.append("")
+    return "\n".join(lines)
