@@ -45,10 +45,12 @@ def source_id_from(layout: Layout, arg: str) -> str:
         path = path.parent
     if len(path.parts) == 1 and not path.is_absolute():
         return path.name
-    resolved = (Path.cwd() / path).resolve()
-    if resolved.parent != layout.raw.resolve():
-        raise UserError(arg, f"a source must be a folder directly under {layout.rel(layout.raw)}/")
-    return resolved.name
+    raw = layout.raw.resolve()
+    for base in (Path.cwd(), layout.root):  # relative to where the user is, or to --root
+        resolved = (base / path).resolve()
+        if resolved.parent == raw:
+            return resolved.name
+    raise UserError(arg, f"a source must be a folder directly under {layout.rel(layout.raw)}/")
 
 
 def survey(layout: Layout, registry: Registry) -> list[SourceStatus]:

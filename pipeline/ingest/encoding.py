@@ -28,6 +28,12 @@ _BOMS = (  # UTF-32 first: its little-endian BOM starts with UTF-16's
 # vanishingly rare, the other way round is common.
 _CANDIDATES = ("utf-8", "cp950", "big5hkscs")
 _BYTE_ORIENTED = {"utf-8", "utf-8-sig", "cp950", "big5hkscs"}  # b"\n" is always a newline
+# A file whose best candidate still fails on more than this share of its bytes is not
+# text in that encoding: it is binary or in an encoding we do not read.
+_MAX_BAD_SHARE = 0.05
+# Stands in for undecodable bytes in wide encodings: a noncharacter no real text holds.
+_MARK = "\U0010fffe"
+codecs.register_error("twcorpus-mark", lambda exc: (_MARK, exc.end))
 
 
 class Undecodable(Exception):
@@ -42,7 +48,12 @@ class Line:
 
 
 def detect(head: bytes, complete: bool) -> str:
-    """The encoding of a file from its first bytes; ``complete`` when ``head`` is the whole file."""
+    """The encoding of a file from its first bytes; ``complete`` when ``head`` is the whole file.
+
+    The first candidate that decodes the head strictly wins. When none does, the one with
+    the fewest bad bytes wins, provided they are rare: a UTF-8 file with one corrupt line
+    stays UTF-8, and only that line is rejected.
+    """
     for bom, name in _BOMS:
         if head.startswith(bom):
             return name
@@ -51,13 +62,20 @@ def detect(head: bytes, complete: bool) -> str:
         return utf16
     if b"\x00" in head:
         raise Undecodable("binary file (NUL bytes), not text")
+    errors = {}
     for name in _CANDIDATES:
-        try:
-            codecs.getincrementaldecoder(name)("strict").decode(head, final=complete)
+        errors[name] = _count_errors(head, name, complete)
+        if errors[name] == 0:
             return name
-        except UnicodeDecodeError:
-            continue
+    best = min(_CANDIDATES, key=lambda name: errors[name])  # min keeps the first on ties
+    if errors[best] <= _MAX_BAD_SHARE * len(head):
+        return best
     raise Undecodable(f"not UTF-8, UTF-16 or Big5 text ({_first_bad_byte(head)})")
+
+
+def _count_errors(data: bytes, encoding: str, complete: bool) -> int:
+    decoded = codecs.getincrementaldecoder(encoding)("twcorpus-mark").decode(data, final=complete)
+    return decoded.count(_MARK)
 
 
 def _utf16_without_bom(head: bytes) -> str | None:
@@ -112,15 +130,14 @@ def _byte_lines(path: Path, encoding: str) -> Iterator[Line]:
 
 
 def _text_lines(path: Path, encoding: str) -> Iterator[Line]:
-    number = 0
+    """Wide encodings (UTF-16/32): bad code units are marked while decoding, line by line."""
     with path.open("rb") as raw:
-        stream = io.TextIOWrapper(raw, encoding=encoding, errors="strict", newline="")
-        try:
-            for number, text in enumerate(stream, start=1):
+        stream = io.TextIOWrapper(raw, encoding=encoding, errors="twcorpus-mark", newline="")
+        for number, text in enumerate(stream, start=1):
+            if _MARK in text:
+                yield Line(number, text.replace(_MARK, "\ufffd"), f"line {number}: not valid {encoding}")
+            else:
                 yield Line(number, text)
-        except UnicodeDecodeError as exc:
-            # Wide encodings cannot resynchronise reliably: the rest of the file is lost.
-            yield Line(number + 1, "", f"line {number + 1}: not valid {encoding} from here on ({exc.reason})")
 
 
 def read_document(path: Path) -> tuple[str, str]:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline.ingest.encoding import Line, iter_lines
+from pipeline.ingest.encoding import Line, Undecodable, iter_lines
 from pipeline.ingest.readers.base import Problem, Record, is_blank, text_or_none
 
 if TYPE_CHECKING:
@@ -20,7 +20,11 @@ if TYPE_CHECKING:
 
 def read_csv(path: Path, manifest: "Manifest") -> Iterator[Record | Problem]:
     options = manifest.csv
-    _, lines = iter_lines(path)
+    try:
+        _, lines = iter_lines(path)
+    except Undecodable as exc:
+        yield Problem("undecodable", str(exc))
+        return
     bad_lines: dict[int, str] = {}
 
     def feed(lines: Iterator[Line]) -> Iterator[str]:

@@ -10,14 +10,18 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from pipeline.ingest.encoding import iter_lines
+from pipeline.ingest.encoding import Undecodable, iter_lines
 from pipeline.ingest.readers.base import Problem, Record, is_blank, text_or_none
 
 _COLUMNS = ("title", "url", "date", "license")
 
 
 def read_jsonl(path: Path, manifest: object) -> Iterator[Record | Problem]:
-    _, lines = iter_lines(path)
+    try:
+        _, lines = iter_lines(path)
+    except Undecodable as exc:
+        yield Problem("undecodable", str(exc))
+        return
     for line in lines:
         if line.error:
             yield Problem("undecodable", line.error, line.number)
@@ -25,7 +29,7 @@ def read_jsonl(path: Path, manifest: object) -> Iterator[Record | Problem]:
         if is_blank(line.text):
             continue
         try:
-            obj = json.loads(line.text)
+            obj = json.loads(line.text.rstrip("\r\n"))  # so error columns point into the line
         except json.JSONDecodeError as exc:
             yield Problem("malformed-line", f"line {line.number}: not valid JSON ({exc.msg}, column {exc.colno})", line.number, line.text)
             continue

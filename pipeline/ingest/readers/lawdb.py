@@ -71,16 +71,18 @@ def read_lawdb(path: Path, manifest: object) -> Iterator[Record | Problem]:
 def law_text(name: str, foreword: Any, articles: list[Any]) -> str | None:
     """Name, foreword, then each chapter heading (type C) and article (type A) in order."""
     body = []
+    has_text = False
     for article in articles:
         if not isinstance(article, dict):
             continue
         content = str(article.get("ArticleContent") or "").strip()
         number = str(article.get("ArticleNo") or "").strip()
+        has_text = has_text or bool(content)
         if article.get("ArticleType") == "A" and number:
             body.append(f"{number}\n{content}" if content else number)
         elif content:
             body.append(content)
-    if not any(not is_blank(part) for part in body):
+    if not has_text:  # article numbers alone are not a law's text
         return None
     head = [name.strip()]
     if isinstance(foreword, str) and foreword.strip():

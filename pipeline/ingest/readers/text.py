@@ -9,7 +9,8 @@ from pathlib import Path
 from pipeline.ingest.encoding import Undecodable, read_document
 from pipeline.ingest.readers.base import Problem, Record, is_blank
 
-_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
+# An ATX heading on one line; a closing run of # counts only after a space ("使用 C#" keeps its #).
+_HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*\r?$", re.MULTILINE)
 
 
 def read_text(path: Path, manifest: object) -> Iterator[Record | Problem]:
@@ -27,6 +28,6 @@ def read_text(path: Path, manifest: object) -> Iterator[Record | Problem]:
 def read_markdown(path: Path, manifest: object) -> Iterator[Record | Problem]:
     for item in read_text(path, manifest):
         if isinstance(item, Record):
-            heading = _HEADING.search(item.text)
-            item.title = heading.group(1) if heading else None
+            headings = (m.group(1) for m in _HEADING.finditer(item.text))
+            item.title = next((h for h in headings if h.strip()), None)
         yield item

@@ -1,0 +1,88 @@
+"""Shared fixtures: a throw-away repository layout and helpers to contribute sources to it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from pipeline.core.config import load_params, load_sources
+from pipeline.core.layout import Layout
+from pipeline.core.licenses import load_registry
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent  # the venv running the tests holds twcorpus and dvc
+
+
+@pytest.fixture(autouse=True)
+def _offline_hub(tmp_path_factory, monkeypatch):
+    """Keep datasets' caches out of the home folder and never try the network."""
+    cache = tmp_path_factory.mktemp("hf")
+    monkeypatch.setenv("HF_HOME", str(cache))
+    monkeypatch.setenv("HF_DATASETS_CACHE", str(cache / "datasets"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+
+
+@pytest.fixture
+def layout(tmp_path) -> Layout:
+    """An empty repository: the real licenses and params, no sources registered."""
+    root = tmp_path / "repo"
+    shutil.copytree(REPO / "licenses", root / "licenses")
+    shutil.copy(REPO / "params.yaml", root / "params.yaml")
+    (root / "configs").mkdir()
+    (root / "configs" / "sources.yaml").write_text("sources: {}\n", encoding="utf-8")
+    (root / "data" / "raw").mkdir(parents=True)
+    return Layout.at(root)
+
+
+def manifest_for(source_id: str, **fields: Any) -> dict[str, Any]:
+    data = {
+        "id": source_id,
+        "title": f"{source_id} title",
+        "publisher": "測試機關 Test Agency",
+        "license": "CC0-1.0",
+        "url": f"https://example.gov.tw/{source_id}",
+    }
+    data.update(fields)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def add_source(layout: Layout, source_id: str, files: dict[str, str | bytes], *, register: bool = True,
+               manifest: dict[str, Any] | str | None = None, **fields: Any) -> Path:
+    """Contribute a folder: files (str → UTF-8), a source.yaml, and optionally its registration."""
+    folder = layout.source_dir(source_id)
+    folder.mkdir(parents=True)
+    for name, content in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, str):
+            path.write_bytes(content.encode("utf-8"))
+        else:
+            path.write_bytes(content)
+    if isinstance(manifest, str):
+        (folder / "source.yaml").write_text(manifest, encoding="utf-8")
+    else:
+        data = manifest if manifest is not None else manifest_for(source_id, **fields)
+        (folder / "source.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    if register:
+        config = yaml.safe_load(layout.sources_config.read_text(encoding="utf-8")) or {}
+        config.setdefault("sources", {})[source_id] = {}
+        layout.sources_config.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    return folder
+
+
+def context(layout: Layout):
+    return load_params(layout), load_sources(layout), load_registry(layout)
+
+
+def run_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    env["DVC_NO_ANALYTICS"] = "true"
+    return env

@@ -1,0 +1,109 @@
+"""The command line: --help everywhere, one-line errors, registration and validation."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from conftest import add_source, run_env
+from pipeline.cli import build_parser, main
+
+COMMANDS = ["ingest", "publish", "register", "validate", "sources"]
+
+
+def run(layout, *args):
+    return main(["--root", str(layout.root), *args])
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_subcommand_has_help(command, capsys):
+    with pytest.raises(SystemExit) as info:
+        main([command, "--help"])
+    assert info.value.code == 0
+    assert f"usage: twcorpus {command}" in capsys.readouterr().out
+
+
+def test_subcommands_cover_every_dvc_stage():
+    dvc = yaml.safe_load(open(build_parser.__code__.co_filename.replace("pipeline/cli.py", "dvc.yaml")))
+    for stage in dvc["stages"].values():
+        cmd = (stage.get("do") or stage)["cmd"]
+        assert cmd.split()[0] == "twcorpus" and cmd.split()[2] in COMMANDS
+
+
+def test_bad_params_is_one_line_without_traceback(layout):
+    layout.params.write_text("ingest:\n  batchsize: 10\n")
+    result = subprocess.run([sys.executable, "-m", "pipeline", "--root", str(layout.root), "publish"],
+                            capture_output=True, text=True, env=run_env())
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr == "twcorpus: error: params.yaml: unknown key 'ingest.batchsize' (nearest: batch_size)\n"
+
+
+@pytest.mark.parametrize("params, message", [
+    ("ingest:\n  batch_size: many\n", "params.yaml: 'ingest.batch_size' must be a whole number, got text ('many')"),
+    ("ingest:\n  batch_size: 0\n", "params.yaml: 'ingest.batch_size' must be at least 1"),
+    ("publish:\n  compression_level: 40\n", "params.yaml: 'publish.compression_level' must be between 1 and 22"),
+    ("ingest: [1]\n", "params.yaml: 'ingest' must be a mapping, got a list"),
+])
+def test_params_are_validated(layout, capsys, params, message):
+    layout.params.write_text(params)
+    assert run(layout, "publish") == 2
+    assert capsys.readouterr().err == f"twcorpus: error: {message}\n"
+
+
+def test_register_validates_then_adds_in_order(layout, capsys):
+    layout.sources_config.write_text("# keep me\nsources:\n  zeta: {}\n")
+    add_source(layout, "zeta", {"a.txt": "文字"}, register=False)
+    add_source(layout, "alpha", {"a.txt": "文字"}, register=False)
+    add_source(layout, "bad", {"a.txt": "文字"}, register=False, license="MIT-ish")
+    assert run(layout, "register", str(layout.raw / "alpha")) == 0
+    assert capsys.readouterr().out == (
+        "alpha: registered in configs/sources.yaml; `dvc repro` will ingest it\n")
+    assert run(layout, "register", "alpha") == 0
+    assert "alpha: already registered" in capsys.readouterr().out
+    assert layout.sources_config.read_text() == "# keep me\nsources:\n  alpha: {}\n  zeta: {}\n"
+    assert run(layout, "register", "bad") == 2
+    assert capsys.readouterr().err.startswith(
+        "twcorpus: error: data/raw/bad/source.yaml: field 'license': unknown license 'MIT-ish'")
+    assert "bad" not in layout.sources_config.read_text()
+
+
+def test_sources_lists_and_warns(layout, capsys):
+    add_source(layout, "good", {"a.txt": "文字"})
+    add_source(layout, "new", {"a.txt": "文字"}, register=False)
+    add_source(layout, "bad", {"a.txt": "文字"}, url="not a url")
+    assert run(layout, "sources") == 0
+    out, err = capsys.readouterr()
+    assert out.splitlines() == [
+        f"{'bad':32} {'problem':13} -",
+        f"{'good':32} {'ok':13} CC0-1.0",
+        f"{'new':32} {'unregistered':13} CC0-1.0",
+    ]
+    assert err.splitlines() == [
+        "twcorpus: warning: data/raw/bad/source.yaml: field 'url' must be an http(s) URL, got 'not a url'",
+        "twcorpus: warning: data/raw/new: has a manifest but is not registered; run: twcorpus register data/raw/new",
+    ]
+    assert run(layout, "sources", "--check", "--strict") == 1
+
+
+def test_validate_reports_counts_rejects_and_samples(layout, capsys):
+    add_source(layout, "agency", {
+        "a.txt": "第一份文件的內容。",
+        "b.jsonl": '{"text": "第二份", "title": "標題"}\n{oops\n',
+        "c.txt": "中文".encode("cp950"),
+    }, register=False)
+    assert run(layout, "validate", "data/raw/agency") == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "✓ agency: manifest valid 清單有效 (not registered yet: twcorpus register data/raw/agency)",
+        "  files 檔案: 3   encodings 編碼: cp950 1, utf-8 2",
+        "  documents 文件: 3   characters 字數: 14   rejected 退件: 1",
+        "    malformed-line: 1",
+        "  ! b.jsonl:2: malformed-line — line 2: not valid JSON (Expecting property name enclosed in double quotes, column 2)",
+        "  · a.txt 第一份文件的內容。",
+        "  · b.jsonl:1 《標題》 第二份",
+        "  · c.txt 中文",
+    ]
+    assert run(layout, "validate", "agency", "--strict") == 1

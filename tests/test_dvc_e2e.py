@@ -1,0 +1,131 @@
+"""End to end: a copy of the repository, `dvc repro`, a new source, and what re-runs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import pyarrow.parquet as pq
+import pytest
+import yaml
+
+from conftest import REPO, manifest_for, run_env
+
+pytestmark = pytest.mark.e2e
+
+COPIED = ["pipeline", "configs", "licenses", "data/raw", "params.yaml", "dvc.yaml", ".dvc/config", ".dvcignore",
+          "pyproject.toml"]
+
+
+def sh(cwd, *cmd, check=True):
+    result = subprocess.run(cmd, cwd=cwd, env=run_env(), capture_output=True, text=True)
+    if check and result.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def ran_stages(output: str) -> list[str]:
+    return sorted(line.split("'")[1] for line in output.splitlines() if line.startswith("Running stage"))
+
+
+def lock(root) -> dict:
+    return yaml.safe_load((root / "dvc.lock").read_text())["stages"]
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory):
+    root = tmp_path_factory.mktemp("e2e") / "repo"
+    for rel in COPIED:
+        src, dst = REPO / rel, root / rel
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if src.is_dir():
+            shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(src, dst)
+    shutil.copy(REPO / ".gitignore", root / ".gitignore")
+    sh(root, "git", "init", "-q")
+    first = sh(root, "dvc", "repro")
+    return root, first.stdout
+
+
+def test_repro_publishes_the_sample_corpus(repo):
+    root, output = repo
+    assert ran_stages(output) == ["ingest@classical-poems", "ingest@classical-prose", "ingest@laws",
+                                  "ingest@smart-nation-meeting", "publish"]
+    table = pq.read_table(root / "data" / "publish" / "data")
+    rows = table.to_pylist()
+    assert {r["source"] for r in rows} == {"classical-poems", "classical-prose", "laws", "smart-nation-meeting"}
+    titles = {r["title"] for r in rows if r["source"] == "laws"}
+    assert titles == {"中華民國憲法", "中央法規標準法", "文化資產保存法", "國家語言發展法", "政府資訊公開法",
+                      "個人資料保護法", "著作權法"}
+    poem = next(r for r in rows if r["source_file"] == "chun-wang.txt")  # the Big5 file
+    assert "國破山河在，城春草木深。" in poem["text"]
+    metrics = json.loads((root / "data" / "metrics" / "publish.json").read_text())
+    assert metrics["documents"] == len(rows) and metrics["rejected"] == 0
+    shown = json.loads(sh(root, "dvc", "metrics", "show", "--json").stdout)[""]["data"]
+    assert shown["data/metrics/publish.json"]["data"]["documents"] == len(rows)
+    assert shown["data/metrics/laws/ingest.json"]["data"]["documents"] == 7
+    assert shown["data/metrics/classical-poems/ingest.json"]["data"]["files_by_encoding"] == {"cp950": 1, "utf-8": 10}
+
+
+def test_adding_a_source_reruns_only_that_source_and_publish(repo):
+    root, _ = repo
+    before = lock(root)
+    folder = root / "data" / "raw" / "agency-news"
+    folder.mkdir()
+    (folder / "source.yaml").write_text(yaml.safe_dump(manifest_for("agency-news", license="CC-BY-4.0"),
+                                                       allow_unicode=True))
+    (folder / "news.jsonl").write_text(
+        json.dumps({"text": "行政院今日宣布推動繁體中文語料庫。", "title": "新聞稿"}, ensure_ascii=False) + "\n"
+        + "{broken\n", encoding="utf-8")
+
+    warned = sh(root, "twcorpus", "sources", "--check")
+    assert warned.stderr == ("twcorpus: warning: data/raw/agency-news: has a manifest but is not registered; "
+                             "run: twcorpus register data/raw/agency-news\n")
+    registered = sh(root, "twcorpus", "register", "data/raw/agency-news")
+    assert registered.stdout.startswith("agency-news: registered in configs/sources.yaml")
+    config = (root / "configs" / "sources.yaml").read_text()
+    assert "# Registered sources." in config  # comments survive the edit
+    assert list(yaml.safe_load(config)["sources"]) == ["agency-news", "classical-poems", "classical-prose", "laws",
+                                                       "smart-nation-meeting"]
+
+    status = json.loads(sh(root, "dvc", "status", "--json").stdout)
+    assert sorted(status) == ["ingest@agency-news", "publish"]
+    output = sh(root, "dvc", "repro").stdout
+    assert ran_stages(output) == ["ingest@agency-news", "publish"]
+    after = lock(root)
+    for name, entry in before.items():
+        if name.startswith("ingest@"):
+            assert after[name] == entry, f"{name} changed"
+
+    rows = pq.read_table(root / "data" / "publish" / "data").to_pylist()
+    news = [r for r in rows if r["source"] == "agency-news"]
+    assert [(r["text"], r["title"], r["license"], r["source_line"]) for r in news] == [
+        ("行政院今日宣布推動繁體中文語料庫。", "新聞稿", "CC-BY-4.0", 1)]
+    rejects = pq.read_table(root / "data" / "rejects" / "rejects.parquet").to_pylist()
+    assert [(r["source"], r["source_file"], r["source_line"], r["reason"]) for r in rejects] == [
+        ("agency-news", "news.jsonl", 2, "malformed-line")]
+
+
+def test_changing_one_registration_or_file_reruns_only_that_source(repo):
+    root, _ = repo
+    config = yaml.safe_load((root / "configs" / "sources.yaml").read_text())
+    config["sources"]["classical-prose"] = {"description": "overridden for this deployment"}
+    (root / "configs" / "sources.yaml").write_text(yaml.safe_dump(config, allow_unicode=True))
+    assert ran_stages(sh(root, "dvc", "repro").stdout) == ["ingest@classical-prose", "publish"]
+
+    (root / "data" / "raw" / "laws" / "A0000001.json").unlink()
+    # status lists what changed directly; publish follows once ingest@laws has new outputs
+    assert sorted(json.loads(sh(root, "dvc", "status", "--json").stdout)) == ["ingest@laws"]
+    assert ran_stages(sh(root, "dvc", "repro").stdout) == ["ingest@laws", "publish"]
+    assert sh(root, "dvc", "status", "--json").stdout.strip() == "{}"
+
+
+def test_rerun_from_scratch_is_byte_identical(repo, tmp_path):
+    root, _ = repo
+    publish = root / "data" / "publish"
+    before = {p.relative_to(publish): p.read_bytes() for p in publish.rglob("*") if p.is_file()}
+    sh(root, "dvc", "repro", "--force")
+    after = {p.relative_to(publish): p.read_bytes() for p in publish.rglob("*") if p.is_file()}
+    assert after == before

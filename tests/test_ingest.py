@@ -1,0 +1,151 @@
+"""The ingest stage: every input document ends up in the output or in the rejects."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pyarrow.parquet as pq
+
+from conftest import add_source, context
+from pipeline.core.ids import document_id
+from pipeline.ingest import stage
+
+MESSY = {
+    "good.txt": "臺灣是一個美麗的島嶼。\n",
+    "big5.txt": "中華民國憲法第一條。\n".encode("cp950"),
+    "empty.txt": "  \n\n",
+    "broken.txt": b"\xe4\xb8\xad\xff\xfe\xfa\n",  # starts like UTF-8, then garbage: neither UTF-8 nor Big5
+    "copy.txt": "臺灣是一個美麗的島嶼。\n",  # same text as good.txt
+    "docs.jsonl": "\n".join([
+        json.dumps({"text": "第一則新聞稿。", "title": "新聞一", "url": "https://x.gov.tw/1", "date": "2026-01-02", "category": "新聞"}, ensure_ascii=False),
+        "",
+        "{not json",
+        json.dumps({"title": "沒有內文"}, ensure_ascii=False),
+        json.dumps({"text": "採用 CC BY 授權的文字。", "license": "CC-BY-4.0"}, ensure_ascii=False),
+        json.dumps({"text": "授權不明的文字。", "license": "CC-BY-9.9"}, ensure_ascii=False),
+    ]) + "\n",
+    "notes.pdf": b"%PDF-1.4 not supported yet",
+    ".hidden": "not a document",
+    "sub/deeper.md": "# 標題\n\n內文。\n",
+}
+
+
+def ingest(layout, source_id="agency"):
+    params, sources, registry = context(layout)
+    metrics = stage.run(layout, source_id, params, sources, registry, progress=False)
+    docs = pq.read_table(layout.stage_docs(source_id, "ingest")).to_pylist()
+    rejects = pq.read_table(layout.stage_rejects(source_id, "ingest")).to_pylist()
+    return docs, rejects, metrics
+
+
+def test_messy_folder_every_document_accounted_for(layout):
+    add_source(layout, "agency", MESSY)
+    docs, rejects, metrics = ingest(layout)
+
+    assert [(d["source_file"], d["source_line"], d["text"]) for d in docs] == [
+        ("big5.txt", None, "中華民國憲法第一條。\n"),
+        ("copy.txt", None, "臺灣是一個美麗的島嶼。\n"),  # files are read in sorted order
+        ("docs.jsonl", 1, "第一則新聞稿。"),
+        ("docs.jsonl", 5, "採用 CC BY 授權的文字。"),
+        ("sub/deeper.md", None, "# 標題\n\n內文。\n"),
+    ]
+    good_id = document_id("agency", "臺灣是一個美麗的島嶼。\n")
+    assert [(r["source_file"], r["source_line"], r["stage"], r["reason"]) for r in rejects] == [
+        ("broken.txt", None, "ingest", "undecodable"),
+        ("docs.jsonl", 3, "ingest", "malformed-line"),
+        ("docs.jsonl", 4, "ingest", "missing-text"),
+        ("docs.jsonl", 6, "ingest", "unknown-license"),
+        ("empty.txt", None, "ingest", "empty"),
+        ("good.txt", None, "ingest", f"duplicate-of:{good_id}"),
+        ("notes.pdf", None, "ingest", "unsupported-format"),
+    ]
+    details = {r["source_file"] + str(r["source_line"] or ""): r["detail"] for r in rejects}
+    assert details["good.txt"] == "good.txt: same text as copy.txt"
+    assert details["broken.txt"] == "not UTF-8, UTF-16 or Big5 text (byte 0xFF at offset 3)"
+    assert details["docs.jsonl6"].startswith("docs.jsonl:6: unknown license 'CC-BY-9.9' (nearest: CC-BY-4.0")
+    assert details["notes.pdf"].startswith("no reader for '.pdf' files")
+
+    assert metrics["documents"] == 5 and metrics["rejected"] == 7 and metrics["documents_in"] == 12
+    assert metrics["rejects_by_reason"] == {
+        "duplicate-of": 1, "empty": 1, "malformed-line": 1, "missing-text": 1,
+        "undecodable": 1, "unknown-license": 1, "unsupported-format": 1,
+    }
+    assert metrics["characters"] == sum(len(d["text"]) for d in docs)
+    assert metrics["files_by_encoding"] == {"cp950": 1, "undecodable": 1, "utf-8": 5}
+    assert json.loads(layout.stage_metrics("agency", "ingest").read_text()) == {
+        k: v for k, v in metrics.items() if k != "error"
+    }
+
+
+def test_columns_license_override_and_meta(layout):
+    add_source(layout, "agency", {"docs.jsonl": MESSY["docs.jsonl"]})
+    docs, _, _ = ingest(layout)
+    first, second = docs
+    assert first == {
+        "id": document_id("agency", "第一則新聞稿。"),
+        "text": "第一則新聞稿。",
+        "source": "agency",
+        "source_file": "docs.jsonl",
+        "source_line": 1,
+        "license": "CC0-1.0",
+        "title": "新聞一",
+        "url": "https://x.gov.tw/1",
+        "date": "2026-01-02",
+        "meta": '{"category": "新聞"}',
+    }
+    assert second["license"] == "CC-BY-4.0" and second["meta"] is None
+
+
+def test_ids_are_stable_and_scoped_to_the_source(layout):
+    text = "同一段文字。"
+    expected = hashlib.sha256(b"agency\x00" + text.encode()).hexdigest()[:32]
+    assert document_id("agency", text) == expected
+    assert document_id("other", text) != expected
+    add_source(layout, "agency", {"a.txt": text})
+    first, _, _ = ingest(layout)
+    second, _, _ = ingest(layout)
+    assert first[0]["id"] == second[0]["id"] == expected
+
+
+def test_batches_bound_the_writer_and_keep_order(layout):
+    lines = [json.dumps({"text": f"第{i}行。"}, ensure_ascii=False) for i in range(2500)]
+    add_source(layout, "agency", {"many.jsonl": "\n".join(lines)})
+    (layout.params).write_text("ingest:\n  batch_size: 1000\n")
+    docs, _, _ = ingest(layout)
+    assert [d["text"] for d in docs] == [f"第{i}行。" for i in range(2500)]
+    row_groups = [pq.ParquetFile(layout.stage_docs("agency", "ingest")).metadata.row_group(i).num_rows
+                  for i in range(3)]
+    assert row_groups == [1000, 1000, 500]
+
+
+def test_exclude_globs_and_csv_options(layout):
+    add_source(layout, "agency", {
+        "news.csv": "標題,內容,網址\n新聞一,內文一,https://x.tw/1\n新聞二,內文二,https://x.tw/2\n",
+        "readme.txt": "not a document",
+    }, exclude=["readme.*"], csv={"text_column": "內容", "title_column": "標題", "url_column": "網址"})
+    docs, rejects, _ = ingest(layout)
+    assert [(d["title"], d["text"], d["url"], d["source_line"]) for d in docs] == [
+        ("新聞一", "內文一", "https://x.tw/1", 2), ("新聞二", "內文二", "https://x.tw/2", 3)]
+    assert rejects == []
+
+
+def test_broken_manifest_quarantines_every_file(layout):
+    add_source(layout, "agency", {"a.txt": "文字", "b.txt": "字"}, license="Nope-1.0")
+    docs, rejects, metrics = ingest(layout)
+    assert docs == []
+    assert [(r["source_file"], r["reason"]) for r in rejects] == [("a.txt", "manifest"), ("b.txt", "manifest")]
+    assert rejects[0]["detail"].startswith("data/raw/agency/source.yaml: field 'license': unknown license 'Nope-1.0'")
+    assert metrics["manifest_ok"] is False
+    assert json.loads(layout.source_info("agency").read_text())["error"] == rejects[0]["detail"]
+
+
+def test_unregistered_source_is_a_user_error(layout, capsys):
+    from pipeline.cli import main
+
+    add_source(layout, "agency", {"a.txt": "文字"}, register=False)
+    assert main(["--root", str(layout.root), "ingest", "agency"]) == 2
+    assert capsys.readouterr().err == (
+        "twcorpus: error: configs/sources.yaml: source 'agency' is not registered; "
+        "run: twcorpus register data/raw/agency\n"
+    )

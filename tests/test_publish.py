@@ -1,0 +1,147 @@
+"""The publish stage: hub-ready shards and card, byte-identical across re-runs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pyarrow.parquet as pq
+import pytest
+import yaml
+
+from conftest import add_source, context
+from pipeline.core.schema import DOCUMENT
+from pipeline.ingest import stage as ingest_stage
+from pipeline.publish import stage as publish_stage
+
+
+def run_all(layout):
+    params, sources, registry = context(layout)
+    for source_id in sources.ids:
+        ingest_stage.run(layout, source_id, params, sources, registry, progress=False)
+    return publish_stage.run(layout, params, sources, registry, progress=False)
+
+
+def digests(folder):
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def corpus(layout, n=300):
+    add_source(layout, "news", {"news.jsonl": "\n".join(
+        json.dumps({"text": f"第{i}則新聞稿：政府資料開放。" * 5, "title": f"新聞{i}"}, ensure_ascii=False)
+        for i in range(n))}, license="CC-BY-4.0")
+    add_source(layout, "laws", {"a.txt": "憲法條文。", "b.txt": b"\xff\xfe\xfa" * 3})
+
+
+def front_matter(path):
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("---\n")
+    return yaml.safe_load(text.split("---\n")[1])
+
+
+def test_rows_shards_and_features(layout):
+    corpus(layout)
+    (layout.params).write_text("publish:\n  max_shard_bytes: 20000\n  row_group_rows: 50\n")
+    metrics = run_all(layout)
+
+    shards = sorted((layout.publish / "data").iterdir())
+    assert [s.name for s in shards] == [f"train-{i:05d}-of-00004.parquet" for i in range(4)]
+    table = pq.read_table(layout.publish / "data")
+    assert table.schema.equals(DOCUMENT)
+    assert table.num_rows == 301
+    # sources in id order, each in its own order
+    assert table.column("source").to_pylist() == ["laws"] + ["news"] * 300
+    assert table.column("title").to_pylist()[1:4] == ["新聞0", "新聞1", "新聞2"]
+    for shard in shards:
+        meta = pq.ParquetFile(shard).metadata
+        assert meta.row_group(0).column(0).compression == "ZSTD"
+        assert all(meta.row_group(i).num_rows <= 50 for i in range(meta.num_row_groups))
+        assert meta.metadata.get(b"pandas") is None
+    text_bytes = [sum(len(t.encode()) for t in pq.read_table(s).column("text").to_pylist()) for s in shards]
+    assert all(size <= 20000 for size in text_bytes)
+
+    assert metrics["documents"] == 301 and metrics["rejected"] == 1 and metrics["shards"] == 4
+    assert metrics["rejects_by_reason"] == {"undecodable": 1}
+    assert metrics["sources"]["news"]["documents"] == 300
+    assert json.loads(layout.publish_metrics.read_text()) == metrics
+    rejects = pq.read_table(layout.rejects).to_pylist()
+    assert [(r["source"], r["source_file"], r["reason"]) for r in rejects] == [("laws", "b.txt", "undecodable")]
+
+
+def test_republish_is_byte_identical(layout):
+    corpus(layout)
+    (layout.params).write_text("publish:\n  max_shard_bytes: 20000\n")
+    run_all(layout)
+    first = digests(layout.publish) | {"rejects": digests(layout.rejects.parent)}
+    run_all(layout)
+    assert digests(layout.publish) | {"rejects": digests(layout.rejects.parent)} == first
+
+
+def test_load_dataset_from_folder_and_from_parquet(layout):
+    datasets = pytest.importorskip("datasets")
+    corpus(layout, n=20)
+    run_all(layout)
+    ds = datasets.load_dataset(str(layout.publish), split="train")
+    assert ds.num_rows == 21
+    assert list(ds.features) == DOCUMENT.names
+    assert ds.features["source_line"].dtype == "int64"
+    assert ds[0] == {"id": ds[0]["id"], "text": "憲法條文。", "source": "laws", "source_file": "a.txt",
+                     "source_line": None, "license": "CC0-1.0", "title": None, "url": None, "date": None, "meta": None}
+    raw = datasets.load_dataset("parquet", data_files=str(layout.publish / "data" / "*.parquet"), split="train")
+    assert raw["id"] == ds["id"]
+
+
+def test_card_front_matter_and_body(layout):
+    corpus(layout, n=3)
+    run_all(layout)
+    card = layout.publish / "README.md"
+    meta = front_matter(card)
+    assert meta == {
+        "license": "other",
+        "license_name": "tw-corpus-mixed",
+        "license_link": "LICENSES.md",
+        "language": ["zh"],
+        "pretty_name": "Taiwan Traditional-Chinese Public Text Corpus",
+        "size_categories": ["n<1K"],
+        "task_categories": ["text-generation"],
+        "tags": ["traditional-chinese", "taiwan", "government", "zh-Hant-TW"],
+        "configs": [{"config_name": "default", "data_files": [{"split": "train", "path": "data/train-*"}],
+                     "default": True}],
+    }
+    body = card.read_text(encoding="utf-8")
+    assert "| `news` | 測試機關 Test Agency | [news title](https://example.gov.tw/news) | `CC-BY-4.0` | 3 |" in body
+    assert "| `undecodable` | 1 |" in body
+    assert "news title by 測試機關 Test Agency (https://example.gov.tw/news), licensed under CC BY 4.0" in body
+    from huggingface_hub import DatasetCard
+
+    assert DatasetCard.load(card).data.license == "other"
+
+
+@pytest.mark.parametrize("license_id, expected", [
+    ("CC-BY-4.0", {"license": "cc-by-4.0"}),
+    ("LicenseRef-TW-Copyright-Act-Art9", {
+        "license": "other", "license_name": "licenseref-tw-copyright-act-art9",
+        "license_link": "https://law.moj.gov.tw/LawClass/LawSingle.aspx?pcode=J0070017&flno=9"}),
+])
+def test_card_license_for_a_single_license(layout, license_id, expected):
+    add_source(layout, "only", {"a.txt": "文字。"}, license=license_id)
+    run_all(layout)
+    meta = front_matter(layout.publish / "README.md")
+    assert {k: meta[k] for k in expected} == expected and ("license_name" in meta) == ("license_name" in expected)
+
+
+def test_source_with_invalid_manifest_is_listed_as_left_out(layout):
+    corpus(layout, n=2)
+    add_source(layout, "broken", {"a.txt": "文字"}, title=None)
+    metrics = run_all(layout)
+    assert metrics["sources"]["broken"] == {"documents": 0, "characters": 0, "rejected": 1, "manifest_ok": False}
+    body = (layout.publish / "README.md").read_text(encoding="utf-8")
+    assert "- `broken`: data/raw/broken/source.yaml: missing required field 'title'" in body
+
+
+def test_empty_corpus_still_publishes_a_loadable_shard(layout):
+    metrics = run_all(layout)
+    assert metrics["documents"] == 0
+    assert [p.name for p in (layout.publish / "data").iterdir()] == ["train-00000-of-00001.parquet"]
+    assert pq.read_table(layout.publish / "data").schema.equals(DOCUMENT)
