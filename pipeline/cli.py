@@ -20,18 +20,15 @@ EXIT_USER_ERROR = 2
 
 
 def _context(args: argparse.Namespace):
-    from pipeline.core.config import load_params, load_sources
-    from pipeline.core.licenses import load_registry
+    from pipeline.core.context import load_context
 
-    layout = Layout.at(args.root)
-    return layout, load_params(layout), load_sources(layout), load_registry(layout)
+    return load_context(args.root)
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from pipeline.ingest import stage
 
-    layout, params, sources, registry = _context(args)
-    metrics = stage.run(layout, args.source, params, sources, registry, progress=not args.quiet)
+    metrics = stage.run(_context(args), args.source, progress=not args.quiet)
     if "error" in metrics:
         print(f"twcorpus: error: {metrics['error']} (every file of '{args.source}' is recorded as a reject)",
               file=sys.stderr)
@@ -42,11 +39,22 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_normalize(args: argparse.Namespace) -> int:
+    from pipeline.normalize import stage
+
+    metrics = stage.run(_context(args), args.source, progress=not args.quiet)
+    if not args.quiet:
+        print(f"normalize {args.source}: {metrics['documents']} documents, {metrics['rejected']} rejected, "
+              f"converted {sum(metrics['converted'].values())}", file=sys.stderr)
+    return 0
+
+
 def cmd_publish(args: argparse.Namespace) -> int:
     from pipeline.publish import stage
 
-    layout, params, sources, registry = _context(args)
-    metrics = stage.run(layout, params, sources, registry, progress=not args.quiet)
+    ctx = _context(args)
+    layout = ctx.layout
+    metrics = stage.run(ctx, progress=not args.quiet)
     if not args.quiet:
         print(f"publish: {metrics['documents']} documents in {metrics['shards']} shard(s), "
               f"{metrics['rejected']} rejected → {layout.rel(layout.publish)}/", file=sys.stderr)
@@ -126,6 +134,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("source", metavar="SOURCE", help="source id (the folder name under data/raw/)")
     p.add_argument("--strict", action="store_true",
                    help="exit non-zero when the manifest is invalid (default: record the source as rejected and go on)")
+
+    p = add("normalize", cmd_normalize, "Stage 2, per source: clean Unicode, identify script and language from the "
+            "characters, convert Simplified to Taiwan Traditional (OpenCC), reject languages not kept.")
+    p.add_argument("source", metavar="SOURCE", help="source id (the folder name under data/raw/)")
 
     add("publish", cmd_publish, "Final stage: write data/publish/ (Parquet shards and dataset card), "
         "data/rejects/rejects.parquet and data/metrics/publish.json from every registered source.")

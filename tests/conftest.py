@@ -11,9 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
-from pipeline.core.config import load_params, load_sources
+from pipeline.core.context import Context, load_context
 from pipeline.core.layout import Layout
-from pipeline.core.licenses import load_registry
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent  # the venv running the tests holds twcorpus and dvc
@@ -77,8 +76,9 @@ def add_source(layout: Layout, source_id: str, files: dict[str, str | bytes], *,
     return folder
 
 
-def context(layout: Layout):
-    return load_params(layout), load_sources(layout), load_registry(layout)
+def context(layout: Layout) -> Context:
+    """The run's context as a stage would load it (after the test changed files)."""
+    return load_context(layout.root)
 
 
 def run_env() -> dict[str, str]:

@@ -32,8 +32,7 @@ MESSY = {
 
 
 def ingest(layout, source_id="agency"):
-    params, sources, registry = context(layout)
-    metrics = stage.run(layout, source_id, params, sources, registry, progress=False)
+    metrics = stage.run(context(layout), source_id, progress=False)
     docs = pq.read_table(layout.stage_docs(source_id, "ingest")).to_pylist()
     rejects = pq.read_table(layout.stage_rejects(source_id, "ingest")).to_pylist()
     return docs, rejects, metrics

@@ -10,16 +10,12 @@ import pytest
 import yaml
 
 from conftest import add_source, context
-from pipeline.core.schema import DOCUMENT
-from pipeline.ingest import stage as ingest_stage
-from pipeline.publish import stage as publish_stage
+from pipeline.core.schema import PUBLISHED
+from pipeline import stages
 
 
 def run_all(layout):
-    params, sources, registry = context(layout)
-    for source_id in sources.ids:
-        ingest_stage.run(layout, source_id, params, sources, registry, progress=False)
-    return publish_stage.run(layout, params, sources, registry, progress=False)
+    return stages.run_all(context(layout))
 
 
 def digests(folder):
@@ -48,7 +44,7 @@ def test_rows_shards_and_features(layout):
     shards = sorted((layout.publish / "data").iterdir())
     assert [s.name for s in shards] == [f"train-{i:05d}-of-00004.parquet" for i in range(4)]
     table = pq.read_table(layout.publish / "data")
-    assert table.schema.equals(DOCUMENT)
+    assert table.schema.equals(PUBLISHED)
     assert table.num_rows == 301
     # sources in id order, each in its own order
     assert table.column("source").to_pylist() == ["laws"] + ["news"] * 300
@@ -84,10 +80,11 @@ def test_load_dataset_from_folder_and_from_parquet(layout):
     run_all(layout)
     ds = datasets.load_dataset(str(layout.publish), split="train")
     assert ds.num_rows == 21
-    assert list(ds.features) == DOCUMENT.names
+    assert list(ds.features) == PUBLISHED.names
     assert ds.features["source_line"].dtype == "int64"
     assert ds[0] == {"id": ds[0]["id"], "text": "憲法條文。", "source": "laws", "source_file": "a.txt",
-                     "source_line": None, "license": "CC0-1.0", "title": None, "url": None, "date": None, "meta": None}
+                     "source_line": None, "license": "CC0-1.0", "title": None, "url": None, "date": None, "meta": None,
+                     "lang": "zh-Hant", "converted": None}
     raw = datasets.load_dataset("parquet", data_files=str(layout.publish / "data" / "*.parquet"), split="train")
     assert raw["id"] == ds["id"]
 
@@ -135,7 +132,8 @@ def test_source_with_invalid_manifest_is_listed_as_left_out(layout):
     corpus(layout, n=2)
     add_source(layout, "broken", {"a.txt": "文字"}, title=None)
     metrics = run_all(layout)
-    assert metrics["sources"]["broken"] == {"documents": 0, "characters": 0, "rejected": 1, "manifest_ok": False}
+    assert metrics["sources"]["broken"] == {"documents": 0, "characters": 0, "rejected": 1, "converted": 0,
+                                           "manifest_ok": False}
     body = (layout.publish / "README.md").read_text(encoding="utf-8")
     assert "- `broken`: data/raw/broken/source.yaml: missing required field 'title'" in body
 
@@ -144,4 +142,4 @@ def test_empty_corpus_still_publishes_a_loadable_shard(layout):
     metrics = run_all(layout)
     assert metrics["documents"] == 0
     assert [p.name for p in (layout.publish / "data").iterdir()] == ["train-00000-of-00001.parquet"]
-    assert pq.read_table(layout.publish / "data").schema.equals(DOCUMENT)
+    assert pq.read_table(layout.publish / "data").schema.equals(PUBLISHED)

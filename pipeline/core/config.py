@@ -27,6 +27,51 @@ class IngestParams:
 
 
 @dataclass(frozen=True)
+class CleanupParams:
+    """Each Unicode clean-up step, on or off (pipeline/normalize/cleanup.py)."""
+
+    mojibake: bool = True
+    compat_ideographs: bool = True
+    nfc: bool = True
+    newlines: bool = True
+    control_chars: bool = True
+    fullwidth_alnum: bool = True
+    page_numbers: bool = True
+    broken_paragraphs: bool = True
+    spaces: bool = True
+
+
+SIMPLIFIED_CONFIGS = ("s2twp", "s2tw", "s2t")
+TRADITIONAL_CONFIGS = ("t2tw",)
+
+
+@dataclass(frozen=True)
+class NormalizeParams:
+    batch_size: int = 1000
+    cleanup: CleanupParams = field(default_factory=CleanupParams)
+    keep_languages: tuple[str, ...] = ("zh",)  # primary subtags; zh keeps zh-Hant and converted zh-Hans
+    min_han_share: float = 0.5  # Han share of the letters (Latin words count once) to call a text Chinese
+    simplified_share: float = 0.5  # Simplified-only share of the script-specific characters to call it Simplified
+    convert_simplified: str = "s2twp"  # OpenCC config for Simplified documents
+    traditional_variants: str | None = None  # optional OpenCC pass for Traditional documents (t2tw), off by default
+    langdetect_seed: int = 0
+
+    def check(self, where: str, prefix: str) -> None:
+        if self.batch_size < 1:
+            raise UserError(where, f"'{prefix}.batch_size' must be at least 1")
+        for key in ("min_han_share", "simplified_share"):
+            if not 0 < getattr(self, key) <= 1:
+                raise UserError(where, f"'{prefix}.{key}' must be in (0, 1]")
+        if self.convert_simplified not in SIMPLIFIED_CONFIGS:
+            raise UserError(where, f"'{prefix}.convert_simplified' must be one of {', '.join(SIMPLIFIED_CONFIGS)}"
+                            f" (never a config that also rewrites Traditional text), got '{self.convert_simplified}'")
+        if self.traditional_variants not in (None, *TRADITIONAL_CONFIGS):
+            raise UserError(where, f"'{prefix}.traditional_variants' must be null or t2tw, got '{self.traditional_variants}'")
+        if not self.keep_languages:
+            raise UserError(where, f"'{prefix}.keep_languages' must name at least one language")
+
+
+@dataclass(frozen=True)
 class PublishParams:
     pretty_name: str = "Taiwan Traditional-Chinese Public Text Corpus"
     description: str = (
@@ -49,6 +94,7 @@ class PublishParams:
 @dataclass(frozen=True)
 class Params:
     ingest: IngestParams = field(default_factory=IngestParams)
+    normalize: NormalizeParams = field(default_factory=NormalizeParams)
     publish: PublishParams = field(default_factory=PublishParams)
 
 
@@ -73,6 +119,12 @@ class SourcesConfig:
     @property
     def ids(self) -> list[str]:
         return sorted(self.sources)
+
+    def require(self, layout: Layout, source_id: str) -> None:
+        """A one-line error when a stage is asked to run for a source nobody registered."""
+        if source_id not in self.sources:
+            raise UserError(layout.rel(layout.sources_config),
+                            f"source '{source_id}' is not registered; run: twcorpus register data/raw/{source_id}")
 
     def overrides(self, source_id: str) -> dict[str, Any]:
         return dict(self.sources.get(source_id) or {})

@@ -83,4 +83,9 @@ class Layout:
 
 # The per-source stages in pipeline order. The last one's output is what publish reads.
 # Later stages (normalize, segment, flag) append themselves here and in dvc.yaml.
-SOURCE_STAGES: tuple[str, ...] = ("ingest",)
+SOURCE_STAGES: tuple[str, ...] = ("ingest", "normalize")
+
+
+def previous_stage(stage: str) -> str:
+    """The per-source stage whose output ``stage`` reads."""
+    return SOURCE_STAGES[SOURCE_STAGES.index(stage) - 1]

@@ -54,6 +54,13 @@ class RowWriter:
         if len(self.rows) >= self.batch_size:
             self.flush()
 
+    def write_batch(self, batch: pa.RecordBatch) -> None:
+        """Write a whole record batch (after any pending rows, keeping the order)."""
+        self.flush()
+        if batch.num_rows:
+            self._writer.write_batch(batch)
+            self.count += batch.num_rows
+
     def flush(self) -> None:
         if self.rows:
             self._writer.write_batch(pa.RecordBatch.from_pylist(self.rows, schema=self.schema))

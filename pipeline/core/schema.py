@@ -24,6 +24,18 @@ DOCUMENT_COLUMNS: list[tuple[str, pa.DataType, str]] = [
 ]
 DOCUMENT = pa.schema([(name, typ) for name, typ, _ in DOCUMENT_COLUMNS])
 
+# Added by normalize. `cleanup` stays in the interim files for audit; the others are published.
+NORMALIZE_COLUMNS: list[tuple[str, pa.DataType, str]] = [
+    ("lang", pa.string(), "BCP-47 tag of the published text, identified from its characters (zh-Hant for Traditional Chinese)."),
+    ("converted", pa.string(), "The OpenCC configuration applied to the text (s2twp for Simplified text converted to Taiwan Traditional), or null when the text was not converted."),
+    ("cleanup", pa.string(), "Characters changed by each Unicode clean-up step, as a JSON object; null when nothing changed."),
+]
+NORMALIZED = pa.schema([(name, typ) for name, typ, _ in DOCUMENT_COLUMNS + NORMALIZE_COLUMNS])
+
+# What the publish stage writes to the hub, in this order.
+PUBLISHED_COLUMNS = [c for c in DOCUMENT_COLUMNS + NORMALIZE_COLUMNS if c[0] != "cleanup"]
+PUBLISHED = pa.schema([(name, typ) for name, typ, _ in PUBLISHED_COLUMNS])
+
 REJECT_COLUMNS: list[tuple[str, pa.DataType, str]] = [
     ("source", pa.string(), "Source id."),
     ("source_file", pa.string(), "File of the source the document came from (null for a problem with the whole source)."),

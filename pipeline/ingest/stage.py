@@ -21,9 +21,10 @@ from typing import Any
 
 from tqdm import tqdm
 
-from pipeline.core.config import Params, SourcesConfig
+from pipeline.core.context import Context
 from pipeline.core.errors import UserError
 from pipeline.core.ids import document_id
+from pipeline.core.jsonfile import write_json
 from pipeline.core.layout import MANIFEST_NAME, Layout
 from pipeline.core.licenses import Registry
 from pipeline.core.parquet import RowWriter
@@ -157,14 +158,10 @@ def quarantine_items(folder: Path, source_id: str, error: UserError) -> Iterator
         yield _reject(source_id, rel, Problem("manifest", str(error)))
 
 
-def run(layout: Layout, source_id: str, params: Params, sources: SourcesConfig, registry: Registry,
-        progress: bool = True) -> dict[str, Any]:
+def run(ctx: Context, source_id: str, progress: bool = True) -> dict[str, Any]:
     """Run ingest for one source and write its outputs; returns the metrics."""
-    if source_id not in sources.sources:
-        raise UserError(
-            layout.rel(layout.sources_config),
-            f"source '{source_id}' is not registered; run: twcorpus register data/raw/{source_id}",
-        )
+    layout, params, sources, registry = ctx.layout, ctx.params, ctx.sources, ctx.registry
+    sources.require(layout, source_id)
     folder = layout.source_dir(source_id)
     stats = IngestStats()
     manifest_error: UserError | None = None
@@ -197,13 +194,9 @@ def run(layout: Layout, source_id: str, params: Params, sources: SourcesConfig, 
     metrics["files_by_encoding"] = dict(sorted(stats.files_by_encoding.items()))
     metrics["manifest_ok"] = manifest_error is None
 
-    _write_json(layout.source_info(source_id), info)
-    _write_json(layout.stage_metrics(source_id, STAGE), metrics)
+    write_json(layout.source_info(source_id), info)
+    write_json(layout.stage_metrics(source_id, STAGE), metrics)
     if manifest_error is not None:
         metrics["error"] = str(manifest_error)
     return metrics
 
-
-def _write_json(path: Path, data: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")

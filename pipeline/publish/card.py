@@ -6,14 +6,15 @@ timestamps, so the card is as reproducible as the shards.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
-from pipeline.core.config import PublishParams
+from pipeline.core.config import Params
 from pipeline.core.licenses import Registry
-from pipeline.core.schema import DOCUMENT_COLUMNS
+from pipeline.core.schema import PUBLISHED_COLUMNS
 
 _SIZES = [(1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"),
           (10_000_000, "1M<n<10M"), (100_000_000, "10M<n<100M"), (1_000_000_000, "100M<n<1B")]
@@ -33,6 +34,8 @@ class SourceSummary:
     documents: int = 0
     characters: int = 0
     rejected: int = 0
+    converted: int = 0  # documents converted from Simplified (or variant-normalized)
+    languages: Counter = field(default_factory=Counter)
 
     @property
     def error(self) -> str | None:
@@ -41,7 +44,7 @@ class SourceSummary:
 
 @dataclass
 class CardData:
-    params: PublishParams
+    params: Params
     registry: Registry
     sources: list[SourceSummary]
     licenses: dict[str, int]  # license id -> documents
@@ -74,7 +77,7 @@ def front_matter(data: CardData) -> dict[str, Any]:
     meta.update(license_metadata(data))
     meta.update({
         "language": ["zh"],
-        "pretty_name": data.params.pretty_name,
+        "pretty_name": data.params.publish.pretty_name,
         "size_categories": [size_category(data.documents)],
         "task_categories": ["text-generation"],
         "tags": ["traditional-chinese", "taiwan", "government", "zh-Hant-TW"],
@@ -89,7 +92,7 @@ def front_matter(data: CardData) -> dict[str, Any]:
 
 def render_card(data: CardData) -> str:
     head = yaml.safe_dump(front_matter(data), allow_unicode=True, sort_keys=False, width=1000)
-    parts = [f"---\n{head}---\n", f"# {data.params.pretty_name}\n", data.params.description.strip() + "\n"]
+    parts = [f"---\n{head}---\n", f"# {data.params.publish.pretty_name}\n", data.params.publish.description.strip() + "\n"]
     parts.append(
         f"**{data.documents:,} documents, {data.characters:,} characters** from "
         f"{sum(1 for s in data.sources if not s.error)} sources, in {len(data.shards)} Parquet shard(s).\n"
@@ -99,7 +102,7 @@ def render_card(data: CardData) -> str:
     parts.append(_sources(data))
     parts.append(_licenses(data))
     parts.append(_removed(data))
-    parts.append(_processing())
+    parts.append(_processing(data))
     parts.append(_limitations())
     return "\n".join(parts)
 
@@ -116,7 +119,7 @@ def _usage() -> str:
 
 
 def _schema() -> str:
-    rows = "\n".join(f"| `{name}` | {_arrow_name(typ)} | {desc} |" for name, typ, desc in DOCUMENT_COLUMNS)
+    rows = "\n".join(f"| `{name}` | {_arrow_name(typ)} | {desc} |" for name, typ, desc in PUBLISHED_COLUMNS)
     return f"## Columns\n\n| column | type | description |\n|---|---|---|\n{rows}\n"
 
 
@@ -185,14 +188,29 @@ def _removed(data: CardData) -> str:
     )
 
 
-def _processing() -> str:
+def _processing(data: CardData) -> str:
+    n = data.params.normalize
+    steps = ", ".join(name.replace("_", " ") for name, on in vars(n.cleanup).items() if on) or "none"
+    languages: Counter = Counter()
+    for s in data.sources:
+        languages.update(s.languages)
+    converted = sum(s.converted for s in data.sources)
+    variants = f"; Traditional text is variant-normalized with `{n.traditional_variants}`" if n.traditional_variants else (
+        "; text identified as Traditional is never passed through OpenCC")
     return (
         "## Processing\n\n"
         "1. **ingest** — each contributed file is read by the reader for its format (plain text, "
         "Markdown, JSON Lines, CSV, national law database JSON); encodings (UTF-8 with or without BOM, "
         "UTF-16, Big5/CP950) are detected. Undecodable, empty and malformed input is rejected with a reason; "
         "repeated texts within a source are kept once.\n"
-        "2. **publish** — documents are written in source order into zstd-compressed Parquet shards, "
+        f"2. **normalize** — Unicode clean-up ({steps}). Script and language are identified from the "
+        "characters: the shares of Han, Kana, Hangul and Latin, and the characters that exist only in "
+        f"Traditional or only in Simplified Chinese (OpenCC's tables); langdetect (seed {n.langdetect_seed}) "
+        f"only for text that is not mostly Han. Text identified as Simplified is converted with OpenCC "
+        f"`{n.convert_simplified}` ({converted:,} documents){variants}. Languages kept: "
+        f"{', '.join(n.keep_languages)}; others are removed as `language:<tag>`. Published languages: "
+        + (", ".join(f"`{tag}` {count:,}" for tag, count in sorted(languages.items())) or "none") + ".\n"
+        "3. **publish** — documents are written in source order into zstd-compressed Parquet shards, "
         "byte-identical across re-runs of the same inputs.\n"
     )
 
@@ -200,9 +218,10 @@ def _processing() -> str:
 def _limitations() -> str:
     return (
         "## Limitations\n\n"
-        "- Text is published as contributed: Unicode normalization, Simplified→Traditional conversion, "
-        "word segmentation, personal-data redaction, quality filtering and cross-source deduplication "
+        "- Word segmentation, personal-data redaction, quality filtering and cross-source deduplication "
         "are not applied in this release.\n"
+        "- Conversion from Simplified is automatic (OpenCC); vocabulary mapping (軟件→軟體) covers common "
+        "terms, not all of them.\n"
         "- Names of officials appear in meeting minutes as part of the public record.\n"
     )
 

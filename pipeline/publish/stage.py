@@ -11,7 +11,6 @@ Reads only what the per-source stages wrote under ``data/interim/`` (never
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections import Counter
 from collections.abc import Iterator
@@ -21,12 +20,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from tqdm import tqdm
 
-from pipeline.core.config import Params, SourcesConfig
+from pipeline.core.context import Context
 from pipeline.core.errors import UserError
+from pipeline.core.jsonfile import read_json, write_json
 from pipeline.core.layout import SOURCE_STAGES, Layout
-from pipeline.core.licenses import Registry
 from pipeline.core.parquet import RowWriter, read_batches
-from pipeline.core.schema import DOCUMENT, REJECT, reason_key
+from pipeline.core.schema import PUBLISHED, REJECT, reason_key
 from pipeline.publish.card import CardData, SourceSummary, render_card, render_licenses_file
 from pipeline.publish.shards import write_shards
 
@@ -37,7 +36,7 @@ def _read_info(layout: Layout, source_id: str) -> dict[str, Any]:
     path = layout.source_info(source_id)
     if not path.is_file():
         raise UserError(layout.rel(path), f"missing: run the per-source stages for '{source_id}' first (dvc repro)")
-    return json.loads(path.read_text(encoding="utf-8"))
+    return read_json(path)
 
 
 def _documents(layout: Layout, summaries: list[SourceSummary], licenses: Counter, batch_size: int,
@@ -49,15 +48,19 @@ def _documents(layout: Layout, summaries: list[SourceSummary], licenses: Counter
         if not path.is_file():
             raise UserError(layout.rel(path), f"missing: run the per-source stages for '{summary.id}' first (dvc repro)")
         for batch in read_batches(path, batch_size):
-            batch = batch.select(DOCUMENT.names)
+            batch = batch.select(PUBLISHED.names)
             summary.documents += batch.num_rows
             summary.characters += pc.sum(pc.utf8_length(batch.column("text"))).as_py() or 0
             for row in pc.value_counts(batch.column("license")).to_pylist():
                 licenses[row["values"]] += row["counts"]
+            for row in pc.value_counts(batch.column("lang")).to_pylist():
+                summary.languages[row["values"]] += row["counts"]
+            summary.converted += batch.num_rows - batch.column("converted").null_count
             yield batch
 
 
-def run(layout: Layout, params: Params, sources: SourcesConfig, registry: Registry, progress: bool = True) -> dict[str, Any]:
+def run(ctx: Context, progress: bool = True) -> dict[str, Any]:
+    layout, params, sources, registry = ctx.layout, ctx.params, ctx.sources, ctx.registry
     p = params.publish
     summaries = [SourceSummary(source_id, _read_info(layout, source_id)) for source_id in sources.ids]
     licenses: Counter = Counter()
@@ -67,7 +70,7 @@ def run(layout: Layout, params: Params, sources: SourcesConfig, registry: Regist
     shards = write_shards(
         _documents(layout, summaries, licenses, p.batch_size, progress),
         layout.publish / "data",
-        DOCUMENT,
+        PUBLISHED,
         split=SPLIT,
         max_shard_bytes=p.max_shard_bytes,
         row_group_rows=p.row_group_rows,
@@ -94,7 +97,7 @@ def run(layout: Layout, params: Params, sources: SourcesConfig, registry: Regist
         if entry not in registry:  # ingest validated it; a stale interim file is the only way here
             raise UserError(registry.path, registry.unknown(entry))
     card = CardData(
-        params=p,
+        params=params,
         registry=registry,
         sources=summaries,
         licenses=dict(licenses),
@@ -113,11 +116,10 @@ def run(layout: Layout, params: Params, sources: SourcesConfig, registry: Regist
         "rejects_by_reason": dict(sorted(reasons.items())),
         "sources": {
             s.id: {"documents": s.documents, "characters": s.characters, "rejected": s.rejected,
-                   "manifest_ok": not s.error}
+                   "converted": s.converted, "manifest_ok": not s.error}
             for s in summaries
         },
         "licenses": dict(sorted(licenses.items())),
     }
-    layout.publish_metrics.parent.mkdir(parents=True, exist_ok=True)
-    layout.publish_metrics.write_text(json.dumps(metrics, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    write_json(layout.publish_metrics, metrics)
     return metrics

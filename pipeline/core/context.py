@@ -1,0 +1,23 @@
+"""Everything a stage needs to know about the run, loaded and validated once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.core.config import Params, SourcesConfig, load_params, load_sources
+from pipeline.core.layout import Layout
+from pipeline.core.licenses import Registry, load_registry
+
+
+@dataclass(frozen=True)
+class Context:
+    layout: Layout
+    params: Params
+    sources: SourcesConfig
+    registry: Registry
+
+
+def load_context(root: str | Path | None = None) -> Context:
+    layout = Layout.at(root)
+    return Context(layout, load_params(layout), load_sources(layout), load_registry(layout))

@@ -1,0 +1,1 @@
+"""Normalize: Unicode clean-up, script and language identification, Simplified→Taiwan Traditional."""

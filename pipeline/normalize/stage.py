@@ -1,0 +1,103 @@
+"""The normalize stage: clean Unicode, identify the language, convert Simplified to Taiwan Traditional.
+
+``normalize_batch`` is the stage logic, a plain function over one record batch. Text
+that is already Traditional is never passed through ``s2t``/``s2twp`` (they damage it:
+李松仁→李鬆仁); only documents identified as Simplified are converted. Documents whose
+language is not kept become rejects with reason ``language:<tag>``; documents that the
+clean-up leaves empty become rejects with reason ``empty``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import pyarrow as pa
+
+from pipeline.core.batch_stage import BatchResult, reject_row, run_batch_stage
+from pipeline.core.config import NormalizeParams
+from pipeline.core.context import Context
+from pipeline.core.jsonfile import write_json
+from pipeline.core.schema import NORMALIZED
+from pipeline.normalize.cleanup import clean
+from pipeline.normalize.langid import identify, primary
+
+STAGE = "normalize"
+
+
+@lru_cache(maxsize=None)
+def _converter(config: str):
+    import opencc
+
+    return opencc.OpenCC(config)
+
+
+@dataclass
+class NormalizeStats:
+    detected: Counter = field(default_factory=Counter)  # language as identified, before conversion
+    published_lang: Counter = field(default_factory=Counter)
+    converted: Counter = field(default_factory=Counter)
+    cleanup_chars: Counter = field(default_factory=Counter)
+
+    def as_metrics(self) -> dict[str, Any]:
+        return {
+            "detected": dict(sorted(self.detected.items())),
+            "lang": dict(sorted(self.published_lang.items())),
+            "converted": dict(sorted(self.converted.items())),
+            "cleanup_chars": dict(sorted(self.cleanup_chars.items())),
+        }
+
+
+def normalize_text(text: str, params: NormalizeParams) -> tuple[str, str, str | None, str, dict[str, int]]:
+    """(text, lang, converted, detected, cleanup changes) for one document."""
+    text, changes = clean(text, vars(params.cleanup))
+    detected, _ = identify(text, min_han_share=params.min_han_share, simplified_share=params.simplified_share,
+                           seed=params.langdetect_seed)
+    lang, converted = detected, None
+    if detected == "zh-Hans":
+        text, lang, converted = _converter(params.convert_simplified).convert(text), "zh-Hant", params.convert_simplified
+    elif detected == "zh-Hant" and params.traditional_variants:
+        text, converted = _converter(params.traditional_variants).convert(text), params.traditional_variants
+    return text, lang, converted, detected, changes
+
+
+def normalize_batch(batch: pa.RecordBatch, params: NormalizeParams, stats: NormalizeStats | None = None) -> BatchResult:
+    stats = stats if stats is not None else NormalizeStats()
+    keep = set(params.keep_languages)
+    kept: list[dict[str, Any]] = []
+    rejects: list[dict[str, Any]] = []
+    for doc in batch.to_pylist():
+        text, lang, converted, detected, changes = normalize_text(doc["text"], params)
+        stats.detected[detected] += 1
+        stats.cleanup_chars.update(changes)
+        if not text.strip():
+            rejects.append(reject_row(doc, STAGE, "empty", "nothing left after Unicode clean-up"))
+            continue
+        if primary(lang) not in keep:
+            rejects.append(reject_row(doc, STAGE, f"language:{lang}",
+                                      f"identified as {lang}; kept languages: {', '.join(sorted(keep))}"))
+            continue
+        stats.published_lang[lang] += 1
+        if converted:
+            stats.converted[converted] += 1
+        kept.append(doc | {
+            "text": text,
+            "lang": lang,
+            "converted": converted,
+            "cleanup": json.dumps(changes, sort_keys=True) if changes else None,
+        })
+    return BatchResult(pa.RecordBatch.from_pylist(kept, schema=NORMALIZED), rejects)
+
+
+def run(ctx: Context, source_id: str, progress: bool = True) -> dict[str, Any]:
+    layout, p = ctx.layout, ctx.params.normalize
+    ctx.sources.require(layout, source_id)
+    stats = NormalizeStats()
+    metrics = run_batch_stage(layout, source_id, STAGE, lambda batch: normalize_batch(batch, p, stats),
+                              NORMALIZED, p.batch_size, progress)
+    metrics.update(stats.as_metrics())
+    write_json(layout.stage_metrics(source_id, STAGE), metrics)
+    return metrics

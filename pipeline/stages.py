@@ -1,0 +1,30 @@
+"""The per-source stages by name, in order, for running a whole pipeline in-process.
+
+DVC is the interface for data engineers (``dvc repro``); this is for tests, notebooks and
+a future distributed runner, which need the same stages without a subprocess each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pipeline.core.context import Context
+from pipeline.core.layout import SOURCE_STAGES
+from pipeline.ingest import stage as ingest
+from pipeline.normalize import stage as normalize
+from pipeline.publish import stage as publish
+
+# Keys in SOURCE_STAGES order (a test holds the two together).
+RUNNERS: dict[str, Callable[..., dict[str, Any]]] = {"ingest": ingest.run, "normalize": normalize.run}
+
+
+def run_source(ctx: Context, source_id: str, progress: bool = False) -> dict[str, dict[str, Any]]:
+    return {name: RUNNERS[name](ctx, source_id, progress=progress) for name in SOURCE_STAGES}
+
+
+def run_all(ctx: Context, progress: bool = False) -> dict[str, Any]:
+    """Every registered source through every per-source stage, then publish."""
+    for source_id in ctx.sources.ids:
+        run_source(ctx, source_id, progress)
+    return publish.run(ctx, progress=progress)
