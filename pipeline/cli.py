@@ -49,6 +49,16 @@ def cmd_normalize(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_segment(args: argparse.Namespace) -> int:
+    from pipeline.segment import stage
+
+    metrics = stage.run(_context(args), args.source, progress=not args.quiet)
+    if not args.quiet:
+        print(f"segment {args.source}: {metrics['documents']} documents by {metrics['segmenter']}, "
+              f"cache {metrics['cache_hits']} hits / {metrics['cache_misses']} misses", file=sys.stderr)
+    return 0
+
+
 def cmd_publish(args: argparse.Namespace) -> int:
     from pipeline.publish import stage
 
@@ -137,6 +147,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("normalize", cmd_normalize, "Stage 2, per source: clean Unicode, identify script and language from the "
             "characters, convert Simplified to Taiwan Traditional (OpenCC), reject languages not kept.")
+    p.add_argument("source", metavar="SOURCE", help="source id (the folder name under data/raw/)")
+
+    p = add("segment", cmd_segment, "Stage 3, per source: word tokens with CKIP (model from a local folder, the "
+            "Hugging Face cache or a download), or with the offline fallback when no model is available.")
     p.add_argument("source", metavar="SOURCE", help="source id (the folder name under data/raw/)")
 
     add("publish", cmd_publish, "Final stage: write data/publish/ (Parquet shards and dataset card), "

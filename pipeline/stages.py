@@ -14,9 +14,10 @@ from pipeline.core.layout import SOURCE_STAGES
 from pipeline.ingest import stage as ingest
 from pipeline.normalize import stage as normalize
 from pipeline.publish import stage as publish
+from pipeline.segment import stage as segment
 
 # Keys in SOURCE_STAGES order (a test holds the two together).
-RUNNERS: dict[str, Callable[..., dict[str, Any]]] = {"ingest": ingest.run, "normalize": normalize.run}
+RUNNERS: dict[str, Callable[..., dict[str, Any]]] = {"ingest": ingest.run, "normalize": normalize.run, "segment": segment.run}
 
 
 def run_source(ctx: Context, source_id: str, progress: bool = False) -> dict[str, dict[str, Any]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
 
@@ -9,9 +10,9 @@ import pytest
 import yaml
 
 from conftest import REPO, add_source, run_env
-from pipeline.cli import main
+from pipeline.cli import build_parser, main
 
-COMMANDS = ["ingest", "normalize", "publish", "register", "validate", "sources"]
+COMMANDS = ["ingest", "normalize", "segment", "publish", "register", "validate", "sources"]
 
 
 def run(layout, *args):
@@ -24,6 +25,11 @@ def test_every_subcommand_has_help(command, capsys):
         main([command, "--help"])
     assert info.value.code == 0
     assert f"usage: twcorpus {command}" in capsys.readouterr().out
+
+
+def test_the_parser_has_exactly_these_commands():
+    (subparsers,) = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    assert sorted(subparsers.choices) == sorted(COMMANDS)
 
 
 def test_subcommands_cover_every_dvc_stage():

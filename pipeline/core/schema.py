@@ -32,8 +32,20 @@ NORMALIZE_COLUMNS: list[tuple[str, pa.DataType, str]] = [
 ]
 NORMALIZED = pa.schema([(name, typ) for name, typ, _ in DOCUMENT_COLUMNS + NORMALIZE_COLUMNS])
 
+ENTITY = pa.struct([("text", pa.string()), ("type", pa.string()), ("start", pa.int64()), ("end", pa.int64())])
+# Added by segment. `pos` and `entities` are filled only when enabled; entities (names!)
+# feed the personal-data stage and are not published.
+SEGMENT_COLUMNS: list[tuple[str, pa.DataType, str]] = [
+    ("tokens", pa.list_(pa.string()), "Word tokens; their concatenation is `text` exactly, whitespace included."),
+    ("segmenter", pa.string(), "What produced `tokens`: ckip:<model> for a CKIP model, fallback:<name> for the offline fallback."),
+    ("pos", pa.list_(pa.string()), "CKIP part-of-speech tag of each token (WHITESPACE for whitespace), when enabled."),
+    ("entities", pa.list_(ENTITY), "CKIP named entities with character offsets into `text`, when enabled."),
+]
+SEGMENTED = pa.schema([(name, typ) for name, typ, _ in DOCUMENT_COLUMNS + NORMALIZE_COLUMNS + SEGMENT_COLUMNS])
+
 # What the publish stage writes to the hub, in this order.
-PUBLISHED_COLUMNS = [c for c in DOCUMENT_COLUMNS + NORMALIZE_COLUMNS if c[0] != "cleanup"]
+_UNPUBLISHED = {"cleanup", "pos", "entities"}
+PUBLISHED_COLUMNS = [c for c in DOCUMENT_COLUMNS + NORMALIZE_COLUMNS + SEGMENT_COLUMNS if c[0] not in _UNPUBLISHED]
 PUBLISHED = pa.schema([(name, typ) for name, typ, _ in PUBLISHED_COLUMNS])
 
 REJECT_COLUMNS: list[tuple[str, pa.DataType, str]] = [

@@ -36,6 +36,7 @@ class SourceSummary:
     rejected: int = 0
     converted: int = 0  # documents converted from Simplified (or variant-normalized)
     languages: Counter = field(default_factory=Counter)
+    segmenters: Counter = field(default_factory=Counter)  # `segmenter` value -> documents
 
     @property
     def error(self) -> str | None:
@@ -103,7 +104,7 @@ def render_card(data: CardData) -> str:
     parts.append(_licenses(data))
     parts.append(_removed(data))
     parts.append(_processing(data))
-    parts.append(_limitations())
+    parts.append(_limitations(data))
     return "\n".join(parts)
 
 
@@ -210,15 +211,38 @@ def _processing(data: CardData) -> str:
         f"`{n.convert_simplified}` ({converted:,} documents){variants}. Languages kept: "
         f"{', '.join(n.keep_languages)}; others are removed as `language:<tag>`. Published languages: "
         + (", ".join(f"`{tag}` {count:,}" for tag, count in sorted(languages.items())) or "none") + ".\n"
-        "3. **publish** — documents are written in source order into zstd-compressed Parquet shards, "
+        + _segment_step(data) +
+        "4. **publish** — documents are written in source order into zstd-compressed Parquet shards, "
         "byte-identical across re-runs of the same inputs.\n"
     )
 
 
-def _limitations() -> str:
+def _segmenters(data: CardData) -> Counter:
+    total: Counter = Counter()
+    for s in data.sources:
+        total.update(s.segmenters)
+    return total
+
+
+def _segment_step(data: CardData) -> str:
+    p = data.params.segment
+    used = ", ".join(f"`{name}` ({count:,} documents)" for name, count in sorted(_segmenters(data).items())) or "none"
     return (
-        "## Limitations\n\n"
-        "- Word segmentation, personal-data redaction, quality filtering and cross-source deduplication "
+        f"3. **segment** — word tokens (column `tokens`, whose concatenation is `text` exactly) by {used}. "
+        f"Configured model: `{p.model}`; documents are cut at line breaks and sentence punctuation into pieces "
+        f"of at most {p.max_chars} characters. The `segmenter` column says, row by row, which segmenter "
+        "produced the tokens.\n"
+    )
+
+
+def _limitations(data: CardData) -> str:
+    fallback = [name for name in _segmenters(data) if name.startswith("fallback:")]
+    note = (f"- Tokens of {', '.join(f'`{n}`' for n in fallback)} rows come from an offline dictionary "
+            "segmenter, used because no CKIP model was available when this release was built; they are "
+            "less accurate than CKIP's (see the `segmenter` column).\n") if fallback else ""
+    return (
+        "## Limitations\n\n" + note +
+        "- Personal-data redaction, quality filtering and cross-source deduplication "
         "are not applied in this release.\n"
         "- Conversion from Simplified is automatic (OpenCC); vocabulary mapping (軟件→軟體) covers common "
         "terms, not all of them.\n"

@@ -56,6 +56,8 @@ def _documents(layout: Layout, summaries: list[SourceSummary], licenses: Counter
             for row in pc.value_counts(batch.column("lang")).to_pylist():
                 summary.languages[row["values"]] += row["counts"]
             summary.converted += batch.num_rows - batch.column("converted").null_count
+            for row in pc.value_counts(batch.column("segmenter")).to_pylist():
+                summary.segmenters[row["values"]] += row["counts"]
             yield batch
 
 

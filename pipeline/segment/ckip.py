@@ -1,0 +1,60 @@
+"""CKIP word segmentation (and optional POS and NER) through ckip-transformers.
+
+The real ckip-transformers classes load and run the model; this module only feeds them
+well. A plain ``CkipWordSegmenter()(texts)`` pads every input to the longest text of
+the whole call; here pieces are sorted by length and sent in groups of ``batch_size``,
+so each group pads only to its own longest piece. Results are put back in input order.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipeline.segment.models import ResolvedModel
+
+
+def torch_device(device: str) -> Any:
+    import torch
+
+    if device == "auto":
+        return torch.device("cuda:0" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+class CkipBackend:
+    def __init__(self, ws: ResolvedModel, *, device: str, batch_size: int, fingerprint: str,
+                 pos: ResolvedModel | None = None, ner: ResolvedModel | None = None):
+        from ckip_transformers.nlp import CkipNerChunker, CkipPosTagger, CkipWordSegmenter
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # one progress bar per stage is ours
+
+        self.device = torch_device(device)
+        self.batch_size = batch_size
+        self.name = f"ckip:{ws.name}"
+        self.fingerprint = fingerprint
+        self.ws = CkipWordSegmenter(model_name=str(ws.path), device=self.device)
+        self.pos = CkipPosTagger(model_name=str(pos.path), device=self.device) if pos else None
+        self.ner = CkipNerChunker(model_name=str(ner.path), device=self.device) if ner else None
+        self.produces = frozenset(name for name, on in (("pos", pos), ("entities", ner)) if on)
+        # Pieces must fit the model: [CLS] + text + [SEP].
+        self.max_chars = self.ws.tokenizer.model_max_length - 2
+
+    def segment(self, pieces: list[str]) -> list[dict[str, Any]]:
+        order = sorted(range(len(pieces)), key=lambda i: len(pieces[i]))
+        results: list[dict[str, Any]] = [{}] * len(pieces)
+        for start in range(0, len(order), self.batch_size):
+            group = order[start:start + self.batch_size]
+            texts = [pieces[i] for i in group]
+            options = dict(batch_size=len(texts), show_progress=False)
+            words = self.ws(texts, **options)
+            tags = self.pos(words, **options) if self.pos else None
+            entities = self.ner(texts, **options) if self.ner else None
+            for j, i in enumerate(group):
+                result: dict[str, Any] = {"tokens": words[j]}
+                if tags is not None:
+                    result["pos"] = tags[j]
+                if entities is not None:
+                    result["entities"] = [[e.word, e.ner, e.idx[0], e.idx[1]] for e in entities[j]]
+                results[i] = result
+        return results
