@@ -1,0 +1,165 @@
+"""Segmentation speed: the segment stage's batching vs a plain CkipWordSegmenter call, and the fallback.
+
+Run: .venv/bin/python benchmarks/segment_speed.py [--size albert-tiny|bert-base] [--device cpu|cuda]
+                                                  [--texts N] [--eval PATH]
+
+1. CKIP: a model of the real architecture and size (albert-tiny: 4 layers × 312; bert-base:
+   12 × 768) with random weights, built locally (the hub is unreachable; speed does not
+   depend on the weights). Texts: sentences of UD Chinese GSD dev plus paragraphs of the
+   sample laws and minutes, all shorter than the 510-character limit, in corpus order.
+   Baseline: ``CkipWordSegmenter(model_name=...)(texts)`` in one call, as its docs show.
+   Ours: ``segment_batch`` (length-grouped batches, no cache). Prints characters/s of both,
+   the ratio, and whether the tokens are identical.
+2. Fallback: word F1 (span-based, UD Chinese GSD dev) and characters/s of the offline
+   fallback (jieba-hant with HMM) against jieba-hant without HMM, the stated baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+import pyarrow as pa  # noqa: E402
+
+from pipeline.core.schema import NORMALIZED  # noqa: E402
+from pipeline.ingest.readers.lawdb import read_lawdb  # noqa: E402
+from pipeline.segment.cache import SegmentCache  # noqa: E402
+from pipeline.segment.fallback import JiebaHantBackend  # noqa: E402
+from pipeline.segment.stage import segment_batch  # noqa: E402
+
+SIZES = {
+    "albert-tiny": ("albert", dict(embedding_size=128, hidden_size=312, num_hidden_layers=4, num_attention_heads=12,
+                                   intermediate_size=1248)),
+    "bert-base": ("bert", dict(hidden_size=768, num_hidden_layers=12, num_attention_heads=12, intermediate_size=3072)),
+}
+DEFAULT_EVAL = ROOT.parent / "shared" / "eval" / "ud_chinese_gsd-dev.conllu"
+
+
+def gold(eval_path: Path) -> list[list[str]]:
+    sentences, words = [], []
+    for line in eval_path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            if words:
+                sentences.append(words)
+            words = []
+        elif not line.startswith("#"):
+            cols = line.split("\t")
+            if cols[0].isdigit():
+                words.append(cols[1])
+    if words:
+        sentences.append(words)
+    return sentences
+
+
+def texts(eval_path: Path, limit: int) -> list[str]:
+    out = ["".join(words) for words in gold(eval_path)]
+    for path in sorted((ROOT / "data/raw/laws").glob("*.json")):
+        for record in read_lawdb(path, None):
+            out += [p.strip() for p in record.text.replace("\r\n", "\n").split("\n") if 0 < len(p.strip()) < 500]
+    for path in (ROOT / "data/raw/smart-nation-meeting").glob("*.md"):
+        out += [p.strip() for p in path.read_text(encoding="utf-8").split("\n\n") if 0 < len(p.strip()) < 500]
+    # No whitespace: the stage makes whitespace tokens of its own, which a plain call glues into words.
+    return ["".join(t.split()) for t in out][:limit]
+
+
+def spans(words: list[str]) -> set[tuple[int, int]]:
+    out, pos = set(), 0
+    for w in words:
+        if not w.isspace():
+            out.add((pos, pos + len(w)))
+        pos += len(w)
+    return out
+
+
+def f1(pred: list[list[str]], ref: list[list[str]]) -> float:
+    tp = p = g = 0
+    for a, b in zip(pred, ref):
+        sa, sb = spans(a), spans(b)
+        tp += len(sa & sb)
+        p += len(sa)
+        g += len(sb)
+    precision, recall = tp / p, tp / g
+    return 2 * precision * recall / (precision + recall)
+
+
+def batch(texts: list[str]) -> pa.RecordBatch:
+    rows = [{"id": str(i), "text": t, "source": "b", "source_file": "b", "source_line": i, "license": "CC0-1.0",
+             "title": None, "url": None, "date": None, "meta": None, "lang": "zh-Hant", "converted": None,
+             "cleanup": None} for i, t in enumerate(texts)]
+    return pa.RecordBatch.from_pylist(rows, schema=NORMALIZED)
+
+
+def ckip(args: argparse.Namespace, corpus: list[str]) -> dict:
+    from ckip_transformers.nlp import CkipWordSegmenter
+    from tiny_ckip import build
+
+    from pipeline.segment.ckip import CkipBackend
+    from pipeline.segment.models import ResolvedModel
+
+    arch, size = SIZES[args.size]
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = build(Path(tmp) / args.size, arch=arch, size=size, texts=corpus)
+        chars = sum(len(t) for t in corpus)
+        plain = CkipWordSegmenter(model_name=str(folder), device=-1 if args.device == "cpu" else 0)
+        plain(corpus[:8], show_progress=False)  # warm-up
+        start = time.perf_counter()
+        baseline = plain(corpus, show_progress=False)
+        t_plain = time.perf_counter() - start
+
+        ours = CkipBackend(ResolvedModel(args.size, folder, "local folder"), device=args.device,
+                           batch_size=args.batch_size, fingerprint="bench")
+        start = time.perf_counter()
+        result = segment_batch(batch(corpus), ours, SegmentCache(None), max_chars=500)
+        t_ours = time.perf_counter() - start
+    tokens = result.kept.column("tokens").to_pylist()
+    same = sum(a == b for a, b in zip(tokens, baseline))
+    return {"model": args.size, "device": args.device, "texts": len(corpus), "chars": chars,
+            "plain_chars_per_s": chars / t_plain, "stage_chars_per_s": chars / t_ours, "ratio": t_plain / t_ours,
+            "identical_tokens": f"{same}/{len(corpus)}"}
+
+
+def fallback(eval_path: Path) -> dict:
+    import jieba_hant
+
+    ref = gold(eval_path)
+    sentences = ["".join(words) for words in ref]
+    chars = sum(len(s) for s in sentences)
+    ours = JiebaHantBackend()
+    start = time.perf_counter()
+    pred = [r["tokens"] for r in ours.segment(sentences)]
+    t_ours = time.perf_counter() - start
+    base = jieba_hant.Tokenizer()
+    base.cache_file = "tw-corpus-jieba-hant.cache"
+    base.initialize()
+    start = time.perf_counter()
+    base_pred = [list(base.cut(s, HMM=False)) for s in sentences]
+    t_base = time.perf_counter() - start
+    return {"fallback": ours.name, "f1": f1(pred, ref), "chars_per_s": chars / t_ours,
+            "baseline": "jieba-hant HMM=False", "baseline_f1": f1(base_pred, ref), "baseline_chars_per_s": chars / t_base}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", choices=sorted(SIZES), default="albert-tiny")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--texts", type=int, default=1500)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--eval", type=Path, default=DEFAULT_EVAL)
+    parser.add_argument("--skip-fallback", action="store_true")
+    args = parser.parse_args()
+    corpus = texts(args.eval, args.texts)
+    report = {"ckip": ckip(args, corpus)}
+    if not args.skip_fallback:
+        report["fallback"] = fallback(args.eval)
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
