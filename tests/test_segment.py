@@ -79,6 +79,35 @@ def test_whitespace_inside_tokens_is_split_out():
     assert split_whitespace(["AI 時代", "。\n", "臺灣"]) == ["AI", " ", "時代", "。", "\n", "臺灣"]
 
 
+@pytest.fixture(scope="module")
+def jieba_fallback():
+    from pipeline.segment.fallback import JiebaHantBackend
+
+    return JiebaHantBackend()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from(list("臺灣資料開放。，！？AI 2026\n\t\u3000的是")), max_size=300),
+                min_size=1, max_size=5))
+def test_tokens_reassemble_random_text_exactly(jieba_fallback, texts):
+    result = segment_stage.segment_batch(normalized_batch(texts), jieba_fallback, SegmentCache(None), max_chars=20)
+    for text, tokens in zip(texts, result.kept.column("tokens").to_pylist()):
+        assert "".join(tokens) == text
+        assert all(t and (t.isspace() or not any(c.isspace() for c in t)) for t in tokens)
+
+
+def test_tokens_reassemble_the_sample_corpus(jieba_fallback):
+    from pathlib import Path
+
+    from pipeline.ingest.readers.lawdb import read_lawdb
+
+    root = Path(__file__).resolve().parents[1] / "data" / "raw"
+    texts = [r.text for p in sorted((root / "laws").glob("*.json")) for r in read_lawdb(p, None)]
+    texts += [p.read_text(encoding="utf-8") for p in (root / "smart-nation-meeting").glob("*.md")]
+    result = segment_stage.segment_batch(normalized_batch(texts), jieba_fallback, SegmentCache(None), max_chars=500)
+    assert ["".join(t) for t in result.kept.column("tokens").to_pylist()] == texts
+
+
 # --- CKIP through ckip-transformers -----------------------------------------------------
 
 
@@ -86,7 +115,7 @@ def test_whitespace_inside_tokens_is_split_out():
 def test_ckip_stage_on_a_tiny_model_matches_a_plain_call(layout, tiny_models, arch):
     from ckip_transformers.nlp import CkipWordSegmenter
 
-    long_text = "政府推動資料開放，促進創新應用。" * 80 + "\n\n第二段　AI 時代"
+    long_text = "政府推動資料開放，促進創新應用。" * 320 + "\n\n第二段　AI 時代" + "無標點" * 1700  # 10× the limit
     add_source(layout, "agency", {"a.jsonl": "\n".join(json.dumps({"text": t}, ensure_ascii=False)
                                                         for t in SHORT + [long_text])})
     set_segment(layout, model=str(tiny_models[arch]), cache_dir=None)
