@@ -90,13 +90,11 @@ def cmd_register(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from pipeline.core.licenses import load_registry
     from pipeline.registration import source_id_from
     from pipeline.validate import render, validate
 
-    layout = Layout.at(args.root)
-    registry = load_registry(layout)
-    report = validate(layout, registry, source_id_from(layout, args.folder))
+    ctx = _context(args)
+    report = validate(ctx, source_id_from(ctx.layout, args.folder))
     if args.json:
         print(json.dumps(dataclasses.asdict(report), ensure_ascii=False, indent=2))
     else:

@@ -6,10 +6,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipeline.core.config import load_sources
+from pipeline.core.context import Context
 from pipeline.core.errors import UserError
-from pipeline.core.layout import Layout
-from pipeline.core.licenses import Registry
 from pipeline.core.schema import reason_key
 from pipeline.ingest.manifest import load_manifest
 from pipeline.ingest.stage import Doc, IngestStats, ingest_items, source_files
@@ -33,11 +31,11 @@ class Report:
     files_by_encoding: dict[str, int] = field(default_factory=dict)
 
 
-def validate(layout: Layout, registry: Registry, source_id: str) -> Report:
-    sources = load_sources(layout)
+def validate(ctx: Context, source_id: str) -> Report:
+    layout, sources = ctx.layout, ctx.sources
     report = Report(source_id, ok=False, registered=source_id in sources.sources)
     try:
-        manifest = load_manifest(layout, source_id, registry, sources.overrides(source_id))
+        manifest = load_manifest(layout, source_id, ctx.registry, sources.overrides(source_id))
     except UserError as exc:
         report.error = str(exc)
         return report
@@ -45,7 +43,7 @@ def validate(layout: Layout, registry: Registry, source_id: str) -> Report:
     report.files = len(source_files(folder, manifest.exclude))
     stats = IngestStats()
     reasons: Counter = Counter()
-    for item in ingest_items(folder, manifest, registry, stats):
+    for item in ingest_items(folder, manifest, ctx.policy, stats):
         row = item.row
         if isinstance(item, Doc):
             report.documents += 1

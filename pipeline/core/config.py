@@ -8,6 +8,7 @@ are one-line errors). ``configs/sources.yaml`` registers sources:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -123,10 +124,35 @@ class PublishParams:
 
 
 @dataclass(frozen=True)
+class LicensesParams:
+    """The publication policy: which licenses are published, grouped into hub configs.
+
+    A license in no group is never published; its documents become rejects
+    ``license:<id>``. Cross-checks against the registry live in ``pipeline.core.policy``.
+    """
+
+    groups: dict[str, tuple[str, ...]] = field(default_factory=lambda: {
+        "default": ("LicenseRef-TW-Copyright-Act-Art9", "LicenseRef-Public-Domain", "OGDL-Taiwan-1.0", "CC0-1.0",
+                    "CC-BY-4.0"),
+        "share-alike": ("CC-BY-SA-4.0",),
+    })
+    default_group: str = "default"  # the hub's default config
+
+    def check(self, where: str, prefix: str) -> None:
+        if self.default_group not in self.groups:
+            raise UserError(where, f"'{prefix}.default_group' is '{self.default_group}', which is not a group "
+                            f"(groups: {', '.join(self.groups)})")
+        for name in self.groups:
+            if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", name):
+                raise UserError(where, f"'{prefix}.groups.{name}': a group name is lowercase letters, digits and '-'")
+
+
+@dataclass(frozen=True)
 class Params:
     ingest: IngestParams = field(default_factory=IngestParams)
     normalize: NormalizeParams = field(default_factory=NormalizeParams)
     segment: SegmentParams = field(default_factory=SegmentParams)
+    licenses: LicensesParams = field(default_factory=LicensesParams)
     publish: PublishParams = field(default_factory=PublishParams)
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from pipeline.core.config import Params, SourcesConfig, load_params, load_sources
 from pipeline.core.layout import Layout
 from pipeline.core.licenses import Registry, load_registry
+from pipeline.core.policy import Policy, build_policy
 
 
 @dataclass(frozen=True)
@@ -16,8 +17,11 @@ class Context:
     params: Params
     sources: SourcesConfig
     registry: Registry
+    policy: Policy
 
 
 def load_context(root: str | Path | None = None) -> Context:
     layout = Layout.at(root)
-    return Context(layout, load_params(layout), load_sources(layout), load_registry(layout))
+    params, registry = load_params(layout), load_registry(layout)
+    policy = build_policy(params.licenses, registry, layout.rel(layout.params))
+    return Context(layout, params, load_sources(layout), registry, policy)

@@ -26,7 +26,7 @@ from pipeline.core.errors import UserError
 from pipeline.core.ids import document_id
 from pipeline.core.jsonfile import write_json
 from pipeline.core.layout import MANIFEST_NAME, Layout
-from pipeline.core.licenses import Registry
+from pipeline.core.policy import Policy
 from pipeline.core.parquet import RowWriter
 from pipeline.core.schema import DOCUMENT, REJECT, reason_key
 from pipeline.ingest.encoding import Undecodable
@@ -67,7 +67,7 @@ def source_files(folder: Path, exclude: tuple[str, ...] = ()) -> list[str]:
 
 
 def ingest_items(
-    folder: Path, manifest: Manifest, registry: Registry, stats: IngestStats | None = None, progress: bool = False
+    folder: Path, manifest: Manifest, policy: Policy, stats: IngestStats | None = None, progress: bool = False
 ) -> Iterator[Doc | Reject]:
     """Every document and every reject of one source, in a deterministic order."""
     stats = stats if stats is not None else IngestStats()
@@ -90,7 +90,7 @@ def ingest_items(
                 if isinstance(item, Problem):
                     yield _reject(manifest.id, rel, item)
                 else:
-                    yield _accept(manifest, registry, rel, item, seen)
+                    yield _accept(manifest, policy, rel, item, seen)
             stats.files_by_encoding[_encoding_of(path)] += 1
         except OSError as exc:
             yield _reject(manifest.id, rel, Problem("unreadable", f"cannot read the file ({exc.strerror or exc})"))
@@ -98,12 +98,16 @@ def ingest_items(
             yield _reject(manifest.id, rel, Problem("reader-error", f"{fmt} reader failed: {type(exc).__name__}: {exc}"))
 
 
-def _accept(manifest: Manifest, registry: Registry, rel: str, record: Record, seen: dict[str, str]) -> Doc | Reject:
+def _accept(manifest: Manifest, policy: Policy, rel: str, record: Record, seen: dict[str, str]) -> Doc | Reject:
     where = f"{rel}:{record.line}" if record.line is not None else rel
     license_id = record.license or manifest.license
-    if license_id not in registry:
+    if license_id not in policy.registry:
         return _reject(manifest.id, rel, Problem(
-            "unknown-license", f"{where}: {registry.unknown(license_id)}", record.line, record.text
+            "unknown-license", f"{where}: {policy.registry.unknown(license_id)}", record.line, record.text
+        ))
+    if policy.group(license_id) is None:  # never normalized, segmented or published
+        return _reject(manifest.id, rel, Problem(
+            f"license:{license_id}", f"{where}: not published: {policy.refusal(license_id)}", record.line, record.text
         ))
     doc_id = document_id(manifest.id, record.text)
     if doc_id in seen:
@@ -160,14 +164,14 @@ def quarantine_items(folder: Path, source_id: str, error: UserError) -> Iterator
 
 def run(ctx: Context, source_id: str, progress: bool = True) -> dict[str, Any]:
     """Run ingest for one source and write its outputs; returns the metrics."""
-    layout, params, sources, registry = ctx.layout, ctx.params, ctx.sources, ctx.registry
+    layout, params, sources = ctx.layout, ctx.params, ctx.sources
     sources.require(layout, source_id)
     folder = layout.source_dir(source_id)
     stats = IngestStats()
     manifest_error: UserError | None = None
     try:
-        manifest = load_manifest(layout, source_id, registry, sources.overrides(source_id))
-        items: Iterator[Doc | Reject] = ingest_items(folder, manifest, registry, stats, progress)
+        manifest = load_manifest(layout, source_id, ctx.registry, sources.overrides(source_id))
+        items: Iterator[Doc | Reject] = ingest_items(folder, manifest, ctx.policy, stats, progress)
         info: dict[str, Any] = manifest.to_json()
     except UserError as exc:
         manifest_error = exc

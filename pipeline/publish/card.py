@@ -12,6 +12,9 @@ from typing import Any
 
 import yaml
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from pipeline.core.config import Params
 from pipeline.core.licenses import Registry
 from pipeline.core.schema import PUBLISHED_COLUMNS
@@ -27,6 +30,15 @@ def size_category(rows: int) -> str:
     return "n>1B"
 
 
+def _count_values(column: pa.ChunkedArray | pa.Array, into: Counter) -> None:
+    for row in pc.value_counts(column).to_pylist():
+        into[row["values"]] += row["counts"]
+
+
+def _characters(batch: pa.RecordBatch) -> int:
+    return pc.sum(pc.utf8_length(batch.column("text"))).as_py() or 0
+
+
 @dataclass
 class SourceSummary:
     id: str
@@ -37,10 +49,40 @@ class SourceSummary:
     converted: int = 0  # documents converted from Simplified (or variant-normalized)
     languages: Counter = field(default_factory=Counter)
     segmenters: Counter = field(default_factory=Counter)  # `segmenter` value -> documents
+    licenses: Counter = field(default_factory=Counter)  # license -> documents
+    license_characters: Counter = field(default_factory=Counter)
 
     @property
     def error(self) -> str | None:
         return self.info.get("error")
+
+    def count(self, batch: pa.RecordBatch) -> None:
+        self.documents += batch.num_rows
+        self.characters += _characters(batch)
+        self.converted += batch.num_rows - batch.column("converted").null_count
+        _count_values(batch.column("lang"), self.languages)
+        _count_values(batch.column("segmenter"), self.segmenters)
+        _count_values(batch.column("license"), self.licenses)
+        for license_id in self.licenses:
+            mask = pc.equal(batch.column("license"), license_id)
+            self.license_characters[license_id] += pc.sum(pc.utf8_length(
+                pc.filter(batch.column("text"), mask))).as_py() or 0
+
+
+@dataclass
+class GroupSummary:
+    """One license group of the publication policy: a config of the dataset on the hub."""
+
+    name: str
+    documents: int = 0
+    characters: int = 0
+    licenses: Counter = field(default_factory=Counter)
+    shards: list[str] = field(default_factory=list)
+
+    def count(self, batch: pa.RecordBatch) -> None:
+        self.documents += batch.num_rows
+        self.characters += _characters(batch)
+        _count_values(batch.column("license"), self.licenses)
 
 
 @dataclass
@@ -48,10 +90,9 @@ class CardData:
     params: Params
     registry: Registry
     sources: list[SourceSummary]
-    licenses: dict[str, int]  # license id -> documents
+    groups: list[GroupSummary]  # configs with shards, in policy order
+    default_group: str
     rejects_by_reason: dict[str, int]
-    shards: list[str]
-    unregistered: list[str] = field(default_factory=list)
 
     @property
     def documents(self) -> int:
@@ -61,10 +102,23 @@ class CardData:
     def characters(self) -> int:
         return sum(s.characters for s in self.sources)
 
+    @property
+    def license_documents(self) -> Counter:
+        return sum((s.licenses for s in self.sources), Counter())
+
+    @property
+    def license_characters(self) -> Counter:
+        return sum((s.license_characters for s in self.sources), Counter())
+
+    @property
+    def default_config(self) -> str:
+        names = [g.name for g in self.groups]
+        return self.default_group if self.default_group in names else names[0]
+
 
 def license_metadata(data: CardData) -> dict[str, Any]:
     """One license with a hub id → that id; anything else → `other` with a name and a link."""
-    used = sorted(data.licenses)
+    used = sorted(data.license_documents)
     if len(used) == 1:
         entry = data.registry.get(used[0])
         if entry.hf_id:
@@ -82,11 +136,11 @@ def front_matter(data: CardData) -> dict[str, Any]:
         "size_categories": [size_category(data.documents)],
         "task_categories": ["text-generation"],
         "tags": ["traditional-chinese", "taiwan", "government", "zh-Hant-TW"],
-        "configs": [{
-            "config_name": "default",
-            "data_files": [{"split": "train", "path": "data/train-*"}],
-            "default": True,
-        }],
+        "configs": [
+            {"config_name": g.name, "data_files": [{"split": "train", "path": f"data/{g.name}/train-*"}]}
+            | ({"default": True} if g.name == data.default_config else {})
+            for g in data.groups
+        ],
     })
     return meta
 
@@ -96,9 +150,10 @@ def render_card(data: CardData) -> str:
     parts = [f"---\n{head}---\n", f"# {data.params.publish.pretty_name}\n", data.params.publish.description.strip() + "\n"]
     parts.append(
         f"**{data.documents:,} documents, {data.characters:,} characters** from "
-        f"{sum(1 for s in data.sources if not s.error)} sources, in {len(data.shards)} Parquet shard(s).\n"
+        f"{sum(1 for s in data.sources if not s.error)} sources, in {sum(len(g.shards) for g in data.groups)} "
+        "Parquet shard(s).\n"
     )
-    parts.append(_usage())
+    parts.append(_usage(data))
     parts.append(_schema())
     parts.append(_sources(data))
     parts.append(_licenses(data))
@@ -108,15 +163,21 @@ def render_card(data: CardData) -> str:
     return "\n".join(parts)
 
 
-def _usage() -> str:
-    return (
-        "## How to load\n\n"
-        "```python\n"
-        "from datasets import load_dataset\n\n"
-        "ds = load_dataset(\"<org>/<this-dataset>\", split=\"train\")  # or a local copy of this folder\n"
-        "print(ds[0][\"text\"][:100], ds[0][\"license\"])\n"
-        "```\n"
-    )
+def _usage(data: CardData) -> str:
+    others = [g.name for g in data.groups if g.name != data.default_config]
+    lines = [
+        "## How to load\n",
+        "```python",
+        "from datasets import load_dataset",
+        "",
+        f"ds = load_dataset(\"<org>/<this-dataset>\", split=\"train\")  # config `{data.default_config}`",
+    ]
+    lines += [f"ds_{g.replace('-', '_')} = load_dataset(\"<org>/<this-dataset>\", \"{g}\", split=\"train\")"
+              for g in others]
+    lines += ["print(ds[0][\"text\"][:100], ds[0][\"license\"])", "```", ""]
+    if others:
+        lines.append("Configs keep apart licenses that must not be mixed (see Licenses).\n")
+    return "\n".join(lines)
 
 
 def _schema() -> str:
@@ -124,8 +185,10 @@ def _schema() -> str:
     return f"## Columns\n\n| column | type | description |\n|---|---|---|\n{rows}\n"
 
 
-def _arrow_name(typ: Any) -> str:
-    return {"string": "string", "int64": "int64"}.get(str(typ), str(typ))
+def _arrow_name(typ: pa.DataType) -> str:
+    if pa.types.is_list(typ):
+        return f"list of {_arrow_name(typ.value_type)}"
+    return str(typ)
 
 
 def _cell(text: Any) -> str:
@@ -150,11 +213,19 @@ def _sources(data: CardData) -> str:
 
 def _licenses(data: CardData) -> str:
     lines = ["## Licenses\n",
-             "Every row carries its license in the `license` column.\n",
-             "| license | name | documents |", "|---|---|---:|"]
-    for license_id, count in sorted(data.licenses.items()):
+             "Every row carries its license in the `license` column. Each config holds licenses that may be "
+             "used together; share-alike licenses have a config of their own, and licenses that forbid "
+             "modification (ND) or commercial use (NC) are never published.\n",
+             "| config | licenses | documents | characters |", "|---|---|---:|---:|"]
+    for g in data.groups:
+        default = " (default)" if g.name == data.default_config else ""
+        lines.append(f"| `{g.name}`{default} | {', '.join(f'`{x}`' for x in sorted(g.licenses))} | "
+                     f"{g.documents:,} | {g.characters:,} |")
+    lines += ["", "| license | name | documents | characters |", "|---|---|---:|---:|"]
+    chars = data.license_characters
+    for license_id, count in sorted(data.license_documents.items()):
         entry = data.registry.get(license_id)
-        lines.append(f"| `{license_id}` | [{_cell(entry.name)}]({entry.url}) | {count:,} |")
+        lines.append(f"| `{license_id}` | [{_cell(entry.name)}]({entry.url}) | {count:,} | {chars[license_id]:,} |")
     statements = attribution_statements(data)
     if statements:
         lines.append("\n### Attribution\n")
@@ -163,16 +234,16 @@ def _licenses(data: CardData) -> str:
 
 
 def attribution_statements(data: CardData) -> list[str]:
+    """One statement per source and license it is published under, from the license's template."""
     out = []
     for s in data.sources:
-        if s.error or not s.documents:
-            continue
-        entry = data.registry.get(s.info["license"])
-        if entry.attribution_template:
-            out.append(entry.attribution_template.format(
-                publisher=s.info["publisher"], title=s.info["title"], url=s.info["url"],
-                year=str(s.info.get("collected") or "")[:4],
-            ))
+        for license_id in sorted(s.licenses):
+            entry = data.registry.get(license_id)
+            if entry.attribution_template:
+                out.append(entry.attribution_template.format(
+                    publisher=s.info["publisher"], title=s.info["title"], url=s.info["url"],
+                    year=str(s.info.get("collected") or "")[:4],
+                ))
     return out
 
 
@@ -254,7 +325,7 @@ def render_licenses_file(data: CardData) -> str:
     """``LICENSES.md``: the `license_link` of a card with several licenses."""
     lines = ["# Licenses of this dataset\n",
              "Each row of the dataset names its license in the `license` column.\n"]
-    for license_id in sorted(data.licenses):
+    for license_id in sorted(data.license_documents):
         entry = data.registry.get(license_id)
         lines.append(f"## {license_id}\n\n{entry.name}: <{entry.url}>\n")
     statements = attribution_statements(data)

@@ -3,10 +3,11 @@
 Reads only what the per-source stages wrote under ``data/interim/`` (never
 ``data/raw/``), so its DVC dependencies are exactly its inputs. Writes:
 
-- ``data/publish/data/train-*.parquet`` — the shards;
+- ``data/publish/data/<group>/train-*.parquet`` — the shards, one folder per license
+  group of the publication policy (each a config of the dataset on the hub);
 - ``data/publish/README.md`` — the dataset card, and ``LICENSES.md`` beside it;
 - ``data/rejects/rejects.parquet`` — every reject of every source and stage;
-- ``data/metrics/publish.json`` — totals, per source and per reject reason.
+- ``data/metrics/publish.json`` — totals, per source, per license, per group, per reason.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ from pipeline.core.jsonfile import read_json, write_json
 from pipeline.core.layout import SOURCE_STAGES, Layout
 from pipeline.core.parquet import RowWriter, read_batches
 from pipeline.core.schema import PUBLISHED, REJECT, reason_key
-from pipeline.publish.card import CardData, SourceSummary, render_card, render_licenses_file
-from pipeline.publish.shards import write_shards
+from pipeline.publish.card import CardData, GroupSummary, SourceSummary, render_card, render_licenses_file
+from pipeline.publish.shards import ShardWriter
 
 SPLIT = "train"
 
@@ -39,7 +40,7 @@ def _read_info(layout: Layout, source_id: str) -> dict[str, Any]:
     return read_json(path)
 
 
-def _documents(layout: Layout, summaries: list[SourceSummary], licenses: Counter, batch_size: int,
+def _documents(layout: Layout, summaries: list[SourceSummary], batch_size: int,
                progress: bool) -> Iterator[pa.RecordBatch]:
     """Each source's final documents in source order, counting as they stream past."""
     final = SOURCE_STAGES[-1]
@@ -49,62 +50,48 @@ def _documents(layout: Layout, summaries: list[SourceSummary], licenses: Counter
             raise UserError(layout.rel(path), f"missing: run the per-source stages for '{summary.id}' first (dvc repro)")
         for batch in read_batches(path, batch_size):
             batch = batch.select(PUBLISHED.names)
-            summary.documents += batch.num_rows
-            summary.characters += pc.sum(pc.utf8_length(batch.column("text"))).as_py() or 0
-            for row in pc.value_counts(batch.column("license")).to_pylist():
-                licenses[row["values"]] += row["counts"]
-            for row in pc.value_counts(batch.column("lang")).to_pylist():
-                summary.languages[row["values"]] += row["counts"]
-            summary.converted += batch.num_rows - batch.column("converted").null_count
-            for row in pc.value_counts(batch.column("segmenter")).to_pylist():
-                summary.segmenters[row["values"]] += row["counts"]
+            summary.count(batch)
             yield batch
 
 
 def run(ctx: Context, progress: bool = True) -> dict[str, Any]:
-    layout, params, sources, registry = ctx.layout, ctx.params, ctx.sources, ctx.registry
+    layout, params, policy = ctx.layout, ctx.params, ctx.policy
     p = params.publish
-    summaries = [SourceSummary(source_id, _read_info(layout, source_id)) for source_id in sources.ids]
-    licenses: Counter = Counter()
+    summaries = [SourceSummary(source_id, _read_info(layout, source_id)) for source_id in ctx.sources.ids]
 
     if layout.publish.exists():
         shutil.rmtree(layout.publish)
-    shards = write_shards(
-        _documents(layout, summaries, licenses, p.batch_size, progress),
-        layout.publish / "data",
-        PUBLISHED,
-        split=SPLIT,
-        max_shard_bytes=p.max_shard_bytes,
-        row_group_rows=p.row_group_rows,
-        compression_level=p.compression_level,
-    )
+    groups = {name: GroupSummary(name) for name in policy.groups}
+    writers: dict[str, ShardWriter] = {}
+    for batch in _documents(layout, summaries, p.batch_size, progress):
+        licenses = batch.column("license").to_pylist()
+        for name in sorted({policy.group(license_id) or "" for license_id in licenses}):
+            if not name:  # ingest applies the same policy; a stale interim file is the only way here
+                raise UserError(layout.rel(layout.params), "a published document's license is in no group: "
+                                "re-run the per-source stages (dvc repro)")
+            part = batch.filter(pa.array([policy.group(license_id) == name for license_id in licenses]))
+            if name not in writers:
+                writers[name] = ShardWriter(layout.publish / "data" / name, PUBLISHED, split=SPLIT,
+                                            max_shard_bytes=p.max_shard_bytes, row_group_rows=p.row_group_rows,
+                                            compression_level=p.compression_level)
+            writers[name].write(part)
+            groups[name].count(part)
+    if not writers:  # an empty release is still a loadable dataset: its default config, empty
+        writers[policy.default_group] = ShardWriter(layout.publish / "data" / policy.default_group, PUBLISHED,
+                                                    split=SPLIT, max_shard_bytes=p.max_shard_bytes,
+                                                    row_group_rows=p.row_group_rows,
+                                                    compression_level=p.compression_level)
+    for name, writer in writers.items():
+        groups[name].shards = [s.relative_to(layout.publish).as_posix() for s in writer.close()]
 
-    reasons: Counter = Counter()
-    by_source: dict[str, Counter] = {}
-    with RowWriter(layout.rejects, REJECT, p.batch_size) as out:
-        for summary in summaries:
-            counts = by_source.setdefault(summary.id, Counter())
-            for stage in SOURCE_STAGES:
-                path = layout.stage_rejects(summary.id, stage)
-                if not path.is_file():
-                    continue
-                for batch in read_batches(path, p.batch_size):
-                    for row in batch.to_pylist():
-                        out.add(row)
-                        counts[reason_key(row["reason"])] += 1
-            summary.rejected = sum(counts.values())
-            reasons.update(counts)
-
-    for entry in licenses:
-        if entry not in registry:  # ingest validated it; a stale interim file is the only way here
-            raise UserError(registry.path, registry.unknown(entry))
+    reasons = _gather_rejects(layout, summaries, p.batch_size)
     card = CardData(
         params=params,
-        registry=registry,
+        registry=ctx.registry,
         sources=summaries,
-        licenses=dict(licenses),
+        groups=[groups[name] for name in policy.groups if groups[name].shards],
+        default_group=policy.default_group,
         rejects_by_reason=dict(reasons),
-        shards=[s.relative_to(layout.publish).as_posix() for s in shards],
     )
     (layout.publish / "README.md").write_text(render_card(card), encoding="utf-8")
     (layout.publish / "LICENSES.md").write_text(render_licenses_file(card), encoding="utf-8")
@@ -114,14 +101,36 @@ def run(ctx: Context, progress: bool = True) -> dict[str, Any]:
         "characters": card.characters,
         "rejected": sum(reasons.values()),
         "documents_in": card.documents + sum(reasons.values()),
-        "shards": len(shards),
+        "shards": sum(len(g.shards) for g in card.groups),
         "rejects_by_reason": dict(sorted(reasons.items())),
         "sources": {
             s.id: {"documents": s.documents, "characters": s.characters, "rejected": s.rejected,
                    "converted": s.converted, "manifest_ok": not s.error}
             for s in summaries
         },
-        "licenses": dict(sorted(licenses.items())),
+        "licenses": {license_id: {"documents": docs, "characters": card.license_characters[license_id]}
+                     for license_id, docs in sorted(card.license_documents.items())},
+        "groups": {g.name: {"documents": g.documents, "characters": g.characters, "shards": len(g.shards)}
+                   for g in card.groups},
     }
     write_json(layout.publish_metrics, metrics)
     return metrics
+
+
+def _gather_rejects(layout: Layout, summaries: list[SourceSummary], batch_size: int) -> Counter:
+    """Every source's rejects of every stage into one file; counts by reason."""
+    reasons: Counter = Counter()
+    with RowWriter(layout.rejects, REJECT, batch_size) as out:
+        for summary in summaries:
+            counts: Counter = Counter()
+            for stage in SOURCE_STAGES:
+                path = layout.stage_rejects(summary.id, stage)
+                if not path.is_file():
+                    continue
+                for batch in read_batches(path, batch_size):
+                    out.write_batch(batch.select(REJECT.names))
+                    for reason in batch.column("reason").to_pylist():
+                        counts[reason_key(reason)] += 1
+            summary.rejected = sum(counts.values())
+            reasons.update(counts)
+    return reasons
