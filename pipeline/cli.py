@@ -49,6 +49,16 @@ def cmd_normalize(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_pii(args: argparse.Namespace) -> int:
+    from pipeline.pii import stage
+
+    metrics = stage.run(_context(args), args.source, progress=not args.quiet)
+    if not args.quiet:
+        found = ", ".join(f"{k} {v}" for k, v in metrics["found"].items()) or "none"
+        print(f"pii {args.source}: found {found}; {metrics['rejected']} documents dropped", file=sys.stderr)
+    return 0
+
+
 def cmd_segment(args: argparse.Namespace) -> int:
     from pipeline.segment import stage
 
@@ -147,7 +157,12 @@ def build_parser() -> argparse.ArgumentParser:
             "characters, convert Simplified to Taiwan Traditional (OpenCC), reject languages not kept.")
     p.add_argument("source", metavar="SOURCE", help="source id (the folder name under data/raw/)")
 
-    p = add("segment", cmd_segment, "Stage 3, per source: word tokens with CKIP (model from a local folder, the "
+    p = add("pii", cmd_pii, "Stage 3, per source: find Taiwan personal data (IDs, resident certificates, phones, "
+            "e-mails, cards, passport and 健保卡 numbers, addresses, names with CKIP NER) and redact, flag or drop it "
+            "by the policy in params.yaml.")
+    p.add_argument("source", metavar="SOURCE", help="source id (the folder name under data/raw/)")
+
+    p = add("segment", cmd_segment, "Stage 4, per source: word tokens with CKIP (model from a local folder, the "
             "Hugging Face cache or a download), or with the offline fallback when no model is available.")
     p.add_argument("source", metavar="SOURCE", help="source id (the folder name under data/raw/)")
 

@@ -13,11 +13,17 @@ from pipeline.core.context import Context
 from pipeline.core.layout import SOURCE_STAGES
 from pipeline.ingest import stage as ingest
 from pipeline.normalize import stage as normalize
+from pipeline.pii import stage as pii
 from pipeline.publish import stage as publish
 from pipeline.segment import stage as segment
 
 # Keys in SOURCE_STAGES order (a test holds the two together).
-RUNNERS: dict[str, Callable[..., dict[str, Any]]] = {"ingest": ingest.run, "normalize": normalize.run, "segment": segment.run}
+RUNNERS: dict[str, Callable[..., dict[str, Any]]] = {
+    "ingest": ingest.run,
+    "normalize": normalize.run,
+    "pii": pii.run,
+    "segment": segment.run,
+}
 
 
 def run_source(ctx: Context, source_id: str, progress: bool = False) -> dict[str, dict[str, Any]]:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipeline.core.errors import UserError
+from pipeline.core.errors import UserError, did_you_mean
 from pipeline.core.layout import Layout
 from pipeline.core.settings import build
 from pipeline.core.yamlio import load_yaml
@@ -103,6 +103,37 @@ class SegmentParams:
                             f"got '{self.fallback}'")
 
 
+PII_TYPES = ("tw_id", "tw_arc", "phone", "email", "credit_card", "passport", "nhi_card", "address", "person")
+PII_ACTIONS = ("redact", "flag", "drop")
+DEFAULT_PII_POLICY = {
+    "tw_id": "redact", "tw_arc": "redact", "phone": "redact", "email": "redact", "credit_card": "redact",
+    "passport": "redact", "nhi_card": "redact", "address": "redact", "person": "flag",
+}
+
+
+@dataclass(frozen=True)
+class PiiParams:
+    """What to do with each kind of personal data: redact (typed placeholder), flag (keep and
+    record) or drop (the document becomes a reject pii:<type>)."""
+
+    policy: dict[str, str] = field(default_factory=dict)  # overrides of DEFAULT_PII_POLICY
+    person_names: bool = False  # find names with CKIP NER (needs segment.ner_model or a CKIP alias as segment.model)
+    batch_size: int = 1000
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "policy", {**DEFAULT_PII_POLICY, **self.policy})
+
+    def check(self, where: str, prefix: str) -> None:
+        for kind, action in self.policy.items():
+            if kind not in PII_TYPES:
+                raise UserError(where, f"'{prefix}.policy.{kind}': unknown type{did_you_mean(kind, PII_TYPES)}; "
+                                f"types: {', '.join(PII_TYPES)}")
+            if action not in PII_ACTIONS:
+                raise UserError(where, f"'{prefix}.policy.{kind}' must be redact, flag or drop, got '{action}'")
+        if self.batch_size < 1:
+            raise UserError(where, f"'{prefix}.batch_size' must be at least 1")
+
+
 @dataclass(frozen=True)
 class PublishParams:
     pretty_name: str = "Taiwan Traditional-Chinese Public Text Corpus"
@@ -151,6 +182,7 @@ class LicensesParams:
 class Params:
     ingest: IngestParams = field(default_factory=IngestParams)
     normalize: NormalizeParams = field(default_factory=NormalizeParams)
+    pii: PiiParams = field(default_factory=PiiParams)
     segment: SegmentParams = field(default_factory=SegmentParams)
     licenses: LicensesParams = field(default_factory=LicensesParams)
     publish: PublishParams = field(default_factory=PublishParams)

@@ -83,7 +83,7 @@ class Layout:
 
 # The per-source stages in pipeline order. The last one's output is what publish reads.
 # Later stages (normalize, segment, flag) append themselves here and in dvc.yaml.
-SOURCE_STAGES: tuple[str, ...] = ("ingest", "normalize", "segment")
+SOURCE_STAGES: tuple[str, ...] = ("ingest", "normalize", "pii", "segment")
 
 
 def previous_stage(stage: str) -> str:

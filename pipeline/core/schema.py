@@ -32,6 +32,14 @@ NORMALIZE_COLUMNS: list[tuple[str, pa.DataType, str]] = [
 ]
 NORMALIZED = pa.schema([(name, typ) for name, typ, _ in DOCUMENT_COLUMNS + NORMALIZE_COLUMNS])
 
+PII_SPAN = pa.struct([("type", pa.string()), ("start", pa.int64()), ("end", pa.int64())])
+# Added by pii. Offsets are into the published text: a redacted span covers its placeholder.
+PII_COLUMNS: list[tuple[str, pa.DataType, str]] = [
+    ("pii", pa.list_(PII_SPAN), "Personal data found in the text: {type, start, end} with character offsets into `text`; a redacted item's span covers its placeholder (e.g. [TW_ID])."),
+    ("pii_types", pa.list_(pa.string()), "Sorted unique types in `pii`."),
+]
+PII_CHECKED = pa.schema([(name, typ) for name, typ, _ in DOCUMENT_COLUMNS + NORMALIZE_COLUMNS + PII_COLUMNS])
+
 ENTITY = pa.struct([("text", pa.string()), ("type", pa.string()), ("start", pa.int64()), ("end", pa.int64())])
 # Added by segment. `pos` and `entities` are filled only when enabled; entities (names!)
 # feed the personal-data stage and are not published.
@@ -41,11 +49,13 @@ SEGMENT_COLUMNS: list[tuple[str, pa.DataType, str]] = [
     ("pos", pa.list_(pa.string()), "CKIP part-of-speech tag of each token (WHITESPACE for whitespace), when enabled."),
     ("entities", pa.list_(ENTITY), "CKIP named entities with character offsets into `text`, when enabled."),
 ]
-SEGMENTED = pa.schema([(name, typ) for name, typ, _ in DOCUMENT_COLUMNS + NORMALIZE_COLUMNS + SEGMENT_COLUMNS])
+SEGMENTED = pa.schema([(name, typ) for name, typ, _ in
+                       DOCUMENT_COLUMNS + NORMALIZE_COLUMNS + PII_COLUMNS + SEGMENT_COLUMNS])
 
 # What the publish stage writes to the hub, in this order.
 _UNPUBLISHED = {"cleanup", "pos", "entities"}
-PUBLISHED_COLUMNS = [c for c in DOCUMENT_COLUMNS + NORMALIZE_COLUMNS + SEGMENT_COLUMNS if c[0] not in _UNPUBLISHED]
+PUBLISHED_COLUMNS = [c for c in DOCUMENT_COLUMNS + NORMALIZE_COLUMNS + PII_COLUMNS + SEGMENT_COLUMNS
+                     if c[0] not in _UNPUBLISHED]
 PUBLISHED = pa.schema([(name, typ) for name, typ, _ in PUBLISHED_COLUMNS])
 
 REJECT_COLUMNS: list[tuple[str, pa.DataType, str]] = [

@@ -51,6 +51,7 @@ class SourceSummary:
     segmenters: Counter = field(default_factory=Counter)  # `segmenter` value -> documents
     licenses: Counter = field(default_factory=Counter)  # license -> documents
     license_characters: Counter = field(default_factory=Counter)
+    pii: Counter = field(default_factory=Counter)  # type -> items recorded (redacted or flagged)
 
     @property
     def error(self) -> str | None:
@@ -63,6 +64,9 @@ class SourceSummary:
         _count_values(batch.column("lang"), self.languages)
         _count_values(batch.column("segmenter"), self.segmenters)
         _count_values(batch.column("license"), self.licenses)
+        spans = pc.list_flatten(batch.column("pii"))
+        if len(spans):
+            _count_values(pc.struct_field(spans, "type"), self.pii)
         for license_id in self.licenses:
             mask = pc.equal(batch.column("license"), license_id)
             self.license_characters[license_id] += pc.sum(pc.utf8_length(
@@ -282,8 +286,8 @@ def _processing(data: CardData) -> str:
         f"`{n.convert_simplified}` ({converted:,} documents){variants}. Languages kept: "
         f"{', '.join(n.keep_languages)}; others are removed as `language:<tag>`. Published languages: "
         + (", ".join(f"`{tag}` {count:,}" for tag, count in sorted(languages.items())) or "none") + ".\n"
-        + _segment_step(data) +
-        "4. **publish** — documents are written in source order into zstd-compressed Parquet shards, "
+        + _pii_step(data) + _segment_step(data) +
+        "5. **publish** — documents are written in source order into zstd-compressed Parquet shards, "
         "byte-identical across re-runs of the same inputs.\n"
     )
 
@@ -295,11 +299,32 @@ def _segmenters(data: CardData) -> Counter:
     return total
 
 
+def _pii_step(data: CardData) -> str:
+    p = data.params.pii
+    recorded: Counter = Counter()
+    for s in data.sources:
+        recorded.update(s.pii)
+    dropped = {reason.split(":", 1)[1]: n for reason, n in data.rejects_by_reason.items() if reason.startswith("pii:")}
+    rows = "\n".join(
+        f"   | `{kind}` | {action} | {recorded.get(kind, 0):,} | {dropped.get(kind, 0):,} |"
+        for kind, action in p.policy.items())
+    names = ("names are found with CKIP NER" if p.person_names else
+             "person names are **not** detected in this release (no NER)")
+    return (
+        "3. **personal data** — Taiwan national ID and resident certificate numbers (checksum-validated), "
+        "phone numbers, e-mail addresses, Luhn-valid card numbers, passport and 健保卡 numbers (with context "
+        f"words) and street addresses are detected; {names}. Redacted items are replaced by a typed placeholder "
+        "such as `[TW_ID]` before segmentation; every item found is listed in the `pii` column with offsets into "
+        "`text`.\n\n"
+        "   | type | policy | recorded in `pii` | documents dropped |\n   |---|---|---:|---:|\n" + rows + "\n"
+    )
+
+
 def _segment_step(data: CardData) -> str:
     p = data.params.segment
     used = ", ".join(f"`{name}` ({count:,} documents)" for name, count in sorted(_segmenters(data).items())) or "none"
     return (
-        f"3. **segment** — word tokens (column `tokens`, whose concatenation is `text` exactly) by {used}. "
+        f"4. **segment** — word tokens (column `tokens`, whose concatenation is `text` exactly) by {used}. "
         f"Configured model: `{p.model}`; documents are cut at line breaks and sentence punctuation into pieces "
         f"of at most {p.max_chars} characters. The `segmenter` column says, row by row, which segmenter "
         "produced the tokens.\n"
@@ -313,7 +338,9 @@ def _limitations(data: CardData) -> str:
             "less accurate than CKIP's (see the `segmenter` column).\n") if fallback else ""
     return (
         "## Limitations\n\n" + note +
-        "- Personal-data redaction, quality filtering and cross-source deduplication "
+        "- Personal data is found by patterns (and names by NER when enabled); what the patterns do not "
+        "cover, such as birth dates or medical details in free text, is not detected.\n"
+        "- Quality filtering and cross-source deduplication "
         "are not applied in this release.\n"
         "- Conversion from Simplified is automatic (OpenCC); vocabulary mapping (軟件→軟體) covers common "
         "terms, not all of them.\n"

@@ -1,0 +1,31 @@
+"""Numbers that are personal data only when context words say what they are.
+
+Passport numbers (9 digits) and 健保卡 (National Health Insurance card) numbers (12
+digits) have no public checksum: they are detected only within a few characters after
+words such as 護照 / passport or 健保卡 / 健保.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from pipeline.pii.detectors.base import NOT_DIGIT_AFTER, NOT_DIGIT_BEFORE, Span
+
+_GAP = r"[^0-9\n]{0,8}?"  # 號碼：, No. , 卡號為 …
+_PASSPORT = re.compile(r"(?:護照|(?i:passport))" + _GAP + NOT_DIGIT_BEFORE + r"(\d{9})" + NOT_DIGIT_AFTER)
+_NHI = re.compile(r"(?:健保卡|健保|(?i:NHI))" + _GAP + NOT_DIGIT_BEFORE + r"(\d{4}[- ]?\d{4}[- ]?\d{4})" + NOT_DIGIT_AFTER)
+
+
+def find_passport(text: str) -> Iterator[Span]:
+    if "護照" not in text and "assport" not in text and "ASSPORT" not in text:
+        return
+    for match in _PASSPORT.finditer(text):
+        yield Span("passport", match.start(1), match.end(1))
+
+
+def find_nhi_card(text: str) -> Iterator[Span]:
+    if "健保" not in text and "NHI" not in text.upper():
+        return
+    for match in _NHI.finditer(text):
+        yield Span("nhi_card", match.start(1), match.end(1))

@@ -1,0 +1,20 @@
+"""E-mail addresses (ASCII), also when glued to Chinese text."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from pipeline.pii.detectors.base import Span
+
+_PATTERN = re.compile(
+    r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}(?![A-Za-z0-9-])"
+)
+
+
+def find(text: str) -> Iterator[Span]:
+    if "@" not in text:
+        return
+    for match in _PATTERN.finditer(text):
+        yield Span("email", match.start(), match.end())

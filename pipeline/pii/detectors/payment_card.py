@@ -1,0 +1,30 @@
+"""Payment card numbers: 13–19 digits (grouped by spaces or hyphens, or not), Luhn-valid,
+with an issuer prefix (Visa 4, Mastercard 51–55 and 22–27, Amex 34/37, JCB 35, UnionPay 62,
+Discover 6011/65)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from pipeline.pii.detectors.base import NOT_DIGIT_AFTER, NOT_DIGIT_BEFORE, Span
+
+_PATTERN = re.compile(NOT_DIGIT_BEFORE + r"(?:\d{4}[- ]){3}\d{1,7}|\d{4}[- ]\d{6}[- ]\d{5}|\d{13,19}" + NOT_DIGIT_AFTER)
+_PREFIX = re.compile(r"^(?:4|5[1-5]|2[2-7]|3[47]|35|62|6011|65)")
+
+
+def luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def find(text: str) -> Iterator[Span]:
+    for match in _PATTERN.finditer(text):
+        digits = re.sub(r"\D", "", match.group(0))
+        if 13 <= len(digits) <= 19 and _PREFIX.match(digits) and luhn_ok(digits):
+            yield Span("credit_card", match.start(), match.end())

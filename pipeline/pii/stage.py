@@ -1,0 +1,99 @@
+"""The pii stage: find personal data, then redact, flag or drop by policy — before segmentation,
+so no token ever carries what was removed.
+
+``pii_batch`` is the stage logic over one record batch. Every document gets ``pii`` (the
+spans, with offsets into the text as published) and ``pii_types``; a document holding a
+type whose policy is ``drop`` becomes a reject ``pii:<type>``.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+
+from pipeline.core.batch_stage import BatchResult, reject_row, run_batch_stage
+from pipeline.core.config import PiiParams
+from pipeline.core.context import Context
+from pipeline.core.jsonfile import write_json
+from pipeline.core.schema import PII_CHECKED
+from pipeline.pii.detect import PLACEHOLDERS, detect
+from pipeline.pii.detectors.base import Span
+
+STAGE = "pii"
+
+
+@dataclass
+class PiiStats:
+    found: Counter = field(default_factory=Counter)  # type -> items found
+    documents_with: Counter = field(default_factory=Counter)  # type -> documents holding it
+    redacted: Counter = field(default_factory=Counter)
+    flagged: Counter = field(default_factory=Counter)
+    dropped: Counter = field(default_factory=Counter)  # type -> documents dropped for it
+
+    def as_metrics(self) -> dict[str, Any]:
+        return {name: dict(sorted(getattr(self, name).items()))
+                for name in ("found", "documents_with", "redacted", "flagged", "dropped")}
+
+
+def apply_policy(text: str, spans: list[Span], policy: dict[str, str]) -> tuple[str, list[dict[str, Any]]]:
+    """The text with redactions made, and every span with offsets into that text."""
+    out: list[str] = []
+    recorded: list[dict[str, Any]] = []
+    cursor = shift = 0
+    for span in spans:
+        out.append(text[cursor:span.start])
+        original = text[span.start:span.end]
+        replacement = PLACEHOLDERS[span.type] if policy[span.type] == "redact" else original
+        start = span.start + shift
+        out.append(replacement)
+        recorded.append({"type": span.type, "start": start, "end": start + len(replacement)})
+        shift += len(replacement) - len(original)
+        cursor = span.end
+    out.append(text[cursor:])
+    return "".join(out), recorded
+
+
+def pii_batch(batch: pa.RecordBatch, params: PiiParams, names: Any = None, stats: PiiStats | None = None) -> BatchResult:
+    stats = stats if stats is not None else PiiStats()
+    docs = batch.to_pylist()
+    person_spans = names.find([d["text"] for d in docs]) if names is not None else [[] for _ in docs]
+    kept, rejects = [], []
+    for doc, extra in zip(docs, person_spans):
+        spans = detect(doc["text"], extra)
+        types = sorted({s.type for s in spans})
+        stats.found.update(s.type for s in spans)
+        stats.documents_with.update(types)
+        dropping = [t for t in types if params.policy[t] == "drop"]
+        if dropping:
+            stats.dropped[dropping[0]] += 1
+            rejects.append(reject_row(doc, STAGE, f"pii:{dropping[0]}",
+                                      f"holds {', '.join(dropping)}; the policy drops such documents"))
+            continue
+        text, recorded = apply_policy(doc["text"], spans, params.policy)
+        for s in spans:
+            (stats.redacted if params.policy[s.type] == "redact" else stats.flagged)[s.type] += 1
+        kept.append(doc | {"text": text, "pii": recorded, "pii_types": types})
+    return BatchResult(pa.RecordBatch.from_pylist(kept, schema=PII_CHECKED), rejects)
+
+
+def run(ctx: Context, source_id: str, progress: bool = True) -> dict[str, Any]:
+    p: PiiParams = ctx.params.pii
+    ctx.sources.require(ctx.layout, source_id)
+    names, warning = None, None
+    if p.person_names:
+        from pipeline.pii.names import load_name_finder
+
+        names, warning = load_name_finder(ctx)
+        if warning:
+            print(f"twcorpus: warning: {warning}", file=sys.stderr)
+    stats = PiiStats()
+    metrics = run_batch_stage(ctx.layout, source_id, STAGE, lambda batch: pii_batch(batch, p, names, stats),
+                              PII_CHECKED, p.batch_size, progress)
+    metrics.update(stats.as_metrics())
+    metrics["person_names_detected"] = names is not None
+    write_json(ctx.layout.stage_metrics(source_id, STAGE), metrics)
+    return metrics
