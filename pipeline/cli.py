@@ -49,6 +49,15 @@ def cmd_normalize(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_quality(args: argparse.Namespace) -> int:
+    from pipeline.quality import stage
+
+    metrics = stage.run(_context(args), args.source, progress=not args.quiet)
+    if not args.quiet:
+        print(f"quality {args.source}: {metrics['documents']} kept, {metrics['rejected']} rejected", file=sys.stderr)
+    return 0
+
+
 def cmd_pii(args: argparse.Namespace) -> int:
     from pipeline.pii import stage
 
@@ -66,6 +75,16 @@ def cmd_segment(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"segment {args.source}: {metrics['documents']} documents by {metrics['segmenter']}, "
               f"cache {metrics['cache_hits']} hits / {metrics['cache_misses']} misses", file=sys.stderr)
+    return 0
+
+
+def cmd_dedup(args: argparse.Namespace) -> int:
+    from pipeline.dedup import stage
+
+    metrics = stage.run(_context(args), progress=not args.quiet)
+    if not args.quiet:
+        print(f"dedup: {metrics['documents']} kept of {metrics['documents_in']}; removed "
+              f"{metrics['exact_duplicates']} exact and {metrics['near_duplicates']} near duplicates", file=sys.stderr)
     return 0
 
 
@@ -157,14 +176,21 @@ def build_parser() -> argparse.ArgumentParser:
             "characters, convert Simplified to Taiwan Traditional (OpenCC), reject languages not kept.")
     p.add_argument("source", metavar="SOURCE", help="source id (the folder name under data/raw/)")
 
-    p = add("pii", cmd_pii, "Stage 3, per source: find Taiwan personal data (IDs, resident certificates, phones, "
+    p = add("quality", cmd_quality, "Stage 3, per source: measure length, Han share, repeated lines and "
+            "character n-grams and boilerplate, and reject documents outside the thresholds in params.yaml.")
+    p.add_argument("source", metavar="SOURCE", help="source id (the folder name under data/raw/)")
+
+    p = add("pii", cmd_pii, "Stage 4, per source: find Taiwan personal data (IDs, resident certificates, phones, "
             "e-mails, cards, passport and 健保卡 numbers, addresses, names with CKIP NER) and redact, flag or drop it "
             "by the policy in params.yaml.")
     p.add_argument("source", metavar="SOURCE", help="source id (the folder name under data/raw/)")
 
-    p = add("segment", cmd_segment, "Stage 4, per source: word tokens with CKIP (model from a local folder, the "
+    p = add("segment", cmd_segment, "Stage 5, per source: word tokens with CKIP (model from a local folder, the "
             "Hugging Face cache or a download), or with the offline fallback when no model is available.")
     p.add_argument("source", metavar="SOURCE", help="source id (the folder name under data/raw/)")
+
+    add("dedup", cmd_dedup, "Global stage: remove exact and near-duplicate documents across all sources "
+        "(MinHash LSH over character n-grams); keeps one copy of each by source priority.")
 
     add("publish", cmd_publish, "Final stage: write data/publish/ (Parquet shards and dataset card), "
         "data/rejects/rejects.parquet and data/metrics/publish.json from every registered source.")

@@ -33,7 +33,10 @@ def layout(tmp_path) -> Layout:
     """An empty repository: the real licenses and params, no sources registered."""
     root = tmp_path / "repo"
     shutil.copytree(REPO / "licenses", root / "licenses")
-    shutil.copy(REPO / "params.yaml", root / "params.yaml")
+    # The real params, except that test documents may be as short as one character.
+    params = yaml.safe_load((REPO / "params.yaml").read_text(encoding="utf-8"))
+    params["quality"]["min_chars"] = 1
+    (root / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
     (root / "configs").mkdir()
     (root / "configs" / "sources.yaml").write_text("sources: {}\n", encoding="utf-8")
     (root / "data" / "raw").mkdir(parents=True)

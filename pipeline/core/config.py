@@ -103,6 +103,34 @@ class SegmentParams:
                             f"got '{self.fallback}'")
 
 
+@dataclass(frozen=True)
+class QualityParams:
+    """Thresholds of the quality filters; every removal is a reject quality:<rule>."""
+
+    min_chars: int = 10  # characters without whitespace (a five-character quatrain line pair is 20)
+    max_chars: int = 2_000_000
+    min_han_share: float = 0.3  # Han / letters
+    repetition_min_chars: int = 100  # the repetition rules below need this much text to mean anything
+    max_dup_line_share: float = 0.3  # characters in repeated lines (Gopher: 0.3)
+    top_ngram: int = 2  # n of the character n-gram whose coverage is measured
+    max_top_ngram_share: float = 0.2  # Gopher's top 2-gram bound, on characters
+    dup_ngram: int = 10
+    max_dup_ngram_share: float = 0.6  # laws repeat legal phrases: up to 0.47 in the sample
+    max_boilerplate_share: float = 0.3  # page furniture and navigation lines
+    batch_size: int = 1000
+
+    def check(self, where: str, prefix: str) -> None:
+        for key in ("min_han_share", "max_dup_line_share", "max_top_ngram_share", "max_dup_ngram_share",
+                    "max_boilerplate_share"):
+            if not 0 <= getattr(self, key) <= 1:
+                raise UserError(where, f"'{prefix}.{key}' must be between 0 and 1")
+        if self.min_chars > self.max_chars:
+            raise UserError(where, f"'{prefix}.min_chars' is larger than '{prefix}.max_chars'")
+        for key in ("top_ngram", "dup_ngram", "batch_size"):
+            if getattr(self, key) < 1:
+                raise UserError(where, f"'{prefix}.{key}' must be at least 1")
+
+
 PII_TYPES = ("tw_id", "tw_arc", "phone", "email", "credit_card", "passport", "nhi_card", "address", "person")
 PII_ACTIONS = ("redact", "flag", "drop")
 DEFAULT_PII_POLICY = {
@@ -132,6 +160,28 @@ class PiiParams:
                 raise UserError(where, f"'{prefix}.policy.{kind}' must be redact, flag or drop, got '{action}'")
         if self.batch_size < 1:
             raise UserError(where, f"'{prefix}.batch_size' must be at least 1")
+
+
+@dataclass(frozen=True)
+class DedupParams:
+    """Exact and near-duplicate removal across all sources (README: "dedup in detail")."""
+
+    exact: bool = True
+    near: bool = True
+    ngram: int = 3  # character shingle size: 3 keeps copies with 10 % of characters edited above the threshold
+    bands: int = 42
+    rows: int = 3  # bands × rows MinHash permutations; candidate threshold ≈ (1/bands)^(1/rows) ≈ 0.29
+    threshold: float = 0.5  # estimated Jaccard similarity at which two documents are near-duplicates
+    seed: int = 42
+    source_priority: tuple[str, ...] = ()  # sources whose copy is kept first; then source id, then order
+    batch_size: int = 10_000
+
+    def check(self, where: str, prefix: str) -> None:
+        for key in ("ngram", "bands", "rows", "batch_size"):
+            if getattr(self, key) < 1:
+                raise UserError(where, f"'{prefix}.{key}' must be at least 1")
+        if not 0 < self.threshold <= 1:
+            raise UserError(where, f"'{prefix}.threshold' must be in (0, 1]")
 
 
 @dataclass(frozen=True)
@@ -182,8 +232,10 @@ class LicensesParams:
 class Params:
     ingest: IngestParams = field(default_factory=IngestParams)
     normalize: NormalizeParams = field(default_factory=NormalizeParams)
+    quality: QualityParams = field(default_factory=QualityParams)
     pii: PiiParams = field(default_factory=PiiParams)
     segment: SegmentParams = field(default_factory=SegmentParams)
+    dedup: DedupParams = field(default_factory=DedupParams)
     licenses: LicensesParams = field(default_factory=LicensesParams)
     publish: PublishParams = field(default_factory=PublishParams)
 

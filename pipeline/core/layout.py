@@ -70,6 +70,19 @@ class Layout:
         return self.root / "data" / "metrics" / "publish.json"
 
     @property
+    def dedup(self) -> Path:
+        """The global dedup stage's survivors: what publish reads."""
+        return self.root / "data" / "dedup" / "documents.parquet"
+
+    @property
+    def dedup_rejects(self) -> Path:
+        return self.root / "data" / "dedup" / "rejects.parquet"
+
+    @property
+    def dedup_metrics(self) -> Path:
+        return self.root / "data" / "metrics" / "dedup.json"
+
+    @property
     def rejects(self) -> Path:
         return self.root / "data" / "rejects" / "rejects.parquet"
 
@@ -83,7 +96,7 @@ class Layout:
 
 # The per-source stages in pipeline order. The last one's output is what publish reads.
 # Later stages (normalize, segment, flag) append themselves here and in dvc.yaml.
-SOURCE_STAGES: tuple[str, ...] = ("ingest", "normalize", "pii", "segment")
+SOURCE_STAGES: tuple[str, ...] = ("ingest", "normalize", "quality", "pii", "segment")
 
 
 def previous_stage(stage: str) -> str:

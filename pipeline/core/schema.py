@@ -24,38 +24,80 @@ DOCUMENT_COLUMNS: list[tuple[str, pa.DataType, str]] = [
 ]
 DOCUMENT = pa.schema([(name, typ) for name, typ, _ in DOCUMENT_COLUMNS])
 
+Columns = list[tuple[str, pa.DataType, str]]
+
 # Added by normalize. `cleanup` stays in the interim files for audit; the others are published.
-NORMALIZE_COLUMNS: list[tuple[str, pa.DataType, str]] = [
+NORMALIZE_COLUMNS: Columns = [
     ("lang", pa.string(), "BCP-47 tag of the published text, identified from its characters (zh-Hant for Traditional Chinese)."),
     ("converted", pa.string(), "The OpenCC configuration applied to the text (s2twp for Simplified text converted to Taiwan Traditional), or null when the text was not converted."),
     ("cleanup", pa.string(), "Characters changed by each Unicode clean-up step, as a JSON object; null when nothing changed."),
 ]
-NORMALIZED = pa.schema([(name, typ) for name, typ, _ in DOCUMENT_COLUMNS + NORMALIZE_COLUMNS])
+
+QUALITY_SIGNALS = pa.struct([
+    ("chars", pa.int64()), ("han_share", pa.float64()), ("dup_line_share", pa.float64()),
+    ("top_ngram_share", pa.float64()), ("dup_ngram_share", pa.float64()), ("boilerplate_share", pa.float64()),
+])
+# Added by quality, kept in the interim files so thresholds can be re-tuned and audited.
+QUALITY_COLUMNS: Columns = [
+    ("quality", QUALITY_SIGNALS, "Quality signals measured in characters (see the quality filters)."),
+]
 
 PII_SPAN = pa.struct([("type", pa.string()), ("start", pa.int64()), ("end", pa.int64())])
 # Added by pii. Offsets are into the published text: a redacted span covers its placeholder.
-PII_COLUMNS: list[tuple[str, pa.DataType, str]] = [
+PII_COLUMNS: Columns = [
     ("pii", pa.list_(PII_SPAN), "Personal data found in the text: {type, start, end} with character offsets into `text`; a redacted item's span covers its placeholder (e.g. [TW_ID])."),
     ("pii_types", pa.list_(pa.string()), "Sorted unique types in `pii`."),
 ]
-PII_CHECKED = pa.schema([(name, typ) for name, typ, _ in DOCUMENT_COLUMNS + NORMALIZE_COLUMNS + PII_COLUMNS])
 
 ENTITY = pa.struct([("text", pa.string()), ("type", pa.string()), ("start", pa.int64()), ("end", pa.int64())])
 # Added by segment. `pos` and `entities` are filled only when enabled; entities (names!)
-# feed the personal-data stage and are not published.
-SEGMENT_COLUMNS: list[tuple[str, pa.DataType, str]] = [
+# are not published.
+SEGMENT_COLUMNS: Columns = [
     ("tokens", pa.list_(pa.string()), "Word tokens; their concatenation is `text` exactly, whitespace included."),
     ("segmenter", pa.string(), "What produced `tokens`: ckip:<model> for a CKIP model, fallback:<name> for the offline fallback."),
     ("pos", pa.list_(pa.string()), "CKIP part-of-speech tag of each token (WHITESPACE for whitespace), when enabled."),
     ("entities", pa.list_(ENTITY), "CKIP named entities with character offsets into `text`, when enabled."),
 ]
-SEGMENTED = pa.schema([(name, typ) for name, typ, _ in
-                       DOCUMENT_COLUMNS + NORMALIZE_COLUMNS + PII_COLUMNS + SEGMENT_COLUMNS])
+
+# Added by the global dedup stage.
+DEDUP_COLUMNS: Columns = [
+    ("dup_cluster", pa.string(), "When copies of this document were removed as duplicates: the id of its cluster (this document's own id); null otherwise."),
+    ("dup_removed", pa.int64(), "How many copies of this document (exact or near) were removed."),
+]
+
+# Each stage's columns, in pipeline order; a stage's output has its own and all before.
+STAGE_COLUMNS: dict[str, Columns] = {
+    "ingest": DOCUMENT_COLUMNS,
+    "normalize": NORMALIZE_COLUMNS,
+    "quality": QUALITY_COLUMNS,
+    "pii": PII_COLUMNS,
+    "segment": SEGMENT_COLUMNS,
+    "dedup": DEDUP_COLUMNS,
+}
+
+
+def columns_after(stage: str) -> Columns:
+    out: Columns = []
+    for name, columns in STAGE_COLUMNS.items():
+        out += columns
+        if name == stage:
+            return out
+    raise KeyError(stage)
+
+
+def schema_after(stage: str) -> pa.Schema:
+    return pa.schema([(name, typ) for name, typ, _ in columns_after(stage)])
+
+
+NORMALIZED = schema_after("normalize")
+QUALITY_CHECKED = schema_after("quality")
+PII_CHECKED = schema_after("pii")
+SEGMENTED = schema_after("segment")
+DEDUPED = schema_after("dedup")
 
 # What the publish stage writes to the hub, in this order.
-_UNPUBLISHED = {"cleanup", "pos", "entities"}
-PUBLISHED_COLUMNS = [c for c in DOCUMENT_COLUMNS + NORMALIZE_COLUMNS + PII_COLUMNS + SEGMENT_COLUMNS
-                     if c[0] not in _UNPUBLISHED]
+_UNPUBLISHED = {"cleanup", "quality", "pos", "entities"}
+PUBLISHED_COLUMNS = [c for c in columns_after("dedup") if c[0] not in _UNPUBLISHED]
 PUBLISHED = pa.schema([(name, typ) for name, typ, _ in PUBLISHED_COLUMNS])
 
 REJECT_COLUMNS: list[tuple[str, pa.DataType, str]] = [

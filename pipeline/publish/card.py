@@ -286,8 +286,9 @@ def _processing(data: CardData) -> str:
         f"`{n.convert_simplified}` ({converted:,} documents){variants}. Languages kept: "
         f"{', '.join(n.keep_languages)}; others are removed as `language:<tag>`. Published languages: "
         + (", ".join(f"`{tag}` {count:,}" for tag, count in sorted(languages.items())) or "none") + ".\n"
-        + _pii_step(data) + _segment_step(data) +
-        "5. **publish** — documents are written in source order into zstd-compressed Parquet shards, "
+        + _quality_step(data) + _pii_step(data) + _segment_step(data)
+        + _dedup_step(data) +
+        "7. **publish** — documents are written in source order into zstd-compressed Parquet shards, "
         "byte-identical across re-runs of the same inputs.\n"
     )
 
@@ -297,6 +298,30 @@ def _segmenters(data: CardData) -> Counter:
     for s in data.sources:
         total.update(s.segmenters)
     return total
+
+
+def _quality_step(data: CardData) -> str:
+    q = data.params.quality
+    removed = sum(n for reason, n in data.rejects_by_reason.items() if reason.startswith("quality:"))
+    return (
+        f"3. **quality** — documents are measured in characters and removed ({removed:,}) when shorter than "
+        f"{q.min_chars} or longer than {q.max_chars:,} characters, when Han characters are under {q.min_han_share:.0%} "
+        f"of letters, or (from {q.repetition_min_chars} characters) when repeated lines cover more than "
+        f"{q.max_dup_line_share:.0%}, the most frequent character {q.top_ngram}-gram more than "
+        f"{q.max_top_ngram_share:.0%}, repeated character {q.dup_ngram}-grams more than {q.max_dup_ngram_share:.0%}, "
+        f"or boilerplate lines (page numbers, navigation) more than {q.max_boilerplate_share:.0%} of lines.\n"
+    )
+
+
+def _dedup_step(data: CardData) -> str:
+    d = data.params.dedup
+    removed = data.rejects_by_reason.get("duplicate-of", 0)
+    return (
+        f"6. **dedup** — across all sources, exact copies (same text, whitespace ignored) and near copies "
+        f"(MinHash LSH over character {d.ngram}-grams, {d.bands} bands × {d.rows} rows, estimated Jaccard ≥ "
+        f"{d.threshold}) are removed ({removed:,} documents); one copy of each is kept, chosen by source priority "
+        "then source id and position. `dup_cluster` and `dup_removed` mark the survivors.\n"
+    )
 
 
 def _pii_step(data: CardData) -> str:
@@ -311,7 +336,7 @@ def _pii_step(data: CardData) -> str:
     names = ("names are found with CKIP NER" if p.person_names else
              "person names are **not** detected in this release (no NER)")
     return (
-        "3. **personal data** — Taiwan national ID and resident certificate numbers (checksum-validated), "
+        "4. **personal data** — Taiwan national ID and resident certificate numbers (checksum-validated), "
         "phone numbers, e-mail addresses, Luhn-valid card numbers, passport and 健保卡 numbers (with context "
         f"words) and street addresses are detected; {names}. Redacted items are replaced by a typed placeholder "
         "such as `[TW_ID]` before segmentation; every item found is listed in the `pii` column with offsets into "
@@ -324,7 +349,7 @@ def _segment_step(data: CardData) -> str:
     p = data.params.segment
     used = ", ".join(f"`{name}` ({count:,} documents)" for name, count in sorted(_segmenters(data).items())) or "none"
     return (
-        f"4. **segment** — word tokens (column `tokens`, whose concatenation is `text` exactly) by {used}. "
+        f"5. **segment** — word tokens (column `tokens`, whose concatenation is `text` exactly) by {used}. "
         f"Configured model: `{p.model}`; documents are cut at line breaks and sentence punctuation into pieces "
         f"of at most {p.max_chars} characters. The `segmenter` column says, row by row, which segmenter "
         "produced the tokens.\n"
@@ -340,8 +365,8 @@ def _limitations(data: CardData) -> str:
         "## Limitations\n\n" + note +
         "- Personal data is found by patterns (and names by NER when enabled); what the patterns do not "
         "cover, such as birth dates or medical details in free text, is not detected.\n"
-        "- Quality filtering and cross-source deduplication "
-        "are not applied in this release.\n"
+        "- Deduplication is within this release only, and the quality filters are heuristics tuned on "
+        "government text.\n"
         "- Conversion from Simplified is automatic (OpenCC); vocabulary mapping (軟件→軟體) covers common "
         "terms, not all of them.\n"
         "- Names of officials appear in meeting minutes as part of the public record.\n"

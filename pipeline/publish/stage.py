@@ -25,7 +25,7 @@ from pipeline.core.context import Context
 from pipeline.core.errors import UserError
 from pipeline.core.jsonfile import read_json, write_json
 from pipeline.core.layout import SOURCE_STAGES, Layout
-from pipeline.core.parquet import RowWriter, read_batches
+from pipeline.core.parquet import RowWriter, count_rows, read_batches
 from pipeline.core.schema import PUBLISHED, REJECT, reason_key
 from pipeline.publish.card import CardData, GroupSummary, SourceSummary, render_card, render_licenses_file
 from pipeline.publish.shards import ShardWriter
@@ -42,16 +42,18 @@ def _read_info(layout: Layout, source_id: str) -> dict[str, Any]:
 
 def _documents(layout: Layout, summaries: list[SourceSummary], batch_size: int,
                progress: bool) -> Iterator[pa.RecordBatch]:
-    """Each source's final documents in source order, counting as they stream past."""
-    final = SOURCE_STAGES[-1]
-    for summary in tqdm(summaries, desc="publish", unit="source", disable=not progress or None):
-        path = layout.stage_docs(summary.id, final)
-        if not path.is_file():
-            raise UserError(layout.rel(path), f"missing: run the per-source stages for '{summary.id}' first (dvc repro)")
-        for batch in read_batches(path, batch_size):
-            batch = batch.select(PUBLISHED.names)
-            summary.count(batch)
-            yield batch
+    """The dedup stage's survivors, in source order, counting per source as they stream past."""
+    if not layout.dedup.is_file():
+        raise UserError(layout.rel(layout.dedup), "missing: run the dedup stage first (dvc repro)")
+    by_id = {s.id: s for s in summaries}
+    bar = tqdm(total=count_rows(layout.dedup), desc="publish", unit="doc", disable=not progress or None)
+    for batch in read_batches(layout.dedup, batch_size):
+        batch = batch.select(PUBLISHED.names)
+        for source_id in pc.unique(batch.column("source")).to_pylist():
+            by_id[source_id].count(batch.filter(pc.equal(batch.column("source"), source_id)))
+        bar.update(batch.num_rows)
+        yield batch
+    bar.close()
 
 
 def run(ctx: Context, progress: bool = True) -> dict[str, Any]:
@@ -118,19 +120,19 @@ def run(ctx: Context, progress: bool = True) -> dict[str, Any]:
 
 
 def _gather_rejects(layout: Layout, summaries: list[SourceSummary], batch_size: int) -> Counter:
-    """Every source's rejects of every stage into one file; counts by reason."""
+    """Every reject of every source and stage (per-source stages, then dedup) into one file;
+    counts by reason."""
     reasons: Counter = Counter()
+    by_id = {s.id: s for s in summaries}
+    paths = [layout.stage_rejects(s.id, stage) for s in summaries for stage in SOURCE_STAGES]
     with RowWriter(layout.rejects, REJECT, batch_size) as out:
-        for summary in summaries:
-            counts: Counter = Counter()
-            for stage in SOURCE_STAGES:
-                path = layout.stage_rejects(summary.id, stage)
-                if not path.is_file():
-                    continue
-                for batch in read_batches(path, batch_size):
-                    out.write_batch(batch.select(REJECT.names))
-                    for reason in batch.column("reason").to_pylist():
-                        counts[reason_key(reason)] += 1
-            summary.rejected = sum(counts.values())
-            reasons.update(counts)
+        for path in paths + [layout.dedup_rejects]:
+            if not path.is_file():
+                continue
+            for batch in read_batches(path, batch_size):
+                out.write_batch(batch.select(REJECT.names))
+                for source_id, reason in zip(batch.column("source").to_pylist(), batch.column("reason").to_pylist()):
+                    reasons[reason_key(reason)] += 1
+                    if source_id in by_id:
+                        by_id[source_id].rejected += 1
     return reasons

@@ -1,0 +1,1 @@
+"""Dedup: exact and near-duplicate removal across all sources (a global stage)."""

@@ -1,0 +1,1 @@
+"""Quality: per-document signals measured in characters, and filters over them."""

@@ -1,0 +1,65 @@
+"""The quality stage: measure every document, reject those outside the thresholds.
+
+Runs before personal data and segmentation, so no model time is spent on junk. The
+signals are kept per document (column ``quality``, and in each reject's detail), so a
+threshold can be re-tuned by re-running this stage alone.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pyarrow as pa
+
+from pipeline.core.batch_stage import BatchResult, reject_row, run_batch_stage
+from pipeline.core.config import QualityParams
+from pipeline.core.context import Context
+from pipeline.core.jsonfile import write_json
+from pipeline.core.schema import QUALITY_CHECKED
+from pipeline.quality.signals import Signals, measure
+
+STAGE = "quality"
+
+
+def failed_rule(s: Signals, p: QualityParams) -> tuple[str, str] | None:
+    """The first rule a document breaks, with a detail line; None when it passes."""
+    repetitive = s.chars >= p.repetition_min_chars
+    rules = [
+        ("too_short", s.chars < p.min_chars, f"{s.chars} characters < min_chars {p.min_chars}"),
+        ("too_long", s.chars > p.max_chars, f"{s.chars} characters > max_chars {p.max_chars}"),
+        ("han_share", s.han_share < p.min_han_share, f"Han share {s.han_share:.2f} < {p.min_han_share}"),
+        ("dup_lines", repetitive and s.dup_line_share > p.max_dup_line_share,
+         f"repeated lines cover {s.dup_line_share:.2f} > {p.max_dup_line_share}"),
+        ("top_ngram", repetitive and s.top_ngram_share > p.max_top_ngram_share,
+         f"the most frequent character {p.top_ngram}-gram covers {s.top_ngram_share:.2f} > {p.max_top_ngram_share}"),
+        ("dup_ngrams", repetitive and s.dup_ngram_share > p.max_dup_ngram_share,
+         f"repeated character {p.dup_ngram}-grams cover {s.dup_ngram_share:.2f} > {p.max_dup_ngram_share}"),
+        ("boilerplate", s.boilerplate_share > p.max_boilerplate_share,
+         f"boilerplate lines are {s.boilerplate_share:.2f} of lines > {p.max_boilerplate_share}"),
+    ]
+    return next(((rule, detail) for rule, broken, detail in rules if broken), None)
+
+
+def quality_batch(batch: pa.RecordBatch, params: QualityParams, stats: Counter | None = None) -> BatchResult:
+    stats = stats if stats is not None else Counter()
+    kept, rejects = [], []
+    for doc in batch.to_pylist():
+        signals = measure(doc["text"], top_ngram=params.top_ngram, dup_ngram=params.dup_ngram)
+        failed = failed_rule(signals, params)
+        if failed:
+            stats[failed[0]] += 1
+            rejects.append(reject_row(doc, STAGE, f"quality:{failed[0]}", failed[1]))
+        else:
+            kept.append(doc | {"quality": signals.as_dict()})
+    return BatchResult(pa.RecordBatch.from_pylist(kept, schema=QUALITY_CHECKED), rejects)
+
+
+def run(ctx: Context, source_id: str, progress: bool = True) -> dict[str, Any]:
+    p = ctx.params.quality
+    ctx.sources.require(ctx.layout, source_id)
+    stats: Counter = Counter()
+    metrics = run_batch_stage(ctx.layout, source_id, STAGE, lambda batch: quality_batch(batch, p, stats),
+                              QUALITY_CHECKED, p.batch_size, progress)
+    write_json(ctx.layout.stage_metrics(source_id, STAGE), metrics)
+    return metrics
