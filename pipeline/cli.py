@@ -104,6 +104,13 @@ def cmd_publish(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_push(args: argparse.Namespace) -> int:
+    from pipeline.publish.push import push
+
+    ctx = _context(args)
+    return push(ctx, repo_id=args.repo_id, private=args.private, dry_run=args.dry_run)
+
+
 def cmd_register(args: argparse.Namespace) -> int:
     from pipeline.core.licenses import load_registry
     from pipeline.registration import register, source_id_from
@@ -194,6 +201,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     add("publish", cmd_publish, "Final stage: write data/publish/ (Parquet shards and dataset card), "
         "data/rejects/rejects.parquet and data/metrics/publish.json from every registered source.")
+
+    p = add("push", cmd_push, "Upload data/publish/ to a Hugging Face dataset repository (token from HF_TOKEN, "
+            "never printed; HF_ENDPOINT selects another hub). Files no longer published are deleted there.")
+    p.add_argument("--repo-id", help="org/name on the hub (default: push.repo_id in params.yaml)")
+    p.add_argument("--private", action=argparse.BooleanOptionalAction, default=None,
+                   help="create the repository private (default: push.private in params.yaml)")
+    p.add_argument("--dry-run", action="store_true", help="list what would be uploaded and deleted; change nothing")
 
     p = add("register", cmd_register, "Validate a source folder's manifest and register it in configs/sources.yaml.")
     p.add_argument("folders", nargs="+", metavar="FOLDER", help="data/raw/<id> (or just <id>)")

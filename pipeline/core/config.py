@@ -229,6 +229,18 @@ class LicensesParams:
 
 
 @dataclass(frozen=True)
+class PushParams:
+    """Where `twcorpus push` uploads data/publish/ (HF_TOKEN comes from the environment)."""
+
+    repo_id: str = ""  # <org>/<name> on the Hugging Face hub; empty: push refuses to run
+    private: bool = True  # a new repository is created private
+
+    def check(self, where: str, prefix: str) -> None:
+        if self.repo_id and not re.fullmatch(r"[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*", self.repo_id):
+            raise UserError(where, f"'{prefix}.repo_id' must look like org/name, got '{self.repo_id}'")
+
+
+@dataclass(frozen=True)
 class Params:
     ingest: IngestParams = field(default_factory=IngestParams)
     normalize: NormalizeParams = field(default_factory=NormalizeParams)
@@ -238,6 +250,7 @@ class Params:
     dedup: DedupParams = field(default_factory=DedupParams)
     licenses: LicensesParams = field(default_factory=LicensesParams)
     publish: PublishParams = field(default_factory=PublishParams)
+    push: PushParams = field(default_factory=PushParams)
 
 
 def load_params(layout: Layout) -> Params:

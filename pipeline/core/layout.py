@@ -83,6 +83,11 @@ class Layout:
         return self.root / "data" / "metrics" / "dedup.json"
 
     @property
+    def plots(self) -> Path:
+        """Data behind `dvc plots show`."""
+        return self.root / "data" / "plots"
+
+    @property
     def rejects(self) -> Path:
         return self.root / "data" / "rejects" / "rejects.parquet"
 

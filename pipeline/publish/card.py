@@ -6,6 +6,7 @@ timestamps, so the card is as reproducible as the shards.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,7 +18,7 @@ import pyarrow.compute as pc
 
 from pipeline.core.config import Params
 from pipeline.core.licenses import Registry
-from pipeline.core.schema import PUBLISHED_COLUMNS
+from pipeline.core.schema import PUBLISHED, PUBLISHED_COLUMNS
 
 _SIZES = [(1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"),
           (10_000_000, "1M<n<10M"), (100_000_000, "10M<n<100M"), (1_000_000_000, "100M<n<1B")]
@@ -82,11 +83,45 @@ class GroupSummary:
     characters: int = 0
     licenses: Counter = field(default_factory=Counter)
     shards: list[str] = field(default_factory=list)
+    num_bytes: int = 0  # Arrow in-memory size, as `datasets` reports it
+    download_size: int = 0  # bytes of the Parquet shards
 
     def count(self, batch: pa.RecordBatch) -> None:
         self.documents += batch.num_rows
         self.characters += _characters(batch)
+        self.num_bytes += batch.nbytes
         _count_values(batch.column("license"), self.licenses)
+
+
+@dataclass
+class Statistics:
+    """Distributions over the published documents, for the card, the metrics and the plots."""
+
+    lengths: list[int] = field(default_factory=list)  # characters per document
+    token_counts: list[int] = field(default_factory=list)  # non-whitespace tokens per document
+
+    def count(self, batch: pa.RecordBatch) -> None:
+        self.lengths.extend(pc.utf8_length(batch.column("text")).to_pylist())
+        for tokens in batch.column("tokens").to_pylist():
+            self.token_counts.append(sum(1 for t in tokens if not t.isspace()))
+
+    @staticmethod
+    def summary(values: list[int]) -> dict[str, float]:
+        if not values:
+            return {"min": 0, "p50": 0, "p90": 0, "max": 0, "mean": 0.0}
+        ordered = sorted(values)
+
+        def q(f: float) -> int:
+            return ordered[min(len(ordered) - 1, int(f * len(ordered)))]
+
+        return {"min": ordered[0], "p50": q(0.5), "p90": q(0.9), "max": ordered[-1],
+                "mean": round(sum(ordered) / len(ordered), 1)}
+
+
+@dataclass
+class Provenance:
+    revision: str  # git revision of the code (with +dirty when tracked files differ)
+    lock_hash: str  # SHA-256 of the dvc.lock entries of every stage before publish
 
 
 @dataclass
@@ -97,6 +132,8 @@ class CardData:
     groups: list[GroupSummary]  # configs with shards, in policy order
     default_group: str
     rejects_by_reason: dict[str, int]
+    stats: Statistics = field(default_factory=Statistics)
+    provenance: Provenance = field(default_factory=lambda: Provenance("unknown", "none"))
 
     @property
     def documents(self) -> int:
@@ -136,6 +173,7 @@ def front_matter(data: CardData) -> dict[str, Any]:
     meta.update(license_metadata(data))
     meta.update({
         "language": ["zh"],
+        "language_details": "zh-Hant-TW",
         "pretty_name": data.params.publish.pretty_name,
         "size_categories": [size_category(data.documents)],
         "task_categories": ["text-generation"],
@@ -145,8 +183,21 @@ def front_matter(data: CardData) -> dict[str, Any]:
             | ({"default": True} if g.name == data.default_config else {})
             for g in data.groups
         ],
+        "dataset_info": [
+            {"config_name": g.name, "features": _features(),
+             "splits": [{"name": "train", "num_bytes": g.num_bytes, "num_examples": g.documents}],
+             "download_size": g.download_size, "dataset_size": g.num_bytes}
+            for g in data.groups
+        ],
     })
     return meta
+
+
+def _features() -> list[dict[str, Any]]:
+    """The Parquet schema in the card's `dataset_info` form, as `datasets` itself writes it."""
+    import datasets
+
+    return datasets.Features.from_arrow_schema(PUBLISHED)._to_yaml_list()
 
 
 def render_card(data: CardData) -> str:
@@ -162,8 +213,11 @@ def render_card(data: CardData) -> str:
     parts.append(_sources(data))
     parts.append(_licenses(data))
     parts.append(_removed(data))
+    parts.append(_statistics(data))
     parts.append(_processing(data))
     parts.append(_limitations(data))
+    parts.append(_citation(data))
+    parts.append(_provenance(data))
     return "\n".join(parts)
 
 
@@ -353,6 +407,39 @@ def _segment_step(data: CardData) -> str:
         f"Configured model: `{p.model}`; documents are cut at line breaks and sentence punctuation into pieces "
         f"of at most {p.max_chars} characters. The `segmenter` column says, row by row, which segmenter "
         "produced the tokens.\n"
+    )
+
+
+def _statistics(data: CardData) -> str:
+    lengths = Statistics.summary(data.stats.lengths)
+    tokens = Statistics.summary(data.stats.token_counts)
+    rows = "\n".join(f"| {name} | {v['min']:,} | {v['p50']:,} | {v['p90']:,} | {v['max']:,} | {v['mean']:,} |"
+                     for name, v in (("characters per document", lengths), ("tokens per document", tokens)))
+    return ("## Statistics\n\n| | min | median | 90th percentile | max | mean |\n|---|---:|---:|---:|---:|---:|\n"
+            + rows + "\n\nCharacters per source and per license are in the Sources and Licenses tables; "
+            "personal-data counts under Processing; removals under What was removed.\n")
+
+
+def _citation(data: CardData) -> str:
+    repo = data.params.push.repo_id or "<org>/<this-dataset>"
+    key = re.sub(r"\W+", "_", repo.split("/")[-1]).strip("_").lower() or "tw_corpus"
+    return (
+        "## How to cite\n\n```bibtex\n"
+        f"@misc{{{key},\n"
+        f"  title        = {{{data.params.publish.pretty_name}}},\n"
+        "  author       = {tw-corpus contributors and the contributing agencies},\n"
+        f"  howpublished = {{\\url{{https://huggingface.co/datasets/{repo}}}}},\n"
+        f"  note         = {{Built with tw-corpus from git revision {data.provenance.revision}}}\n"
+        "}\n```\n\nPlease also credit each source as its license requires (see Attribution).\n"
+    )
+
+
+def _provenance(data: CardData) -> str:
+    return (
+        "## Provenance\n\n"
+        f"Built by the tw-corpus pipeline at git revision `{data.provenance.revision}`, from the pipeline state "
+        f"recorded in `dvc.lock` (SHA-256 of its entries before publish: `{data.provenance.lock_hash}`). Running "
+        "`make repro` at that revision rebuilds these shards byte for byte.\n"
     )
 
 

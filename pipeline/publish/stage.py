@@ -27,7 +27,10 @@ from pipeline.core.jsonfile import read_json, write_json
 from pipeline.core.layout import SOURCE_STAGES, Layout
 from pipeline.core.parquet import RowWriter, count_rows, read_batches
 from pipeline.core.schema import PUBLISHED, REJECT, reason_key
-from pipeline.publish.card import CardData, GroupSummary, SourceSummary, render_card, render_licenses_file
+from pipeline.publish.card import (CardData, GroupSummary, SourceSummary, Statistics, render_card,
+                                   render_licenses_file)
+from pipeline.publish.plots import write_plots
+from pipeline.publish.provenance import provenance
 from pipeline.publish.shards import ShardWriter
 
 SPLIT = "train"
@@ -40,7 +43,7 @@ def _read_info(layout: Layout, source_id: str) -> dict[str, Any]:
     return read_json(path)
 
 
-def _documents(layout: Layout, summaries: list[SourceSummary], batch_size: int,
+def _documents(layout: Layout, summaries: list[SourceSummary], stats: Statistics, batch_size: int,
                progress: bool) -> Iterator[pa.RecordBatch]:
     """The dedup stage's survivors, in source order, counting per source as they stream past."""
     if not layout.dedup.is_file():
@@ -49,6 +52,7 @@ def _documents(layout: Layout, summaries: list[SourceSummary], batch_size: int,
     bar = tqdm(total=count_rows(layout.dedup), desc="publish", unit="doc", disable=not progress or None)
     for batch in read_batches(layout.dedup, batch_size):
         batch = batch.select(PUBLISHED.names)
+        stats.count(batch)
         for source_id in pc.unique(batch.column("source")).to_pylist():
             by_id[source_id].count(batch.filter(pc.equal(batch.column("source"), source_id)))
         bar.update(batch.num_rows)
@@ -65,7 +69,8 @@ def run(ctx: Context, progress: bool = True) -> dict[str, Any]:
         shutil.rmtree(layout.publish)
     groups = {name: GroupSummary(name) for name in policy.groups}
     writers: dict[str, ShardWriter] = {}
-    for batch in _documents(layout, summaries, p.batch_size, progress):
+    stats = Statistics()
+    for batch in _documents(layout, summaries, stats, p.batch_size, progress):
         licenses = batch.column("license").to_pylist()
         for name in sorted({policy.group(license_id) or "" for license_id in licenses}):
             if not name:  # ingest applies the same policy; a stale interim file is the only way here
@@ -84,7 +89,9 @@ def run(ctx: Context, progress: bool = True) -> dict[str, Any]:
                                                     row_group_rows=p.row_group_rows,
                                                     compression_level=p.compression_level)
     for name, writer in writers.items():
-        groups[name].shards = [s.relative_to(layout.publish).as_posix() for s in writer.close()]
+        shards = writer.close()
+        groups[name].shards = [s.relative_to(layout.publish).as_posix() for s in shards]
+        groups[name].download_size = sum(s.stat().st_size for s in shards)
 
     reasons = _gather_rejects(layout, summaries, p.batch_size)
     card = CardData(
@@ -94,6 +101,8 @@ def run(ctx: Context, progress: bool = True) -> dict[str, Any]:
         groups=[groups[name] for name in policy.groups if groups[name].shards],
         default_group=policy.default_group,
         rejects_by_reason=dict(reasons),
+        stats=stats,
+        provenance=provenance(layout.root),
     )
     (layout.publish / "README.md").write_text(render_card(card), encoding="utf-8")
     (layout.publish / "LICENSES.md").write_text(render_licenses_file(card), encoding="utf-8")
@@ -114,8 +123,12 @@ def run(ctx: Context, progress: bool = True) -> dict[str, Any]:
                      for license_id, docs in sorted(card.license_documents.items())},
         "groups": {g.name: {"documents": g.documents, "characters": g.characters, "shards": len(g.shards)}
                    for g in card.groups},
+        "characters_per_document": Statistics.summary(stats.lengths),
+        "tokens_per_document": Statistics.summary(stats.token_counts),
+        "pii": dict(sorted(sum((s.pii for s in summaries), Counter()).items())),
     }
     write_json(layout.publish_metrics, metrics)
+    write_plots(layout.plots, card)
     return metrics
 
 

