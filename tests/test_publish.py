@@ -104,6 +104,8 @@ def test_card_front_matter_and_body(layout):
     run_all(layout)
     card = layout.publish / "README.md"
     meta = front_matter(card)
+    assert meta.pop("language_details") == "zh-Hant-TW"
+    assert [i["config_name"] for i in meta.pop("dataset_info")] == ["default"]  # checked in test_card.py
     assert meta == {
         "license": "other",
         "license_name": "tw-corpus-mixed",
