@@ -72,6 +72,7 @@ def survey(layout: Layout, registry: Registry) -> list[SourceStatus]:
 def register(layout: Layout, registry: Registry, source_id: str) -> bool:
     """Validate the manifest and add the source; False when it was registered already."""
     load_manifest(layout, source_id, registry)  # a broken manifest is not registered
+    load_sources(layout)  # a broken configs/sources.yaml is one clear error, not a parser traceback
     yaml = YAML()
     yaml.indent(mapping=2, sequence=4, offset=2)
     path = layout.sources_config

@@ -113,3 +113,40 @@ def test_validate_reports_counts_rejects_and_samples(layout, capsys):
         "  · c.txt 中文",
     ]
     assert run(layout, "validate", "agency", "--strict") == 1
+
+
+@pytest.mark.parametrize("setup, args, message", [
+    (lambda l: add_source(l, "agency", {"a.txt": "文字"}, manifest="id: agency\ntitle: t\npublisher: p\n"
+                          "license: CC0-1.0\nurl: https://x.tw\ncollected: 2026-02-30\n"), ["validate", "agency"],
+     None),
+    (lambda l: add_source(l, "agency", {"a.txt": "文字"}), ["quality", "agency"],
+     "data/interim/agency/normalize.parquet: missing: run the stages before quality for 'agency' first "
+     "(dvc repro quality@agency)"),
+    (lambda l: add_source(l, "agency", {"a.txt": "文字"}), ["dedup"],
+     "data/interim/agency/segment.parquet: missing: run the per-source stages for 'agency' first (dvc repro)"),
+    (lambda l: (add_source(l, "agency", {"a.txt": "文字"}, register=False),
+                l.sources_config.write_text("sources: [agency]\n")), ["register", "agency"],
+     "configs/sources.yaml: 'sources' must be a mapping, got a list"),
+    (lambda l: add_source(l, "Bad_Id", {"a.txt": "文字"}, register=False, manifest={"id": "Bad_Id"}),
+     ["register", "Bad_Id"],
+     "data/raw/Bad_Id/source.yaml: missing required field 'title'"),
+])
+def test_more_user_errors_are_one_line(layout, capsys, setup, args, message):
+    setup(layout)
+    if message is None:  # validate reports on stdout and exits 1
+        assert run(layout, *args) == 1
+        assert capsys.readouterr().out == ("✗ agency: data/raw/agency/source.yaml: not valid YAML: day is out of "
+                                           "range for month\n")
+        return
+    assert run(layout, *args) == 2
+    assert capsys.readouterr().err == f"twcorpus: error: {message}\n"
+
+
+def test_source_ids_are_lowercase_kebab_case(layout, capsys):
+    from conftest import manifest_for
+
+    add_source(layout, "Bad_Id", {"a.txt": "文字"}, register=False, manifest=manifest_for("Bad_Id"))
+    assert run(layout, "register", "Bad_Id") == 2
+    assert capsys.readouterr().err == (
+        "twcorpus: error: data/raw/Bad_Id/source.yaml: the folder name 'Bad_Id' is not a valid source id: use "
+        "lowercase letters, digits and '-' (e.g. moj-laws)\n")

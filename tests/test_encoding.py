@@ -240,3 +240,18 @@ def test_utf16_invalid_surrogate_on_line_3_names_line_3(tmp_path):
     assert lines[:2] == [Line(1, "line1\n"), Line(2, "line2\n")]
     assert lines[2].number == 3
     assert lines[2].error.startswith("line 3: ")
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_chinese_utf16_without_bom_is_detected(tmp_path, codec):
+    text = "春望\n唐·杜甫\n\n國破山河在，城春草木深。\n感時花濺淚，恨別鳥驚心。\n"
+    path = write(tmp_path, text.encode(codec))
+    assert read_document(path) == (text, codec)
+
+
+def test_a_big5_hkscs_line_after_the_sniffed_head_still_decodes(tmp_path):
+    head = ("中華民國憲法第一條。\n" * 7000).encode("cp950")  # more than the 64 KiB that detection reads
+    path = write(tmp_path, head + "佢哋今日去咗。\n".encode("big5hkscs"))
+    encoding, lines = lines_of(path)
+    assert encoding == "cp950"
+    assert lines[-1] == Line(7001, "佢哋今日去咗。\n")

@@ -148,3 +148,11 @@ def test_unregistered_source_is_a_user_error(layout, capsys):
         "twcorpus: error: configs/sources.yaml: source 'agency' is not registered; "
         "run: twcorpus register data/raw/agency\n"
     )
+
+
+def test_a_lone_surrogate_is_one_reject_not_a_crash(layout):
+    add_source(layout, "agency", {"a.jsonl": '{"text": "壞\\ud800的內容"}\n{"text": "好的內容"}\n'})
+    docs, rejects, _ = ingest(layout)
+    assert [d["text"] for d in docs] == ["好的內容"]
+    assert [(r["source_line"], r["reason"], r["detail"]) for r in rejects] == [
+        (1, "undecodable", "a.jsonl:1: text holds a lone surrogate (an invalid \\u escape)")]

@@ -160,3 +160,24 @@ def test_person_names_without_a_model_are_reported(layout, capsys, monkeypatch):
     assert capsys.readouterr().err == (
         "twcorpus: warning: person names are not detected: no NER model (ckiplab/albert-tiny-chinese-ner is not a "
         "local folder or in the Hugging Face cache, and HF_HUB_OFFLINE is set)\n")
+
+
+def test_personal_data_in_title_url_and_meta_is_treated_too():
+    rows = batch(["公告內容，沒有個資。", "第二則公告。"]).to_pylist()
+    rows[0] |= {"title": "聯絡人王小明 0912-345-678", "url": "https://x.gov.tw/?mail=wang@example.gov.tw",
+                "meta": json.dumps({"contact": "A123456789", "note": "無"}, ensure_ascii=False)}
+    rows[1] |= {"meta": json.dumps({"card": "4111111111111111"})}
+    result = pii_batch(pa.RecordBatch.from_pylist(rows, schema=NORMALIZED), PiiParams(policy={"credit_card": "drop"}))
+    (kept,) = result.kept.to_pylist()
+    assert kept["title"] == "聯絡人王小明 [PHONE]"
+    assert kept["url"] == "https://x.gov.tw/?mail=[EMAIL]"
+    assert json.loads(kept["meta"]) == {"contact": "[TW_ID]", "note": "無"}
+    assert kept["pii"] == [] and kept["pii_types"] == []  # offsets and types describe `text` only
+    assert [(r["id"], r["reason"]) for r in result.rejects] == [("id1", "pii:credit_card")]
+
+
+def test_a_name_inside_an_address_does_not_hide_the_address():
+    from pipeline.pii.detectors.base import Span
+
+    spans = detect("林臺北市信義區市府路1號", [Span("person", 0, 2)])
+    assert [(s.type, s.start, s.end) for s in spans] == [("address", 1, 12)]

@@ -334,8 +334,24 @@ def test_csv_unterminated_quote_at_the_end(tmp_path):
     path = write(tmp_path, "a.csv", '標題,內容\n甲,一\n乙,"沒有結束\n還在引號裡\n')
     assert read(read_csv, path) == [
         Record(text="一", line=2, title="甲"),
-        Problem("malformed-row", "line 3: unexpected end of data; the rest of the file could not be read", 3),
+        Problem("malformed-row", "line 3: unexpected end of data (lines 3–4 rejected)", 3),
     ]
+
+
+def test_csv_a_bad_row_does_not_lose_the_rows_after_it(tmp_path):
+    path = write(tmp_path, "a.csv", 'text,title\n"第一列"x,a\n第三列正常內容,c\n')
+    manifest = Manifest(id="s", title="t", publisher="p", license="CC0-1.0", url="https://x")
+    assert read(read_csv, path, manifest) == [
+        Problem("malformed-row", "line 2: ',' expected after '\"' (lines 2–2 rejected)", 2),
+        Record(text="第三列正常內容", line=3, title=None, meta={"title": "c"}),
+    ]
+
+
+def test_jsonl_absurd_nesting_is_one_bad_line(tmp_path):
+    path = write(tmp_path, "a.jsonl", "[" * 100_000 + "\n" + '{"text": "下一行"}\n')
+    items = read(read_jsonl, path)
+    assert [(type(i).__name__, i.line) for i in items] == [("Problem", 1), ("Record", 2)]
+    assert items[0].detail == "line 1: not valid JSON (RecursionError)"
 
 
 def test_csv_empty_file(tmp_path):

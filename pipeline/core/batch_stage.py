@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from tqdm import tqdm
 
+from pipeline.core.errors import UserError
 from pipeline.core.layout import Layout, previous_stage
 from pipeline.core.parquet import RowWriter, count_rows, read_batches
 from pipeline.core.schema import REJECT, reason_key
@@ -46,6 +47,9 @@ def run_batch_stage(layout: Layout, source_id: str, stage: str, transform: Calla
                     schema: pa.Schema, batch_size: int, progress: bool = True) -> dict[str, Any]:
     """Stream one source through ``transform``; returns (and writes) the stage's base metrics."""
     source = layout.stage_docs(source_id, previous_stage(stage))
+    if not source.is_file():
+        raise UserError(layout.rel(source), f"missing: run the stages before {stage} for '{source_id}' first "
+                        f"(dvc repro {stage}@{source_id})")
     metrics: dict[str, Any] = {"documents_in": 0, "documents": 0, "characters": 0, "rejected": 0}
     reasons: Counter = Counter()
     bar = tqdm(total=count_rows(source), desc=f"{stage} {source_id}", unit="doc", disable=not progress or None)

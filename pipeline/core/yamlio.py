@@ -25,3 +25,5 @@ def load_yaml(path: Path, shown_as: str) -> Any:
         raise UserError(shown_as, f"not valid YAML{where}: {exc.problem}") from None
     except yaml.YAMLError as exc:
         raise UserError(shown_as, f"not valid YAML: {exc}") from None
+    except (ValueError, OverflowError) as exc:  # e.g. an impossible date such as 2026-02-30
+        raise UserError(shown_as, f"not valid YAML: {exc}") from None

@@ -24,6 +24,7 @@ import pyarrow as pa
 from tqdm import tqdm
 
 from pipeline.core.context import Context
+from pipeline.core.errors import UserError
 from pipeline.core.jsonfile import write_json
 from pipeline.core.layout import SOURCE_STAGES, Layout
 from pipeline.core.parquet import RowWriter, read_batches
@@ -40,7 +41,10 @@ def text_key(text: str) -> bytes:
 def _final_batches(layout: Layout, sources: list[str], batch_size: int) -> Iterator[tuple[str, pa.RecordBatch]]:
     final = SOURCE_STAGES[-1]
     for source_id in sources:
-        for batch in read_batches(layout.stage_docs(source_id, final), batch_size):
+        path = layout.stage_docs(source_id, final)
+        if not path.is_file():
+            raise UserError(layout.rel(path), f"missing: run the per-source stages for '{source_id}' first (dvc repro)")
+        for batch in read_batches(path, batch_size):
             yield source_id, batch
 
 

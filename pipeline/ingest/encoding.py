@@ -57,7 +57,7 @@ def detect(head: bytes, complete: bool) -> str:
     for bom, name in _BOMS:
         if head.startswith(bom):
             return name
-    utf16 = _utf16_without_bom(head)
+    utf16 = _utf16_without_bom(head) or (_utf16_by_content(head, complete) if b"\x00" in head else None)
     if utf16:
         return utf16
     if b"\x00" in head:
@@ -93,6 +93,28 @@ def _utf16_without_bom(head: bytes) -> str | None:
     return None
 
 
+_COMMON = ((0x20, 0x7E), (0x3000, 0x303F), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xFF00, 0xFFEF))
+
+
+def _utf16_by_content(head: bytes, complete: bool) -> str | None:
+    """UTF-16 without a BOM and with little ASCII (Chinese text): the byte order whose strict
+    decoding is printable text made mostly of common characters."""
+    best, best_score = None, 0.0
+    for name in ("utf-16-le", "utf-16-be"):
+        try:
+            text = codecs.getincrementaldecoder(name)("strict").decode(head, final=complete)
+        except UnicodeDecodeError:
+            continue
+        if not text:
+            continue
+        printable = sum(1 for c in text if c.isprintable() or c in "\n\r\t")
+        common = sum(1 for c in text if any(lo <= ord(c) <= hi for lo, hi in _COMMON) or c in "\n\r\t")
+        score = common / len(text)
+        if printable / len(text) >= 0.98 and score >= 0.9 and score > best_score:
+            best, best_score = name, score
+    return best
+
+
 def _first_bad_byte(data: bytes) -> str:
     try:
         data.decode("utf-8")
@@ -118,15 +140,21 @@ def _byte_lines(path: Path, encoding: str) -> Iterator[Line]:
         for number, raw in enumerate(f, start=1):
             if number == 1 and encoding == "utf-8-sig":
                 raw, offset = raw[len(codecs.BOM_UTF8):], len(codecs.BOM_UTF8)
-            try:
-                yield Line(number, raw.decode(codec))
-            except UnicodeDecodeError as exc:
-                yield Line(
-                    number,
-                    raw.decode(codec, "replace"),
-                    f"line {number}: byte 0x{raw[exc.start]:02X} at file offset {offset + exc.start} is not valid {encoding}",
-                )
+            yield _decode_line(raw, codec, encoding, number, offset)
             offset += len(raw)
+
+
+def _decode_line(raw: bytes, codec: str, encoding: str, number: int, offset: int) -> Line:
+    try:
+        return Line(number, raw.decode(codec))
+    except UnicodeDecodeError as exc:
+        if codec == "cp950":  # Hong Kong characters past the sniffed head: Big5-HKSCS holds them
+            try:
+                return Line(number, raw.decode("big5hkscs"))
+            except UnicodeDecodeError:
+                pass
+        return Line(number, raw.decode(codec, "replace"),
+                    f"line {number}: byte 0x{raw[exc.start]:02X} at file offset {offset + exc.start} is not valid {encoding}")
 
 
 def _text_lines(path: Path, encoding: str) -> Iterator[Line]:

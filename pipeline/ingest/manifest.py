@@ -12,6 +12,7 @@ Every problem is one ``UserError`` line that names the file and the field.
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,6 +68,7 @@ class Manifest:
         return dataclasses.asdict(self)
 
 
+SOURCE_ID = re.compile(r"[a-z0-9][a-z0-9-]*")
 MANIFEST_FIELDS = frozenset(f.name for f in dataclasses.fields(Manifest))
 
 
@@ -90,6 +92,9 @@ def load_manifest(
                 raise UserError(config_where, f"cannot override '{key}'{did_you_mean(str(key), MANIFEST_FIELDS - {'id'})}")
         data = _merge(data, overrides)
     manifest = build(Manifest, data, where)
+    if not SOURCE_ID.fullmatch(source_id):
+        raise UserError(where, f"the folder name '{source_id}' is not a valid source id: use lowercase letters, "
+                        "digits and '-' (e.g. moj-laws)")
     if manifest.id != source_id:
         raise UserError(where, f"field 'id' is '{manifest.id}' but the folder is named '{source_id}'; they must match")
     if manifest.license not in registry:

@@ -109,6 +109,12 @@ def _accept(manifest: Manifest, policy: Policy, rel: str, record: Record, seen: 
         return _reject(manifest.id, rel, Problem(
             f"license:{license_id}", f"{where}: not published: {policy.refusal(license_id)}", record.line, record.text
         ))
+    broken = [name for name, value in (("text", record.text), ("title", record.title), ("meta", json.dumps(
+        record.meta, ensure_ascii=False, default=str))) if value and not _encodable(value)]
+    if broken:  # a JSON escape such as \ud800 is no character: Parquet cannot store it
+        return _reject(manifest.id, rel, Problem(
+            "undecodable", f"{where}: {', '.join(broken)} holds a lone surrogate (an invalid \\u escape)", record.line
+        ))
     doc_id = document_id(manifest.id, record.text)
     if doc_id in seen:
         return _reject(manifest.id, rel, Problem(
@@ -127,6 +133,14 @@ def _accept(manifest: Manifest, policy: Policy, rel: str, record: Record, seen: 
         "date": record.date,
         "meta": json.dumps(record.meta, ensure_ascii=False, sort_keys=True, default=str) if record.meta else None,
     })
+
+
+def _encodable(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _reject(source: str, rel: str | None, problem: Problem, doc_id: str | None = None) -> Reject:

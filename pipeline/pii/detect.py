@@ -21,7 +21,7 @@ PLACEHOLDERS = {
 }
 TYPES = tuple(PLACEHOLDERS)
 
-# The regex detectors, in priority order: on overlap the longer span wins, then the earlier detector.
+# The regex detectors. On overlap the longer span wins; between equals, the earlier one in the text.
 REGEX_DETECTORS: list[Callable[[str], Iterator[Span]]] = [
     email.find,
     national_id.find,
@@ -36,10 +36,10 @@ REGEX_DETECTORS: list[Callable[[str], Iterator[Span]]] = [
 def detect(text: str, extra: list[Span] | None = None) -> list[Span]:
     """Non-overlapping spans in text order. ``extra`` adds spans found elsewhere (NER names)."""
     found = [span for detector in REGEX_DETECTORS for span in detector(text)] + list(extra or [])
-    found.sort(key=lambda s: (s.start, -(s.end - s.start)))
+    # Longest first, so a short span (a name inside an address) never hides a longer one.
+    found.sort(key=lambda s: (-(s.end - s.start), s.start))
     kept: list[Span] = []
     for span in found:
-        if kept and span.start < kept[-1].end:
-            continue  # overlaps a longer or earlier span already kept
-        kept.append(span)
-    return kept
+        if not any(span.start < k.end and k.start < span.end for k in kept):
+            kept.append(span)
+    return sorted(kept, key=lambda s: s.start)

@@ -24,11 +24,15 @@ from pipeline.pii.detect import PLACEHOLDERS, detect
 from pipeline.pii.detectors.base import Span
 
 STAGE = "pii"
+# Published fields besides `text` that may hold personal data too (a contact in `meta`, a
+# name in `title`): the same detectors and policy apply; only `text` gets `pii` offsets.
+SCANNED_FIELDS = ("title", "url", "meta")
 
 
 @dataclass
 class PiiStats:
-    found: Counter = field(default_factory=Counter)  # type -> items found
+    found: Counter = field(default_factory=Counter)  # type -> items found in the text
+    found_in_fields: Counter = field(default_factory=Counter)  # type -> items found in title, url, meta
     documents_with: Counter = field(default_factory=Counter)  # type -> documents holding it
     redacted: Counter = field(default_factory=Counter)
     flagged: Counter = field(default_factory=Counter)
@@ -36,7 +40,7 @@ class PiiStats:
 
     def as_metrics(self) -> dict[str, Any]:
         return {name: dict(sorted(getattr(self, name).items()))
-                for name in ("found", "documents_with", "redacted", "flagged", "dropped")}
+                for name in ("found", "found_in_fields", "documents_with", "redacted", "flagged", "dropped")}
 
 
 def apply_policy(text: str, spans: list[Span], policy: dict[str, str]) -> tuple[str, list[dict[str, Any]]]:
@@ -64,19 +68,23 @@ def pii_batch(batch: pa.RecordBatch, params: PiiParams, names: Any = None, stats
     kept, rejects = [], []
     for doc, extra in zip(docs, person_spans):
         spans = detect(doc["text"], extra)
+        fields = {name: detect(doc[name]) if doc[name] else [] for name in SCANNED_FIELDS}
         types = sorted({s.type for s in spans})
+        field_types = {s.type for found in fields.values() for s in found}
         stats.found.update(s.type for s in spans)
-        stats.documents_with.update(types)
-        dropping = [t for t in types if params.policy[t] == "drop"]
+        stats.found_in_fields.update(s.type for found in fields.values() for s in found)
+        stats.documents_with.update(sorted(set(types) | field_types))
+        dropping = [t for t in sorted(set(types) | field_types) if params.policy[t] == "drop"]
         if dropping:
             stats.dropped[dropping[0]] += 1
             rejects.append(reject_row(doc, STAGE, f"pii:{dropping[0]}",
                                       f"holds {', '.join(dropping)}; the policy drops such documents"))
             continue
         text, recorded = apply_policy(doc["text"], spans, params.policy)
-        for s in spans:
+        scrubbed = {name: apply_policy(doc[name], found, params.policy)[0] for name, found in fields.items() if found}
+        for s in spans + [s for found in fields.values() for s in found]:
             (stats.redacted if params.policy[s.type] == "redact" else stats.flagged)[s.type] += 1
-        kept.append(doc | {"text": text, "pii": recorded, "pii_types": types})
+        kept.append(doc | scrubbed | {"text": text, "pii": recorded, "pii_types": types})
     return BatchResult(pa.RecordBatch.from_pylist(kept, schema=PII_CHECKED), rejects)
 
 

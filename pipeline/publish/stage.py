@@ -54,6 +54,9 @@ def _documents(layout: Layout, summaries: list[SourceSummary], stats: Statistics
         batch = batch.select(PUBLISHED.names)
         stats.count(batch)
         for source_id in pc.unique(batch.column("source")).to_pylist():
+            if source_id not in by_id:
+                raise UserError(layout.rel(layout.dedup), f"holds source '{source_id}', which is no longer registered: "
+                                "re-run the dedup stage (dvc repro)")
             by_id[source_id].count(batch.filter(pc.equal(batch.column("source"), source_id)))
         bar.update(batch.num_rows)
         yield batch

@@ -142,10 +142,9 @@ def run(ctx: Context, source_id: str, progress: bool = True) -> dict[str, Any]:
     finally:
         bar.close()
         cache.close()
-    metrics.update(segmenter=loaded.segmenter.name, cache_hits=cache.hits, cache_misses=cache.misses,
-                   fallback_used=loaded.warning is not None)
-    write_json(ctx.layout.stage_metrics(source_id, STAGE), metrics)
-    return metrics
+    metrics.update(segmenter=loaded.segmenter.name, fallback_used=loaded.warning is not None)
+    write_json(ctx.layout.stage_metrics(source_id, STAGE), metrics)  # cache counts vary with the cache: not here
+    return metrics | {"cache_hits": cache.hits, "cache_misses": cache.misses}
 
 
 def _characters(ctx: Context, source_id: str) -> int:

@@ -65,9 +65,11 @@ def read_csv(path: Path, manifest: "Manifest") -> Iterator[Record | Problem]:
         except StopIteration:
             return
         except csv.Error as exc:
-            # An unterminated quote swallows the rest of the file: one reject says so.
-            yield Problem("malformed-row", f"line {start}: {exc}; the rest of the file could not be read", start)
-            return
+            # The reader resumes at the next line; an unterminated quote at the end of the
+            # file has swallowed everything after it, and the detail says so.
+            end = reader.line_num
+            yield Problem("malformed-row", f"line {start}: {exc} (lines {start}–{end} rejected)", start)
+            continue
         end = reader.line_num
         errors = [bad_lines[n] for n in range(start, end + 1) if n in bad_lines]
         if errors:

@@ -33,6 +33,9 @@ def read_jsonl(path: Path, manifest: object) -> Iterator[Record | Problem]:
         except json.JSONDecodeError as exc:
             yield Problem("malformed-line", f"line {line.number}: not valid JSON ({exc.msg}, column {exc.colno})", line.number, line.text)
             continue
+        except (RecursionError, ValueError) as exc:  # absurdly deep nesting, huge numbers
+            yield Problem("malformed-line", f"line {line.number}: not valid JSON ({type(exc).__name__})", line.number)
+            continue
         if not isinstance(obj, dict):
             yield Problem("malformed-line", f"line {line.number}: expected a JSON object, got {type(obj).__name__}", line.number, line.text)
             continue
