@@ -43,7 +43,7 @@ def validate(ctx: Context, source_id: str) -> Report:
     report.files = len(source_files(folder, manifest.exclude))
     stats = IngestStats()
     reasons: Counter = Counter()
-    for item in ingest_items(folder, manifest, ctx.policy, stats):
+    for item in ingest_items(folder, manifest, ctx.policy, stats, limits=ctx.params.ingest):
         row = item.row
         if isinstance(item, Doc):
             report.documents += 1

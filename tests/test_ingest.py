@@ -156,3 +156,58 @@ def test_a_lone_surrogate_is_one_reject_not_a_crash(layout):
     assert [d["text"] for d in docs] == ["好的內容"]
     assert [(r["source_line"], r["reason"], r["detail"]) for r in rejects] == [
         (1, "undecodable", "a.jsonl:1: text holds a lone surrogate (an invalid \\u escape)")]
+
+
+def test_a_huge_single_line_is_one_reject_in_bounded_memory(layout, monkeypatch):
+    import tracemalloc
+
+    from pipeline.ingest import encoding
+
+    monkeypatch.setattr(encoding, "MAX_LINE_BYTES", 1024 * 1024)
+    add_source(layout, "warm", {"a.jsonl": '{"text": "暖身"}\n'})
+    ingest(layout, "warm")  # imports happen here, outside the measurement
+    folder = add_source(layout, "agency", {})
+    with open(folder / "a.jsonl", "wb") as f:  # a 60 MB line, written in chunks so the test never holds it
+        f.write(b'{"text": "')
+        chunk = "字".encode() * (1024 * 1024)
+        for _ in range(20):
+            f.write(chunk)
+        f.write('"}\n{"text": "下一行"}\n'.encode())
+    tracemalloc.start()  # Python allocations: where a whole line would be held
+    docs, rejects, _ = ingest(layout)
+    grown_mb = tracemalloc.get_traced_memory()[1] / 1024 / 1024
+    tracemalloc.stop()
+    assert [d["text"] for d in docs] == ["下一行"]
+    assert [(r["source_line"], r["reason"]) for r in rejects] == [(1, "undecodable")]
+    assert rejects[0]["detail"] == "line 1: 62,914,573 bytes, longer than 1,048,576"
+    assert grown_mb < 8  # reading the 60 MB line whole would take at least 60 MB
+
+
+def test_too_large_files_are_rejected_unread(layout):
+    add_source(layout, "agency", {"big.txt": "字" * 1000, "small.txt": "小檔案。"})
+    layout.params.write_text(layout.params.read_text().replace("ingest:\n", "ingest:\n  max_file_bytes: 1000\n"))
+    docs, rejects, _ = ingest(layout)
+    assert [d["source_file"] for d in docs] == ["small.txt"]
+    assert [(r["source_file"], r["reason"], r["detail"]) for r in rejects] == [
+        ("big.txt", "too-large", "3,000 bytes; the limit is ingest.max_file_bytes = 1,000")]
+
+
+def test_a_file_that_changes_while_it_is_read_is_rejected(layout, monkeypatch):
+    import shutil as real_shutil
+
+    from pipeline.ingest import stage as ingest_stage
+
+    add_source(layout, "agency", {"a.txt": "原本的內容。", "b.txt": "另一個檔案。"})
+    copy = real_shutil.copyfile
+
+    def copy_and_touch(src, dst):
+        result = copy(src, dst)
+        if str(src).endswith("a.txt"):  # an agency's sync rewrites the file mid-run
+            with open(src, "a", encoding="utf-8") as f:
+                f.write("追加")
+        return result
+
+    monkeypatch.setattr(ingest_stage.shutil, "copyfile", copy_and_touch)
+    docs, rejects, _ = ingest(layout)
+    assert [d["source_file"] for d in docs] == ["b.txt"]
+    assert [(r["source_file"], r["reason"]) for r in rejects] == [("a.txt", "changed-during-read")]

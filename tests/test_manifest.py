@@ -64,7 +64,7 @@ def test_empty_field_url_scheme_and_unknown_format(layout):
 
 def test_unknown_key_and_wrong_type(layout):
     add_source(layout, "agency", {"a.txt": "文字"}, formt="csv")
-    assert error_of(layout) == f"{WHERE}: unknown key 'formt' (nearest: format)"
+    assert error_of(layout) == f"{WHERE}: unknown key 'formt' (nearest: format, formats)"
     layout.manifest("agency").write_text(
         "id: agency\ntitle: t\npublisher: p\nlicense: CC0-1.0\nurl: https://x.tw\nexclude: '*.pdf'\n")
     assert error_of(layout) == f"{WHERE}: 'exclude' must be a list, got text ('*.pdf')"

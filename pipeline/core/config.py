@@ -21,10 +21,12 @@ from pipeline.core.yamlio import load_yaml
 @dataclass(frozen=True)
 class IngestParams:
     batch_size: int = 1000  # rows per Arrow record batch; bounds the stage's memory
+    max_file_bytes: int = 256 * 1024 * 1024  # larger files are rejected as too-large, unread
 
     def check(self, where: str, prefix: str) -> None:
-        if self.batch_size < 1:
-            raise UserError(where, f"'{prefix}.batch_size' must be at least 1")
+        for key in ("batch_size", "max_file_bytes"):
+            if getattr(self, key) < 1:
+                raise UserError(where, f"'{prefix}.{key}' must be at least 1")
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 HEAD_BYTES = 64 * 1024
+# A longer line (a 100 MB single-line file, say) is skipped in chunks of this size and
+# becomes one reject: memory stays bounded whatever the file holds.
+MAX_LINE_BYTES = 16 * 1024 * 1024
 
 _BOMS = (  # UTF-32 first: its little-endian BOM starts with UTF-16's
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -137,11 +140,27 @@ def _byte_lines(path: Path, encoding: str) -> Iterator[Line]:
     codec = "utf-8" if encoding == "utf-8-sig" else encoding
     offset = 0
     with path.open("rb") as f:
-        for number, raw in enumerate(f, start=1):
+        number = 0
+        while raw := f.readline(MAX_LINE_BYTES + 1):
+            number += 1
+            if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+                length = len(raw) + _skip_rest_of_line(f)
+                yield Line(number, "", f"line {number}: {length:,} bytes, longer than {MAX_LINE_BYTES:,}")
+                offset += length
+                continue
             if number == 1 and encoding == "utf-8-sig":
                 raw, offset = raw[len(codecs.BOM_UTF8):], len(codecs.BOM_UTF8)
             yield _decode_line(raw, codec, encoding, number, offset)
             offset += len(raw)
+
+
+def _skip_rest_of_line(f) -> int:
+    skipped = 0
+    while chunk := f.readline(MAX_LINE_BYTES):
+        skipped += len(chunk)
+        if chunk.endswith(b"\n"):
+            break
+    return skipped
 
 
 def _decode_line(raw: bytes, codec: str, encoding: str, number: int, offset: int) -> Line:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -33,6 +34,11 @@ EXTENSIONS: dict[str, str] = {
 }
 
 
-def format_for(path: Path, declared: str | None) -> str | None:
-    """The format of a file, or None when neither the manifest nor the extension says."""
+def format_for(path: Path, declared: str | None, by_glob: dict[str, str] | None = None,
+               rel: str | None = None) -> str | None:
+    """The format of a file: the manifest's ``formats`` glob that matches it, else its
+    ``format``, else the extension; None when nothing says."""
+    for pattern, fmt in (by_glob or {}).items():
+        if fnmatch.fnmatch(rel or path.name, pattern):
+            return fmt
     return declared or EXTENSIONS.get(path.suffix.lower())

@@ -39,6 +39,18 @@ class CsvOptions:
 
 
 @dataclass(frozen=True)
+class XmlOptions:
+    """Where the documents are in an XML export (e.g. the Executive Yuan gazette)."""
+
+    record_path: str = "record"  # ElementPath of one document's element, e.g. ".//Record" or "channel/item"
+    text_fields: tuple[str, ...] = ("text",)  # child elements whose text is joined into the document
+    html_fields: tuple[str, ...] = ()  # those among text_fields that hold HTML (often in CDATA)
+    title_field: str | None = "title"
+    url_field: str | None = "url"
+    date_field: str | None = "date"
+
+
+@dataclass(frozen=True)
 class Manifest:
     id: str
     title: str
@@ -50,7 +62,9 @@ class Manifest:
     collected: str | None = None
     contact: str | None = None
     exclude: tuple[str, ...] = ()
+    formats: dict[str, str] = field(default_factory=dict)  # glob -> format, for folders that mix formats
     csv: CsvOptions = field(default_factory=CsvOptions)
+    xml: XmlOptions = field(default_factory=XmlOptions)
 
     def check(self, where: str, prefix: str) -> None:
         for name in ("id", "title", "publisher", "license", "url"):
@@ -58,11 +72,12 @@ class Manifest:
                 raise UserError(where, f"field '{name}' is empty")
         if not self.url.startswith(("http://", "https://")):
             raise UserError(where, f"field 'url' must be an http(s) URL, got {self.url!r}")
-        if self.format is not None and self.format not in FORMATS:
-            raise UserError(
-                where, f"field 'format': unknown format '{self.format}'{did_you_mean(self.format, FORMATS)}; "
-                f"known formats: {', '.join(sorted(FORMATS))}"
-            )
+        for key, value in [("format", self.format)] + [(f"formats.{g}", f) for g, f in self.formats.items()]:
+            if value is not None and value not in FORMATS:
+                raise UserError(
+                    where, f"field '{key}': unknown format '{value}'{did_you_mean(value, FORMATS)}; "
+                    f"known formats: {', '.join(sorted(FORMATS))}"
+                )
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import shutil
+import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,6 +23,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from pipeline.core.config import IngestParams
 from pipeline.core.context import Context
 from pipeline.core.errors import UserError
 from pipeline.core.ids import document_id
@@ -67,35 +70,63 @@ def source_files(folder: Path, exclude: tuple[str, ...] = ()) -> list[str]:
 
 
 def ingest_items(
-    folder: Path, manifest: Manifest, policy: Policy, stats: IngestStats | None = None, progress: bool = False
+    folder: Path, manifest: Manifest, policy: Policy, stats: IngestStats | None = None, progress: bool = False,
+    limits: IngestParams = IngestParams(),
 ) -> Iterator[Doc | Reject]:
     """Every document and every reject of one source, in a deterministic order."""
     stats = stats if stats is not None else IngestStats()
     seen: dict[str, str] = {}  # id -> file:line of its first occurrence
     files = source_files(folder, manifest.exclude)
-    for rel in tqdm(files, desc=f"ingest {manifest.id}", unit="file", disable=not progress or None):
-        path = folder / rel
-        fmt = format_for(path, manifest.format)
-        if fmt is None:
-            stats.files_by_format["unsupported"] += 1
-            yield _reject(manifest.id, rel, Problem(
-                "unsupported-format",
-                f"no reader for '{path.suffix or path.name}' files; set 'format' in {MANIFEST_NAME} or use one of: "
-                + ", ".join(sorted(FORMATS)),
-            ))
-            continue
-        stats.files_by_format[fmt] += 1
-        try:
-            for item in FORMATS[fmt](path, manifest):
-                if isinstance(item, Problem):
-                    yield _reject(manifest.id, rel, item)
-                else:
-                    yield _accept(manifest, policy, rel, item, seen)
-            stats.files_by_encoding[_encoding_of(path)] += 1
-        except OSError as exc:
-            yield _reject(manifest.id, rel, Problem("unreadable", f"cannot read the file ({exc.strerror or exc})"))
-        except Exception as exc:  # a reader bug must not take the source down; the reject names it
-            yield _reject(manifest.id, rel, Problem("reader-error", f"{fmt} reader failed: {type(exc).__name__}: {exc}"))
+    with tempfile.TemporaryDirectory(prefix="twcorpus-ingest-") as scratch:
+        for rel in tqdm(files, desc=f"ingest {manifest.id}", unit="file", disable=not progress or None):
+            yield from _file_items(folder, rel, Path(scratch), manifest, policy, stats, limits, seen)
+
+
+def _snapshot(path: Path, scratch: Path, limits: IngestParams) -> tuple[Path | None, Problem | None]:
+    """A private copy of the file to read, so a file that changes during the run is caught, not
+    half-read: the copy is taken only if size and modification time are the same after copying."""
+    before = path.stat()
+    if before.st_size > limits.max_file_bytes:
+        return None, Problem("too-large", f"{before.st_size:,} bytes; the limit is ingest.max_file_bytes "
+                             f"= {limits.max_file_bytes:,}")
+    copy = scratch / f"snapshot{path.suffix}"
+    shutil.copyfile(path, copy)
+    after = path.stat()
+    if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns):
+        return None, Problem("changed-during-read", "the file changed while it was being read; run ingest again "
+                             "once the contribution is complete")
+    return copy, None
+
+
+def _file_items(folder: Path, rel: str, scratch: Path, manifest: Manifest, policy: Policy, stats: IngestStats,
+                limits: IngestParams, seen: dict[str, str]) -> Iterator[Doc | Reject]:
+    path = folder / rel
+    fmt = format_for(path, manifest.format, manifest.formats, rel)
+    if fmt is None:
+        stats.files_by_format["unsupported"] += 1
+        yield _reject(manifest.id, rel, Problem(
+            "unsupported-format",
+            f"no reader for '{path.suffix or path.name}' files; set 'format' in {MANIFEST_NAME} or use one of: "
+            + ", ".join(sorted(FORMATS)),
+        ))
+        return
+    stats.files_by_format[fmt] += 1
+    try:
+        snapshot, problem = _snapshot(path, scratch, limits)
+        if problem is not None:
+            yield _reject(manifest.id, rel, problem)
+            return
+        for item in FORMATS[fmt](snapshot, manifest):
+            where = f"{rel}!{item.member}" if item.member else rel
+            if isinstance(item, Problem):
+                yield _reject(manifest.id, where, item)
+            else:
+                yield _accept(manifest, policy, where, item, seen)
+        stats.files_by_encoding[_encoding_of(snapshot)] += 1
+    except OSError as exc:
+        yield _reject(manifest.id, rel, Problem("unreadable", f"cannot read the file ({exc.strerror or exc})"))
+    except Exception as exc:  # a reader bug must not take the source down; the reject names it
+        yield _reject(manifest.id, rel, Problem("reader-error", f"{fmt} reader failed: {type(exc).__name__}: {exc}"))
 
 
 def _accept(manifest: Manifest, policy: Policy, rel: str, record: Record, seen: dict[str, str]) -> Doc | Reject:
@@ -185,7 +216,7 @@ def run(ctx: Context, source_id: str, progress: bool = True) -> dict[str, Any]:
     manifest_error: UserError | None = None
     try:
         manifest = load_manifest(layout, source_id, ctx.registry, sources.overrides(source_id))
-        items: Iterator[Doc | Reject] = ingest_items(folder, manifest, ctx.policy, stats, progress)
+        items: Iterator[Doc | Reject] = ingest_items(folder, manifest, ctx.policy, stats, progress, params.ingest)
         info: dict[str, Any] = manifest.to_json()
     except UserError as exc:
         manifest_error = exc

@@ -17,6 +17,7 @@ class Record:
     date: str | None = None
     license: str | None = None  # overrides the manifest's license for this document
     meta: dict[str, Any] = field(default_factory=dict)  # every other field the source gave
+    member: str | None = None  # path inside an archive: source_file becomes "<archive>!<member>"
 
 
 @dataclass
@@ -27,6 +28,7 @@ class Problem:
     detail: str  # one line for a human
     line: int | None = None
     text: str | None = None
+    member: str | None = None  # path inside an archive, as for Record
 
 
 def text_or_none(value: Any) -> str | None:
