@@ -25,7 +25,7 @@ MESSY = {
         json.dumps({"text": "採用 CC BY 授權的文字。", "license": "CC-BY-4.0"}, ensure_ascii=False),
         json.dumps({"text": "授權不明的文字。", "license": "CC-BY-9.9"}, ensure_ascii=False),
     ]) + "\n",
-    "notes.pdf": b"%PDF-1.4 not supported yet",
+    "notes.doc": b"\xd0\xcf\x11\xe0 legacy Word, not supported",
     ".hidden": "not a document",
     "sub/deeper.md": "# 標題\n\n內文。\n",
 }
@@ -57,13 +57,13 @@ def test_messy_folder_every_document_accounted_for(layout):
         ("docs.jsonl", 6, "ingest", "unknown-license"),
         ("empty.txt", None, "ingest", "empty"),
         ("good.txt", None, "ingest", f"duplicate-of:{good_id}"),
-        ("notes.pdf", None, "ingest", "unsupported-format"),
+        ("notes.doc", None, "ingest", "unsupported-format"),
     ]
     details = {r["source_file"] + str(r["source_line"] or ""): r["detail"] for r in rejects}
     assert details["good.txt"] == "good.txt: same text as copy.txt"
     assert details["broken.txt"] == "not UTF-8, UTF-16 or Big5 text (byte 0xFF at offset 3)"
     assert details["docs.jsonl6"].startswith("docs.jsonl:6: unknown license 'CC-BY-9.9' (nearest: CC-BY-4.0")
-    assert details["notes.pdf"].startswith("no reader for '.pdf' files")
+    assert details["notes.doc"].startswith("no reader for '.doc' files")
 
     assert metrics["documents"] == 5 and metrics["rejected"] == 7 and metrics["documents_in"] == 12
     assert metrics["rejects_by_reason"] == {
@@ -211,3 +211,37 @@ def test_a_file_that_changes_while_it_is_read_is_rejected(layout, monkeypatch):
     docs, rejects, _ = ingest(layout)
     assert [d["source_file"] for d in docs] == ["b.txt"]
     assert [(r["source_file"], r["reason"]) for r in rejects] == [("a.txt", "changed-during-read")]
+
+
+def test_an_agency_folder_of_mixed_formats(layout):
+    import zipfile
+
+    from test_readers_office import make_docx
+
+    gazette = ('<?xml version="1.0" encoding="UTF-8"?><Gazette><Record><Title>公告一</Title>'
+               '<Content><![CDATA[<p>行政院公告第一則。</p><p>第二段。</p>]]></Content><PubDate>20260323</PubDate>'
+               '</Record><Record><Title>公告二</Title><Content></Content></Record></Gazette>')
+    folder = add_source(layout, "agency", {
+        "gazette/2026.xml": gazette,
+        "page.html": "<html><head><title>新聞稿</title></head><body><nav>回首頁 | 網站導覽</nav>"
+                     "<article><p>智慧國家推動小組今日召開會議。</p></article></body></html>",
+        "evil.xml": '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>',
+    }, xml={"record_path": ".//Record", "text_fields": ["Content"], "html_fields": ["Content"],
+            "title_field": "Title", "date_field": "PubDate"})
+    make_docx(folder / "report.docx")
+    with zipfile.ZipFile(folder / "bundle.zip", "w") as z:
+        z.writestr("a.txt", "壓縮檔裡的文字。")
+        z.writestr("../escape.txt", "不該被讀到")
+    docs, rejects, metrics = ingest(layout)
+    by_file = {(d["source_file"], d["source_line"]): d for d in docs}
+    assert sorted(by_file) == [("bundle.zip!a.txt", None), ("gazette/2026.xml", 1), ("page.html", None),
+                               ("report.docx", None)]
+    assert by_file[("gazette/2026.xml", 1)]["text"] == "行政院公告第一則。\n第二段。"
+    assert by_file[("gazette/2026.xml", 1)]["title"] == "公告一"
+    assert by_file[("page.html", None)]["text"] == "智慧國家推動小組今日召開會議。"
+    assert [(r["source_file"], r["source_line"], r["reason"]) for r in rejects] == [
+        ("bundle.zip!../escape.txt", None, "hostile-archive"),
+        ("evil.xml", None, "hostile-xml"),
+        ("gazette/2026.xml", 2, "empty"),
+    ]
+    assert metrics["files_by_format"] == {"docx": 1, "html": 1, "xml": 2, "zip": 1}

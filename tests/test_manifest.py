@@ -8,6 +8,7 @@ from conftest import add_source, manifest_for
 from pipeline.cli import main
 from pipeline.core.errors import UserError
 from pipeline.core.licenses import load_registry
+from pipeline.ingest.formats import FORMATS
 from pipeline.ingest.manifest import load_manifest
 
 WHERE = "data/raw/agency/source.yaml"
@@ -58,7 +59,7 @@ def test_empty_field_url_scheme_and_unknown_format(layout):
         "id: agency\ntitle: t\npublisher: p\nlicense: CC0-1.0\nurl: https://x.tw\nformat: jsonlines\n")
     assert error_of(layout) == (
         f"{WHERE}: field 'format': unknown format 'jsonlines' (nearest: jsonl); "
-        "known formats: csv, jsonl, lawdb, markdown, text"
+        f"known formats: {', '.join(sorted(FORMATS))}"
     )
 
 

@@ -7,10 +7,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from pipeline.ingest.readers.base import Problem, Record
+from pipeline.ingest.readers.archive import read_zip
 from pipeline.ingest.readers.csv import read_csv
+from pipeline.ingest.readers.html import read_html
 from pipeline.ingest.readers.jsonl import read_jsonl
 from pipeline.ingest.readers.lawdb import read_lawdb
+from pipeline.ingest.readers.office import read_docx, read_odt
+from pipeline.ingest.readers.pdf import read_pdf
 from pipeline.ingest.readers.text import read_markdown, read_text
+from pipeline.ingest.readers.xml import read_xml
 
 Reader = Callable[[Path, object], Iterator[Record | Problem]]
 
@@ -20,6 +25,12 @@ FORMATS: dict[str, Reader] = {
     "jsonl": read_jsonl,
     "csv": read_csv,
     "lawdb": read_lawdb,
+    "html": read_html,
+    "xml": read_xml,
+    "docx": read_docx,
+    "odt": read_odt,
+    "pdf": read_pdf,
+    "zip": read_zip,
 }
 
 EXTENSIONS: dict[str, str] = {
@@ -31,6 +42,13 @@ EXTENSIONS: dict[str, str] = {
     ".ndjson": "jsonl",
     ".csv": "csv",
     ".json": "lawdb",  # the only JSON layout agencies send us so far
+    ".html": "html",
+    ".htm": "html",
+    ".xml": "xml",
+    ".docx": "docx",
+    ".odt": "odt",
+    ".pdf": "pdf",
+    ".zip": "zip",
 }
 
 

@@ -10,13 +10,14 @@ paragraphs and empty table rows are dropped.
 DOCX: the main part named by ``_rels/.rels`` (else ``word/document.xml``); ``w:p`` and
 ``w:tbl`` children of ``w:body`` (and of content controls ``w:sdt``) in order; runs'
 ``w:t`` with ``w:tab`` as a tab and ``w:br``/``w:cr`` as a line break; deleted text
-(``w:delText``, ``w:moveFrom``) and the fallback copy of drawings (``mc:Fallback``) are
-left out; text boxes become lines after their paragraph. Title ``dc:title`` of
+(``w:delText``, ``w:moveFrom``), ruby annotations (注音 over the base text, ``w:rt``)
+and the fallback copy of drawings (``mc:Fallback``) are left out; text boxes become lines after their paragraph. Title ``dc:title`` of
 ``docProps/core.xml``, date ``dcterms:modified`` else ``dcterms:created``.
 
 ODT: ``text:p``, ``text:h``, ``text:list`` and ``table:table`` children of
 ``office:text`` (and of ``text:section``) in order; ``text:s`` (spaces), ``text:tab``,
-``text:line-break`` kept; footnotes and annotations left out; text boxes become lines
+``text:line-break`` kept; footnotes, annotations, ruby text and image descriptions left
+out; text boxes become lines
 after their paragraph. Title ``dc:title``
 of ``meta.xml``, date ``dc:date`` (last saved) else ``meta:creation-date``.
 
@@ -58,6 +59,7 @@ _TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 _OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
 _META = "urn:oasis:names:tc:opendocument:xmlns:meta:1.0"
 _DRAW = "urn:oasis:names:tc:opendocument:xmlns:drawing:1.0"
+_SVG = "urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0"
 
 _CELL_SEP = " | "
 _MAX_REPEAT = 100  # ODT's number-columns/rows-repeated, capped: a hostile file may say 10⁹
@@ -197,7 +199,8 @@ _W_P, _W_TBL, _W_TR, _W_TC, _W_T = _w("p"), _w("tbl"), _w("tr"), _w("tc"), _w("t
 _W_BODY, _W_SDT, _W_SDT_CONTENT, _W_CUSTOM_XML = _w("body"), _w("sdt"), _w("sdtContent"), _w("customXml")
 _W_TAB, _W_BREAK, _W_NB_HYPHEN = _w("tab"), _w("br") | _w("cr"), _w("noBreakHyphen")
 _W_TXBX = _w("txbxContent")
-_W_SKIP = _w("delText") | _w("moveFrom") | _w("del") | _w("instrText") | _w("pPr") | _w("rPr") | {_q(_MC, "Fallback")}
+_W_SKIP = (_w("delText") | _w("moveFrom") | _w("del") | _w("instrText") | _w("pPr") | _w("rPr")
+           | _w("rt") | {_q(_MC, "Fallback")})
 
 
 def _docx(zf: zipfile.ZipFile) -> tuple[str, str | None, str | None]:
@@ -297,7 +300,7 @@ _T_P, _T_H, _T_LIST, _T_SECTION = _q(_TEXT, "p"), _q(_TEXT, "h"), _q(_TEXT, "lis
 _T_LIST_ITEM, _T_LIST_HEADER = _q(_TEXT, "list-item"), _q(_TEXT, "list-header")
 _T_S, _T_TAB, _T_BREAK, _T_C = _q(_TEXT, "s"), _q(_TEXT, "tab"), _q(_TEXT, "line-break"), _q(_TEXT, "c")
 _T_SKIP = {_q(_TEXT, "note"), _q(_OFFICE, "annotation"), _q(_OFFICE, "annotation-end"),
-           _q(_TEXT, "tracked-changes")}
+           _q(_TEXT, "tracked-changes"), _q(_TEXT, "ruby-text"), _q(_SVG, "title"), _q(_SVG, "desc")}
 _D_TEXT_BOX = _q(_DRAW, "text-box")
 _TB_TABLE, _TB_ROW, _TB_CELL = _q(_TABLE, "table"), _q(_TABLE, "table-row"), _q(_TABLE, "table-cell")
 _TB_ROW_GROUPS = {_q(_TABLE, name) for name in ("table-header-rows", "table-rows", "table-row-group")}
