@@ -39,42 +39,23 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_normalize(args: argparse.Namespace) -> int:
-    from pipeline.normalize import stage
+# What each per-source stage adds to its one-line summary.
+SUMMARIES = {
+    "normalize": lambda m: f", converted {sum(m['converted'].values())}",
+    "quality": lambda m: "",
+    "pii": lambda m: f", personal data found: {', '.join(f'{k} {v}' for k, v in m['found'].items()) or 'none'}",
+    "segment": lambda m: f", tokens by {m['segmenter']}, cache {m['cache_hits']} hits / {m['cache_misses']} misses",
+}
 
-    metrics = stage.run(_context(args), args.source, progress=not args.quiet)
+
+def cmd_source_stage(args: argparse.Namespace) -> int:
+    """normalize, quality, pii and segment: a per-source stage after ingest."""
+    from pipeline.stages import RUNNERS
+
+    metrics = RUNNERS[args.command](_context(args), args.source, progress=not args.quiet)
     if not args.quiet:
-        print(f"normalize {args.source}: {metrics['documents']} documents, {metrics['rejected']} rejected, "
-              f"converted {sum(metrics['converted'].values())}", file=sys.stderr)
-    return 0
-
-
-def cmd_quality(args: argparse.Namespace) -> int:
-    from pipeline.quality import stage
-
-    metrics = stage.run(_context(args), args.source, progress=not args.quiet)
-    if not args.quiet:
-        print(f"quality {args.source}: {metrics['documents']} kept, {metrics['rejected']} rejected", file=sys.stderr)
-    return 0
-
-
-def cmd_pii(args: argparse.Namespace) -> int:
-    from pipeline.pii import stage
-
-    metrics = stage.run(_context(args), args.source, progress=not args.quiet)
-    if not args.quiet:
-        found = ", ".join(f"{k} {v}" for k, v in metrics["found"].items()) or "none"
-        print(f"pii {args.source}: found {found}; {metrics['rejected']} documents dropped", file=sys.stderr)
-    return 0
-
-
-def cmd_segment(args: argparse.Namespace) -> int:
-    from pipeline.segment import stage
-
-    metrics = stage.run(_context(args), args.source, progress=not args.quiet)
-    if not args.quiet:
-        print(f"segment {args.source}: {metrics['documents']} documents by {metrics['segmenter']}, "
-              f"cache {metrics['cache_hits']} hits / {metrics['cache_misses']} misses", file=sys.stderr)
+        print(f"{args.command} {args.source}: {metrics['documents']} documents, {metrics['rejected']} rejected"
+              + SUMMARIES[args.command](metrics), file=sys.stderr)
     return 0
 
 
@@ -179,20 +160,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true",
                    help="exit non-zero when the manifest is invalid (default: record the source as rejected and go on)")
 
-    p = add("normalize", cmd_normalize, "Stage 2, per source: clean Unicode, identify script and language from the "
+    p = add("normalize", cmd_source_stage, "Stage 2, per source: clean Unicode, identify script and language from the "
             "characters, convert Simplified to Taiwan Traditional (OpenCC), reject languages not kept.")
     p.add_argument("source", metavar="SOURCE", help="source id (the folder name under data/raw/)")
 
-    p = add("quality", cmd_quality, "Stage 3, per source: measure length, Han share, repeated lines and "
+    p = add("quality", cmd_source_stage, "Stage 3, per source: measure length, Han share, repeated lines and "
             "character n-grams and boilerplate, and reject documents outside the thresholds in params.yaml.")
     p.add_argument("source", metavar="SOURCE", help="source id (the folder name under data/raw/)")
 
-    p = add("pii", cmd_pii, "Stage 4, per source: find Taiwan personal data (IDs, resident certificates, phones, "
+    p = add("pii", cmd_source_stage, "Stage 4, per source: find Taiwan personal data (IDs, resident certificates, phones, "
             "e-mails, cards, passport and 健保卡 numbers, addresses, names with CKIP NER) and redact, flag or drop it "
             "by the policy in params.yaml.")
     p.add_argument("source", metavar="SOURCE", help="source id (the folder name under data/raw/)")
 
-    p = add("segment", cmd_segment, "Stage 5, per source: word tokens with CKIP (model from a local folder, the "
+    p = add("segment", cmd_source_stage, "Stage 5, per source: word tokens with CKIP (model from a local folder, the "
             "Hugging Face cache or a download), or with the offline fallback when no model is available.")
     p.add_argument("source", metavar="SOURCE", help="source id (the folder name under data/raw/)")
 

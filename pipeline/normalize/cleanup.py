@@ -12,6 +12,8 @@ import re
 import unicodedata
 from collections.abc import Callable
 
+from pipeline.core.chars import HAN, STARTS_ITEM
+
 # --- mojibake ------------------------------------------------------------------------------
 
 # Text decoded with the wrong codec upstream: UTF-8 bytes read as CP1252/Latin-1
@@ -163,12 +165,8 @@ def remove_page_numbers(text: str) -> tuple[str, int]:
 # long line, and the next one starts mid-sentence. Short lines (titles, "唐・杜甫") and a
 # next paragraph that opens a list item or heading are never joined.
 MIN_BROKEN_LINE = 20
-_HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_ENDS_OPEN = re.compile(rf"[{_HAN}，、]$")
-_STARTS_MID_SENTENCE = re.compile(rf"^[{_HAN}]")
-_STARTS_ITEM = re.compile(
-    r"^(?:[一二三四五六七八九十百]+[、．.]|第[ \t]*[一二三四五六七八九十百零\d]+[ \t]*[章節條款項編篇]|附[件表錄])"
-)
+_ENDS_OPEN = re.compile(rf"[{HAN}，、]$")
+_STARTS_MID_SENTENCE = re.compile(rf"^[{HAN}]")
 
 
 def join_broken_paragraphs(text: str, min_line: int = MIN_BROKEN_LINE) -> tuple[str, int]:
@@ -180,7 +178,7 @@ def join_broken_paragraphs(text: str, min_line: int = MIN_BROKEN_LINE) -> tuple[
     for part in parts[1:]:
         last_line = out[-1].rsplit("\n", 1)[-1]
         if (len(last_line) >= min_line and _ENDS_OPEN.search(last_line)
-                and _STARTS_MID_SENTENCE.match(part) and not _STARTS_ITEM.match(part)):
+                and _STARTS_MID_SENTENCE.match(part) and not STARTS_ITEM.match(part)):
             out[-1] += part
             removed += 2
         else:

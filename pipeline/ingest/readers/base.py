@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 
@@ -29,6 +30,19 @@ class Problem:
     line: int | None = None
     text: str | None = None
     member: str | None = None  # path inside an archive, as for Record
+
+
+def whole_text(path: Path) -> "str | Problem":
+    """The file decoded as one text, or the Problem (undecodable, empty) that ends the reader."""
+    from pipeline.ingest.encoding import Undecodable, read_document
+
+    try:
+        text, _ = read_document(path)
+    except Undecodable as exc:
+        return Problem("undecodable", str(exc))
+    if is_blank(text):
+        return Problem("empty", "the file holds no text")
+    return text
 
 
 def text_or_none(value: Any) -> str | None:

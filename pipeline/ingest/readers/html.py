@@ -12,19 +12,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from pipeline.ingest.encoding import Undecodable, read_document
-from pipeline.ingest.readers.base import Problem, Record, is_blank
+from pipeline.ingest.readers.base import Problem, Record, is_blank, whole_text
 from pipeline.ingest.readers.markup import parse_html
 
 
 def read_html(path: Path, manifest: object) -> Iterator[Record | Problem]:
-    try:
-        raw, _ = read_document(path)
-    except Undecodable as exc:
-        yield Problem("undecodable", str(exc))
-        return
-    if is_blank(raw):
-        yield Problem("empty", "the file holds no text")
+    raw = whole_text(path)
+    if isinstance(raw, Problem):
+        yield raw
         return
     page = parse_html(raw)
     if is_blank(page.text):

@@ -14,20 +14,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from pipeline.ingest.encoding import Undecodable, read_document
-from pipeline.ingest.readers.base import Problem, Record, is_blank, text_or_none
+from pipeline.ingest.readers.base import Problem, Record, text_or_none, whole_text
 
 _KEPT_AS_COLUMNS = {"LawName", "LawURL", "LawModifiedDate", "LawArticles", "LawForeword"}
 
 
 def read_lawdb(path: Path, manifest: object) -> Iterator[Record | Problem]:
-    try:
-        raw, _ = read_document(path)
-    except Undecodable as exc:
-        yield Problem("undecodable", str(exc))
-        return
-    if is_blank(raw):
-        yield Problem("empty", "the file holds no text")
+    raw = whole_text(path)
+    if isinstance(raw, Problem):
+        yield raw
         return
     try:
         data = json.loads(raw)

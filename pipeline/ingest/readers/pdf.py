@@ -49,6 +49,7 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
+from pipeline.core.chars import HAN, STARTS_ITEM
 from pipeline.ingest.readers.base import Problem, Record, text_or_none
 
 MIN_PAGES_FOR_RUNNING_LINES = 3
@@ -56,12 +57,8 @@ RUNNING_SHARE = 0.5
 MIN_JOIN_WIDTH = 20  # display columns; a Han character counts 2
 FULL_LINE_SHARE = 0.8
 
-_HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
-_ENDS_OPEN_CJK = re.compile(rf"[{_HAN}，、；]$")
-_STARTS_HAN = re.compile(rf"^[{_HAN}]")
-_STARTS_ITEM = re.compile(
-    r"^(?:[一二三四五六七八九十百]+[、．.]|第[ \t]*[一二三四五六七八九十百零\d]+[ \t]*[章節條款項編篇]|附[件表錄])"
-)
+_ENDS_OPEN_CJK = re.compile(rf"[{HAN}，、；]$")
+_STARTS_HAN = re.compile(rf"^[{HAN}]")
 _ENDS_HYPHEN = re.compile(r"[A-Za-z]-$")
 _STARTS_LOWER = re.compile(r"^[a-z]")
 _ENDS_LATIN_OPEN = re.compile(r"[A-Za-z,;]$")
@@ -235,7 +232,7 @@ def _fills_line(line: str, ref: float) -> bool:
 
 
 def _han_break(prev: str, nxt: str, ref: float) -> bool:
-    return bool(_ENDS_OPEN_CJK.search(prev) and _STARTS_HAN.match(nxt) and not _STARTS_ITEM.match(nxt)
+    return bool(_ENDS_OPEN_CJK.search(prev) and _STARTS_HAN.match(nxt) and not STARTS_ITEM.match(nxt)
                 and _fills_line(prev, ref))
 
 

@@ -6,23 +6,15 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from pipeline.ingest.encoding import Undecodable, read_document
-from pipeline.ingest.readers.base import Problem, Record, is_blank
+from pipeline.ingest.readers.base import Problem, Record, whole_text
 
 # An ATX heading on one line; a closing run of # counts only after a space ("使用 C#" keeps its #).
 _HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*\r?$", re.MULTILINE)
 
 
 def read_text(path: Path, manifest: object) -> Iterator[Record | Problem]:
-    try:
-        text, _ = read_document(path)
-    except Undecodable as exc:
-        yield Problem("undecodable", str(exc))
-        return
-    if is_blank(text):
-        yield Problem("empty", "the file holds no text")
-        return
-    yield Record(text=text)
+    text = whole_text(path)
+    yield text if isinstance(text, Problem) else Record(text=text)
 
 
 def read_markdown(path: Path, manifest: object) -> Iterator[Record | Problem]:

@@ -28,8 +28,7 @@ from xml.parsers.expat import ErrorString
 from defusedxml.common import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 from defusedxml.ElementTree import DefusedXMLParser
 
-from pipeline.ingest.encoding import Undecodable, read_document
-from pipeline.ingest.readers.base import Problem, Record, is_blank
+from pipeline.ingest.readers.base import Problem, Record, is_blank, whole_text
 from pipeline.ingest.readers.markup import collapse, html_to_text, simple_iso_date
 
 if TYPE_CHECKING:
@@ -98,13 +97,9 @@ def parse_xml(text: str) -> ET.Element | Problem:
 
 def read_xml(path: Path, manifest: "Manifest") -> Iterator[Record | Problem]:
     options = manifest.xml
-    try:
-        raw, _ = read_document(path)
-    except Undecodable as exc:
-        yield Problem("undecodable", str(exc))
-        return
-    if is_blank(raw):
-        yield Problem("empty", "the file holds no text")
+    raw = whole_text(path)
+    if isinstance(raw, Problem):
+        yield raw
         return
     root = parse_xml(raw)
     if isinstance(root, Problem):
