@@ -245,3 +245,20 @@ def test_an_agency_folder_of_mixed_formats(layout):
         ("gazette/2026.xml", 2, "empty"),
     ]
     assert metrics["files_by_format"] == {"docx": 1, "html": 1, "xml": 2, "zip": 1}
+
+
+def test_symbolic_links_are_rejected_not_followed(layout, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("不該被發布的秘密。", encoding="utf-8")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "x.txt").write_text("外部資料夾。", encoding="utf-8")
+    folder = add_source(layout, "agency", {"a.txt": "正常的文件。"})
+    (folder / "leak.txt").symlink_to(secret)
+    (folder / "linked").symlink_to(outside, target_is_directory=True)
+    docs, rejects, _ = ingest(layout)
+    assert [d["text"] for d in docs] == ["正常的文件。"]
+    assert [(r["source_file"], r["reason"], r["detail"]) for r in rejects] == [
+        ("leak.txt", "not-a-file", "a symbolic link: not read (contribute the file itself)"),
+        ("linked", "not-a-file", "a symbolic link: not read (contribute the file itself)"),
+    ]

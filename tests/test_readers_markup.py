@@ -313,3 +313,26 @@ def test_nesting_up_to_the_limit_is_read(tmp_path):
     inner = "<b>" * (MAX_DEPTH - 3) + "深" + "</b>" * (MAX_DEPTH - 3)
     xml = f"<Root><Record><Content>{inner}</Content></Record></Root>"  # MAX_DEPTH levels in all
     assert read(read_xml, write(tmp_path, "ok.xml", xml)) == [Record(text="深", line=1)]
+
+
+def test_pathological_unclosed_tags_are_refused_quickly(tmp_path):
+    import time
+
+    path = write(tmp_path, "a.html", "<p>正文</p>" + "<a" * 40000)
+    start = time.perf_counter()
+    items = read(read_html, path)
+    assert time.perf_counter() - start < 1
+    assert [(i.reason, i.detail) for i in items] == [
+        ("malformed-file", "40,000 more '<' than '>': not parseable HTML")]
+
+
+def test_many_nested_forms_stay_small(tmp_path):
+    import tracemalloc
+
+    html = "<form>" * 500 + "<p>正文段落。</p>" * 20000
+    tracemalloc.start()
+    text, _ = html_to_text(html)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert text.count("正文段落。") == 20000
+    assert peak < 60 * len(html.encode())  # a copy of the form stack per token took ~500× the input

@@ -217,13 +217,23 @@ def test_odt_headings_paragraphs_table_and_lists_in_reading_order(tmp_path):
     assert items == [Record(text=ODT_TEXT, title="公報選輯", date="2024-02-03")]
 
 
-def test_odt_repeated_cells_are_capped_and_empty_ones_dropped(tmp_path):
+def test_odt_repeated_cells_are_kept_once_and_empty_ones_dropped(tmp_path):
     table = (f"<table:table><table:table-row>{odt_cell('甲', number_columns_repeated='2')}"
              f"<table:table-cell table:number-columns-repeated='1000000000'/></table:table-row>"
              f"<table:table-row table:number-rows-repeated='1000000000'>"
              f"<table:table-cell table:number-columns-repeated='1000'/></table:table-row></table:table>")
     [record] = read(read_odt, make_odt(tmp_path / "a.odt", odt_content(table), meta=None))
-    assert (record.text, record.title, record.date) == ("甲 | 甲", None, None)
+    assert (record.text, record.title, record.date) == ("甲", None, None)
+
+
+def test_odt_nested_repeats_do_not_multiply(tmp_path):
+    inner = (f"<table:table><table:table-row table:number-rows-repeated='100'>"
+             f"{odt_cell('字' * 10, number_columns_repeated='100')}</table:table-row></table:table>")
+    outer = (f"<table:table><table:table-row table:number-rows-repeated='100'>"
+             f"<table:table-cell table:number-columns-repeated='100'>{inner}</table:table-cell>"
+             f"</table:table-row></table:table>")
+    [record] = read(read_odt, make_odt(tmp_path / "a.odt", odt_content(outer), meta=None))
+    assert record.text == "字" * 10
 
 
 def test_odt_without_content_empty_and_entities(tmp_path):

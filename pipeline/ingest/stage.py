@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import os
 import shutil
+import stat
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
@@ -57,15 +59,23 @@ class IngestStats:
 
 
 def source_files(folder: Path, exclude: tuple[str, ...] = ()) -> list[str]:
-    """Contributed files, relative and sorted: everything but the manifest, dotfiles and excludes."""
+    """Contributed files, relative and sorted: everything but the manifest, dotfiles and excludes.
+
+    Symbolic links are listed (so they are rejected, not silently skipped) but never
+    followed: a link could otherwise publish any file the build user can read.
+    """
     found = []
-    for path in folder.rglob("*"):
-        rel = path.relative_to(folder).as_posix()
-        if not path.is_file() or rel == MANIFEST_NAME or any(part.startswith(".") for part in rel.split("/")):
-            continue
-        if any(fnmatch.fnmatch(rel, pattern) for pattern in exclude):
-            continue
-        found.append(rel)
+    for dirpath, dirnames, filenames in os.walk(folder):  # followlinks=False
+        base = Path(dirpath)
+        linked_dirs = [d for d in dirnames if (base / d).is_symlink()]
+        dirnames[:] = [d for d in dirnames if not d.startswith(".") and d not in linked_dirs]
+        for name in filenames + linked_dirs:
+            rel = (base / name).relative_to(folder).as_posix()
+            if rel == MANIFEST_NAME or name.startswith("."):
+                continue
+            if any(fnmatch.fnmatch(rel, pattern) for pattern in exclude):
+                continue
+            found.append(rel)
     return sorted(found)
 
 
@@ -85,13 +95,13 @@ def ingest_items(
 def _snapshot(path: Path, scratch: Path, limits: IngestParams) -> tuple[Path | None, Problem | None]:
     """A private copy of the file to read, so a file that changes during the run is caught, not
     half-read: the copy is taken only if size and modification time are the same after copying."""
-    before = path.stat()
+    before = path.lstat()
     if before.st_size > limits.max_file_bytes:
         return None, Problem("too-large", f"{before.st_size:,} bytes; the limit is ingest.max_file_bytes "
                              f"= {limits.max_file_bytes:,}")
     copy = scratch / f"snapshot{path.suffix}"
     shutil.copyfile(path, copy)
-    after = path.stat()
+    after = path.lstat()
     if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns):
         return None, Problem("changed-during-read", "the file changed while it was being read; run ingest again "
                              "once the contribution is complete")
@@ -101,6 +111,11 @@ def _snapshot(path: Path, scratch: Path, limits: IngestParams) -> tuple[Path | N
 def _file_items(folder: Path, rel: str, scratch: Path, manifest: Manifest, policy: Policy, stats: IngestStats,
                 limits: IngestParams, seen: dict[str, str]) -> Iterator[Doc | Reject]:
     path = folder / rel
+    mode = path.lstat().st_mode
+    if not stat.S_ISREG(mode):  # links, fifos, devices: never followed or read
+        kind = "a symbolic link" if stat.S_ISLNK(mode) else "not a regular file"
+        yield _reject(manifest.id, rel, Problem("not-a-file", f"{kind}: not read (contribute the file itself)"))
+        return
     fmt = format_for(path, manifest.format, manifest.formats, rel)
     if fmt is None:
         stats.files_by_format["unsupported"] += 1

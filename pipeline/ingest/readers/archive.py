@@ -21,6 +21,7 @@ encodings Taiwanese zip tools write, before falling back to zipfile's CP437.
 
 from __future__ import annotations
 
+import lzma
 import posixpath
 import re
 import stat
@@ -70,8 +71,8 @@ def _read(path: Path, manifest: object, depth: int, budget: _Budget) -> Iterator
     except zipfile.BadZipFile:
         yield Problem("malformed-file", "not a zip archive")
         return
-    except (OSError, ValueError, EOFError) as exc:
-        yield Problem("malformed-file", f"unreadable zip archive ({exc})")
+    except (OSError, ValueError, EOFError, NotImplementedError, RuntimeError) as exc:
+        yield Problem("malformed-file", f"unreadable zip archive ({type(exc).__name__}: {exc})")
         return
     files = 0
     with zf, tempfile.TemporaryDirectory(prefix="twcorpus-zip-") as scratch:
@@ -185,6 +186,7 @@ def _extract(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, target: Path
                     return Problem("hostile-archive", f"{name}: inflates past {limit:,} bytes (a zip bomb?)",
                                    member=name)
                 dst.write(chunk)
-    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError) as exc:
+    except (zipfile.BadZipFile, zlib.error, lzma.LZMAError, OSError, EOFError, NotImplementedError, RuntimeError,
+            ValueError) as exc:
         return Problem("malformed-file", f"{name}: cannot be extracted ({exc})", member=name)
     return None

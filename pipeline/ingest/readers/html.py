@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from pipeline.ingest.readers.base import Problem, Record, is_blank, whole_text
-from pipeline.ingest.readers.markup import parse_html
+from pipeline.ingest.readers.markup import UnparsableHtml, parse_html
 
 
 def read_html(path: Path, manifest: object) -> Iterator[Record | Problem]:
@@ -21,7 +21,11 @@ def read_html(path: Path, manifest: object) -> Iterator[Record | Problem]:
     if isinstance(raw, Problem):
         yield raw
         return
-    page = parse_html(raw)
+    try:
+        page = parse_html(raw)
+    except UnparsableHtml as exc:
+        yield Problem("malformed-file", str(exc))
+        return
     if is_blank(page.text):
         yield Problem("empty", "the page holds no text outside markup and navigation")
         return

@@ -114,8 +114,19 @@ def html_to_text(html: str) -> tuple[str, str | None]:
     return page.text, page.title
 
 
+# Python 3.11's html.parser is quadratic on runs of unclosed "<" (CVE-2025-6069): markup
+# with far more "<" than ">" is not a page anyone wrote, and is refused before parsing.
+MAX_UNCLOSED_TAGS = 1000
+
+
+class UnparsableHtml(ValueError):
+    pass
+
+
 def parse_html(html: str) -> HtmlPage:
     """The main text, title, canonical URL and publication date of an HTML page."""
+    if html.count("<") - html.count(">") > MAX_UNCLOSED_TAGS:
+        raise UnparsableHtml(f"{html.count('<') - html.count('>'):,} more '<' than '>': not parseable HTML")
     parser = _Extractor()
     try:
         parser.feed(html)
@@ -191,8 +202,8 @@ class _Extractor(HTMLParser):
         self._depth = {_NEVER: 0, _DROPPED: 0, _GUESSED: 0, _ROOT: 0, _PRE: 0, _TITLE: 0, _H1: 0}
         self._forms: list[_Form] = []
         self._raw: str | None = None  # inside <script> or <style>
-        # (kind, text, in_root, dropped, guessed, forms)
-        self._tokens: list[tuple[int, str, bool, bool, bool, tuple[_Form, ...]]] = []
+        # (kind, text, in_root, dropped, guessed, innermost open form)
+        self._tokens: list[tuple[int, str, bool, bool, bool, _Form | None]] = []
         self._has_root = False
         self._title: list[str] | None = None
         self._title_done = False
@@ -285,7 +296,9 @@ class _Extractor(HTMLParser):
         kind = _PRE_TEXT if self._depth[_PRE] else _TEXT
         self._tokens.append((
             kind, data, self._depth[_ROOT] > 0, self._depth[_DROPPED] > 0, self._depth[_GUESSED] > 0,
-            tuple(self._forms),
+            # Content inside a form marks every open form, so the innermost decides for all:
+            # one reference per token, not a copy of the form stack.
+            self._forms[-1] if self._forms else None,
         ))
 
     # --- the stack ----------------------------------------------------------------------
@@ -317,7 +330,7 @@ class _Extractor(HTMLParser):
         return tag
 
     def _emit(self, kind: int) -> None:
-        self._tokens.append((kind, "", False, False, False, ()))
+        self._tokens.append((kind, "", False, False, False, None))
 
     def _head_element(self, tag: str, attrs: dict[str, str]) -> None:
         if tag == "link":
@@ -357,7 +370,7 @@ class _Extractor(HTMLParser):
 
     def text(self) -> str:
         def dropped(token: tuple) -> bool:
-            return token[3] or any(not form.content for form in token[5])
+            return token[3] or (token[5] is not None and not token[5].content)
 
         levels = [lambda t: not t[4] and not dropped(t), lambda t: not dropped(t)]
         if self._has_root:

@@ -29,6 +29,7 @@ decompressing, not only as declared.
 from __future__ import annotations
 
 import datetime as _dt
+import lzma
 import posixpath
 import re
 import zipfile
@@ -112,8 +113,8 @@ def _open_zip(path: Path, kind: str) -> zipfile.ZipFile:
             raise _Refused("malformed-file", f"not a {kind} but an OLE2 file: an old binary .doc or a "
                            "password-protected document; save it unprotected as .docx/.odt") from None
         raise _Refused("malformed-file", f"not a {kind}: the file is not a zip archive") from None
-    except (OSError, ValueError, EOFError) as exc:  # truncated central directory and the like
-        raise _Refused("malformed-file", f"not a {kind}: unreadable zip archive ({exc})") from None
+    except (OSError, ValueError, EOFError, NotImplementedError, RuntimeError) as exc:  # truncated directory, …
+        raise _Refused("malformed-file", f"not a {kind}: unreadable zip archive ({type(exc).__name__}: {exc})") from None
 
 
 def _read_part(zf: zipfile.ZipFile, name: str) -> bytes | None:
@@ -139,7 +140,8 @@ def _read_part(zf: zipfile.ZipFile, name: str) -> bytes | None:
                 if size > limit:  # the declared size lied
                     raise _Refused("hostile-archive", f"{name} inflates past {limit:,} bytes (a zip bomb?)")
                 chunks.append(chunk)
-    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, RuntimeError) as exc:
+    except (zipfile.BadZipFile, zlib.error, lzma.LZMAError, OSError, EOFError, NotImplementedError,
+            RuntimeError) as exc:
         raise _Refused("malformed-file", f"{name} cannot be decompressed ({exc})") from None
     return b"".join(chunks)
 
@@ -155,7 +157,7 @@ def _parse(zf: zipfile.ZipFile, name: str, kind: str, required: bool) -> Element
     except DefusedXmlException as exc:
         raise _Refused("hostile-xml", f"{name} declares entities or a DTD, which are refused "
                        f"({type(exc).__name__})") from None
-    except ParseError as exc:
+    except (ParseError, ValueError, LookupError) as exc:  # also: an encoding expat cannot read
         if not required:
             return None  # broken metadata loses the title, not the document
         raise _Refused("malformed-file", f"{name} is not well-formed XML ({exc})") from None
@@ -374,10 +376,12 @@ def _odt_table(table: Element) -> list[str]:
             inner: list[str] = []
             _odt_blocks(cell, inner)
             text = " ".join(" ".join(line.split()) for line in inner if line.strip())
-            cells.extend([text] * (min(_count(cell, _TB_COLS_REPEATED), _MAX_REPEAT) if text else 1))
+            # A repeated cell or row holding text is kept once: repeats multiply through nested
+            # tables (471 bytes of ODT could expand to a billion characters).
+            cells.extend([text] if text else [text] * min(_count(cell, _TB_COLS_REPEATED), _MAX_REPEAT))
         line = _table_line(cells)
         if line:
-            lines.extend([line] * min(_count(row, _TB_ROWS_REPEATED), _MAX_REPEAT))
+            lines.append(line)
     return lines
 
 

@@ -108,11 +108,20 @@ def _read(path: Path) -> Iterator[Record | Problem]:
         if count == 0:
             yield Problem("empty", "the PDF has no pages")
             return
+        if count > MAX_PAGES:
+            yield Problem("too-large", f"{count:,} pages; the limit is {MAX_PAGES:,}")
+            return
         pages: list[str] = []
         failures: list[Problem] = []
+        extracted = 0
         for number in range(1, count + 1):
+            if extracted > MAX_CHARS:  # pages sharing one content stream can multiply a small file
+                yield Problem("too-large", f"more than {MAX_CHARS:,} characters by page {number - 1}: "
+                              "not a document this pipeline reads")
+                return
             try:
                 pages.append(reader.pages[number - 1].extract_text() or "")
+                extracted += len(pages[-1])
             except Exception as exc:
                 pages.append("")
                 failures.append(Problem("malformed-file", f"page {number}: text cannot be extracted "
@@ -130,6 +139,10 @@ def _read(path: Path) -> Iterator[Record | Problem]:
                       "a scanned PDF needs OCR first")
         return
     yield Record(text=text, title=title, date=date)
+
+
+MAX_PAGES = 5_000
+MAX_CHARS = 20_000_000
 
 
 def _describe(exc: BaseException) -> str:

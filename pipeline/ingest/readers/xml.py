@@ -119,7 +119,7 @@ def read_xml(path: Path, manifest: "Manifest") -> Iterator[Record | Problem]:
     for number, record in enumerate(records, start=1):
         try:
             yield _record(record, number, options, html_fields, used)
-        except (RecursionError, SyntaxError, KeyError, TypeError) as exc:
+        except (RecursionError, SyntaxError, KeyError, TypeError, ValueError) as exc:  # ValueError: unparsable HTML
             yield Problem("malformed-record", f"record #{number}: cannot read its fields ({type(exc).__name__})", number)
 
 
