@@ -522,3 +522,10 @@ def test_zip_holding_office_documents_and_pdf(tmp_path, monkeypatch):
     pdf = make_pdf(tmp_path / "b.pdf", [["Hello world."]]).read_bytes()
     items = read(read_zip, make_zip(tmp_path / "a.zip", {"公報/a.docx": docx, "b.pdf": pdf}))
     assert [(i.text, i.member) for i in items] == [(DOCX_TEXT, "公報/a.docx"), ("Hello world.", "b.pdf")]
+
+
+def test_pages_of_one_line_each_are_content_not_running_headers():
+    from pipeline.ingest.readers.pdf import clean_pages
+
+    pages = [f"第{i}號公告已發布" for i in range(1, 5)]  # same shape once digits are masked
+    assert clean_pages(pages) == "\n".join(pages)

@@ -135,6 +135,9 @@ def _read(path: Path) -> Iterator[Record | Problem]:
     if not text:
         if failures:
             return
+        if any(page.strip() for page in pages):
+            yield Problem("empty", "the text layer holds only page numbers and running headers")
+            return
         yield Problem("no-text-layer", f"{count} page{'s' if count != 1 else ''} and no extractable text: "
                       "a scanned PDF needs OCR first")
         return
@@ -219,9 +222,10 @@ def _drop_running_lines(pages: list[list[str]]) -> None:
             if not page:
                 continue
             before = len(page)
-            if _key(page[-1]) in repeated or _PAGE_NUMBER.match(page[-1]):
+            # A repeated line is a running header only beside other text: a page's only line is content.
+            if (len(page) > 1 and _key(page[-1]) in repeated) or _PAGE_NUMBER.match(page[-1]):
                 page = page[:-1]
-            if page and (_key(page[0]) in repeated or _PAGE_NUMBER.match(page[0])):
+            if page and ((len(page) > 1 and _key(page[0]) in repeated) or _PAGE_NUMBER.match(page[0])):
                 page = page[1:]
             page = _trim_blank(page)
             changed = changed or len(page) != before
