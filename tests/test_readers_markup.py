@@ -336,3 +336,11 @@ def test_many_nested_forms_stay_small(tmp_path):
     tracemalloc.stop()
     assert text.count("正文段落。") == 20000
     assert peak < 60 * len(html.encode())  # a copy of the form stack per token took ~500× the input
+
+
+def test_header_like_class_names_inside_the_article_are_content():
+    html = ('<html><body><nav class="menu">回首頁</nav><article><div class="section-header"><h2>第一章 總則</h2></div>'
+            '<p>本法依憲法制定。</p><table><tr class="table-header"><th>項目</th></tr><tr><td>甲</td></tr></table>'
+            '</article></body></html>')
+    text, _ = html_to_text(html)
+    assert text == "第一章 總則\n本法依憲法制定。\n項目\n甲"

@@ -59,6 +59,7 @@ _ROOTS = frozenset({"article", "main"})
 _FORM_CONTENT = frozenset({"article", "main", "section", "h1", "h2", "h3", "p"})
 _NOT_GUESSED = frozenset({"html", "body", "main", "article"})
 _NAV_WORDS = ("nav", "menu", "breadcrumb", "footer", "header", "sidebar", "share", "cookie")
+_NAV_WORDS_IN_ROOT = tuple(w for w in _NAV_WORDS if w not in ("header", "footer"))
 _NAV_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar"})
 _VOID = frozenset({
     "area", "base", "br", "col", "embed", "hr", "img", "input", "keygen", "link", "meta",
@@ -181,12 +182,15 @@ class _Form:
         self.content = False
 
 
-def _guessed_boilerplate(tag: str, attrs: dict[str, str]) -> bool:
+def _guessed_boilerplate(tag: str, attrs: dict[str, str], inside_root: bool = False) -> bool:
     if tag in _NOT_GUESSED:
         return False
+    # Inside <article>/<main>, "section-header" or "table-header" names a part of the
+    # content, while "share" or "breadcrumb" is still a widget.
+    words = _NAV_WORDS_IN_ROOT if inside_root else _NAV_WORDS
     for name in ("id", "class"):
         for word in _NAV_ATTR_WORD.findall(attrs.get(name, "").lower()):
-            if any(word.startswith(w) or word.endswith(w) for w in _NAV_WORDS):
+            if any(word.startswith(w) or word.endswith(w) for w in words):
                 return True
     if attrs.get("role", "").strip().lower() in _NAV_ROLES:
         return True
@@ -243,7 +247,7 @@ class _Extractor(HTMLParser):
             effects |= _NEVER
         if tag in _BOILERPLATE:
             effects |= _DROPPED
-        if _guessed_boilerplate(tag, attrs):
+        if _guessed_boilerplate(tag, attrs, inside_root=self._depth[_ROOT] > 0):
             effects |= _GUESSED
         if tag in _ROOTS:
             effects |= _ROOT
