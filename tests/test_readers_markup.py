@@ -344,3 +344,10 @@ def test_header_like_class_names_inside_the_article_are_content():
             '</article></body></html>')
     text, _ = html_to_text(html)
     assert text == "第一章 總則\n本法依憲法制定。\n項目\n甲"
+
+
+def test_a_small_article_card_does_not_replace_the_body():
+    body = "".join(f"<p>第{i}段正文，說明本次會議的決議內容與後續辦理事項。</p>" for i in range(5))
+    html = f"<html><body><div id='content'>{body}</div><article class='card'><p>相關新聞標題</p></article></body></html>"
+    text, _ = html_to_text(html)
+    assert text.startswith("第0段正文") and text.endswith("相關新聞標題")

@@ -120,6 +120,9 @@ def html_to_text(html: str) -> tuple[str, str | None]:
 MAX_UNCLOSED_TAGS = 1000
 
 
+ROOT_SHARE = 0.5  # share of the page's text an <article>/<main> must hold to be taken alone
+
+
 class UnparsableHtml(ValueError):
     pass
 
@@ -377,13 +380,19 @@ class _Extractor(HTMLParser):
             return token[3] or (token[5] is not None and not token[5].content)
 
         levels = [lambda t: not t[4] and not dropped(t), lambda t: not dropped(t)]
-        if self._has_root:
-            levels.insert(0, lambda t: t[2] and not t[4] and not dropped(t))
         for keep in levels:
             text = self._assemble(keep)
             if text:
-                return text
-        return ""
+                break
+        else:
+            return ""
+        if self._has_root:
+            # <article>/<main> is the content only when it holds most of it: a small
+            # <article> card beside the real body must not replace the body.
+            root = self._assemble(lambda t: t[2] and not t[4] and not dropped(t))
+            if len(root) >= ROOT_SHARE * len(text):
+                return root
+        return text
 
     def _assemble(self, keep) -> str:
         lines: list[str] = []
