@@ -529,3 +529,20 @@ def test_pages_of_one_line_each_are_content_not_running_headers():
 
     pages = [f"第{i}號公告已發布" for i in range(1, 5)]  # same shape once digits are masked
     assert clean_pages(pages) == "\n".join(pages)
+
+
+def test_docx_block_level_alternate_content_is_read_once(tmp_path):
+    mc = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+    body = (f'<w:p><w:r><w:t>前文</w:t></w:r></w:p><mc:AlternateContent xmlns:mc="{mc}"><mc:Choice Requires="w14">'
+            f'<w:p><w:r><w:t>選擇的段落</w:t></w:r></w:p></mc:Choice><mc:Fallback><w:p><w:r><w:t>選擇的段落</w:t>'
+            f'</w:r></w:p></mc:Fallback></mc:AlternateContent>')
+    [record] = read(read_docx, make_docx(tmp_path / "a.docx", docx_body(body)))
+    assert record.text == "前文\n選擇的段落"
+
+
+def test_odt_numbered_paragraphs_and_page_anchored_frames(tmp_path):
+    body = ('<text:numbered-paragraph><text:p>第一項</text:p></text:numbered-paragraph>'
+            '<draw:frame xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0"><draw:text-box>'
+            '<text:p>框內文字</text:p></draw:text-box></draw:frame>')
+    [record] = read(read_odt, make_odt(tmp_path / "a.odt", odt_content(body), meta=None))
+    assert record.text == "第一項\n框內文字"

@@ -248,6 +248,10 @@ def _docx_blocks(parent: Element, lines: list[str]) -> None:
             lines.extend(_docx_table(child))
         elif child.tag in _W_SDT or child.tag in _W_SDT_CONTENT or child.tag in _W_CUSTOM_XML:
             _docx_blocks(child, lines)
+        elif child.tag == _q(_MC, "AlternateContent"):  # read the choice; the fallback repeats it
+            choices = [c for c in child if c.tag == _q(_MC, "Choice")] or [c for c in child if c.tag == _q(_MC, "Fallback")]
+            if choices:
+                _docx_blocks(choices[0], lines)
 
 
 def _docx_paragraph(p: Element, extra: list[str]) -> str:
@@ -339,8 +343,12 @@ def _odt_blocks(parent: Element, lines: list[str]) -> None:
                     _odt_blocks(item, lines)
         elif tag == _TB_TABLE:
             lines.extend(_odt_table(child))
-        elif tag == _T_SECTION:
+        elif tag in (_T_SECTION, _q(_TEXT, "numbered-paragraph")):
             _odt_blocks(child, lines)
+        elif tag == _q(_DRAW, "frame"):  # a page-anchored frame: its text box is content
+            for box in child:
+                if box.tag == _D_TEXT_BOX:
+                    _odt_blocks(box, lines)
 
 
 def _odt_inline(elem: Element, extra: list[str]) -> str:
