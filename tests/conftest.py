@@ -43,6 +43,13 @@ def layout(tmp_path) -> Layout:
     return Layout.at(root)
 
 
+def write(tmp_path: Path, name: str, data: bytes | str, encoding: str = "utf-8") -> Path:
+    """A fixture file: text is encoded (UTF-8 unless told), bytes are written as they are."""
+    path = tmp_path / name
+    path.write_bytes(data if isinstance(data, bytes) else data.encode(encoding))
+    return path
+
+
 def manifest_for(source_id: str, **fields: Any) -> dict[str, Any]:
     data = {
         "id": source_id,

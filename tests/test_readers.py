@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import write
 from pipeline.ingest.encoding import HEAD_BYTES
 from pipeline.ingest.formats import EXTENSIONS, FORMATS, format_for
 from pipeline.ingest.manifest import CsvOptions, Manifest
@@ -31,12 +32,6 @@ def manifest(**csv_options) -> Manifest:
 
 
 MANIFEST = manifest()
-
-
-def write(tmp_path: Path, name: str, data: bytes | str, encoding: str = "utf-8") -> Path:
-    path = tmp_path / name
-    path.write_bytes(data if isinstance(data, bytes) else data.encode(encoding))
-    return path
 
 
 def read(reader, path: Path, m: Manifest = MANIFEST) -> list[Record | Problem]:

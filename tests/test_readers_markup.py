@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import write
 from pipeline.ingest.manifest import Manifest, XmlOptions
 from pipeline.ingest.readers.base import Problem, Record
 from pipeline.ingest.readers.html import read_html
@@ -17,12 +18,6 @@ GAZETTE = XmlOptions(
     title_field="Title", url_field="Url", date_field="PubDate",
 )
 MANIFEST = Manifest(id="s", title="t", publisher="p", license="CC0-1.0", url="https://x", xml=GAZETTE)
-
-
-def write(tmp_path: Path, name: str, data: bytes | str, encoding: str = "utf-8") -> Path:
-    path = tmp_path / name
-    path.write_bytes(data if isinstance(data, bytes) else data.encode(encoding))
-    return path
 
 
 def read(reader, path: Path, m: Manifest = MANIFEST) -> list[Record | Problem]:
