@@ -74,10 +74,9 @@ def find_duplicates(keys: list[bytes], sigs: np.ndarray | None, rank: np.ndarray
             best[root] = i
     keeper = np.array([best[int(root)] for root in roots])
     how = np.zeros(n, dtype=np.int8)
-    exact_members = set(exact[:, 0].tolist()) | set(exact[:, 1].tolist())
     for i in range(n):
         if keeper[i] != i:
-            how[i] = 1 if (i in exact_members and keys[i] == keys[keeper[i]]) else 2
+            how[i] = 1 if keys[i] == keys[keeper[i]] else 2  # same text as its keeper: an exact copy
     return keeper, how
 
 

@@ -126,11 +126,16 @@ def _first_bad_byte(data: bytes) -> str:
     return "unknown reason"
 
 
-def iter_lines(path: Path) -> tuple[str, Iterator[Line]]:
-    """The detected encoding and the file's lines, each decoded on its own."""
+def sniff(path: Path) -> str:
+    """The encoding of a file, detected from its head; raises Undecodable."""
     with path.open("rb") as f:
         head = f.read(HEAD_BYTES + 1)
-    encoding = detect(head[:HEAD_BYTES], complete=len(head) <= HEAD_BYTES)
+    return detect(head[:HEAD_BYTES], complete=len(head) <= HEAD_BYTES)
+
+
+def iter_lines(path: Path) -> tuple[str, Iterator[Line]]:
+    """The detected encoding and the file's lines, each decoded on its own."""
+    encoding = sniff(path)
     if encoding in _BYTE_ORIENTED:
         return encoding, _byte_lines(path, encoding)
     return encoding, _text_lines(path, encoding)

@@ -34,7 +34,7 @@ from pipeline.core.layout import MANIFEST_NAME, Layout
 from pipeline.core.policy import Policy
 from pipeline.core.parquet import RowWriter
 from pipeline.core.schema import DOCUMENT, REJECT, reason_key
-from pipeline.ingest.encoding import Undecodable
+from pipeline.ingest.encoding import Undecodable, sniff
 from pipeline.ingest.formats import FORMATS, format_for
 from pipeline.ingest.manifest import Manifest, load_manifest
 from pipeline.ingest.readers.base import Problem, Record
@@ -203,12 +203,8 @@ def _reject(source: str, rel: str | None, problem: Problem, doc_id: str | None =
 
 
 def _encoding_of(path: Path) -> str:
-    from pipeline.ingest.encoding import HEAD_BYTES, detect
-
-    with path.open("rb") as f:
-        head = f.read(HEAD_BYTES + 1)
     try:
-        return detect(head[:HEAD_BYTES], complete=len(head) <= HEAD_BYTES)
+        return sniff(path)
     except Undecodable:
         return "undecodable"
 

@@ -68,7 +68,7 @@ class SourceSummary:
         spans = pc.list_flatten(batch.column("pii"))
         if len(spans):
             _count_values(pc.struct_field(spans, "type"), self.pii)
-        for license_id in self.licenses:
+        for license_id in pc.unique(batch.column("license")).to_pylist():  # this batch's licenses only
             mask = pc.equal(batch.column("license"), license_id)
             self.license_characters[license_id] += pc.sum(pc.utf8_length(
                 pc.filter(batch.column("text"), mask))).as_py() or 0
