@@ -187,8 +187,10 @@ def test_stage_output_metrics_and_rejects(layout):
     }
 
 
-def test_stats_accumulate_over_batches():
-    stats = NormalizeStats()
-    normalize_batch(docs_batch(["今天天气很好"]), DEFAULT, stats)
-    normalize_batch(docs_batch(["今天天氣很好", PARAGRAPHS["fr"]]), DEFAULT, stats)
-    assert stats.as_metrics()["detected"] == {"fr": 1, "zh-Hans": 1, "zh-Hant": 1}
+def test_stats_come_back_with_each_batch_and_add_up():
+    first = normalize_batch(docs_batch(["今天天气很好"]), DEFAULT).stats
+    second = normalize_batch(docs_batch(["今天天氣很好", PARAGRAPHS["fr"]]), DEFAULT).stats
+    assert first.as_metrics()["detected"] == {"zh-Hans": 1}
+    total = NormalizeStats().merge(first).merge(second)
+    assert total.as_metrics()["detected"] == {"fr": 1, "zh-Hans": 1, "zh-Hant": 1}
+    assert total.as_metrics()["lang"] == {"zh-Hant": 2}

@@ -2,8 +2,9 @@
 
 Every per-source stage after ingest has the same shape: read the previous stage's
 Parquet in batches, call a plain function on each batch, write the documents it keeps
-and the rejects it returns, and count. Only the function differs, so a distributed
-engine can later call the same function on its own batches.
+and the rejects it returns, and add up its counts. Only the function differs, and the
+engine (``pipeline.engine``: in-process, or Ray Data) decides where it runs; the outputs
+are written here, in input order, so both engines write the same files.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -20,13 +22,22 @@ from tqdm import tqdm
 from pipeline.core.errors import UserError
 from pipeline.core.layout import Layout, previous_stage
 from pipeline.core.parquet import RowWriter, count_rows, read_batches
+from pipeline.engine.local import LocalEngine
 from pipeline.core.schema import REJECT, reason_key
+from pipeline.core.tally import Tally
+
+
+if TYPE_CHECKING:
+    from pipeline.engine.base import Actors, Engine
+
+Transform = Callable[[pa.RecordBatch], "BatchResult"]
 
 
 @dataclass
 class BatchResult:
     kept: pa.RecordBatch
     rejects: list[dict[str, Any]] = field(default_factory=list)
+    stats: Tally | None = None  # the batch's counts, added up by the driver
 
 
 def reject_row(doc: dict[str, Any], stage: str, reason: str, detail: str) -> dict[str, Any]:
@@ -43,30 +54,48 @@ def reject_row(doc: dict[str, Any], stage: str, reason: str, detail: str) -> dic
     }
 
 
-def run_batch_stage(layout: Layout, source_id: str, stage: str, transform: Callable[[pa.RecordBatch], BatchResult],
-                    schema: pa.Schema, batch_size: int, progress: bool = True) -> dict[str, Any]:
-    """Stream one source through ``transform``; returns (and writes) the stage's base metrics."""
+def run_batch_stage(layout: Layout, source_id: str, stage: str, transform: Transform, schema: pa.Schema,
+                    batch_size: int, progress: bool = True, *, engine: Engine | None = None, stats: Tally | None = None,
+                    actors: Actors | None = None, unit: str = "doc") -> dict[str, Any]:
+    """Stream one source through ``transform`` on ``engine``; returns the stage's base metrics.
+
+    ``stats`` receives every batch's counts. With ``actors``, ``transform`` is a factory
+    called once per worker (to load a model once) that returns the batch function. The
+    progress bar counts documents, or characters (``unit="char"``) for stages that keep all.
+    """
     source = layout.stage_docs(source_id, previous_stage(stage))
     if not source.is_file():
         raise UserError(layout.rel(source), f"missing: run the stages before {stage} for '{source_id}' first "
                         f"(dvc repro {stage}@{source_id})")
     metrics: dict[str, Any] = {"documents_in": 0, "documents": 0, "characters": 0, "rejected": 0}
     reasons: Counter = Counter()
-    bar = tqdm(total=count_rows(source), desc=f"{stage} {source_id}", unit="doc", disable=not progress or None)
+    total = count_rows(source) if unit == "doc" else _characters(source)
+    bar = tqdm(total=total, desc=f"{stage} {source_id}", unit=unit, unit_scale=unit == "char",
+               disable=not progress or None)
     with RowWriter(layout.stage_docs(source_id, stage), schema, batch_size) as docs, \
             RowWriter(layout.stage_rejects(source_id, stage), REJECT, batch_size) as rejects:
-        for batch in read_batches(source, batch_size):
-            result = transform(batch)
+        for rows_in, result in (engine or LocalEngine()).map_batches(source, transform, batch_size, actors):
             docs.write_batch(result.kept)
+            characters = _text_length(result.kept)
+            if stats is not None:
+                stats.merge(result.stats)
             for row in result.rejects:
                 rejects.add(row)
                 reasons[reason_key(row["reason"])] += 1
-            metrics["documents_in"] += batch.num_rows
+            metrics["documents_in"] += rows_in
             metrics["documents"] += result.kept.num_rows
-            metrics["characters"] += pc.sum(pc.utf8_length(result.kept.column("text"))).as_py() or 0
+            metrics["characters"] += characters
             metrics["rejected"] += len(result.rejects)
-            bar.update(batch.num_rows)
+            bar.update(rows_in if unit == "doc" else characters)
     bar.close()
     metrics["rejects_by_reason"] = dict(sorted(reasons.items()))
     return metrics
 
+
+
+def _text_length(batch: pa.RecordBatch) -> int:
+    return pc.sum(pc.utf8_length(batch.column("text"))).as_py() or 0
+
+
+def _characters(path: Path) -> int:
+    return sum(_text_length(batch) for batch in read_batches(path, 10_000, ["text"]))

@@ -242,8 +242,37 @@ class PushParams:
             raise UserError(where, f"'{prefix}.repo_id' must look like org/name, got '{self.repo_id}'")
 
 
+ENGINES = ("local", "ray")
+
+
+@dataclass(frozen=True)
+class RayParams:
+    """How stages use a Ray cluster when ``engine: ray`` (README: "Running on a cluster").
+
+    None of these change a stage's output, so DVC does not track them.
+    """
+
+    num_cpus: int | None = None  # CPUs of a local Ray instance (RAY_ADDRESS unset); null: all of them
+    segment_actors: int = 1  # segmentation actors, each loading the model once
+    segment_cpus: float = 1  # CPUs reserved per segmentation actor
+    segment_gpus: float | None = None  # GPUs per actor; null: 1 when the cluster has GPUs, else 0
+    segment_rows: int = 256  # documents per actor call
+    dedup_partitions: int = 16  # hash partitions of the LSH bucket shuffle
+
+    def check(self, where: str, prefix: str) -> None:
+        for key in ("segment_actors", "segment_rows", "dedup_partitions"):
+            if getattr(self, key) < 1:
+                raise UserError(where, f"'{prefix}.{key}' must be at least 1")
+        if self.num_cpus is not None and self.num_cpus < 1:
+            raise UserError(where, f"'{prefix}.num_cpus' must be at least 1 (or null: all CPUs)")
+        if self.segment_cpus < 0 or (self.segment_gpus is not None and self.segment_gpus < 0):
+            raise UserError(where, f"'{prefix}.segment_cpus' and '{prefix}.segment_gpus' cannot be negative")
+
+
 @dataclass(frozen=True)
 class Params:
+    engine: str = "local"  # where stage functions run: local (this process) or ray (Ray Data)
+    ray: RayParams = field(default_factory=RayParams)
     ingest: IngestParams = field(default_factory=IngestParams)
     normalize: NormalizeParams = field(default_factory=NormalizeParams)
     quality: QualityParams = field(default_factory=QualityParams)
@@ -253,6 +282,11 @@ class Params:
     licenses: LicensesParams = field(default_factory=LicensesParams)
     publish: PublishParams = field(default_factory=PublishParams)
     push: PushParams = field(default_factory=PushParams)
+
+    def check(self, where: str, prefix: str) -> None:
+        if self.engine not in ENGINES:
+            raise UserError(where, f"'engine' must be one of {', '.join(ENGINES)}, got '{self.engine}'"
+                            f"{did_you_mean(self.engine, ENGINES)}")
 
 
 def load_params(layout: Layout) -> Params:

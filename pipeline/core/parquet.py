@@ -32,10 +32,12 @@ def writer_options(compression_level: int = 9, *, for_hub: bool = False) -> dict
 
 
 class RowWriter:
-    """Collects rows (dicts) and writes them as record batches of ``batch_size`` rows.
+    """Collects rows (dicts or record batches) and writes them as row groups of ``batch_size`` rows.
 
-    Memory is bounded by one batch. The file always exists after ``close`` (an empty
-    file with the schema when no rows came), so DVC always finds its outputs.
+    Memory is bounded by one batch. Row groups depend only on the rows, not on how they
+    arrived, so engines that batch differently write the same bytes. The file always
+    exists after ``close`` (an empty file with the schema when no rows came), so DVC
+    always finds its outputs.
     """
 
     def __init__(self, path: Path, schema: pa.Schema, batch_size: int, **options: Any):
@@ -44,6 +46,8 @@ class RowWriter:
         self.batch_size = batch_size
         self.options = options or writer_options()
         self.rows: list[dict[str, Any]] = []
+        self.pending: list[pa.RecordBatch] = []  # batches not yet written, fewer than batch_size rows in all
+        self.pending_rows = 0
         self.count = 0
         path.parent.mkdir(parents=True, exist_ok=True)
         self._tmp = path.with_name(f".{path.name}.tmp")
@@ -52,20 +56,37 @@ class RowWriter:
     def add(self, row: dict[str, Any]) -> None:
         self.rows.append(row)
         if len(self.rows) >= self.batch_size:
-            self.flush()
+            self._take_rows()
 
     def write_batch(self, batch: pa.RecordBatch) -> None:
-        """Write a whole record batch (after any pending rows, keeping the order)."""
-        self.flush()
+        """Add a record batch (after any rows added before it, keeping the order)."""
+        self._take_rows()
+        self._queue(batch)
+
+    def _take_rows(self) -> None:
+        if self.rows:
+            self._queue(pa.RecordBatch.from_pylist(self.rows, schema=self.schema))
+            self.rows = []
+
+    def _queue(self, batch: pa.RecordBatch) -> None:
         if batch.num_rows:
-            self._writer.write_batch(batch)
-            self.count += batch.num_rows
+            self.pending.append(batch)
+            self.pending_rows += batch.num_rows
+        while self.pending_rows >= self.batch_size:
+            self._write(self.batch_size)
+
+    def _write(self, rows: int) -> None:
+        table = pa.Table.from_batches(self.pending, schema=self.schema)
+        head, rest = table.slice(0, rows), table.slice(rows)
+        self._writer.write_table(head, row_group_size=rows)
+        self.count += head.num_rows
+        self.pending = rest.combine_chunks().to_batches() if rest.num_rows else []
+        self.pending_rows = rest.num_rows
 
     def flush(self) -> None:
-        if self.rows:
-            self._writer.write_batch(pa.RecordBatch.from_pylist(self.rows, schema=self.schema))
-            self.count += len(self.rows)
-            self.rows = []
+        self._take_rows()
+        if self.pending_rows:
+            self._write(self.pending_rows)
 
     def close(self) -> None:
         self.flush()

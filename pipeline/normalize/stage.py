@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 import pyarrow as pa
@@ -22,6 +22,8 @@ from pipeline.core.config import NormalizeParams
 from pipeline.core.context import Context
 from pipeline.core.jsonfile import write_json
 from pipeline.core.schema import NORMALIZED
+from pipeline.core.tally import Tally
+from pipeline.engine import engine_for
 from pipeline.normalize.cleanup import clean
 from pipeline.normalize.langid import identify, primary
 
@@ -36,19 +38,11 @@ def _converter(config: str):
 
 
 @dataclass
-class NormalizeStats:
+class NormalizeStats(Tally):
     detected: Counter = field(default_factory=Counter)  # language as identified, before conversion
-    published_lang: Counter = field(default_factory=Counter)
+    lang: Counter = field(default_factory=Counter)  # language as published
     converted: Counter = field(default_factory=Counter)
     cleanup_chars: Counter = field(default_factory=Counter)
-
-    def as_metrics(self) -> dict[str, Any]:
-        return {
-            "detected": dict(sorted(self.detected.items())),
-            "lang": dict(sorted(self.published_lang.items())),
-            "converted": dict(sorted(self.converted.items())),
-            "cleanup_chars": dict(sorted(self.cleanup_chars.items())),
-        }
 
 
 def normalize_text(text: str, params: NormalizeParams) -> tuple[str, str, str | None, str, dict[str, int]]:
@@ -64,8 +58,8 @@ def normalize_text(text: str, params: NormalizeParams) -> tuple[str, str, str | 
     return text, lang, converted, detected, changes
 
 
-def normalize_batch(batch: pa.RecordBatch, params: NormalizeParams, stats: NormalizeStats | None = None) -> BatchResult:
-    stats = stats if stats is not None else NormalizeStats()
+def normalize_batch(batch: pa.RecordBatch, params: NormalizeParams) -> BatchResult:
+    stats = NormalizeStats()
     keep = set(params.keep_languages)
     kept: list[dict[str, Any]] = []
     rejects: list[dict[str, Any]] = []
@@ -80,7 +74,7 @@ def normalize_batch(batch: pa.RecordBatch, params: NormalizeParams, stats: Norma
             rejects.append(reject_row(doc, STAGE, f"language:{lang}",
                                       f"identified as {lang}; kept languages: {', '.join(sorted(keep))}"))
             continue
-        stats.published_lang[lang] += 1
+        stats.lang[lang] += 1
         if converted:
             stats.converted[converted] += 1
         kept.append(doc | {
@@ -89,15 +83,15 @@ def normalize_batch(batch: pa.RecordBatch, params: NormalizeParams, stats: Norma
             "converted": converted,
             "cleanup": json.dumps(changes, sort_keys=True) if changes else None,
         })
-    return BatchResult(pa.RecordBatch.from_pylist(kept, schema=NORMALIZED), rejects)
+    return BatchResult(pa.RecordBatch.from_pylist(kept, schema=NORMALIZED), rejects, stats)
 
 
 def run(ctx: Context, source_id: str, progress: bool = True) -> dict[str, Any]:
     layout, p = ctx.layout, ctx.params.normalize
     ctx.sources.require(layout, source_id)
     stats = NormalizeStats()
-    metrics = run_batch_stage(layout, source_id, STAGE, lambda batch: normalize_batch(batch, p, stats),
-                              NORMALIZED, p.batch_size, progress)
+    metrics = run_batch_stage(layout, source_id, STAGE, partial(normalize_batch, params=p), NORMALIZED, p.batch_size,
+                              progress, engine=engine_for(ctx.params), stats=stats)
     metrics.update(stats.as_metrics())
     write_json(layout.stage_metrics(source_id, STAGE), metrics)
     return metrics

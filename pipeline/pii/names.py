@@ -7,7 +7,8 @@ download). Without one, names are not detected and the stage says so once.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from functools import partial
 
 from pipeline.core.context import Context
 from pipeline.core.errors import UserError
@@ -45,7 +46,8 @@ class NameFinder:
         return spans
 
 
-def load_name_finder(ctx: Context) -> tuple[Any, str | None]:
+def name_finder_factory(ctx: Context) -> tuple[Callable[[], NameFinder] | None, str | None]:
+    """What builds the name finder (once per worker; the model loads there), or None and why not."""
     s = ctx.params.segment
     configured = s.ner_model or (s.model if s.model in models.ALIASES else None)
     if configured is None:
@@ -56,4 +58,4 @@ def load_name_finder(ctx: Context) -> tuple[Any, str | None]:
         if s.strict:
             raise UserError(ctx.layout.rel(ctx.layout.params), f"segment.strict is set and no NER model: {why}")
         return None, f"person names are not detected: no NER model ({why})"
-    return NameFinder(found, s.device, s.batch_size), None
+    return partial(NameFinder, found, s.device, s.batch_size), None

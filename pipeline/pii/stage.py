@@ -11,6 +11,8 @@ from __future__ import annotations
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import pyarrow as pa
@@ -20,6 +22,8 @@ from pipeline.core.config import PiiParams
 from pipeline.core.context import Context
 from pipeline.core.jsonfile import write_json
 from pipeline.core.schema import PII_CHECKED
+from pipeline.core.tally import Tally
+from pipeline.engine import engine_for, model_actors
 from pipeline.pii.detect import PLACEHOLDERS, detect
 from pipeline.pii.detectors.base import Span
 
@@ -30,17 +34,13 @@ SCANNED_FIELDS = ("title", "url", "meta")
 
 
 @dataclass
-class PiiStats:
+class PiiStats(Tally):
     found: Counter = field(default_factory=Counter)  # type -> items found in the text
     found_in_fields: Counter = field(default_factory=Counter)  # type -> items found in title, url, meta
     documents_with: Counter = field(default_factory=Counter)  # type -> documents holding it
     redacted: Counter = field(default_factory=Counter)
     flagged: Counter = field(default_factory=Counter)
     dropped: Counter = field(default_factory=Counter)  # type -> documents dropped for it
-
-    def as_metrics(self) -> dict[str, Any]:
-        return {name: dict(sorted(getattr(self, name).items()))
-                for name in ("found", "found_in_fields", "documents_with", "redacted", "flagged", "dropped")}
 
 
 def apply_policy(text: str, spans: list[Span], policy: dict[str, str]) -> tuple[str, list[dict[str, Any]]]:
@@ -61,8 +61,8 @@ def apply_policy(text: str, spans: list[Span], policy: dict[str, str]) -> tuple[
     return "".join(out), recorded
 
 
-def pii_batch(batch: pa.RecordBatch, params: PiiParams, names: Any = None, stats: PiiStats | None = None) -> BatchResult:
-    stats = stats if stats is not None else PiiStats()
+def pii_batch(batch: pa.RecordBatch, params: PiiParams, names: Any = None) -> BatchResult:
+    stats = PiiStats()
     docs = batch.to_pylist()
     person_spans = names.find([d["text"] for d in docs]) if names is not None else [[] for _ in docs]
     kept, rejects = [], []
@@ -85,23 +85,33 @@ def pii_batch(batch: pa.RecordBatch, params: PiiParams, names: Any = None, stats
         for s in spans + [s for found in fields.values() for s in found]:
             (stats.redacted if params.policy[s.type] == "redact" else stats.flagged)[s.type] += 1
         kept.append(doc | scrubbed | {"text": text, "pii": recorded, "pii_types": types})
-    return BatchResult(pa.RecordBatch.from_pylist(kept, schema=PII_CHECKED), rejects)
+    return BatchResult(pa.RecordBatch.from_pylist(kept, schema=PII_CHECKED), rejects, stats)
+
+
+def _with_names(params: PiiParams, make_finder: Callable[[], Any]) -> Callable[[pa.RecordBatch], BatchResult]:
+    """The batch function of a worker that loaded the NER model once."""
+    return partial(pii_batch, params=params, names=make_finder())
 
 
 def run(ctx: Context, source_id: str, progress: bool = True) -> dict[str, Any]:
     p: PiiParams = ctx.params.pii
     ctx.sources.require(ctx.layout, source_id)
-    names, warning = None, None
+    make_finder, warning = None, None
     if p.person_names:
-        from pipeline.pii.names import load_name_finder
+        from pipeline.pii.names import name_finder_factory
 
-        names, warning = load_name_finder(ctx)
+        make_finder, warning = name_finder_factory(ctx)
         if warning:
             print(f"twcorpus: warning: {warning}", file=sys.stderr)
     stats = PiiStats()
-    metrics = run_batch_stage(ctx.layout, source_id, STAGE, lambda batch: pii_batch(batch, p, names, stats),
-                              PII_CHECKED, p.batch_size, progress)
+    engine = engine_for(ctx.params)
+    if make_finder is None:
+        metrics = run_batch_stage(ctx.layout, source_id, STAGE, partial(pii_batch, params=p), PII_CHECKED,
+                                  p.batch_size, progress, engine=engine, stats=stats)
+    else:  # the NER model loads once per worker
+        metrics = run_batch_stage(ctx.layout, source_id, STAGE, partial(_with_names, p, make_finder), PII_CHECKED,
+                                  p.batch_size, progress, engine=engine, stats=stats, actors=model_actors(ctx.params, engine))
     metrics.update(stats.as_metrics())
-    metrics["person_names_detected"] = names is not None
+    metrics["person_names_detected"] = make_finder is not None
     write_json(ctx.layout.stage_metrics(source_id, STAGE), metrics)
     return metrics

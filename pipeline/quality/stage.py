@@ -7,7 +7,7 @@ threshold can be re-tuned by re-running this stage alone.
 
 from __future__ import annotations
 
-from collections import Counter
+from functools import partial
 from typing import Any
 
 import pyarrow as pa
@@ -17,6 +17,7 @@ from pipeline.core.config import QualityParams
 from pipeline.core.context import Context
 from pipeline.core.jsonfile import write_json
 from pipeline.core.schema import QUALITY_CHECKED
+from pipeline.engine import engine_for
 from pipeline.quality.signals import Signals, measure
 
 STAGE = "quality"
@@ -41,14 +42,12 @@ def failed_rule(s: Signals, p: QualityParams) -> tuple[str, str] | None:
     return next(((rule, detail) for rule, broken, detail in rules if broken), None)
 
 
-def quality_batch(batch: pa.RecordBatch, params: QualityParams, stats: Counter | None = None) -> BatchResult:
-    stats = stats if stats is not None else Counter()
+def quality_batch(batch: pa.RecordBatch, params: QualityParams) -> BatchResult:
     kept, rejects = [], []
     for doc in batch.to_pylist():
         signals = measure(doc["text"], top_ngram=params.top_ngram, dup_ngram=params.dup_ngram)
         failed = failed_rule(signals, params)
         if failed:
-            stats[failed[0]] += 1
             rejects.append(reject_row(doc, STAGE, f"quality:{failed[0]}", failed[1]))
         else:
             kept.append(doc | {"quality": signals.as_dict()})
@@ -58,8 +57,7 @@ def quality_batch(batch: pa.RecordBatch, params: QualityParams, stats: Counter |
 def run(ctx: Context, source_id: str, progress: bool = True) -> dict[str, Any]:
     p = ctx.params.quality
     ctx.sources.require(ctx.layout, source_id)
-    stats: Counter = Counter()
-    metrics = run_batch_stage(ctx.layout, source_id, STAGE, lambda batch: quality_batch(batch, p, stats),
-                              QUALITY_CHECKED, p.batch_size, progress)
+    metrics = run_batch_stage(ctx.layout, source_id, STAGE, partial(quality_batch, params=p), QUALITY_CHECKED,
+                              p.batch_size, progress, engine=engine_for(ctx.params))
     write_json(ctx.layout.stage_metrics(source_id, STAGE), metrics)
     return metrics

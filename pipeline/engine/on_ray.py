@@ -1,0 +1,130 @@
+"""The Ray engine: the same batch functions, run by Ray Data on a cluster.
+
+``ray.init`` connects to the cluster named by ``RAY_ADDRESS``, or starts a local Ray
+instance when none is set (``ray.num_cpus`` CPUs). A stage's input is read with
+``ray.data.read_parquet``, its batch function runs in ``map_batches`` (tasks, or a pool of
+actors for model stages), and the results come back to this process in input order
+(``preserve_order``), where the stage writes them: the outputs are the same files, with
+the same bytes, as the local engine's.
+
+A batch function returns a ``BatchResult`` (kept rows, rejects, counts); Ray Data
+moves tables, so each result travels pickled in one row of an envelope table.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import warnings
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+import pipeline
+from pipeline.core.config import RayParams
+from pipeline.core.errors import UserError
+from pipeline.engine.base import Actors, one_batch
+
+ENVELOPE = pa.schema([("rows_in", pa.int64()), ("result", pa.large_binary())])
+
+
+def _envelope(results: list[tuple[int, Any]]) -> pa.Table:
+    return pa.table({"rows_in": [n for n, _ in results],
+                     "result": [pickle.dumps(r, protocol=pickle.HIGHEST_PROTOCOL) for _, r in results]},
+                    schema=ENVELOPE)
+
+
+class _Task:
+    """A batch function as a Ray Data task: table in, envelope out."""
+
+    def __init__(self, fn: Callable[..., Any], schema: pa.Schema):
+        self.fn, self.schema = fn, schema
+
+    def __call__(self, table: pa.Table) -> pa.Table:
+        return _envelope([(table.num_rows, self.fn(one_batch(table, self.schema)))])
+
+
+class _Actor(_Task):
+    """The same on a long-lived worker: the factory (loading a model) runs once per actor."""
+
+    def __init__(self, factory: Callable[[], Callable[..., Any]], schema: pa.Schema):
+        super().__init__(factory(), schema)
+
+
+class RayEngine:
+    name = "ray"
+    _shared: ClassVar[RayEngine | None] = None
+
+    def __init__(self, params: RayParams):
+        self.params = params
+        self.ray = _connect(params)
+
+    @classmethod
+    def shared(cls, params: RayParams) -> RayEngine:
+        """One connection per process: stages run in-process one after another share it."""
+        if cls._shared is None or cls._shared.params != params or not cls._shared.ray.is_initialized():
+            cls._shared = cls(params)
+        return cls._shared
+
+    def gpus(self) -> float:
+        return float(self.ray.cluster_resources().get("GPU", 0))
+
+    def map_batches(self, path: Path, fn: Callable[..., Any], batch_size: int,
+                    actors: Actors | None = None) -> Iterator[tuple[int, Any]]:
+        schema = pq.read_schema(path)
+        ds = self.ray.data.read_parquet(str(path), schema=schema)
+        if actors is None:
+            ds = ds.map_batches(_Task(fn, schema), batch_size=batch_size, batch_format="pyarrow")
+        else:
+            ds = ds.map_batches(_Actor, fn_constructor_args=(fn, schema), batch_size=actors.batch_rows or batch_size,
+                                batch_format="pyarrow", compute=self.ray.data.ActorPoolStrategy(size=actors.size),
+                                num_cpus=actors.num_cpus, num_gpus=actors.num_gpus)
+        return self._results(ds)
+
+    def map_items(self, items: list[Any], fn: Callable[[Any], Iterable[Any]]) -> Iterator[Any]:
+        if not items:
+            return iter(())
+
+        def run(table: pa.Table) -> Iterator[pa.Table]:
+            for i in table.column("item").to_pylist():
+                for result in fn(items[i]):
+                    yield _envelope([(0, result)])
+
+        ds = self.ray.data.from_items([{"item": i} for i in range(len(items))],
+                                      override_num_blocks=min(len(items), 1000))
+        return (result for _, result in self._results(ds.map_batches(run, batch_size=1, batch_format="pyarrow")))
+
+    def _results(self, ds: Any) -> Iterator[tuple[int, Any]]:
+        for table in ds.iter_batches(batch_size=None, batch_format="pyarrow"):
+            for rows_in, blob in zip(table.column("rows_in").to_pylist(), table.column("result").to_pylist()):
+                yield rows_in, pickle.loads(blob)
+
+
+def _connect(params: RayParams) -> Any:
+    try:
+        import ray
+        import ray.data  # noqa: F401  (ray without its data extra has no ray.data)
+    except ImportError:
+        raise UserError("params.yaml", "engine is 'ray' but Ray Data is not installed: pip install -e '.[ray]'") \
+            from None
+
+    if not ray.is_initialized():
+        address = os.environ.get("RAY_ADDRESS")
+        options: dict[str, Any] = dict(include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR,
+                                       configure_logging=True)
+        if address:  # a cluster: ship this package to its workers; they need the dependencies installed
+            options["runtime_env"] = {"py_modules": [str(Path(pipeline.__file__).parent)]}
+        else:
+            options["num_cpus"] = params.num_cpus
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ray.init(address=address or None, **options)
+    context = ray.data.DataContext.get_current()
+    context.execution_options.preserve_order = True  # results come back in input order: same outputs
+    context.enable_progress_bars = False  # the stage draws its own bar in this process
+    logging.getLogger("ray.data").setLevel(logging.WARNING)
+    return ray
