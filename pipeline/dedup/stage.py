@@ -8,8 +8,10 @@ source comes first in ``dedup.source_priority``, then by source id, then by posi
 the same choice on every run. Pass 2 streams the documents again and writes the survivors
 (with ``dup_cluster`` and ``dup_removed``) and a reject ``duplicate-of:<id>`` for each copy.
 
-Memory grows with the number of documents (a 126-value signature each, about 1 KB), not
-with their length; the Ray engine (see the issues) is the way past one machine.
+On the local engine, memory grows with the number of documents (a 126-value signature
+each, about 0.5 KB), not with their length. On the Ray engine (``on_ray.py``) signatures
+are computed by workers and LSH buckets grouped by a Ray Data shuffle, so this process
+holds only the documents that have copies; the survivors are the same.
 """
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 from tqdm import tqdm
 
+from pipeline.core.config import DedupParams
 from pipeline.core.context import Context
 from pipeline.core.errors import UserError
 from pipeline.core.jsonfile import write_json
@@ -30,6 +34,7 @@ from pipeline.core.layout import SOURCE_STAGES, Layout
 from pipeline.core.parquet import RowWriter, read_batches
 from pipeline.core.schema import DEDUPED, REJECT
 from pipeline.dedup import minhash
+from pipeline.engine import engine_for
 
 STAGE = "dedup"
 
@@ -48,97 +53,124 @@ def _final_batches(layout: Layout, sources: list[str], batch_size: int) -> Itera
             yield source_id, batch
 
 
-def find_duplicates(keys: list[bytes], sigs: np.ndarray | None, rank: np.ndarray, *, bands: int, rows: int,
-                    threshold: float) -> tuple[np.ndarray, np.ndarray]:
-    """For each document, the index of the document kept for its group, and how the link was made
-    (0: none, 1: exact copy, 2: near copy)."""
-    n = len(keys)
-    links = []
-    first: dict[bytes, int] = {}
+@dataclass
+class Copies:
+    """What dedup removes: each copy's index (its position in the stream of all sources' documents)
+    with its keeper's id and whether it is an exact copy; and, per keeper, how many copies it
+    stands for. Holds only documents that have copies, so it is small next to the corpus."""
+
+    removed: dict[int, tuple[str, bool]] = field(default_factory=dict)
+    kept_for: Counter = field(default_factory=Counter)
+
+
+def exact_links(keys: list[bytes]) -> np.ndarray:
+    """(i, j) for every document i whose key an earlier document j (the first) has."""
+    links, first = [], {}
     for i, key in enumerate(keys):
         if key in first:
             links.append((i, first[key]))
         else:
             first[key] = i
-    exact = np.array(links, dtype=np.int64).reshape(-1, 2)
-    near = np.empty((0, 2), dtype=np.int64)
-    if sigs is not None and n:
-        candidates = minhash.candidate_links(sigs, bands, rows)
-        near = candidates[minhash.estimated_jaccard(sigs, candidates) >= threshold]
-    roots = minhash.components(n, np.concatenate([exact, near]))
-    # the survivor of each component: the best rank (priority, source id, position)
+    return np.array(links, dtype=np.int64).reshape(-1, 2)
+
+
+def resolve(links: np.ndarray, ranks: list[tuple[int, str, int]], keys: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    """Over the documents that links mention (``ranks``/``keys`` are theirs, in index order, and
+    ``links`` index them): the keeper of each, the best-ranked (priority, source id, position)
+    of its connected component; and how it is linked (0: kept, 1: exact copy, 2: near copy)."""
+    roots = minhash.components(len(ranks), links)
     best: dict[int, int] = {}
-    for i, root in enumerate(roots):
-        root = int(root)
-        if root not in best or rank[i] < rank[best[root]]:
+    for i, root in enumerate(roots.tolist()):
+        if root not in best or ranks[i] < ranks[best[root]]:
             best[root] = i
-    keeper = np.array([best[int(root)] for root in roots])
-    how = np.zeros(n, dtype=np.int8)
-    for i in range(n):
-        if keeper[i] != i:
-            how[i] = 1 if keys[i] == keys[keeper[i]] else 2  # same text as its keeper: an exact copy
+    keeper = np.array([best[root] for root in roots.tolist()], dtype=np.int64)
+    how = np.array([0 if k == i else 1 if keys[i] == keys[k] else 2 for i, k in enumerate(keeper.tolist())],
+                   dtype=np.int8)
     return keeper, how
 
 
-def run(ctx: Context, progress: bool = True) -> dict[str, Any]:
-    layout, p = ctx.layout, ctx.params.dedup
-    sources = ctx.sources.ids
-    priority = {s: i for i, s in enumerate(p.source_priority)}
+def find_duplicates(keys: list[bytes], sigs: np.ndarray | None, rank: np.ndarray, *, bands: int, rows: int,
+                    threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    """In memory, for every document: the index of the document kept for its group, and how
+    the link was made (0: none, 1: exact copy, 2: near copy)."""
+    near = np.empty((0, 2), dtype=np.int64)
+    if sigs is not None and len(keys):
+        candidates = minhash.candidate_links(sigs, bands, rows)
+        near = candidates[minhash.estimated_jaccard(sigs, candidates) >= threshold]
+    ranks = [(int(r), "", i) for i, r in enumerate(rank)]
+    return resolve(np.concatenate([exact_links(keys), near]), ranks, keys)
 
+
+def copies_from(links: np.ndarray, ranks: dict[int, tuple[int, str, int]], keys: dict[int, bytes],
+                ids: dict[int, str]) -> Copies:
+    """Copies from links between documents given by index, with the rank, key and id of each."""
+    nodes = np.unique(links)
+    keeper, how = resolve(np.searchsorted(nodes, links), [ranks[int(n)] for n in nodes],
+                          [keys[int(n)] for n in nodes])
+    copies = Copies()
+    for i, (k, h) in enumerate(zip(keeper.tolist(), how.tolist())):
+        if h:
+            copies.removed[int(nodes[i])] = (ids[int(nodes[k])], h == 1)
+            copies.kept_for[int(nodes[k])] += 1
+    return copies
+
+
+def _local_copies(layout: Layout, sources: list[str], p: DedupParams, progress: bool) -> tuple[Copies, int]:
+    """Pass 1 in this process: every document's key and signature in memory."""
+    priority = {s: i for i, s in enumerate(p.source_priority)}
     keys: list[bytes] = []
+    ids: list[str] = []
     ranks: list[tuple[int, str, int]] = []
     sig_blocks: list[np.ndarray] = []
     bar = tqdm(desc="dedup: signatures", unit="doc", disable=not progress or None)
     for source_id, batch in _final_batches(layout, sources, p.batch_size):
         texts = batch.column("text").to_pylist()
-        keys.extend(text_key(t) for t in texts)
+        keys.extend(text_key(t) if p.exact else len(keys).to_bytes(8, "big") for t in texts)
+        ids.extend(batch.column("id").to_pylist())
         ranks.extend((priority.get(source_id, len(priority)), source_id, len(ranks) + i) for i in range(len(texts)))
         if p.near:
             sig_blocks.append(minhash.signatures(texts, num_perm=p.bands * p.rows, ngram=p.ngram, seed=p.seed))
         bar.update(len(texts))
     bar.close()
-    order = sorted(range(len(ranks)), key=ranks.__getitem__)
-    rank = np.empty(len(ranks), dtype=np.int64)
-    rank[order] = np.arange(len(ranks))
-    sigs = np.concatenate(sig_blocks) if sig_blocks else None
-    if not p.exact:  # near-duplicate detection alone: exact copies are found by LSH too
-        keys = [i.to_bytes(8, "big") for i in range(len(keys))]
-    keeper, how = find_duplicates(keys, sigs if p.near else None, rank, bands=p.bands, rows=p.rows,
-                                  threshold=p.threshold)
-    removed = Counter(int(k) for i, k in enumerate(keeper) if k != i)
+    links = [exact_links(keys)]
+    if p.near and sig_blocks:
+        sigs = np.concatenate(sig_blocks)
+        candidates = minhash.candidate_links(sigs, p.bands, p.rows)
+        links.append(candidates[minhash.estimated_jaccard(sigs, candidates) >= p.threshold])
+    everything = range(len(keys))
+    return copies_from(np.concatenate(links), dict(zip(everything, ranks)), dict(zip(everything, keys)),
+                       dict(zip(everything, ids))), len(keys)
 
-    ids: list[str] = []
+
+def run(ctx: Context, progress: bool = True) -> dict[str, Any]:
+    layout, p = ctx.layout, ctx.params.dedup
+    sources = ctx.sources.ids
+    if ctx.params.engine == "ray":
+        from pipeline.dedup.on_ray import ray_copies
+
+        copies, documents_in = ray_copies(engine_for(ctx.params), layout, sources, p)
+    else:
+        copies, documents_in = _local_copies(layout, sources, p, progress)
+
     index = 0
     counts: Counter = Counter()
     with RowWriter(layout.dedup, DEDUPED, p.batch_size) as docs, RowWriter(layout.dedup_rejects, REJECT,
                                                                           p.batch_size) as rejects:
-        pending: dict[int, list[dict[str, Any]]] = {}  # copies waiting for their keeper's id
         for _, batch in _final_batches(layout, sources, p.batch_size):
             for row in batch.to_pylist():
-                ids.append(row["id"])
                 i, index = index, index + 1
-                k = int(keeper[i])
-                if k == i:
-                    n = removed.get(i, 0)
+                if i not in copies.removed:
+                    n = copies.kept_for.get(i, 0)
                     docs.add(row | {"dup_cluster": row["id"] if n else None, "dup_removed": n})
                     continue
-                counts["exact" if how[i] == 1 else "near"] += 1
-                reject = {"source": row["source"], "source_file": row["source_file"], "source_line": row["source_line"],
-                          "stage": STAGE, "id": row["id"], "text": row["text"],
-                          "detail": "exact copy" if how[i] == 1 else "near-duplicate (MinHash)"}
-                if k < i:
-                    reject["reason"] = f"duplicate-of:{ids[k]}"
-                    reject["detail"] += f" of {ids[k]}"
-                    rejects.add(reject)
-                else:
-                    pending.setdefault(k, []).append(reject)  # the keeper comes later in the stream
-            for k in [k for k in pending if k < index]:
-                for reject in pending.pop(k):
-                    reject["reason"] = f"duplicate-of:{ids[k]}"
-                    reject["detail"] += f" of {ids[k]}"
-                    rejects.add(reject)
-    metrics = {"documents_in": len(keys), "documents": len(keys) - sum(counts.values()),
+                keeper_id, exact = copies.removed[i]
+                counts["exact" if exact else "near"] += 1
+                kind = "exact copy" if exact else "near-duplicate (MinHash)"
+                rejects.add({"source": row["source"], "source_file": row["source_file"],
+                             "source_line": row["source_line"], "stage": STAGE, "id": row["id"], "text": row["text"],
+                             "reason": f"duplicate-of:{keeper_id}", "detail": f"{kind} of {keeper_id}"})
+    metrics = {"documents_in": documents_in, "documents": documents_in - sum(counts.values()),
                "exact_duplicates": counts["exact"], "near_duplicates": counts["near"],
-               "clusters": len(removed)}
+               "clusters": len(copies.kept_for)}
     write_json(layout.dedup_metrics, metrics)
     return metrics

@@ -80,10 +80,22 @@ class RayEngine:
         if actors is None:
             ds = ds.map_batches(_Task(fn, schema), batch_size=batch_size, batch_format="pyarrow")
         else:
+            self._check_room(actors)
             ds = ds.map_batches(_Actor, fn_constructor_args=(fn, schema), batch_size=actors.batch_rows or batch_size,
                                 batch_format="pyarrow", compute=self.ray.data.ActorPoolStrategy(size=actors.size),
                                 num_cpus=actors.num_cpus, num_gpus=actors.num_gpus)
         return self._results(ds)
+
+    def _check_room(self, actors: Actors) -> None:
+        """A pool the cluster cannot hold would wait forever: say so instead."""
+        have = self.ray.cluster_resources()
+        cpus, gpus = actors.size * actors.num_cpus, actors.size * actors.num_gpus
+        if cpus >= have.get("CPU", 0):
+            raise UserError("params.yaml", f"ray.segment_actors × ray.segment_cpus = {cpus:g} CPUs, but the cluster has "
+                            f"{have.get('CPU', 0):g}: leave at least one for reading (lower them)")
+        if gpus > have.get("GPU", 0):
+            raise UserError("params.yaml", f"ray.segment_actors × GPUs per actor = {gpus:g} GPUs, but the cluster has "
+                            f"{have.get('GPU', 0):g} (lower ray.segment_actors or set ray.segment_gpus)")
 
     def map_items(self, items: list[Any], fn: Callable[[Any], Iterable[Any]]) -> Iterator[Any]:
         if not items:
@@ -99,9 +111,23 @@ class RayEngine:
         return (result for _, result in self._results(ds.map_batches(run, batch_size=1, batch_format="pyarrow")))
 
     def _results(self, ds: Any) -> Iterator[tuple[int, Any]]:
-        for table in ds.iter_batches(batch_size=None, batch_format="pyarrow"):
-            for rows_in, blob in zip(table.column("rows_in").to_pylist(), table.column("result").to_pylist()):
-                yield rows_in, pickle.loads(blob)
+        try:
+            for table in ds.iter_batches(batch_size=None, batch_format="pyarrow"):
+                for rows_in, blob in zip(table.column("rows_in").to_pylist(), table.column("result").to_pylist()):
+                    yield rows_in, pickle.loads(blob)
+        except Exception as exc:
+            raise _user_error_in(exc) or exc
+
+
+def _user_error_in(exc: BaseException | None) -> UserError | None:
+    """A UserError raised in a worker arrives wrapped in Ray's exceptions: the one line it had."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, UserError):
+            return exc
+        seen.add(id(exc))
+        exc = getattr(exc, "cause", None) or exc.__cause__
+    return None
 
 
 def _connect(params: RayParams) -> Any:
@@ -126,5 +152,5 @@ def _connect(params: RayParams) -> Any:
     context = ray.data.DataContext.get_current()
     context.execution_options.preserve_order = True  # results come back in input order: same outputs
     context.enable_progress_bars = False  # the stage draws its own bar in this process
-    logging.getLogger("ray.data").setLevel(logging.WARNING)
+    logging.getLogger("ray.data").setLevel(logging.ERROR)  # its notices (progress bars off, plans) are noise here
     return ray

@@ -1,8 +1,10 @@
 """The ingest stage: ``data/raw/<id>/`` → documents, rejects, metrics.
 
-``ingest_items`` is the stage logic, a generator over one source's files that yields
-document rows and reject rows. ``run`` streams them into Parquet in record batches, so
-memory is bounded by the batch size (plus 16 bytes per document for duplicate checks).
+``read_file`` is the stage logic: one contributed file → ``BatchResult`` chunks of
+document rows and reject rows, so files can be read anywhere (in this process or by Ray
+workers). ``run`` takes the chunks in file order, drops second copies of a text within
+the source (``FirstCopies``), and streams them into Parquet, so memory is bounded by the
+batch size (plus 16 bytes per document for the duplicate check).
 
 A source whose manifest is invalid does not stop the pipeline: its error is printed as
 one line, every file in it becomes a reject with reason ``manifest``, and the other
@@ -23,8 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 from tqdm import tqdm
 
+from pipeline.core.batch_stage import BatchResult
 from pipeline.core.config import IngestParams
 from pipeline.core.context import Context
 from pipeline.core.errors import UserError
@@ -34,6 +38,8 @@ from pipeline.core.layout import MANIFEST_NAME, Layout
 from pipeline.core.policy import Policy
 from pipeline.core.parquet import RowWriter
 from pipeline.core.schema import DOCUMENT, REJECT, reason_key
+from pipeline.core.tally import Tally
+from pipeline.engine import engine_for
 from pipeline.ingest.encoding import Undecodable, sniff
 from pipeline.ingest.formats import FORMATS, format_for
 from pipeline.ingest.manifest import Manifest, load_manifest
@@ -53,7 +59,7 @@ class Reject:
 
 
 @dataclass
-class IngestStats:
+class IngestStats(Tally):
     files_by_format: Counter = field(default_factory=Counter)
     files_by_encoding: Counter = field(default_factory=Counter)
 
@@ -79,17 +85,73 @@ def source_files(folder: Path, exclude: tuple[str, ...] = ()) -> list[str]:
     return sorted(found)
 
 
+@dataclass(frozen=True)
+class FileReader:
+    """Reads one contributed file of a source into result chunks; picklable, so any worker can run it.
+
+    Each chunk holds at most ``batch_size`` documents; the file's last chunk carries its
+    counts (``stats``), so a chunk with counts means the file is done.
+    """
+
+    folder: Path
+    manifest: Manifest
+    policy: Policy
+    limits: IngestParams = IngestParams()
+
+    def __call__(self, rel: str) -> Iterator[BatchResult]:
+        stats = IngestStats()
+        docs: list[dict[str, Any]] = []
+        rejects: list[dict[str, Any]] = []
+        with tempfile.TemporaryDirectory(prefix="twcorpus-ingest-") as scratch:
+            for item in _file_items(self.folder, rel, Path(scratch), self.manifest, self.policy, stats, self.limits):
+                (docs if isinstance(item, Doc) else rejects).append(item.row)
+                if len(docs) + len(rejects) >= self.limits.batch_size:
+                    yield _chunk(docs, rejects)
+                    docs, rejects = [], []
+        yield _chunk(docs, rejects, stats)
+
+
+def _chunk(docs: list[dict[str, Any]], rejects: list[dict[str, Any]], stats: IngestStats | None = None) -> BatchResult:
+    return BatchResult(pa.RecordBatch.from_pylist(docs, schema=DOCUMENT), rejects, stats)
+
+
+class FirstCopies:
+    """Within a source, the first document with a given text is kept; later ones become rejects
+    ``duplicate-of:<id>``. Runs where the chunks arrive in order (the driver)."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, str] = {}  # id -> file:line of its first occurrence
+
+    def __call__(self, result: BatchResult) -> BatchResult:
+        kept, rejects = [], list(result.rejects)
+        for row in result.kept.to_pylist():
+            where = row["source_file"] + (f":{row['source_line']}" if row["source_line"] is not None else "")
+            if row["id"] in self.seen:
+                rejects.append(_reject(row["source"], row["source_file"], Problem(
+                    f"duplicate-of:{row['id']}", f"{where}: same text as {self.seen[row['id']]}", row["source_line"],
+                    row["text"]), row["id"]).row)
+            else:
+                self.seen[row["id"]] = where
+                kept.append(row)
+        if len(kept) == result.kept.num_rows:
+            return BatchResult(result.kept, rejects, result.stats)
+        return BatchResult(pa.RecordBatch.from_pylist(kept, schema=DOCUMENT), rejects, result.stats)
+
+
 def ingest_items(
     folder: Path, manifest: Manifest, policy: Policy, stats: IngestStats | None = None, progress: bool = False,
     limits: IngestParams = IngestParams(),
 ) -> Iterator[Doc | Reject]:
-    """Every document and every reject of one source, in a deterministic order."""
+    """Every document and every reject of one source, in a deterministic order, in this process."""
     stats = stats if stats is not None else IngestStats()
-    seen: dict[str, str] = {}  # id -> file:line of its first occurrence
-    files = source_files(folder, manifest.exclude)
-    with tempfile.TemporaryDirectory(prefix="twcorpus-ingest-") as scratch:
-        for rel in tqdm(files, desc=f"ingest {manifest.id}", unit="file", disable=not progress or None):
-            yield from _file_items(folder, rel, Path(scratch), manifest, policy, stats, limits, seen)
+    first = FirstCopies()
+    read = FileReader(folder, manifest, policy, limits)
+    for rel in tqdm(source_files(folder, manifest.exclude), desc=f"ingest {manifest.id}", unit="file",
+                    disable=not progress or None):
+        for result in map(first, read(rel)):
+            yield from (Doc(row) for row in result.kept.to_pylist())
+            yield from (Reject(row) for row in result.rejects)
+            stats.merge(result.stats)
 
 
 def _snapshot(path: Path, scratch: Path, limits: IngestParams) -> tuple[Path | None, Problem | None]:
@@ -109,7 +171,7 @@ def _snapshot(path: Path, scratch: Path, limits: IngestParams) -> tuple[Path | N
 
 
 def _file_items(folder: Path, rel: str, scratch: Path, manifest: Manifest, policy: Policy, stats: IngestStats,
-                limits: IngestParams, seen: dict[str, str]) -> Iterator[Doc | Reject]:
+                limits: IngestParams) -> Iterator[Doc | Reject]:
     path = folder / rel
     mode = path.lstat().st_mode
     if not stat.S_ISREG(mode):  # links, fifos, devices: never followed or read
@@ -136,7 +198,7 @@ def _file_items(folder: Path, rel: str, scratch: Path, manifest: Manifest, polic
             if isinstance(item, Problem):
                 yield _reject(manifest.id, where, item)
             else:
-                yield _accept(manifest, policy, where, item, seen)
+                yield _accept(manifest, policy, where, item)
         stats.files_by_encoding[_encoding_of(snapshot)] += 1
     except OSError as exc:
         yield _reject(manifest.id, rel, Problem("unreadable", f"cannot read the file ({exc.strerror or exc})"))
@@ -144,7 +206,7 @@ def _file_items(folder: Path, rel: str, scratch: Path, manifest: Manifest, polic
         yield _reject(manifest.id, rel, Problem("reader-error", f"{fmt} reader failed: {type(exc).__name__}: {exc}"))
 
 
-def _accept(manifest: Manifest, policy: Policy, rel: str, record: Record, seen: dict[str, str]) -> Doc | Reject:
+def _accept(manifest: Manifest, policy: Policy, rel: str, record: Record) -> Doc | Reject:
     where = f"{rel}:{record.line}" if record.line is not None else rel
     license_id = record.license or manifest.license
     if license_id not in policy.registry:
@@ -161,14 +223,8 @@ def _accept(manifest: Manifest, policy: Policy, rel: str, record: Record, seen: 
         return _reject(manifest.id, rel, Problem(
             "undecodable", f"{where}: {', '.join(broken)} holds a lone surrogate (an invalid \\u escape)", record.line
         ))
-    doc_id = document_id(manifest.id, record.text)
-    if doc_id in seen:
-        return _reject(manifest.id, rel, Problem(
-            f"duplicate-of:{doc_id}", f"{where}: same text as {seen[doc_id]}", record.line, record.text
-        ), doc_id)
-    seen[doc_id] = where
     return Doc({
-        "id": doc_id,
+        "id": document_id(manifest.id, record.text),
         "text": record.text,
         "source": manifest.id,
         "source_file": rel,
@@ -227,27 +283,34 @@ def run(ctx: Context, source_id: str, progress: bool = True) -> dict[str, Any]:
     manifest_error: UserError | None = None
     try:
         manifest = load_manifest(layout, source_id, ctx.registry, sources.overrides(source_id))
-        items: Iterator[Doc | Reject] = ingest_items(folder, manifest, ctx.policy, stats, progress, params.ingest)
+        files = source_files(folder, manifest.exclude)
+        results = map(FirstCopies(), engine_for(params).map_items(files, FileReader(folder, manifest, ctx.policy,
+                                                                                      params.ingest)))
         info: dict[str, Any] = manifest.to_json()
     except UserError as exc:
         manifest_error = exc
-        items = quarantine_items(folder, source_id, exc)
+        files = []
+        results = iter([_chunk([], [r.row for r in quarantine_items(folder, source_id, exc)])])
         info = {"id": source_id, "error": str(exc)}
 
     metrics: dict[str, Any] = {"documents": 0, "characters": 0, "rejected": 0}
     reasons: Counter = Counter()
     batch = params.ingest.batch_size
+    bar = tqdm(total=len(files), desc=f"ingest {source_id}", unit="file", disable=not progress or None)
     with RowWriter(layout.stage_docs(source_id, STAGE), DOCUMENT, batch) as docs, \
             RowWriter(layout.stage_rejects(source_id, STAGE), REJECT, batch) as rejects:
-        for item in items:
-            if isinstance(item, Doc):
-                docs.add(item.row)
-                metrics["documents"] += 1
-                metrics["characters"] += len(item.row["text"])
-            else:
-                rejects.add(item.row)
-                metrics["rejected"] += 1
-                reasons[reason_key(item.row["reason"])] += 1
+        for result in results:
+            docs.write_batch(result.kept)
+            metrics["documents"] += result.kept.num_rows
+            metrics["characters"] += sum(len(text) for text in result.kept.column("text").to_pylist())
+            for row in result.rejects:
+                rejects.add(row)
+                reasons[reason_key(row["reason"])] += 1
+            metrics["rejected"] += len(result.rejects)
+            if result.stats is not None:
+                stats.merge(result.stats)
+                bar.update(1)
+    bar.close()
     metrics["documents_in"] = metrics["documents"] + metrics["rejected"]
     metrics["rejects_by_reason"] = dict(sorted(reasons.items()))
     metrics["files_by_format"] = dict(sorted(stats.files_by_format.items()))
@@ -259,4 +322,3 @@ def run(ctx: Context, source_id: str, progress: bool = True) -> dict[str, Any]:
     if manifest_error is not None:
         metrics["error"] = str(manifest_error)
     return metrics
-

@@ -30,7 +30,8 @@ class SegmentCache:
         self._db: sqlite3.Connection | None = None
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, timeout=120)  # Ray actors may share the file: wait for the lock
+            # Ray actors may share the file (wait for its lock) and call from a thread of their own
+            self._db = sqlite3.connect(path, timeout=120, check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("CREATE TABLE IF NOT EXISTS segments (key BLOB PRIMARY KEY, value TEXT NOT NULL)")
 
