@@ -19,6 +19,9 @@ class UserError(Exception):
         self.where = where
         self.message = message
 
+    def __reduce__(self):  # travels between processes (engine workers) intact
+        return (type(self), (self.where, self.message))
+
 
 def nearest(word: str, choices: Iterable[str], n: int = 3) -> list[str]:
     """The known names closest to ``word``, for 'did you mean' hints."""

