@@ -1,0 +1,113 @@
+"""engine: local against engine: ray on the same corpus, stage by stage, in one run.
+
+Run: .venv/bin/python benchmarks/engines.py [--copies N] [--num-cpus C]
+
+The corpus is the shipped sample corpus, each source repeated ``--copies`` times as its
+own source (the copies are exact duplicates across sources, so dedup has work). The
+segmentation cache is off, so both engines segment everything. Both runs are in-process
+(as ``pipeline.stages.run_all`` does); under ``dvc repro`` each stage is its own process,
+which adds Ray's start-up (measured here as ``ray.init``) to every stage. Prints seconds
+per stage, the ray/local ratio, and the local engine's characters per second per stage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import yaml  # noqa: E402
+
+from pipeline.core.context import load_context  # noqa: E402
+from pipeline.core.layout import SOURCE_STAGES  # noqa: E402
+from pipeline.dedup import stage as dedup  # noqa: E402
+from pipeline.publish import stage as publish  # noqa: E402
+from pipeline.stages import RUNNERS  # noqa: E402
+
+
+def build(root: Path, engine: str, copies: int, num_cpus: int) -> None:
+    shutil.copytree(ROOT / "licenses", root / "licenses")
+    sources = {}
+    for folder in sorted(p for p in (ROOT / "data/raw").iterdir() if (p / "source.yaml").is_file()):
+        for k in range(copies):
+            source_id = folder.name if k == 0 else f"{folder.name}-{k}"
+            shutil.copytree(folder, root / "data/raw" / source_id)
+            manifest = yaml.safe_load((folder / "source.yaml").read_text(encoding="utf-8"))
+            manifest["id"] = source_id
+            (root / "data/raw" / source_id / "source.yaml").write_text(yaml.safe_dump(manifest, allow_unicode=True),
+                                                                        encoding="utf-8")
+            sources[source_id] = {}
+    (root / "configs").mkdir()
+    (root / "configs/sources.yaml").write_text(yaml.safe_dump({"sources": sources}), encoding="utf-8")
+    params = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
+    params["engine"] = engine
+    params["ray"]["num_cpus"] = num_cpus
+    params["segment"]["cache_dir"] = None
+    (root / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
+
+
+def run(root: Path) -> tuple[dict[str, float], dict[str, int]]:
+    ctx = load_context(root)
+    seconds: dict[str, float] = defaultdict(float)
+    chars: dict[str, int] = defaultdict(int)
+    for source_id in ctx.sources.ids:
+        for stage in SOURCE_STAGES:
+            start = time.perf_counter()
+            RUNNERS[stage](ctx, source_id, progress=False)
+            seconds[stage] += time.perf_counter() - start
+            if stage != "ingest":  # characters the stage read
+                before = SOURCE_STAGES[SOURCE_STAGES.index(stage) - 1]
+                chars[stage] += json.loads((root / f"data/metrics/{source_id}/{before}.json").read_text())["characters"]
+            else:
+                chars[stage] += json.loads((root / f"data/metrics/{source_id}/ingest.json").read_text())["characters"]
+    for name, module in (("dedup", dedup), ("publish", publish)):
+        start = time.perf_counter()
+        module.run(ctx, progress=False)
+        seconds[name] += time.perf_counter() - start
+    chars["dedup"] = chars["publish"] = chars["segment"]
+    return dict(seconds), dict(chars)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--copies", type=int, default=1, help="times each sample source is repeated (default 1)")
+    parser.add_argument("--num-cpus", type=int, default=2, help="CPUs of the local Ray instance (default 2)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        results = {}
+        for engine in ("local", "ray"):
+            root = Path(tmp) / engine
+            build(root, engine, args.copies, args.num_cpus)
+            if engine == "ray":
+                from pipeline.core.config import load_params
+                from pipeline.core.layout import Layout
+                from pipeline.engine.on_ray import RayEngine
+
+                start = time.perf_counter()
+                RayEngine.shared(load_params(Layout.at(root)).ray)
+                init = time.perf_counter() - start
+            results[engine] = run(root)
+        same = all((Path(tmp) / "local" / rel).read_bytes() == (Path(tmp) / "ray" / rel).read_bytes()
+                   for rel in (p.relative_to(Path(tmp) / "local") for p in (Path(tmp) / "local/data").rglob("*.parquet")))
+    (local, chars), (ray, _) = results["local"], results["ray"]
+    print(f"corpus: {chars['ingest']:,} characters read by ingest ({args.copies} cop{'y' if args.copies == 1 else 'ies'} "
+          f"of the sample corpus); ray.init (local instance, {args.num_cpus} CPUs): {init:.1f} s")
+    print(f"{'stage':<10}{'local s':>10}{'ray s':>10}{'ray/local':>11}{'local chars/s':>16}")
+    for stage in list(SOURCE_STAGES) + ["dedup", "publish"]:
+        print(f"{stage:<10}{local[stage]:>10.2f}{ray[stage]:>10.2f}{ray[stage] / local[stage]:>10.1f}×"
+              f"{chars[stage] / local[stage]:>16,.0f}")
+    total_local, total_ray = sum(local.values()), sum(ray.values())
+    print(f"{'total':<10}{total_local:>10.2f}{total_ray:>10.2f}{total_ray / total_local:>10.1f}×")
+    print(f"every Parquet file byte-identical between the engines: {same}")
+
+
+if __name__ == "__main__":
+    main()
