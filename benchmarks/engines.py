@@ -1,10 +1,11 @@
 """engine: local against engine: ray on the same corpus, stage by stage, in one run.
 
-Run: .venv/bin/python benchmarks/engines.py [--copies N] [--num-cpus C]
+Run: .venv/bin/python benchmarks/engines.py [--generated N] [--num-cpus C]
 
-The corpus is the shipped sample corpus, each source repeated ``--copies`` times as its
-own source (the copies are exact duplicates across sources, so dedup has work). The
-segmentation cache is off, so both engines segment everything. Both runs are in-process
+The corpus is the shipped sample corpus, plus (with ``--generated``) a source of N
+generated documents of ~2,000 characters of real UD GSD sentences (``dedup_data.py``).
+The segmentation cache is off, so both engines segment everything. The local engine uses
+one core; Ray uses ``--num-cpus``. Both runs are in-process
 (as ``pipeline.stages.run_all`` does); under ``dvc repro`` each stage is its own process,
 which adds Ray's start-up (measured here as ``ray.init``) to every stage. Prints seconds
 per stage, the ray/local ratio, and the local engine's characters per second per stage.
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import shutil
 import sys
 import tempfile
@@ -32,19 +34,25 @@ from pipeline.dedup import stage as dedup  # noqa: E402
 from pipeline.publish import stage as publish  # noqa: E402
 from pipeline.stages import RUNNERS  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from dedup_data import random_document  # noqa: E402
 
-def build(root: Path, engine: str, copies: int, num_cpus: int) -> None:
+
+def build(root: Path, engine: str, generated: int, num_cpus: int) -> None:
     shutil.copytree(ROOT / "licenses", root / "licenses")
-    sources = {}
-    for folder in sorted(p for p in (ROOT / "data/raw").iterdir() if (p / "source.yaml").is_file()):
-        for k in range(copies):
-            source_id = folder.name if k == 0 else f"{folder.name}-{k}"
-            shutil.copytree(folder, root / "data/raw" / source_id)
-            manifest = yaml.safe_load((folder / "source.yaml").read_text(encoding="utf-8"))
-            manifest["id"] = source_id
-            (root / "data/raw" / source_id / "source.yaml").write_text(yaml.safe_dump(manifest, allow_unicode=True),
-                                                                        encoding="utf-8")
-            sources[source_id] = {}
+    shutil.copytree(ROOT / "data/raw", root / "data/raw")
+    sources = {p.name: {} for p in (root / "data/raw").iterdir() if (p / "source.yaml").is_file()}
+    if generated:
+        folder = root / "data/raw/generated"
+        folder.mkdir()
+        rng = random.Random(0)
+        with (folder / "docs.jsonl").open("w", encoding="utf-8") as f:
+            for _ in range(generated):
+                f.write(json.dumps({"text": random_document(rng, 2000)}, ensure_ascii=False) + "\n")
+        (folder / "source.yaml").write_text(yaml.safe_dump({
+            "id": "generated", "title": "generated", "publisher": "benchmark", "license": "CC0-1.0",
+            "url": "https://example.org/", "format": "jsonl"}), encoding="utf-8")
+        sources["generated"] = {}
     (root / "configs").mkdir()
     (root / "configs/sources.yaml").write_text(yaml.safe_dump({"sources": sources}), encoding="utf-8")
     params = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
@@ -78,14 +86,14 @@ def run(root: Path) -> tuple[dict[str, float], dict[str, int]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--copies", type=int, default=1, help="times each sample source is repeated (default 1)")
+    parser.add_argument("--generated", type=int, default=0, help="generated documents added (default 0)")
     parser.add_argument("--num-cpus", type=int, default=2, help="CPUs of the local Ray instance (default 2)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         results = {}
         for engine in ("local", "ray"):
             root = Path(tmp) / engine
-            build(root, engine, args.copies, args.num_cpus)
+            build(root, engine, args.generated, args.num_cpus)
             if engine == "ray":
                 from pipeline.core.config import load_params
                 from pipeline.core.layout import Layout
@@ -98,8 +106,8 @@ def main() -> None:
         same = all((Path(tmp) / "local" / rel).read_bytes() == (Path(tmp) / "ray" / rel).read_bytes()
                    for rel in (p.relative_to(Path(tmp) / "local") for p in (Path(tmp) / "local/data").rglob("*.parquet")))
     (local, chars), (ray, _) = results["local"], results["ray"]
-    print(f"corpus: {chars['ingest']:,} characters read by ingest ({args.copies} cop{'y' if args.copies == 1 else 'ies'} "
-          f"of the sample corpus); ray.init (local instance, {args.num_cpus} CPUs): {init:.1f} s")
+    print(f"corpus: {chars['ingest']:,} characters read by ingest (the sample corpus and {args.generated:,} generated "
+          f"documents); ray.init (local instance, {args.num_cpus} CPUs): {init:.1f} s")
     print(f"{'stage':<10}{'local s':>10}{'ray s':>10}{'ray/local':>11}{'local chars/s':>16}")
     for stage in list(SOURCE_STAGES) + ["dedup", "publish"]:
         print(f"{stage:<10}{local[stage]:>10.2f}{ray[stage]:>10.2f}{ray[stage] / local[stage]:>10.1f}×"

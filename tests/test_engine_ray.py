@@ -151,3 +151,25 @@ def test_an_unknown_engine_is_one_line_with_a_hint(layout):
     layout.params.write_text(yaml.safe_dump(params))
     with pytest.raises(UserError, match=r"^params.yaml: 'engine' must be one of local, ray, got 'rey' \(nearest: ray\)$"):
         context(layout)
+
+
+def test_row_groups_do_not_depend_on_how_rows_arrive(tmp_path):
+    from pipeline.core.parquet import RowWriter
+
+    schema = pa.schema([("n", pa.int64()), ("s", pa.string())])
+    rows = [{"n": i, "s": "字" * (i % 7)} for i in range(23)]
+    whole = pa.RecordBatch.from_pylist(rows, schema=schema)
+    for name, cuts in (("one", [23]), ("many", [3, 1, 9, 10]), ("rows", None)):
+        with RowWriter(tmp_path / f"{name}.parquet", schema, batch_size=5) as out:
+            if cuts is None:
+                for row in rows:
+                    out.add(row)
+            else:
+                start = 0
+                for n in cuts:
+                    out.write_batch(whole.slice(start, n))
+                    start += n
+    one = (tmp_path / "one.parquet").read_bytes()
+    assert (tmp_path / "many.parquet").read_bytes() == one == (tmp_path / "rows.parquet").read_bytes()
+    meta = pq.ParquetFile(tmp_path / "one.parquet").metadata
+    assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == [5, 5, 5, 5, 3]

@@ -77,7 +77,7 @@ class RowWriter:
 
     def _write(self, rows: int) -> None:
         table = pa.Table.from_batches(self.pending, schema=self.schema)
-        head, rest = table.slice(0, rows), table.slice(rows)
+        head, rest = table.slice(0, rows).combine_chunks(), table.slice(rows)  # one chunk: pages cut the same way
         self._writer.write_table(head, row_group_size=rows)
         self.count += head.num_rows
         self.pending = rest.combine_chunks().to_batches() if rest.num_rows else []
