@@ -157,10 +157,10 @@ def test_row_groups_do_not_depend_on_how_rows_arrive(tmp_path):
     from pipeline.core.parquet import RowWriter
 
     schema = pa.schema([("n", pa.int64()), ("s", pa.string())])
-    rows = [{"n": i, "s": "字" * (i % 7)} for i in range(23)]
+    rows = [{"n": i, "s": "字" * (40_000 + i)} for i in range(23)]  # 120 KB each: 9 rows pass a page (1 MB)
     whole = pa.RecordBatch.from_pylist(rows, schema=schema)
-    for name, cuts in (("one", [23]), ("many", [3, 1, 9, 10]), ("rows", None)):
-        with RowWriter(tmp_path / f"{name}.parquet", schema, batch_size=5) as out:
+    for name, cuts in (("one", [23]), ("many", [9, 4, 10]), ("rows", None)):
+        with RowWriter(tmp_path / f"{name}.parquet", schema, batch_size=20) as out:
             if cuts is None:
                 for row in rows:
                     out.add(row)
@@ -172,4 +172,4 @@ def test_row_groups_do_not_depend_on_how_rows_arrive(tmp_path):
     one = (tmp_path / "one.parquet").read_bytes()
     assert (tmp_path / "many.parquet").read_bytes() == one == (tmp_path / "rows.parquet").read_bytes()
     meta = pq.ParquetFile(tmp_path / "one.parquet").metadata
-    assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == [5, 5, 5, 5, 3]
+    assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == [20, 3]
