@@ -21,12 +21,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from tqdm import tqdm
 
+from pipeline.core.batch_stage import BatchResult
 from pipeline.core.context import Context
 from pipeline.core.errors import UserError
 from pipeline.core.jsonfile import read_json, write_json
 from pipeline.core.layout import SOURCE_STAGES, Layout
 from pipeline.core.parquet import RowWriter, count_rows, read_batches
 from pipeline.core.schema import PUBLISHED, REJECT, reason_key
+from pipeline.engine import engine_for
 from pipeline.publish.card import (CardData, GroupSummary, SourceSummary, Statistics, render_card,
                                    render_licenses_file)
 from pipeline.publish.plots import write_plots
@@ -43,15 +45,21 @@ def _read_info(layout: Layout, source_id: str) -> dict[str, Any]:
     return read_json(path)
 
 
-def _documents(layout: Layout, summaries: list[SourceSummary], stats: Statistics, batch_size: int,
+def published_batch(batch: pa.RecordBatch) -> BatchResult:
+    """The stage function: a batch of dedup's survivors as published (the published columns)."""
+    return BatchResult(batch.select(PUBLISHED.names))
+
+
+def _documents(ctx: Context, summaries: list[SourceSummary], stats: Statistics, batch_size: int,
                progress: bool) -> Iterator[pa.RecordBatch]:
     """The dedup stage's survivors, in source order, counting per source as they stream past."""
+    layout = ctx.layout
     if not layout.dedup.is_file():
         raise UserError(layout.rel(layout.dedup), "missing: run the dedup stage first (dvc repro)")
     by_id = {s.id: s for s in summaries}
     bar = tqdm(total=count_rows(layout.dedup), desc="publish", unit="doc", disable=not progress or None)
-    for batch in read_batches(layout.dedup, batch_size):
-        batch = batch.select(PUBLISHED.names)
+    for _, result in engine_for(ctx.params).map_batches(layout.dedup, published_batch, batch_size):
+        batch = result.kept
         stats.count(batch)
         for source_id in pc.unique(batch.column("source")).to_pylist():
             if source_id not in by_id:
@@ -73,7 +81,7 @@ def run(ctx: Context, progress: bool = True) -> dict[str, Any]:
     groups = {name: GroupSummary(name) for name in policy.groups}
     writers: dict[str, ShardWriter] = {}
     stats = Statistics()
-    for batch in _documents(layout, summaries, stats, p.batch_size, progress):
+    for batch in _documents(ctx, summaries, stats, p.batch_size, progress):
         licenses = batch.column("license").to_pylist()
         for name in sorted({policy.group(license_id) or "" for license_id in licenses}):
             if not name:  # ingest applies the same policy; a stale interim file is the only way here
