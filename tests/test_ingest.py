@@ -262,3 +262,20 @@ def test_symbolic_links_are_rejected_not_followed(layout, tmp_path):
         ("leak.txt", "not-a-file", "a symbolic link: not read (contribute the file itself)"),
         ("linked", "not-a-file", "a symbolic link: not read (contribute the file itself)"),
     ]
+
+
+def test_reject_order_does_not_depend_on_the_batch_size(layout):
+    import yaml
+
+    lines = [{"text": "同一段文字。"}, {"text": "另一段文字。"}, {"text": "同一段文字。"},
+             {"text": "授權不明。", "license": "CC-BY-9.9"}, {"text": "另一段文字。"}]
+    add_source(layout, "agency", {"a.jsonl": "\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n"})
+    seen = []
+    for batch_size in (1, 2, 1000):
+        params = yaml.safe_load(layout.params.read_text())
+        params["ingest"]["batch_size"] = batch_size
+        layout.params.write_text(yaml.safe_dump(params, allow_unicode=True))
+        docs, rejects, _ = ingest(layout)
+        seen.append(([d["source_line"] for d in docs], [(r["source_line"], r["reason"].split(":")[0]) for r in rejects]))
+    # the file's duplicates come after its other rejects, whatever the chunking
+    assert seen == [([1, 2], [(4, "unknown-license"), (3, "duplicate-of"), (5, "duplicate-of")])] * 3

@@ -18,6 +18,7 @@ This process holds the links and the documents that have copies, never the corpu
 from __future__ import annotations
 
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -31,6 +32,8 @@ from pipeline.dedup import minhash
 from pipeline.dedup.stage import Copies, copies_from, text_key
 
 EXACT_BAND = -1  # the "band" of text-key rows
+DOCS_PER_PARTITION = 250_000  # × 43 bucket rows × ~50 bytes: about 0.5 GB per shuffle partition
+MAX_BLOCKS = 4096  # work items (row groups) are grouped into at most this many blocks
 
 
 def ray_copies(engine: Any, layout: Layout, sources: list[str], p: DedupParams) -> tuple[Copies, int]:
@@ -38,9 +41,12 @@ def ray_copies(engine: Any, layout: Layout, sources: list[str], p: DedupParams) 
     parts, total = _work_items(layout, sources)
     if not total:
         return Copies(), 0
-    sigs = ray.data.from_items(parts, override_num_blocks=len(parts)).map_batches(
+    for path in sorted({part["path"] for part in parts}):
+        engine.check_visible(Path(path))
+    sigs = ray.data.from_items(parts, override_num_blocks=min(len(parts), MAX_BLOCKS)).map_batches(
         partial(_signatures, p), batch_size=1, batch_format="pyarrow").materialize()
-    partitions = engine.params.dedup_partitions
+    # a partition is one block on one worker: enough of them that each stays small
+    partitions = max(engine.params.dedup_partitions, -(-total // DOCS_PER_PARTITION))
     links = (sigs.map_batches(partial(_bucket_rows, p, partitions), batch_format="pyarrow")
              .groupby("part", num_partitions=partitions)
              .map_groups(_bucket_links, batch_format="pyarrow"))
@@ -51,14 +57,15 @@ def ray_copies(engine: Any, layout: Layout, sources: list[str], p: DedupParams) 
     pairs = np.stack([table.column("member").to_numpy(), table.column("leader").to_numpy()], axis=1)
     exact = table.column("exact").to_numpy(zero_copy_only=False)
     nodes = np.unique(pairs)
-    info = pa.concat_tables(t for t in sigs.map_batches(partial(_rows_of, nodes), batch_format="pyarrow")
+    nodes_ref = ray.put(nodes)  # shipped to the object store once, not with every task
+    info = pa.concat_tables(t for t in sigs.map_batches(_rows_of, fn_args=(nodes_ref,), batch_format="pyarrow")
                             .iter_batches(batch_size=None, batch_format="pyarrow"))
     info = info.take(pa.compute.sort_indices(info, [("index", "ascending")]))
     index = info.column("index").to_numpy()
     links = [np.unique(pairs[exact], axis=0)]
     if p.near:
         candidates = np.unique(pairs[~exact], axis=0)
-        sig_matrix = np.frombuffer(b"".join(info.column("sig").to_pylist()), dtype=np.uint32).reshape(len(index), -1)
+        sig_matrix = _fixed_width(info.column("sig")).view(np.uint32).reshape(len(index), -1)
         near = minhash.estimated_jaccard(sig_matrix, np.searchsorted(index, candidates)) >= p.threshold
         links.append(candidates[near])
     priority = {s: i for i, s in enumerate(p.source_priority)}
@@ -90,34 +97,43 @@ def _signatures(p: DedupParams, items: pa.Table) -> pa.Table:
         texts = group.column("text").to_pylist()
         index = np.arange(item["offset"], item["offset"] + len(texts), dtype=np.int64)
         keys = [text_key(t) for t in texts] if p.exact else [int(i).to_bytes(8, "big") for i in index]
-        columns = {"index": index, "id": group.column("id"), "source": [item["source"]] * len(texts), "key": keys}
+        columns = {"index": index, "id": group.column("id"), "source": [item["source"]] * len(texts),
+                   "key": pa.array(keys, pa.binary(16 if p.exact else 8))}
         if p.near:
             sigs = minhash.signatures(texts, num_perm=p.bands * p.rows, ngram=p.ngram, seed=p.seed)
-            columns["sig"] = [row.tobytes() for row in sigs]
+            columns["sig"] = pa.FixedSizeBinaryArray.from_buffers(pa.binary(sigs.shape[1] * 4), len(sigs),
+                                                                  [None, pa.py_buffer(sigs.tobytes())])
         out.append(pa.table(columns))
     return pa.concat_tables(out)
 
 
 def _bucket_rows(p: DedupParams, partitions: int, docs: pa.Table) -> pa.Table:
-    """One row per (document, band) and per (document, text key); ``bucket`` (the band number and
-    the values that must be equal, as fixed-width bytes) is what documents share."""
+    """One row per (document, band) and per (document, text key). ``bucket`` is what documents
+    share when they fall together: the band number, then the band's signature values (or the
+    text key), as fixed-width bytes."""
     index = docs.column("index").to_numpy()
-    width = max(16, 4 * p.rows) if p.near else 16
-    bands, buckets = [], []
+    n, width = len(index), max(16, 4 * p.rows)
+    blocks, bands = [], []
+
+    def block(band: int, values: np.ndarray) -> None:
+        rows = np.zeros((n, 8 + width), dtype=np.uint8)
+        rows[:, :8] = np.array([band], dtype=">i8").view(np.uint8)
+        rows[:, 8:8 + values.shape[1]] = values
+        blocks.append(rows)
+        bands.append(np.full(n, band, dtype=np.int64))
+
     if p.exact:
-        bands.append(np.full(len(index), EXACT_BAND, dtype=np.int64))
-        buckets.extend(docs.column("key").to_pylist())
+        block(EXACT_BAND, _fixed_width(docs.column("key")).reshape(n, -1))
     if p.near:
-        sigs = np.frombuffer(b"".join(docs.column("sig").to_pylist()), dtype=np.uint32).reshape(len(index), -1)
+        sigs = _fixed_width(docs.column("sig")).view(np.uint32).reshape(n, -1)
         for b in range(p.bands):
-            bands.append(np.full(len(index), b, dtype=np.int64))
-            buckets.extend(row.tobytes() for row in sigs[:, b * p.rows:(b + 1) * p.rows])
-    band = np.concatenate(bands) if bands else np.empty(0, dtype=np.int64)
-    keyed = [int(b).to_bytes(8, "big", signed=True) + bucket.ljust(width, b"\0") for b, bucket in zip(band, buckets)]
-    # the partition: the bucket's first bytes are hash values already (MinHash values, a digest)
-    part = np.array([int.from_bytes(bucket[:4], "little") for bucket in buckets], dtype=np.int64)
-    return pa.table({"part": (part + band * 7919) % partitions, "band": band,
-                     "bucket": pa.array(keyed, pa.binary(8 + width)), "index": np.tile(index, len(bands))})
+            block(b, np.ascontiguousarray(sigs[:, b * p.rows:(b + 1) * p.rows]).view(np.uint8))
+    rows = np.concatenate(blocks) if blocks else np.zeros((0, 8 + width), dtype=np.uint8)
+    band = np.concatenate(bands) if bands else np.zeros(0, dtype=np.int64)
+    # the partition: the first bucket bytes are hash values already (MinHash values, a digest)
+    part = (np.ascontiguousarray(rows[:, 8:12]).view("<u4").ravel().astype(np.int64) + band * 7919) % partitions
+    bucket = pa.FixedSizeBinaryArray.from_buffers(pa.binary(8 + width), len(rows), [None, pa.py_buffer(rows.tobytes())])
+    return pa.table({"part": part, "band": band, "bucket": bucket, "index": np.tile(index, len(bands))})
 
 
 def _bucket_links(rows: pa.Table) -> pa.Table:
@@ -125,7 +141,7 @@ def _bucket_links(rows: pa.Table) -> pa.Table:
     leader being the bucket's smallest index."""
     index = rows.column("index").to_numpy()
     width = rows.schema.field("bucket").type.byte_width
-    buckets = np.frombuffer(b"".join(rows.column("bucket").to_pylist()), dtype=f"V{width}")
+    buckets = _fixed_width(rows.column("bucket")).view(f"V{width}")
     _, group = np.unique(buckets, return_inverse=True)
     leader = np.full(group.max() + 1 if len(group) else 0, np.iinfo(np.int64).max)
     np.minimum.at(leader, group, index)
@@ -134,6 +150,19 @@ def _bucket_links(rows: pa.Table) -> pa.Table:
                      "exact": pa.array(rows.column("band").to_numpy()[member] == EXACT_BAND, pa.bool_())})
 
 
-def _rows_of(nodes: np.ndarray, docs: pa.Table) -> pa.Table:
-    """The documents named by a link (a sorted array), and nothing else."""
-    return docs.filter(pa.array(np.isin(docs.column("index").to_numpy(), nodes)))
+def _rows_of(docs: pa.Table, nodes: Any) -> pa.Table:
+    """The documents named by a link (``nodes``: their sorted indexes, in the object store), and nothing else."""
+    import ray
+
+    nodes = ray.get(nodes) if isinstance(nodes, ray.ObjectRef) else nodes
+    index = docs.column("index").to_numpy()
+    at = np.minimum(np.searchsorted(nodes, index), len(nodes) - 1)
+    return docs.filter(pa.array(nodes[at] == index))
+
+
+def _fixed_width(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """The bytes of a fixed-size binary column, without a Python object per value."""
+    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    width = array.type.byte_width
+    data = np.frombuffer(array.buffers()[1], dtype=np.uint8)
+    return data[array.offset * width:(array.offset + len(array)) * width].copy()

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, Union
 
 import numpy as np
 import pyarrow as pa
@@ -37,6 +37,8 @@ from pipeline.dedup import minhash
 from pipeline.engine import engine_for
 
 STAGE = "dedup"
+T = TypeVar("T")
+Lookup = Union[Sequence[T], Mapping[int, T]]  # by document index
 
 
 def text_key(text: str) -> bytes:
@@ -101,9 +103,9 @@ def find_duplicates(keys: list[bytes], sigs: np.ndarray | None, rank: np.ndarray
     return resolve(np.concatenate([exact_links(keys), near]), ranks, keys)
 
 
-def copies_from(links: np.ndarray, ranks: dict[int, tuple[int, str, int]], keys: dict[int, bytes],
-                ids: dict[int, str]) -> Copies:
-    """Copies from links between documents given by index, with the rank, key and id of each."""
+def copies_from(links: np.ndarray, ranks: Lookup[tuple[int, str, int]], keys: Lookup[bytes], ids: Lookup[str]) -> Copies:
+    """Copies from links between documents given by index, with the rank, key and id of each
+    (lists over all documents, or mappings holding the linked ones)."""
     nodes = np.unique(links)
     keeper, how = resolve(np.searchsorted(nodes, links), [ranks[int(n)] for n in nodes],
                           [keys[int(n)] for n in nodes])
@@ -137,9 +139,7 @@ def _local_copies(layout: Layout, sources: list[str], p: DedupParams, progress: 
         sigs = np.concatenate(sig_blocks)
         candidates = minhash.candidate_links(sigs, p.bands, p.rows)
         links.append(candidates[minhash.estimated_jaccard(sigs, candidates) >= p.threshold])
-    everything = range(len(keys))
-    return copies_from(np.concatenate(links), dict(zip(everything, ranks)), dict(zip(everything, keys)),
-                       dict(zip(everything, ids))), len(keys)
+    return copies_from(np.concatenate(links), ranks, keys, ids), len(keys)
 
 
 def run(ctx: Context, progress: bool = True) -> dict[str, Any]:

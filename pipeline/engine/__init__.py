@@ -21,9 +21,10 @@ def engine_for(params: Params) -> Engine:
     return LocalEngine()
 
 
-def model_actors(params: Params, engine: Engine) -> Actors:
+def model_actors(params: Params, engine: Engine, model: bool = True) -> Actors:
     """The worker pool for a model stage (segmentation, names): sizes from ``params.ray``; a GPU
-    per actor when the cluster has GPUs unless ``ray.segment_gpus`` says otherwise."""
+    per actor when the cluster has GPUs and there is a model to run (``model``; the fallback
+    segmenter needs none), unless ``ray.segment_gpus`` says otherwise."""
     r = params.ray
-    gpus = r.segment_gpus if r.segment_gpus is not None else (1.0 if engine.gpus() else 0.0)
+    gpus = r.segment_gpus if r.segment_gpus is not None else (1.0 if model and engine.gpus() else 0.0)
     return Actors(size=r.segment_actors, num_cpus=r.segment_cpus, num_gpus=gpus, batch_rows=r.segment_rows)

@@ -42,8 +42,9 @@ class Engine(Protocol):
         With ``actors``, ``fn`` is a factory returning the batch function."""
         ...
 
-    def map_items(self, items: list[Any], fn: Callable[[Any], Iterable["BatchResult"]]) -> Iterator["BatchResult"]:
-        """Every result of ``fn`` over every item, in item order."""
+    def map_items(self, items: list[Any], fn: Callable[[Any], Iterable["BatchResult"]],
+                  where: Path | None = None) -> Iterator["BatchResult"]:
+        """Every result of ``fn`` over every item, in item order (``where``: the folder the items are in)."""
         ...
 
 

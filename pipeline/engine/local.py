@@ -22,6 +22,6 @@ class LocalEngine:
         for batch in read_batches(path, batch_size):
             yield batch.num_rows, call(batch)
 
-    def map_items(self, items: list[Any], fn: Callable[[Any], Iterable[Any]]) -> Iterator[Any]:
+    def map_items(self, items: list[Any], fn: Callable[[Any], Iterable[Any]], where: Path | None = None) -> Iterator[Any]:
         for item in items:
             yield from fn(item)

@@ -18,6 +18,7 @@ import os
 import pickle
 import warnings
 from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -53,10 +54,20 @@ class _Task:
 
 
 class _Actor(_Task):
-    """The same on a long-lived worker: the factory (loading a model) runs once per actor."""
+    """The same on a long-lived worker: the factory (loading a model) runs once per actor. A
+    UserError while loading is kept and returned by the first call, so it reaches the user
+    as its one line rather than as Ray's actor-died traceback."""
 
     def __init__(self, factory: Callable[[], Callable[..., Any]], schema: pa.Schema):
-        super().__init__(factory(), schema)
+        try:
+            fn = factory()
+        except UserError as exc:
+            fn = partial(_raise, exc)
+        super().__init__(fn, schema)
+
+
+def _raise(exc: Exception, *_: Any) -> Any:
+    raise exc
 
 
 class RayEngine:
@@ -66,6 +77,7 @@ class RayEngine:
     def __init__(self, params: RayParams):
         self.params = params
         self.ray = _connect(params)
+        self._visible: set[str] = set()  # paths every node was found to see
 
     @classmethod
     def shared(cls, params: RayParams) -> RayEngine:
@@ -79,6 +91,9 @@ class RayEngine:
 
     def map_batches(self, path: Path, fn: Callable[..., Any], batch_size: int,
                     actors: Actors | None = None) -> Iterator[tuple[int, Any]]:
+        if not pq.ParquetFile(path).metadata.num_rows:
+            return iter(())  # nothing to distribute (and an actor pool with no input only warns)
+        self.check_visible(path)
         schema = pq.read_schema(path)
         ds = self.ray.data.read_parquet(str(path), schema=schema)
         if actors is None:
@@ -101,9 +116,28 @@ class RayEngine:
             raise UserError("params.yaml", f"ray.segment_actors × GPUs per actor = {gpus:g} GPUs, but the cluster has "
                             f"{have.get('GPU', 0):g} (lower ray.segment_actors or set ray.segment_gpus)")
 
-    def map_items(self, items: list[Any], fn: Callable[[Any], Iterable[Any]]) -> Iterator[Any]:
+    def check_visible(self, path: Path) -> None:
+        """Workers open stage files by path: on a cluster of several machines the repository
+        must be on storage every node mounts at the same path. Ask each node, once per path."""
+        nodes = [n for n in self.ray.nodes() if n.get("Alive")]
+        if len(nodes) < 2 or str(path) in self._visible:
+            return
+        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+        exists = self.ray.remote(num_cpus=0)(os.path.exists)
+        answers = self.ray.get([exists.options(scheduling_strategy=NodeAffinitySchedulingStrategy(
+            n["NodeID"], soft=False)).remote(str(path)) for n in nodes])
+        missing = [n["NodeManagerAddress"] for n, ok in zip(nodes, answers) if not ok]
+        if missing:
+            raise UserError(str(path), f"not visible on Ray node(s) {', '.join(missing)}: the repository must be on "
+                            "storage every node mounts at the same path (README: Running on a cluster)")
+        self._visible.add(str(path))
+
+    def map_items(self, items: list[Any], fn: Callable[[Any], Iterable[Any]], where: Path | None = None) -> Iterator[Any]:
         if not items:
             return iter(())
+        if where is not None:
+            self.check_visible(where)
 
         def run(table: pa.Table) -> Iterator[pa.Table]:
             for i in table.column("item").to_pylist():
@@ -140,11 +174,17 @@ def _connect(params: RayParams) -> Any:
                                        configure_logging=True)
         if address:  # a cluster: ship this package to its workers; they need the dependencies installed
             options["runtime_env"] = {"py_modules": [str(Path(pipeline.__file__).parent)]}
-        else:
-            options["num_cpus"] = params.num_cpus
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ray.init(address=address or None, **options)
+        else:  # "local": a new instance, never one that `ray start` left running on this machine
+            address, options["num_cpus"] = "local", params.num_cpus
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                ray.init(address=address, **options)
+        except Exception as exc:  # a wrong RAY_ADDRESS, a version mismatch with the cluster
+            where = "RAY_ADDRESS" if address != "local" else "ray.init"
+            raise UserError(where, f"cannot start or reach Ray at '{address}': {type(exc).__name__}: "
+                            f"{str(exc).splitlines()[0] if str(exc) else ''}") from None
+    warnings.filterwarnings("ignore", module=r"ray\.")  # tuning hints about Ray's internals, not for users
     context = ray.data.DataContext.get_current()
     context.execution_options.preserve_order = True  # results come back in input order: same outputs
     context.enable_progress_bars = False  # the stage draws its own bar in this process

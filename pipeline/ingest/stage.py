@@ -117,22 +117,27 @@ def _chunk(docs: list[dict[str, Any]], rejects: list[dict[str, Any]], stats: Ing
 
 class FirstCopies:
     """Within a source, the first document with a given text is kept; later ones become rejects
-    ``duplicate-of:<id>``. Runs where the chunks arrive in order (the driver)."""
+    ``duplicate-of:<id>``. Runs where the chunks arrive in order (the driver). A file's
+    duplicate rejects follow its other rejects, so the order does not depend on chunk sizes."""
 
     def __init__(self) -> None:
         self.seen: dict[str, str] = {}  # id -> file:line of its first occurrence
+        self.held: list[dict[str, Any]] = []  # this file's duplicate rejects, until its last chunk
 
     def __call__(self, result: BatchResult) -> BatchResult:
-        kept, rejects = [], list(result.rejects)
+        kept = []
         for row in result.kept.to_pylist():
             where = row["source_file"] + (f":{row['source_line']}" if row["source_line"] is not None else "")
             if row["id"] in self.seen:
-                rejects.append(_reject(row["source"], row["source_file"], Problem(
+                self.held.append(_reject(row["source"], row["source_file"], Problem(
                     f"duplicate-of:{row['id']}", f"{where}: same text as {self.seen[row['id']]}", row["source_line"],
                     row["text"]), row["id"]).row)
             else:
                 self.seen[row["id"]] = where
                 kept.append(row)
+        rejects = list(result.rejects)
+        if result.stats is not None:  # the file's last chunk
+            rejects, self.held = rejects + self.held, []
         if len(kept) == result.kept.num_rows:
             return BatchResult(result.kept, rejects, result.stats)
         return BatchResult(pa.RecordBatch.from_pylist(kept, schema=DOCUMENT), rejects, result.stats)
@@ -284,8 +289,8 @@ def run(ctx: Context, source_id: str, progress: bool = True) -> dict[str, Any]:
     try:
         manifest = load_manifest(layout, source_id, ctx.registry, sources.overrides(source_id))
         files = source_files(folder, manifest.exclude)
-        results = map(FirstCopies(), engine_for(params).map_items(files, FileReader(folder, manifest, ctx.policy,
-                                                                                      params.ingest)))
+        results = map(FirstCopies(), engine_for(params).map_items(
+            files, FileReader(folder, manifest, ctx.policy, params.ingest), where=folder))
         info: dict[str, Any] = manifest.to_json()
     except UserError as exc:
         manifest_error = exc

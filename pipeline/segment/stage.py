@@ -178,7 +178,7 @@ def run(ctx: Context, source_id: str, progress: bool = True) -> dict[str, Any]:
     stats = SegmentStats()
     metrics = run_batch_stage(ctx.layout, source_id, STAGE, partial(_worker, plan, p, cache_path), SEGMENTED,
                               p.rows_per_batch, progress, engine=engine, stats=stats,
-                              actors=model_actors(ctx.params, engine), unit="char")
+                              actors=model_actors(ctx.params, engine, model=plan.name.startswith("ckip:")), unit="char")
     metrics.update(segmenter=plan.name, fallback_used=plan.warning is not None)
     write_json(ctx.layout.stage_metrics(source_id, STAGE), metrics)  # cache counts vary with the cache: not here
     return metrics | {"cache_hits": stats.cache["hits"], "cache_misses": stats.cache["misses"]}
