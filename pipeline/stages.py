@@ -1,7 +1,8 @@
 """The per-source stages by name, in order, for running a whole pipeline in-process.
 
 DVC is the interface for data engineers (``dvc repro``); this is for tests, notebooks and
-a future distributed runner, which need the same stages without a subprocess each.
+benchmarks, which need the same stages without a subprocess each. Each stage runs on the
+engine that ``params.yaml`` names (``pipeline.engine``).
 """
 
 from __future__ import annotations

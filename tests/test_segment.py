@@ -145,7 +145,7 @@ def test_pos_and_ner_are_aligned_with_tokens_and_text(layout, tiny_models):
 def test_pos_on_a_custom_model_needs_its_pos_model(layout, tiny_models):
     set_segment(layout, model=str(tiny_models["bert"]), pos=True)
     with pytest.raises(UserError, match=r"^params.yaml: segment.pos is on but no POS model: set segment.pos_model"):
-        segment_stage.load_segmenter(context(layout))
+        segment_stage.plan_segmenter(context(layout))
 
 
 # --- fallback -------------------------------------------------------------------------------
@@ -192,8 +192,8 @@ def test_a_model_in_the_hugging_face_cache_is_found_offline(layout, tiny_models,
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hub"))  # read by snapshot_download per call
     set_segment(layout, model="albert-tiny", cache_dir=None)
-    loaded = segment_stage.load_segmenter(context(layout))
-    assert loaded.segmenter.name == "ckip:ckiplab/albert-tiny-chinese-ws" and loaded.warning is None
+    plan = segment_stage.plan_segmenter(context(layout))
+    assert plan.build().name == plan.name == "ckip:ckiplab/albert-tiny-chinese-ws" and plan.warning is None
 
 
 # --- the cache ------------------------------------------------------------------------------
@@ -218,13 +218,13 @@ def test_the_same_text_is_never_segmented_twice(tmp_path):
     texts = ["第一句。第二句。", "第一句。", "第一句。第二句。"]
     first = segment_stage.segment_batch(normalized_batch(texts), seg, cache, max_chars=4)
     assert seg.calls == ["第一句。", "第二句。"]  # distinct pieces once, across documents
-    assert cache.misses == 2 and cache.hits == 0
+    assert first.stats.cache == {"misses": 2, "hits": 0}
     cache.close()
 
     again = SegmentCache(tmp_path / "c.sqlite")  # a re-run after a crash, or a new source
     second = segment_stage.segment_batch(normalized_batch(texts + ["第二句。"]), seg, again, max_chars=4)
     assert seg.calls == ["第一句。", "第二句。"]
-    assert again.hits == 2 and again.misses == 0
+    assert second.stats.cache == {"hits": 2, "misses": 0}
     assert second.kept.column("tokens").to_pylist()[:3] == first.kept.column("tokens").to_pylist()
 
     other = CountingSegmenter()

@@ -34,7 +34,7 @@ from pipeline.core.context import Context
 from pipeline.core.errors import UserError
 from pipeline.core.ids import document_id
 from pipeline.core.jsonfile import write_json
-from pipeline.core.layout import MANIFEST_NAME, Layout
+from pipeline.core.layout import MANIFEST_NAME
 from pipeline.core.policy import Policy
 from pipeline.core.parquet import RowWriter
 from pipeline.core.schema import DOCUMENT, REJECT, reason_key

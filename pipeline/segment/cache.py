@@ -25,8 +25,6 @@ def cache_key(fingerprint: str, piece: str) -> bytes:
 class SegmentCache:
     def __init__(self, path: Path | None):
         self.path = path
-        self.hits = 0
-        self.misses = 0
         self._db: sqlite3.Connection | None = None
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -37,7 +35,6 @@ class SegmentCache:
 
     def get_many(self, keys: list[bytes]) -> dict[bytes, dict]:
         if self._db is None or not keys:
-            self.misses += len(keys)
             return {}
         found: dict[bytes, dict] = {}
         for start in range(0, len(keys), 500):  # SQLite's bound-parameter limit
@@ -45,8 +42,6 @@ class SegmentCache:
             marks = ",".join("?" * len(chunk))
             for key, value in self._db.execute(f"SELECT key, value FROM segments WHERE key IN ({marks})", chunk):
                 found[key] = json.loads(value)
-        self.hits += len(found)
-        self.misses += len(keys) - len(found)
         return found
 
     def put_many(self, items: Iterable[tuple[bytes, dict]]) -> None:

@@ -45,13 +45,6 @@ class Segmenter(Protocol):
     def segment(self, pieces: list[str]) -> list[dict[str, Any]]: ...
 
 
-@dataclass
-class Loaded:
-    segmenter: Segmenter
-    max_chars: int
-    warning: str | None = None
-
-
 @dataclass(frozen=True)
 class Plan:
     """The segmenter a run uses, chosen without loading it: ``build`` loads it, once per worker."""
@@ -97,13 +90,6 @@ def _ckip(*args: Any, **kwargs: Any) -> Segmenter:
     from pipeline.segment.ckip import CkipBackend  # imports torch: only where a model is loaded
 
     return CkipBackend(*args, **kwargs)
-
-
-def load_segmenter(ctx: Context) -> Loaded:
-    """The planned segmenter, loaded here."""
-    plan = plan_segmenter(ctx)
-    segmenter = plan.build()
-    return Loaded(segmenter, _max_chars(ctx.params.segment, segmenter), plan.warning)
 
 
 def _max_chars(p: SegmentParams, segmenter: Segmenter) -> int:
