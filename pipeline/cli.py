@@ -143,6 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="twcorpus",
         description="Turn contributed Taiwanese public text into a published Traditional-Chinese corpus. "
         "`dvc repro` runs the stages below in order; run one by hand to debug it.",
+        epilog="Stages run in this process (engine: local in params.yaml) or on Ray Data (engine: ray; the "
+        "cluster named by RAY_ADDRESS, or a local Ray instance). Outputs are the same either way.",
     )
     parser.add_argument("--version", action="version", version=f"twcorpus {__version__}")
     parser.add_argument("--root", default=".", help="repository root (default: the current folder)")

@@ -205,3 +205,31 @@ def test_row_groups_do_not_depend_on_how_rows_arrive(tmp_path):
     assert (tmp_path / "many.parquet").read_bytes() == one == (tmp_path / "rows.parquet").read_bytes()
     meta = pq.ParquetFile(tmp_path / "one.parquet").metadata
     assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == [20, 3]
+
+
+def ray_source(layout: Layout) -> None:
+    add_source(layout, "agency", {"a.txt": "中華民國基於三民主義，為民有民治民享之民主共和國。"})
+    params = yaml.safe_load(layout.params.read_text())
+    params["engine"], params["ray"] = "ray", RAY
+    layout.params.write_text(yaml.safe_dump(params, allow_unicode=True))
+    stages.run_source(context(layout), "agency", until="ingest")
+
+
+def test_a_stage_on_ray_from_the_command_line_says_nothing_but_its_result(layout):
+    ray_source(layout)
+    env = run_env() | {"HF_HUB_OFFLINE": "1"}
+    env.pop("RAY_ADDRESS", None)
+    out = subprocess.run([sys.executable, "-m", "pipeline", "--root", str(layout.root), "--quiet", "normalize",
+                          "agency"], capture_output=True, text=True, env=env)
+    assert (out.returncode, out.stderr) == (0, "")
+    (doc,) = pq.read_table(layout.stage_docs("agency", "normalize")).to_pylist()
+    assert doc["lang"] == "zh-Hant"
+
+
+def test_a_ray_address_that_does_not_answer_is_one_line(layout):
+    ray_source(layout)
+    out = subprocess.run([sys.executable, "-m", "pipeline", "--root", str(layout.root), "normalize", "agency"],
+                         capture_output=True, text=True, env=run_env() | {"RAY_ADDRESS": "127.0.0.1:9"})
+    assert out.returncode == 2
+    assert out.stderr == ("twcorpus: error: RAY_ADDRESS: nothing answers at '127.0.0.1:9' (Connection refused): start "
+                          "the Ray cluster, fix RAY_ADDRESS, or unset it to use a local Ray instance\n")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+import socket
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial
@@ -173,6 +174,7 @@ def _connect(params: RayParams) -> Any:
         options: dict[str, Any] = dict(include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR,
                                        configure_logging=True)
         if address:  # a cluster: ship this package to its workers; they need the dependencies installed
+            _check_reachable(address)
             options["runtime_env"] = {"py_modules": [str(Path(pipeline.__file__).parent)]}
         else:  # "local": a new instance, never one that `ray start` left running on this machine
             address, options["num_cpus"] = "local", params.num_cpus
@@ -191,3 +193,17 @@ def _connect(params: RayParams) -> Any:
     # Its notices (progress bars off, plans) are noise here, and a failure arrives as the exception.
     logging.getLogger("ray.data").setLevel(logging.CRITICAL)
     return ray
+
+
+def _check_reachable(address: str, timeout: float = 5.0) -> None:
+    """Ray retries an address that does not answer for minutes: check host:port first."""
+    host_port = address.split("://", 1)[-1]
+    if address == "auto" or ":" not in host_port:
+        return
+    host, port = host_port.rsplit(":", 1)
+    try:
+        with socket.create_connection((host, int(port)), timeout=timeout):
+            pass
+    except (OSError, ValueError) as exc:
+        raise UserError("RAY_ADDRESS", f"nothing answers at '{address}' ({exc.strerror or exc}): start the Ray "
+                        "cluster, fix RAY_ADDRESS, or unset it to use a local Ray instance") from None
