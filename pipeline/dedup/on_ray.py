@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipeline.core.config import DedupParams
@@ -60,7 +61,7 @@ def ray_copies(engine: Any, layout: Layout, sources: list[str], p: DedupParams) 
     nodes_ref = ray.put(nodes)  # shipped to the object store once, not with every task
     info = pa.concat_tables(t for t in sigs.map_batches(_rows_of, fn_args=(nodes_ref,), batch_format="pyarrow")
                             .iter_batches(batch_size=None, batch_format="pyarrow"))
-    info = info.take(pa.compute.sort_indices(info, [("index", "ascending")]))
+    info = info.take(pc.sort_indices(info, [("index", "ascending")]))
     index = info.column("index").to_numpy()
     links = [np.unique(pairs[exact], axis=0)]
     if p.near:
