@@ -105,3 +105,19 @@ def test_dvc_plots_show_renders(release, tmp_path):
     assert sorted(shown) == sorted(f"data/plots/{p.name}" for p in (release.root / "data" / "plots").iterdir())
     values = shown["data/plots/characters_per_license.csv"][0]["content"]["data"]["values"]
     assert [(v["license"], v["characters"]) for v in values] == [("CC-BY-4.0", "28"), ("CC-BY-SA-4.0", "19")]
+
+
+def test_summary_from_counts_matches_the_sorted_list():
+    import random
+    from collections import Counter
+
+    from pipeline.publish.card import Statistics
+
+    rng = random.Random(4)
+    for n in (1, 2, 3, 10, 101, 1000):
+        values = [rng.choice([rng.randrange(5), rng.randrange(10_000)]) for _ in range(n)]
+        ordered = sorted(values)
+        at = lambda f: ordered[min(n - 1, int(f * n))]  # noqa: E731
+        assert Statistics.summary(Counter(values)) == {"min": ordered[0], "p50": at(0.5), "p90": at(0.9),
+                                                       "max": ordered[-1], "mean": round(sum(values) / n, 1)}
+    assert Statistics.summary(Counter()) == {"min": 0, "p50": 0, "p90": 0, "max": 0, "mean": 0.0}

@@ -97,25 +97,31 @@ class GroupSummary:
 class Statistics:
     """Distributions over the published documents, for the card, the metrics and the plots."""
 
-    lengths: list[int] = field(default_factory=list)  # characters per document
-    token_counts: list[int] = field(default_factory=list)  # non-whitespace tokens per document
+    # value -> documents: memory grows with the distinct values, not with the corpus
+    lengths: Counter = field(default_factory=Counter)  # characters per document
+    token_counts: Counter = field(default_factory=Counter)  # non-whitespace tokens per document
 
     def count(self, batch: pa.RecordBatch) -> None:
-        self.lengths.extend(pc.utf8_length(batch.column("text")).to_pylist())
-        for tokens in batch.column("tokens").to_pylist():
-            self.token_counts.append(sum(1 for t in tokens if not t.isspace()))
+        self.lengths.update(pc.utf8_length(batch.column("text")).to_pylist())
+        self.token_counts.update(sum(1 for t in tokens if not t.isspace()) for tokens in batch.column("tokens").to_pylist())
 
     @staticmethod
-    def summary(values: list[int]) -> dict[str, float]:
-        if not values:
+    def summary(values: Counter) -> dict[str, float]:
+        n = sum(values.values())
+        if not n:
             return {"min": 0, "p50": 0, "p90": 0, "max": 0, "mean": 0.0}
-        ordered = sorted(values)
+        ordered = sorted(values.items())
 
-        def q(f: float) -> int:
-            return ordered[min(len(ordered) - 1, int(f * len(ordered)))]
+        def q(f: float) -> int:  # the value at rank min(n - 1, ⌊f·n⌋) of the sorted documents
+            rank, seen = min(n - 1, int(f * n)), 0
+            for value, count in ordered:
+                seen += count
+                if rank < seen:
+                    return value
+            return ordered[-1][0]
 
-        return {"min": ordered[0], "p50": q(0.5), "p90": q(0.9), "max": ordered[-1],
-                "mean": round(sum(ordered) / len(ordered), 1)}
+        return {"min": ordered[0][0], "p50": q(0.5), "p90": q(0.9), "max": ordered[-1][0],
+                "mean": round(sum(v * c for v, c in ordered) / n, 1)}
 
 
 @dataclass

@@ -22,8 +22,10 @@ def _bin_label(value: int) -> str:
     return f">={BINS[-1]:,}"
 
 
-def _histogram(values: list[int]) -> list[dict[str, object]]:
-    counts = Counter(_bin_label(v) for v in values)
+def _histogram(values: Counter) -> list[dict[str, object]]:
+    counts: Counter = Counter()
+    for value, documents in values.items():
+        counts[_bin_label(value)] += documents
     labels = [f"<{b:,}" for b in BINS] + [f">={BINS[-1]:,}"]
     return [{"bin": label, "documents": counts.get(label, 0)} for label in labels if counts.get(label)]
 
