@@ -22,10 +22,9 @@ from tqdm import tqdm
 from pipeline.core.errors import UserError
 from pipeline.core.layout import Layout, previous_stage
 from pipeline.core.parquet import RowWriter, count_rows, read_batches
-from pipeline.engine.local import LocalEngine
 from pipeline.core.schema import REJECT, reason_key
 from pipeline.core.tally import Tally
-
+from pipeline.engine.local import LocalEngine
 
 if TYPE_CHECKING:
     from pipeline.engine.base import Actors, Engine
@@ -54,6 +53,42 @@ def reject_row(doc: dict[str, Any], stage: str, reason: str, detail: str) -> dic
     }
 
 
+class ResultWriter:
+    """Writes a stage's results in the order they come, the kept rows and the rejects each to
+    their file, and counts them; ``stats`` receives every result's counts."""
+
+    def __init__(self, docs: Path, rejects: Path, schema: pa.Schema, batch_size: int, stats: Tally | None = None):
+        self.docs = RowWriter(docs, schema, batch_size)
+        self.rejects = RowWriter(rejects, REJECT, batch_size)
+        self.stats = stats
+        self.counts = {"documents": 0, "characters": 0, "rejected": 0}
+        self.reasons: Counter = Counter()
+
+    def add(self, result: BatchResult) -> int:
+        """Write one result; returns the characters it kept."""
+        self.docs.write_batch(result.kept)
+        characters = text_length(result.kept)
+        for row in result.rejects:
+            self.rejects.add(row)
+            self.reasons[reason_key(row["reason"])] += 1
+        self.counts["documents"] += result.kept.num_rows
+        self.counts["characters"] += characters
+        self.counts["rejected"] += len(result.rejects)
+        if self.stats is not None:
+            self.stats.merge(result.stats)
+        return characters
+
+    def metrics(self, documents_in: int) -> dict[str, Any]:
+        return self.counts | {"documents_in": documents_in, "rejects_by_reason": dict(sorted(self.reasons.items()))}
+
+    def __enter__(self) -> "ResultWriter":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.docs.__exit__(*exc)
+        self.rejects.__exit__(*exc)
+
+
 def run_batch_stage(layout: Layout, source_id: str, stage: str, transform: Transform, schema: pa.Schema,
                     batch_size: int, progress: bool = True, *, engine: Engine | None = None, stats: Tally | None = None,
                     actors: Actors | None = None, unit: str = "doc") -> dict[str, Any]:
@@ -67,35 +102,24 @@ def run_batch_stage(layout: Layout, source_id: str, stage: str, transform: Trans
     if not source.is_file():
         raise UserError(layout.rel(source), f"missing: run the stages before {stage} for '{source_id}' first "
                         f"(dvc repro {stage}@{source_id})")
-    metrics: dict[str, Any] = {"documents_in": 0, "documents": 0, "characters": 0, "rejected": 0}
-    reasons: Counter = Counter()
-    total = count_rows(source) if unit == "doc" else _characters(source)
+    documents_in = 0
+    total = None if not progress else count_rows(source) if unit == "doc" else _characters(source)
     bar = tqdm(total=total, desc=f"{stage} {source_id}", unit=unit, unit_scale=unit == "char",
                disable=not progress or None)
-    with RowWriter(layout.stage_docs(source_id, stage), schema, batch_size) as docs, \
-            RowWriter(layout.stage_rejects(source_id, stage), REJECT, batch_size) as rejects:
+    with ResultWriter(layout.stage_docs(source_id, stage), layout.stage_rejects(source_id, stage), schema, batch_size,
+                      stats) as out:
         for rows_in, result in (engine or LocalEngine()).map_batches(source, transform, batch_size, actors):
-            docs.write_batch(result.kept)
-            characters = _text_length(result.kept)
-            if stats is not None:
-                stats.merge(result.stats)
-            for row in result.rejects:
-                rejects.add(row)
-                reasons[reason_key(row["reason"])] += 1
-            metrics["documents_in"] += rows_in
-            metrics["documents"] += result.kept.num_rows
-            metrics["characters"] += characters
-            metrics["rejected"] += len(result.rejects)
+            characters = out.add(result)
+            documents_in += rows_in
             bar.update(rows_in if unit == "doc" else characters)
     bar.close()
-    metrics["rejects_by_reason"] = dict(sorted(reasons.items()))
-    return metrics
+    return out.metrics(documents_in)
 
 
-
-def _text_length(batch: pa.RecordBatch) -> int:
+def text_length(batch: pa.RecordBatch) -> int:
+    """Characters (code points) in a batch's ``text`` column."""
     return pc.sum(pc.utf8_length(batch.column("text"))).as_py() or 0
 
 
 def _characters(path: Path) -> int:
-    return sum(_text_length(batch) for batch in read_batches(path, 10_000, ["text"]))
+    return sum(text_length(batch) for batch in read_batches(path, 10_000, ["text"]))

@@ -30,7 +30,7 @@ from pipeline.core.config import DedupParams
 from pipeline.core.errors import UserError
 from pipeline.core.layout import SOURCE_STAGES, Layout
 from pipeline.dedup import minhash
-from pipeline.dedup.stage import Copies, copies_from, text_key
+from pipeline.dedup.stage import Copies, copies_from, ranker, text_key
 
 EXACT_BAND = -1  # the "band" of text-key rows
 DOCS_PER_PARTITION = 250_000  # × 43 bucket rows × ~50 bytes: about 0.5 GB per shuffle partition
@@ -69,9 +69,9 @@ def ray_copies(engine: Any, layout: Layout, sources: list[str], p: DedupParams) 
         sig_matrix = _fixed_width(info.column("sig")).view(np.uint32).reshape(len(index), -1)
         near = minhash.estimated_jaccard(sig_matrix, np.searchsorted(index, candidates)) >= p.threshold
         links.append(candidates[near])
-    priority = {s: i for i, s in enumerate(p.source_priority)}
+    rank = ranker(p)
     rows = info.select(["index", "id", "source", "key"]).to_pylist()
-    ranks = {r["index"]: (priority.get(r["source"], len(priority)), r["source"], r["index"]) for r in rows}
+    ranks = {r["index"]: rank(r["source"], r["index"]) for r in rows}
     return copies_from(np.concatenate(links), ranks, {r["index"]: r["key"] for r in rows},
                        {r["index"]: r["id"] for r in rows}), total
 

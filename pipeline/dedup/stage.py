@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, Union
 
@@ -91,14 +91,24 @@ def resolve(links: np.ndarray, ranks: list[tuple[int, str, int]], keys: list[byt
     return keeper, how
 
 
+def near_links(sigs: np.ndarray, bands: int, rows: int, threshold: float) -> np.ndarray:
+    """LSH candidates whose estimated Jaccard similarity reaches the threshold."""
+    candidates = minhash.candidate_links(sigs, bands, rows)
+    return candidates[minhash.estimated_jaccard(sigs, candidates) >= threshold]
+
+
+def ranker(p: DedupParams) -> Callable[[str, int], tuple[int, str, int]]:
+    """The order in which copies are kept, the same on every engine: ``dedup.source_priority``,
+    then source id, then position in the stream."""
+    priority = {s: i for i, s in enumerate(p.source_priority)}
+    return lambda source_id, index: (priority.get(source_id, len(priority)), source_id, index)
+
+
 def find_duplicates(keys: list[bytes], sigs: np.ndarray | None, rank: np.ndarray, *, bands: int, rows: int,
                     threshold: float) -> tuple[np.ndarray, np.ndarray]:
     """In memory, for every document: the index of the document kept for its group, and how
     the link was made (0: none, 1: exact copy, 2: near copy)."""
-    near = np.empty((0, 2), dtype=np.int64)
-    if sigs is not None and len(keys):
-        candidates = minhash.candidate_links(sigs, bands, rows)
-        near = candidates[minhash.estimated_jaccard(sigs, candidates) >= threshold]
+    near = near_links(sigs, bands, rows, threshold) if sigs is not None and len(keys) else np.empty((0, 2), np.int64)
     ranks = [(int(r), "", i) for i, r in enumerate(rank)]
     return resolve(np.concatenate([exact_links(keys), near]), ranks, keys)
 
@@ -119,7 +129,7 @@ def copies_from(links: np.ndarray, ranks: Lookup[tuple[int, str, int]], keys: Lo
 
 def _local_copies(layout: Layout, sources: list[str], p: DedupParams, progress: bool) -> tuple[Copies, int]:
     """Pass 1 in this process: every document's key and signature in memory."""
-    priority = {s: i for i, s in enumerate(p.source_priority)}
+    rank = ranker(p)
     keys: list[bytes] = []
     ids: list[str] = []
     ranks: list[tuple[int, str, int]] = []
@@ -129,16 +139,14 @@ def _local_copies(layout: Layout, sources: list[str], p: DedupParams, progress: 
         texts = batch.column("text").to_pylist()
         keys.extend(text_key(t) if p.exact else len(keys).to_bytes(8, "big") for t in texts)
         ids.extend(batch.column("id").to_pylist())
-        ranks.extend((priority.get(source_id, len(priority)), source_id, len(ranks) + i) for i in range(len(texts)))
+        ranks.extend(rank(source_id, len(ranks) + i) for i in range(len(texts)))
         if p.near:
             sig_blocks.append(minhash.signatures(texts, num_perm=p.bands * p.rows, ngram=p.ngram, seed=p.seed))
         bar.update(len(texts))
     bar.close()
     links = [exact_links(keys)]
     if p.near and sig_blocks:
-        sigs = np.concatenate(sig_blocks)
-        candidates = minhash.candidate_links(sigs, p.bands, p.rows)
-        links.append(candidates[minhash.estimated_jaccard(sigs, candidates) >= p.threshold])
+        links.append(near_links(np.concatenate(sig_blocks), p.bands, p.rows, p.threshold))
     return copies_from(np.concatenate(links), ranks, keys, ids), len(keys)
 
 

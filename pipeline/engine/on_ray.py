@@ -34,9 +34,8 @@ from pipeline.engine.base import Actors, one_batch
 ENVELOPE = pa.schema([("rows_in", pa.int64()), ("result", pa.large_binary())])
 
 
-def _envelope(results: list[tuple[int, Any]]) -> pa.Table:
-    return pa.table({"rows_in": [n for n, _ in results],
-                     "result": [pickle.dumps(r, protocol=pickle.HIGHEST_PROTOCOL) for _, r in results]},
+def _envelope(rows_in: int, result: Any) -> pa.Table:
+    return pa.table({"rows_in": [rows_in], "result": [pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)]},
                     schema=ENVELOPE)
 
 
@@ -51,7 +50,7 @@ class _Task:
             result = self.fn(one_batch(table, self.schema))
         except UserError as exc:  # the driver raises it: one line, not Ray's wrapped traceback
             result = exc
-        return _envelope([(table.num_rows, result)])
+        return _envelope(table.num_rows, result)
 
 
 class _Actor(_Task):
@@ -92,10 +91,11 @@ class RayEngine:
 
     def map_batches(self, path: Path, fn: Callable[..., Any], batch_size: int,
                     actors: Actors | None = None) -> Iterator[tuple[int, Any]]:
-        if not pq.ParquetFile(path).metadata.num_rows:
+        with pq.ParquetFile(path) as f:
+            rows, schema = f.metadata.num_rows, f.schema_arrow
+        if not rows:
             return iter(())  # nothing to distribute (and an actor pool with no input only warns)
         self.check_visible(path)
-        schema = pq.read_schema(path)
         ds = self.ray.data.read_parquet(str(path), schema=schema)
         if actors is None:
             ds = ds.map_batches(_Task(fn, schema), batch_size=batch_size, batch_format="pyarrow")
@@ -144,9 +144,9 @@ class RayEngine:
             for i in table.column("item").to_pylist():
                 try:
                     for result in fn(items[i]):
-                        yield _envelope([(0, result)])
+                        yield _envelope(0, result)
                 except UserError as exc:
-                    yield _envelope([(0, exc)])
+                    yield _envelope(0, exc)
 
         ds = self.ray.data.from_items([{"item": i} for i in range(len(items))],
                                       override_num_blocks=min(len(items), 1000))

@@ -1,6 +1,6 @@
 """The ingest stage: ``data/raw/<id>/`` → documents, rejects, metrics.
 
-``read_file`` is the stage logic: one contributed file → ``BatchResult`` chunks of
+``FileReader`` is the stage logic: one contributed file → ``BatchResult`` chunks of
 document rows and reject rows, so files can be read anywhere (in this process or by Ray
 workers). ``run`` takes the chunks in file order, drops second copies of a text within
 the source (``FirstCopies``), and streams them into Parquet, so memory is bounded by the
@@ -28,7 +28,7 @@ from typing import Any
 import pyarrow as pa
 from tqdm import tqdm
 
-from pipeline.core.batch_stage import BatchResult
+from pipeline.core.batch_stage import BatchResult, ResultWriter
 from pipeline.core.config import IngestParams
 from pipeline.core.context import Context
 from pipeline.core.errors import UserError
@@ -36,8 +36,7 @@ from pipeline.core.ids import document_id
 from pipeline.core.jsonfile import write_json
 from pipeline.core.layout import MANIFEST_NAME
 from pipeline.core.policy import Policy
-from pipeline.core.parquet import RowWriter
-from pipeline.core.schema import DOCUMENT, REJECT, reason_key
+from pipeline.core.schema import DOCUMENT
 from pipeline.core.tally import Tally
 from pipeline.engine import engine_for
 from pipeline.ingest.encoding import Undecodable, sniff
@@ -298,26 +297,15 @@ def run(ctx: Context, source_id: str, progress: bool = True) -> dict[str, Any]:
         results = iter([_chunk([], [r.row for r in quarantine_items(folder, source_id, exc)])])
         info = {"id": source_id, "error": str(exc)}
 
-    metrics: dict[str, Any] = {"documents": 0, "characters": 0, "rejected": 0}
-    reasons: Counter = Counter()
-    batch = params.ingest.batch_size
     bar = tqdm(total=len(files), desc=f"ingest {source_id}", unit="file", disable=not progress or None)
-    with RowWriter(layout.stage_docs(source_id, STAGE), DOCUMENT, batch) as docs, \
-            RowWriter(layout.stage_rejects(source_id, STAGE), REJECT, batch) as rejects:
+    with ResultWriter(layout.stage_docs(source_id, STAGE), layout.stage_rejects(source_id, STAGE), DOCUMENT,
+                      params.ingest.batch_size, stats) as out:
         for result in results:
-            docs.write_batch(result.kept)
-            metrics["documents"] += result.kept.num_rows
-            metrics["characters"] += sum(len(text) for text in result.kept.column("text").to_pylist())
-            for row in result.rejects:
-                rejects.add(row)
-                reasons[reason_key(row["reason"])] += 1
-            metrics["rejected"] += len(result.rejects)
-            if result.stats is not None:
-                stats.merge(result.stats)
+            out.add(result)
+            if result.stats is not None:  # a file's last chunk carries its counts
                 bar.update(1)
     bar.close()
-    metrics["documents_in"] = metrics["documents"] + metrics["rejected"]
-    metrics["rejects_by_reason"] = dict(sorted(reasons.items()))
+    metrics = out.metrics(out.counts["documents"] + out.counts["rejected"])
     metrics["files_by_format"] = dict(sorted(stats.files_by_format.items()))
     metrics["files_by_encoding"] = dict(sorted(stats.files_by_encoding.items()))
     metrics["manifest_ok"] = manifest_error is None

@@ -105,12 +105,11 @@ def run(ctx: Context, source_id: str, progress: bool = True) -> dict[str, Any]:
             print(f"twcorpus: warning: {warning}", file=sys.stderr)
     stats = PiiStats()
     engine = engine_for(ctx.params)
-    if make_finder is None:
-        metrics = run_batch_stage(ctx.layout, source_id, STAGE, partial(pii_batch, params=p), PII_CHECKED,
-                                  p.batch_size, progress, engine=engine, stats=stats)
-    else:  # the NER model loads once per worker
-        metrics = run_batch_stage(ctx.layout, source_id, STAGE, partial(_with_names, p, make_finder), PII_CHECKED,
-                                  p.batch_size, progress, engine=engine, stats=stats, actors=model_actors(ctx.params, engine))
+    transform, actors = partial(pii_batch, params=p), None
+    if make_finder is not None:  # the NER model loads once per worker
+        transform, actors = partial(_with_names, p, make_finder), model_actors(ctx.params, engine)
+    metrics = run_batch_stage(ctx.layout, source_id, STAGE, transform, PII_CHECKED, p.batch_size, progress,
+                              engine=engine, stats=stats, actors=actors)
     metrics.update(stats.as_metrics())
     metrics["person_names_detected"] = make_finder is not None
     write_json(ctx.layout.stage_metrics(source_id, STAGE), metrics)

@@ -16,6 +16,7 @@ import yaml
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipeline.core.batch_stage import text_length
 from pipeline.core.config import Params
 from pipeline.core.licenses import Registry
 from pipeline.core.schema import PUBLISHED, PUBLISHED_COLUMNS
@@ -34,10 +35,6 @@ def size_category(rows: int) -> str:
 def _count_values(column: pa.ChunkedArray | pa.Array, into: Counter) -> None:
     for row in pc.value_counts(column).to_pylist():
         into[row["values"]] += row["counts"]
-
-
-def _characters(batch: pa.RecordBatch) -> int:
-    return pc.sum(pc.utf8_length(batch.column("text"))).as_py() or 0
 
 
 @dataclass
@@ -60,7 +57,7 @@ class SourceSummary:
 
     def count(self, batch: pa.RecordBatch) -> None:
         self.documents += batch.num_rows
-        self.characters += _characters(batch)
+        self.characters += text_length(batch)
         self.converted += batch.num_rows - batch.column("converted").null_count
         _count_values(batch.column("lang"), self.languages)
         _count_values(batch.column("segmenter"), self.segmenters)
@@ -88,7 +85,7 @@ class GroupSummary:
 
     def count(self, batch: pa.RecordBatch) -> None:
         self.documents += batch.num_rows
-        self.characters += _characters(batch)
+        self.characters += text_length(batch)
         self.num_bytes += batch.nbytes
         _count_values(batch.column("license"), self.licenses)
 
