@@ -55,9 +55,14 @@ def reject_row(doc: dict[str, Any], stage: str, reason: str, detail: str) -> dic
 
 class ResultWriter:
     """Writes a stage's results in the order they come, the kept rows and the rejects each to
-    their file, and counts them; ``stats`` receives every result's counts."""
+    their file, and counts them; ``stats`` receives every result's counts. ``scrub`` is applied
+    to every reject before it is written: rejects leave the interim files (they are gathered
+    and shown to agencies), so a stage before pii passes the redaction of
+    ``pipeline.pii.scrub`` — it is required so that no stage can forget it."""
 
-    def __init__(self, docs: Path, rejects: Path, schema: pa.Schema, batch_size: int, stats: Tally | None = None):
+    def __init__(self, docs: Path, rejects: Path, schema: pa.Schema, batch_size: int, stats: Tally | None = None, *,
+                 scrub: Callable[[dict[str, Any]], dict[str, Any]]):
+        self.scrub = scrub
         self.docs = RowWriter(docs, schema, batch_size)
         self.rejects = RowWriter(rejects, REJECT, batch_size)
         self.stats = stats
@@ -69,7 +74,7 @@ class ResultWriter:
         self.docs.write_batch(result.kept)
         characters = text_length(result.kept)
         for row in result.rejects:
-            self.rejects.add(row)
+            self.rejects.add(self.scrub(row))
             self.reasons[reason_key(row["reason"])] += 1
         self.counts["documents"] += result.kept.num_rows
         self.counts["characters"] += characters
@@ -91,12 +96,14 @@ class ResultWriter:
 
 def run_batch_stage(layout: Layout, source_id: str, stage: str, transform: Transform, schema: pa.Schema,
                     batch_size: int, progress: bool = True, *, engine: Engine | None = None, stats: Tally | None = None,
-                    actors: Actors | None = None, unit: str = "doc") -> dict[str, Any]:
+                    actors: Actors | None = None, unit: str = "doc",
+                    scrub: Callable[[dict[str, Any]], dict[str, Any]]) -> dict[str, Any]:
     """Stream one source through ``transform`` on ``engine``; returns the stage's base metrics.
 
     ``stats`` receives every batch's counts. With ``actors``, ``transform`` is a factory
     called once per worker (to load a model once) that returns the batch function. The
     progress bar counts documents, or characters (``unit="char"``) for stages that keep all.
+    ``scrub`` redacts each reject (see ``ResultWriter``).
     """
     source = layout.stage_docs(source_id, previous_stage(stage))
     if not source.is_file():
@@ -107,7 +114,7 @@ def run_batch_stage(layout: Layout, source_id: str, stage: str, transform: Trans
     bar = tqdm(total=total, desc=f"{stage} {source_id}", unit=unit, unit_scale=unit == "char",
                disable=not progress or None)
     with ResultWriter(layout.stage_docs(source_id, stage), layout.stage_rejects(source_id, stage), schema, batch_size,
-                      stats) as out:
+                      stats, scrub=scrub) as out:
         for rows_in, result in (engine or LocalEngine()).map_batches(source, transform, batch_size, actors):
             characters = out.add(result)
             documents_in += rows_in

@@ -133,12 +133,30 @@ class QualityParams:
                 raise UserError(where, f"'{prefix}.{key}' must be at least 1")
 
 
-PII_TYPES = ("tw_id", "tw_arc", "phone", "email", "credit_card", "passport", "nhi_card", "address", "person")
+PII_TYPES = ("tw_id", "tw_arc", "phone", "email", "credit_card", "passport", "nhi_card", "address", "person", "official",
+             "birth_date")
 PII_ACTIONS = ("redact", "flag", "drop")
 DEFAULT_PII_POLICY = {
     "tw_id": "redact", "tw_arc": "redact", "phone": "redact", "email": "redact", "credit_card": "redact",
-    "passport": "redact", "nhi_card": "redact", "address": "redact", "person": "flag",
+    "passport": "redact", "nhi_card": "redact", "address": "redact", "person": "redact",
+    "official": "flag", "birth_date": "redact",
 }
+
+
+@dataclass(frozen=True)
+class RegisterParams:
+    """A document that is mainly a list of private persons' data (a register): rows of names
+    with dates of birth, ID numbers or home addresses. Measured on the gazette (README)."""
+
+    policy: str = "drop"  # drop (reject pii:register) or flag (keep, redacted, counted)
+    min_persons: int = 10  # distinct private persons named
+    min_density: float = 10.0  # private items (names, birth dates, IDs, addresses) per 1,000 characters
+
+    def check(self, where: str, prefix: str) -> None:
+        if self.policy not in ("drop", "flag"):
+            raise UserError(where, f"'{prefix}.policy' must be drop or flag, got '{self.policy}'")
+        if self.min_persons < 1 or self.min_density <= 0:
+            raise UserError(where, f"'{prefix}.min_persons' and '{prefix}.min_density' must be positive")
 
 
 @dataclass(frozen=True)
@@ -147,7 +165,8 @@ class PiiParams:
     record) or drop (the document becomes a reject pii:<type>)."""
 
     policy: dict[str, str] = field(default_factory=dict)  # overrides of DEFAULT_PII_POLICY
-    person_names: bool = False  # find names with CKIP NER (needs segment.ner_model or a CKIP alias as segment.model)
+    person_names: bool = False  # also find names with CKIP NER (needs segment.ner_model or a CKIP alias as segment.model)
+    register: RegisterParams = field(default_factory=RegisterParams)
     batch_size: int = 1000
 
     def __post_init__(self) -> None:

@@ -43,10 +43,12 @@ QUALITY_COLUMNS: Columns = [
 ]
 
 PII_SPAN = pa.struct([("type", pa.string()), ("start", pa.int64()), ("end", pa.int64())])
+PII_FIELD = pa.struct([("field", pa.string()), ("type", pa.string())])
 # Added by pii. Offsets are into the published text: a redacted span covers its placeholder.
 PII_COLUMNS: Columns = [
     ("pii", pa.list_(PII_SPAN), "Personal data found in the text: {type, start, end} with character offsets into `text`; a redacted item's span covers its placeholder (e.g. [TW_ID])."),
     ("pii_types", pa.list_(pa.string()), "Sorted unique types in `pii`."),
+    ("pii_fields", pa.list_(PII_FIELD), "Personal data found in `title`, `url` and `meta`, handled there by the same policy: {field, type}, one per item."),
 ]
 
 ENTITY = pa.struct([("text", pa.string()), ("type", pa.string()), ("start", pa.int64()), ("end", pa.int64())])

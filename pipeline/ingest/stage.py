@@ -43,6 +43,7 @@ from pipeline.ingest.encoding import Undecodable, sniff
 from pipeline.ingest.formats import FORMATS, format_for
 from pipeline.ingest.manifest import Manifest, load_manifest
 from pipeline.ingest.readers.base import Problem, Record
+from pipeline.pii.scrub import reject_scrubber
 
 STAGE = "ingest"
 
@@ -299,7 +300,7 @@ def run(ctx: Context, source_id: str, progress: bool = True) -> dict[str, Any]:
 
     bar = tqdm(total=len(files), desc=f"ingest {source_id}", unit="file", disable=not progress or None)
     with ResultWriter(layout.stage_docs(source_id, STAGE), layout.stage_rejects(source_id, STAGE), DOCUMENT,
-                      params.ingest.batch_size, stats) as out:
+                      params.ingest.batch_size, stats, scrub=reject_scrubber(params.pii)) as out:
         for result in results:
             out.add(result)
             if result.stats is not None:  # a file's last chunk carries its counts

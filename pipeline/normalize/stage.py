@@ -26,6 +26,7 @@ from pipeline.core.tally import Tally
 from pipeline.engine import engine_for
 from pipeline.normalize.cleanup import clean
 from pipeline.normalize.langid import identify, primary
+from pipeline.pii.scrub import reject_scrubber
 
 STAGE = "normalize"
 
@@ -91,7 +92,7 @@ def run(ctx: Context, source_id: str, progress: bool = True) -> dict[str, Any]:
     ctx.sources.require(layout, source_id)
     stats = NormalizeStats()
     metrics = run_batch_stage(layout, source_id, STAGE, partial(normalize_batch, params=p), NORMALIZED, p.batch_size,
-                              progress, engine=engine_for(ctx.params), stats=stats)
+                              progress, engine=engine_for(ctx.params), stats=stats, scrub=reject_scrubber(ctx.params.pii))
     metrics.update(stats.as_metrics())
     write_json(layout.stage_metrics(source_id, STAGE), metrics)
     return metrics

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from pipeline.pii.detectors import address, context_numbers, email, national_id, payment_card, phone
+from pipeline.pii.detectors import (address, birth_date, context_numbers, email, national_id, payment_card, person,
+                                    phone)
 from pipeline.pii.detectors.base import Span
 
 # type -> placeholder used when the policy redacts it
@@ -18,6 +19,8 @@ PLACEHOLDERS = {
     "nhi_card": "[NHI_CARD]",
     "address": "[ADDRESS]",
     "person": "[PERSON]",
+    "official": "[OFFICIAL]",
+    "birth_date": "[BIRTH_DATE]",
 }
 TYPES = tuple(PLACEHOLDERS)
 
@@ -30,12 +33,16 @@ REGEX_DETECTORS: list[Callable[[str], Iterator[Span]]] = [
     context_numbers.find_passport,
     phone.find,
     address.find,
+    person.find,
+    birth_date.find,
 ]
 
 
 def detect(text: str, extra: list[Span] | None = None) -> list[Span]:
-    """Non-overlapping spans in text order. ``extra`` adds spans found elsewhere (NER names)."""
-    found = [span for detector in REGEX_DETECTORS for span in detector(text)] + list(extra or [])
+    """Non-overlapping spans in text order. ``extra`` adds spans found elsewhere (NER names,
+    told apart as private persons and officials by the same titles as the rules)."""
+    found = [span for detector in REGEX_DETECTORS for span in detector(text)]
+    found += [person.classify(text, span) for span in extra or []]
     # Longest first, so a short span (a name inside an address) never hides a longer one.
     found.sort(key=lambda s: (-(s.end - s.start), s.start))
     kept: list[Span] = []

@@ -2,8 +2,10 @@
 so no token ever carries what was removed.
 
 ``pii_batch`` is the stage logic over one record batch. Every document gets ``pii`` (the
-spans, with offsets into the text as published) and ``pii_types``; a document holding a
-type whose policy is ``drop`` becomes a reject ``pii:<type>``.
+spans, with offsets into the text as published), ``pii_types`` and ``pii_fields`` (what
+was found in title, url and meta); a document holding a type whose policy is ``drop``
+becomes a reject ``pii:<type>``, and a register of private persons a reject
+``pii:register`` (``register``). The text of those rejects is redacted too.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from pipeline.core.tally import Tally
 from pipeline.engine import engine_for, model_actors
 from pipeline.pii.detect import PLACEHOLDERS, detect
 from pipeline.pii.detectors.base import Span
+from pipeline.pii.register import density, is_register
+from pipeline.pii.scrub import redact, unchanged
 
 STAGE = "pii"
 # Published fields besides `text` that may hold personal data too (a contact in `meta`, a
@@ -38,9 +42,10 @@ class PiiStats(Tally):
     found: Counter = field(default_factory=Counter)  # type -> items found in the text
     found_in_fields: Counter = field(default_factory=Counter)  # type -> items found in title, url, meta
     documents_with: Counter = field(default_factory=Counter)  # type -> documents holding it
-    redacted: Counter = field(default_factory=Counter)
+    redacted: Counter = field(default_factory=Counter)  # type -> items redacted, text and fields
     flagged: Counter = field(default_factory=Counter)
-    dropped: Counter = field(default_factory=Counter)  # type -> documents dropped for it
+    dropped: Counter = field(default_factory=Counter)  # type (or register) -> documents dropped for it
+    registers: Counter = field(default_factory=Counter)  # dropped / flagged -> register documents
 
 
 def apply_policy(text: str, spans: list[Span], policy: dict[str, str]) -> tuple[str, list[dict[str, Any]]]:
@@ -70,22 +75,39 @@ def pii_batch(batch: pa.RecordBatch, params: PiiParams, names: Any = None) -> Ba
         spans = detect(doc["text"], extra)
         fields = {name: detect(doc[name]) if doc[name] else [] for name in SCANNED_FIELDS}
         types = sorted({s.type for s in spans})
-        field_types = {s.type for found in fields.values() for s in found}
+        in_fields = [(name, s.type) for name, found in fields.items() for s in found]
+        all_types = sorted(set(types) | {kind for _, kind in in_fields})
         stats.found.update(s.type for s in spans)
-        stats.found_in_fields.update(s.type for found in fields.values() for s in found)
-        stats.documents_with.update(sorted(set(types) | field_types))
-        dropping = [t for t in sorted(set(types) | field_types) if params.policy[t] == "drop"]
-        if dropping:
-            stats.dropped[dropping[0]] += 1
-            rejects.append(reject_row(doc, STAGE, f"pii:{dropping[0]}",
-                                      f"holds {', '.join(dropping)}; the policy drops such documents"))
+        stats.found_in_fields.update(kind for _, kind in in_fields)
+        stats.documents_with.update(all_types)
+        reason = _drop_reason(doc["text"], spans, all_types, params, stats)
+        if reason:
+            rejects.append(reject_row(doc, STAGE, *reason) | {"text": redact(doc["text"], spans, params.policy)})
             continue
         text, recorded = apply_policy(doc["text"], spans, params.policy)
         scrubbed = {name: apply_policy(doc[name], found, params.policy)[0] for name, found in fields.items() if found}
-        for s in spans + [s for found in fields.values() for s in found]:
-            (stats.redacted if params.policy[s.type] == "redact" else stats.flagged)[s.type] += 1
-        kept.append(doc | scrubbed | {"text": text, "pii": recorded, "pii_types": types})
+        for kind in [s.type for s in spans] + [kind for _, kind in in_fields]:
+            (stats.redacted if params.policy[kind] == "redact" else stats.flagged)[kind] += 1
+        kept.append(doc | scrubbed | {"text": text, "pii": recorded, "pii_types": types,
+                                      "pii_fields": [{"field": name, "type": kind} for name, kind in in_fields]})
     return BatchResult(pa.RecordBatch.from_pylist(kept, schema=PII_CHECKED), rejects, stats)
+
+
+def _drop_reason(text: str, spans: list[Span], types: list[str], params: PiiParams,
+                 stats: PiiStats) -> tuple[str, str] | None:
+    """The (reason, detail) of a reject when the policy drops the document, else None."""
+    dropping = [t for t in types if params.policy[t] == "drop"]
+    if dropping:
+        stats.dropped[dropping[0]] += 1
+        return f"pii:{dropping[0]}", f"holds {', '.join(dropping)}; the policy drops such documents"
+    measured = density(text, spans)
+    if is_register(measured, params.register):
+        if params.register.policy == "drop":
+            stats.dropped["register"] += 1
+            stats.registers["dropped"] += 1
+            return "pii:register", f"a register of private persons: {measured.describe()}"
+        stats.registers["flagged"] += 1
+    return None
 
 
 def _with_names(params: PiiParams, make_finder: Callable[[], Any]) -> Callable[[pa.RecordBatch], BatchResult]:
@@ -109,8 +131,9 @@ def run(ctx: Context, source_id: str, progress: bool = True) -> dict[str, Any]:
     if make_finder is not None:  # the NER model loads once per worker
         transform, actors = partial(_with_names, p, make_finder), model_actors(ctx.params, engine)
     metrics = run_batch_stage(ctx.layout, source_id, STAGE, transform, PII_CHECKED, p.batch_size, progress,
-                              engine=engine, stats=stats, actors=actors)
+                              engine=engine, stats=stats, actors=actors, scrub=unchanged)
     metrics.update(stats.as_metrics())
+    metrics["detectors"] = {"rules": True, "ner": make_finder is not None}
     metrics["person_names_detected"] = make_finder is not None
     write_json(ctx.layout.stage_metrics(source_id, STAGE), metrics)
     return metrics

@@ -49,7 +49,8 @@ class SourceSummary:
     segmenters: Counter = field(default_factory=Counter)  # `segmenter` value -> documents
     licenses: Counter = field(default_factory=Counter)  # license -> documents
     license_characters: Counter = field(default_factory=Counter)
-    pii: Counter = field(default_factory=Counter)  # type -> items recorded (redacted or flagged)
+    pii: Counter = field(default_factory=Counter)  # type -> items recorded in `text` (redacted or flagged)
+    pii_fields: Counter = field(default_factory=Counter)  # type -> items in title, url and meta
 
     @property
     def error(self) -> str | None:
@@ -65,6 +66,9 @@ class SourceSummary:
         spans = pc.list_flatten(batch.column("pii"))
         if len(spans):
             _count_values(pc.struct_field(spans, "type"), self.pii)
+        in_fields = pc.list_flatten(batch.column("pii_fields"))
+        if len(in_fields):
+            _count_values(pc.struct_field(in_fields, "type"), self.pii_fields)
         for license_id in pc.unique(batch.column("license")).to_pylist():  # this batch's licenses only
             mask = pc.equal(batch.column("license"), license_id)
             self.license_characters[license_id] += pc.sum(pc.utf8_length(
@@ -383,22 +387,39 @@ def _dedup_step(data: CardData) -> str:
 
 def _pii_step(data: CardData) -> str:
     p = data.params.pii
-    recorded: Counter = Counter()
+    in_text: Counter = Counter()
+    in_fields: Counter = Counter()
     for s in data.sources:
-        recorded.update(s.pii)
+        in_text.update(s.pii)
+        in_fields.update(s.pii_fields)
     dropped = {reason.split(":", 1)[1]: n for reason, n in data.rejects_by_reason.items() if reason.startswith("pii:")}
     rows = "\n".join(
-        f"   | `{kind}` | {action} | {recorded.get(kind, 0):,} | {dropped.get(kind, 0):,} |"
+        f"   | `{kind}` | {action} | {in_text.get(kind, 0):,} | {in_fields.get(kind, 0):,} | {dropped.get(kind, 0):,} |"
         for kind, action in p.policy.items())
-    names = ("names are found with CKIP NER" if p.person_names else
-             "person names are **not** detected in this release (no NER)")
+    per_source = "\n".join(
+        f"   | {s.id} | {sum(s.pii.values()) + sum(s.pii_fields.values()):,} | "
+        + (", ".join(f"{k} {v:,}" for k, v in sorted((s.pii + s.pii_fields).items())) or "—") + " |"
+        for s in data.sources if not s.error)
+    ner = ("CKIP NER adds the names it finds to the rules'" if p.person_names else
+           "no NER model ran: names written outside the contexts above are **not** found")
+    r = p.register
     return (
-        "4. **personal data** — Taiwan national ID and resident certificate numbers (checksum-validated), "
-        "phone numbers, e-mail addresses, Luhn-valid card numbers, passport and 健保卡 numbers (with context "
-        f"words) and street addresses are detected; {names}. Redacted items are replaced by a typed placeholder "
-        "such as `[TW_ID]` before segmentation; every item found is listed in the `pii` column with offsets into "
-        "`text`.\n\n"
-        "   | type | policy | recorded in `pii` | documents dropped |\n   |---|---|---:|---:|\n" + rows + "\n"
+        "4. **personal data** — found by rules: Taiwan national ID and resident certificate numbers "
+        "(checksum-validated), phone and fax numbers (document numbers such as 院臺規字第0950080001號 excepted), "
+        "e-mail addresses, Luhn-valid card numbers, passport and 健保卡 numbers (with context words), street "
+        "addresses down to the house number (every county and township, past and present, Arabic or Chinese "
+        "numerals), dates of birth tied to a person, and names of persons in the contexts official text uses "
+        "(X君, X先生, 姓名：X, 負責人 X, a column headed 姓名 …), told apart as `person` (private) and `official` "
+        f"(named with their office); {ner}. Items are handled by the policy below in `text` and in `title`, `url` "
+        "and `meta` alike; a redacted item becomes a typed placeholder such as `[TW_ID]` before segmentation; "
+        "items in `text` are listed in the `pii` column with offsets, those in other fields in `pii_fields`. "
+        f"A document naming at least {r.min_persons} private persons with at least {r.min_density:g} personal "
+        f"items per 1,000 characters is a register of private persons (policy: {r.policy}).\n\n"
+        "   | type | policy | in `text` | in `title`/`url`/`meta` | documents dropped |\n"
+        "   |---|---|---:|---:|---:|\n" + rows + "\n"
+        f"   | register | {r.policy} | | | {dropped.get('register', 0):,} |\n\n"
+        "   | source | items redacted or flagged (published documents) | by type |\n   |---|---:|---|\n"
+        + per_source + "\n"
     )
 
 

@@ -19,6 +19,7 @@ from pipeline.core.jsonfile import write_json
 from pipeline.core.schema import QUALITY_CHECKED
 from pipeline.engine import engine_for
 from pipeline.quality.signals import Signals, measure
+from pipeline.pii.scrub import reject_scrubber
 
 STAGE = "quality"
 
@@ -58,6 +59,6 @@ def run(ctx: Context, source_id: str, progress: bool = True) -> dict[str, Any]:
     p = ctx.params.quality
     ctx.sources.require(ctx.layout, source_id)
     metrics = run_batch_stage(ctx.layout, source_id, STAGE, partial(quality_batch, params=p), QUALITY_CHECKED,
-                              p.batch_size, progress, engine=engine_for(ctx.params))
+                              p.batch_size, progress, engine=engine_for(ctx.params), scrub=reject_scrubber(ctx.params.pii))
     write_json(ctx.layout.stage_metrics(source_id, STAGE), metrics)
     return metrics

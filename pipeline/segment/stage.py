@@ -33,6 +33,7 @@ from pipeline.segment import models
 from pipeline.segment.cache import SegmentCache, cache_key
 from pipeline.segment.fallback import FALLBACKS
 from pipeline.segment.pieces import split_pieces, split_whitespace
+from pipeline.pii.scrub import unchanged
 
 STAGE = "segment"
 
@@ -164,7 +165,8 @@ def run(ctx: Context, source_id: str, progress: bool = True) -> dict[str, Any]:
     stats = SegmentStats()
     metrics = run_batch_stage(ctx.layout, source_id, STAGE, partial(_worker, plan, p, cache_path), SEGMENTED,
                               p.rows_per_batch, progress, engine=engine, stats=stats,
-                              actors=model_actors(ctx.params, engine, model=plan.name.startswith("ckip:")), unit="char")
+                              actors=model_actors(ctx.params, engine, model=plan.name.startswith("ckip:")), unit="char",
+                              scrub=unchanged)
     metrics.update(segmenter=plan.name, fallback_used=plan.warning is not None)
     write_json(ctx.layout.stage_metrics(source_id, STAGE), metrics)  # cache counts vary with the cache: not here
     return metrics | {"cache_hits": stats.cache["hits"], "cache_misses": stats.cache["misses"]}

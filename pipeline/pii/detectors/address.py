@@ -1,7 +1,15 @@
-"""Street addresses in Taiwanese form: 縣/市 → 鄉/鎮/市/區 → (村/里, 鄰) → 路/街/大道 (段) → 巷 → 弄 → 號 (樓).
+"""Street addresses as Taiwanese text writes them, down to the house number.
 
-An address starts at one of the 22 counties and cities and must reach a house number (號):
-a road or a district alone is not personal data.
+Order: (postal code) 縣/市 → 鄉/鎮/市/區 → 村/里 → 鄰 → 路/街/大道 (段) → 巷 → 弄 → 號 → 樓 → 室.
+An address starts at a county or city (present or pre-merger, ``places``), at a known
+township or district, or — after a label such as 地址： — at the road; it must reach a
+house number (號): a road or a village alone is not personal data. Numbers are Arabic,
+full-width or Chinese numerals with ○/〇/零 for zero (一○樓之一, 三○一巷二○號, 一二四七號),
+with 之 and dash forms (六一號之二, 100之20號, 371－1號). A postal code glued in front, or
+after the county (台北市11025信義區), is part of the address.
+
+Matching runs in a window before each 號, so the cost follows the count of 號, not the
+length of the text (government text is long and mostly addresses-free).
 """
 
 from __future__ import annotations
@@ -10,25 +18,67 @@ import re
 from collections.abc import Iterator
 
 from pipeline.pii.detectors.base import Span
+from pipeline.pii.detectors.places import COUNTIES, TOWNSHIPS
 
-CITIES = ("臺北市", "台北市", "新北市", "桃園市", "臺中市", "台中市", "臺南市", "台南市", "高雄市", "基隆市", "新竹市",
-          "嘉義市", "新竹縣", "苗栗縣", "彰化縣", "南投縣", "雲林縣", "嘉義縣", "屏東縣", "宜蘭縣", "花蓮縣", "臺東縣",
-          "台東縣", "澎湖縣", "金門縣", "連江縣")
-_HAN = r"\u4e00-\u9fff"
-_NUM = r"(?:\d+|[一二三四五六七八九十]+)"
+_HAN = r"\u3400-\u9fff?□"  # ? and □ stand for characters lost in an export (石?村)
+_NUM = r"(?:[0-9０-９]+|[一二三四五六七八九十百千○〇零]+|[＊*]+)"
+_DASH = r"[-－‐–—~～之]"
+_S = r"[ 　]?"  # a space agencies sometimes leave between parts
+
+
+def _alternation(names: set[str] | frozenset[str]) -> str:
+    return "|".join(sorted(map(re.escape, names), key=len, reverse=True))
+
+
+_COUNTY = rf"(?:(?:臺灣省|台灣省|福建省){_S})?(?:{_alternation(COUNTIES)})"
+_POSTAL = r"(?<![0-9])[0-9]{3}(?:[0-9]{2,3})?"
+_KNOWN_TOWN = rf"(?:{_alternation({t for t in TOWNSHIPS if len(t) > 1})})[鄉鎮市區]"
+_ANY_TOWN = rf"(?:{_alternation(TOWNSHIPS)}|[{_HAN}]{{1,3}}?)[鄉鎮市區]"
+_VILLAGE = rf"[{_HAN}]{{1,5}}?[村里](?!路|街)"
+_NEIGHBOURHOOD = rf"{_NUM}鄰"
+_ROAD = rf"[{_HAN}0-9０-９]{{1,10}}?(?:路|街|大道)(?:{_S}[{_HAN}]{{0,3}}?{_NUM}段|[{_HAN}]{{1,4}}?段)?"
+_AREA = rf"[{_HAN}]{{1,6}}?(?:工業區|新村|園區|社區)"  # named areas standing for a road
+_PLACE = rf"[{_HAN}]{{1,4}}?"  # a hamlet name before the number in rural addresses (通灣108號)
+_LANE = rf"(?:[{_HAN}]{{0,3}}?{_NUM}|[{_HAN}]{{1,4}}?){_S}(?:巷|衖)"  # 3巷, 興中1巷, 華南巷
+_ALLEY = rf"{_NUM}{_S}弄(?:{_S}{_NUM}{_S}衖)?"
+_HOUSE = rf"{_NUM}(?:{_DASH}{_NUM}){{0,2}}(?:[、,，]{_NUM})*{_S}號(?:{_DASH}{_NUM})?"
+_FLOOR = (rf"(?:(?:地下|B){_NUM}樓?|{_NUM}{_S}(?:樓|[Ff](?![A-Za-z])))"
+          rf"(?:{_DASH}(?:{_NUM}|[A-Za-z][0-9]*)|[A-Za-z](?=室))?")
+_ROOM = rf"[．.]?(?:{_NUM}|[A-Za-z])室"
+_LABEL = r"(?:地址|住址|住所|居所|所址|會址|址設|地點|通訊處|營業所|所在地)[：:]?[ 　]?"
+
+# After the town: village, neighbourhood, then a road or area (or, in the countryside, a
+# hamlet name), lanes and alleys, the house number, floor and room.
+_STREET = (rf"(?:{_S}{_VILLAGE})?(?:{_S}{_NEIGHBOURHOOD})?"
+           rf"(?:{_S}(?:{_ROAD}|{_AREA}))?(?:{_S}{_LANE})?(?:{_S}{_ALLEY})?{_S}{_HOUSE}"
+           rf"(?:{_S}{_FLOOR})?(?:{_S}{_ROOM})?")
+_RURAL = (rf"{_S}{_VILLAGE}(?:{_S}{_NEIGHBOURHOOD})?{_PLACE}(?:{_S}{_LANE})?{_S}{_HOUSE}"
+          rf"(?:{_S}{_FLOOR})?(?:{_S}{_ROOM})?")
+_TAIL = rf"(?:{_STREET}|{_RURAL})"
 _PATTERN = re.compile(
-    r"(?:" + "|".join(CITIES) + r")"
-    + rf"(?:[{_HAN}]{{1,3}}?[鄉鎮市區])?"  # district
-    + rf"(?:[{_HAN}]{{1,3}}?[村里])?(?:\d+鄰)?"  # village and neighbourhood
-    + rf"[{_HAN}\d]{{1,8}}?(?:路|街|大道)"  # road
-    + rf"(?:{_NUM}段)?(?:\d+巷)?(?:\d+弄)?"
-    + r"\d+(?:之\d+)?號"
-    + rf"(?:{_NUM}樓(?:之\d+)?)?(?:\d+室)?"
+    rf"(?:{_POSTAL}{_S})?{_COUNTY}(?:{_S}{_POSTAL})?(?:{_S}{_ANY_TOWN})?{_TAIL}"
+    rf"|(?:{_POSTAL}{_S})?{_KNOWN_TOWN}{_TAIL}"
+    rf"|{_LABEL}(?P<road>{_ROAD}(?:{_S}{_LANE})?(?:{_S}{_ALLEY})?{_S}{_HOUSE}"
+    rf"(?:{_S}{_FLOOR})?(?:{_S}{_ROOM})?)"
 )
+BEFORE = 90  # characters looked at before a 號: longer than any address written
+AFTER = 24  # and after it (floor, room)
 
 
 def find(text: str) -> Iterator[Span]:
-    if "號" not in text:
-        return
-    for match in _PATTERN.finditer(text):
-        yield Span("address", match.start(), match.end())
+    end = 0  # where the last address ended: windows never look back into it
+    at = text.find("號")
+    while at != -1:
+        if at >= end:
+            start = max(end, at - BEFORE)
+            window = text[start:at + AFTER]
+            best = None
+            for match in _PATTERN.finditer(window):
+                s, e = match.span("road") if match.group("road") else match.span()
+                if s <= at - start < e:
+                    best = (start + s, start + e)
+                    break
+            if best:
+                yield Span("address", *best)
+                end = best[1]
+        at = text.find("號", at + 1)

@@ -1,0 +1,43 @@
+"""Dates of birth tied to a person: 民國45年3月2日生, 出生年月日：45.03.02, and the date
+cells of a table with a column headed 出生日期 / 出生年月日 (a register's rows).
+
+A date alone is no personal data (laws and notices are full of them): only the word
+生 after it, a 出生… label before it, or a birth-date column makes it one. ○ as a
+placeholder (中華民國○○○年○○月○○日, a form's blank) is no date.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from pipeline.pii.detectors.base import Span
+
+_N = r"[0-9０-９一二三四五六七八九十○〇零]{1,4}"
+_DATE = (rf"(?:(?:中華)?民國|西元)?[ 　]?{_N}[ 　]?年[ 　]?{_N}[ 　]?月[ 　]?{_N}[ 　]?日"
+         r"|[0-9]{2,4}[./\-][0-9]{1,2}[./\-][0-9]{1,2}")
+_BORN = re.compile(rf"({_DATE})[ 　]?(?:出)?生(?![產效活存])")
+_LABELLED = re.compile(rf"(?:出生(?:年月日|日期)?|生日)[ 　]?[：:︰][ 　]?({_DATE})")
+_CELL = re.compile(rf"[ 　]*({_DATE})[ 　]*")
+_HEADERS = ("出生日期", "出生年月日", "生日")
+
+
+def _real(value: str) -> bool:
+    return not all(c in "○〇年月日民國中華 　" for c in value)
+
+
+def find(text: str) -> Iterator[Span]:
+    if "生" not in text:
+        return
+    spans = {m.span(1) for pattern in (_BORN, _LABELLED) for m in pattern.finditer(text) if _real(m.group(1))}
+    cells = [(m.start(), m.end()) for m in re.finditer(r"[^\n|]+", text)]
+    header = next((s for s, e in cells if text[s:e].strip(" 　") in _HEADERS), None)
+    if header is not None:
+        for s, e in cells:
+            if s < header:  # the notice's own date comes before the table
+                continue
+            match = _CELL.fullmatch(text, s, e)
+            if match and _real(match.group(1)):
+                spans.add(match.span(1))
+    for start, end in sorted(spans):
+        yield Span("birth_date", start, end)

