@@ -2,8 +2,9 @@
 
 Run: .venv/bin/python benchmarks/pii_throughput.py [--per-kind N]
 
-Texts: (1) the shipped laws and meeting minutes (ordinary government text, ~70 k
-characters, repeated to 2 M); (2) generated sentences dense with personal data
+Texts: (1) the shipped laws, meeting minutes and the two real gazette issues
+(data/raw/ey-gazette: notices, registers of persons, addresses; ~225 k characters,
+repeated to 2 M); (2) generated sentences dense with personal data
 (tests/pii_gen.py: every kind and written form, valid checksums). Throughput is all regex
 detectors together (`detect`) on one core; the baseline, measured in the same run, is one
 pass of `re.finditer(r"\\d+")` over the same text, the floor of any regex scan. Recall is
@@ -26,13 +27,20 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from pii_gen import items, negatives  # noqa: E402
 
+from pipeline.core.layout import Layout  # noqa: E402
+from pipeline.core.licenses import load_registry  # noqa: E402
+from pipeline.ingest.manifest import load_manifest  # noqa: E402
 from pipeline.ingest.readers.lawdb import read_lawdb  # noqa: E402
+from pipeline.ingest.readers.xml import read_xml  # noqa: E402
 from pipeline.pii.detect import detect  # noqa: E402
 
 
 def government_text(chars: int) -> list[str]:
     docs = [r.text for p in sorted((ROOT / "data/raw/laws").glob("*.json")) for r in read_lawdb(p, None)]
     docs += [p.read_text(encoding="utf-8") for p in (ROOT / "data/raw/smart-nation-meeting").glob("*.md")]
+    layout = Layout.at(ROOT)
+    manifest = load_manifest(layout, "ey-gazette", load_registry(layout))
+    docs += [r.text for p in sorted((ROOT / "data/raw/ey-gazette").glob("*.xml")) for r in read_xml(p, manifest)]
     out, total = [], 0
     while total < chars:
         for d in docs:

@@ -72,8 +72,8 @@ def pii_batch(batch: pa.RecordBatch, params: PiiParams, names: Any = None) -> Ba
     person_spans = names.find([d["text"] for d in docs]) if names is not None else [[] for _ in docs]
     kept, rejects = [], []
     for doc, extra in zip(docs, person_spans):
-        spans = detect(doc["text"], extra)
         fields = {name: detect(doc[name]) if doc[name] else [] for name in SCANNED_FIELDS}
+        spans = detect(doc["text"], extra + _names_from(fields, doc, doc["text"]))
         types = sorted({s.type for s in spans})
         in_fields = [(name, s.type) for name, found in fields.items() for s in found]
         all_types = sorted(set(types) | {kind for _, kind in in_fields})
@@ -91,6 +91,22 @@ def pii_batch(batch: pa.RecordBatch, params: PiiParams, names: Any = None) -> Ba
         kept.append(doc | scrubbed | {"text": text, "pii": recorded, "pii_types": types,
                                       "pii_fields": [{"field": name, "type": kind} for name, kind in in_fields]})
     return BatchResult(pa.RecordBatch.from_pylist(kept, schema=PII_CHECKED), rejects, stats)
+
+
+def _names_from(fields: dict[str, list[Span]], doc: dict[str, Any], text: str) -> list[Span]:
+    """A name the title or meta gives (董事長陳隆輝君 in the title) wherever the text repeats it,
+    where no context of its own says it is a name."""
+    names = {doc[name][s.start:s.end]: s.type for name, found in fields.items() for s in found
+             if s.type in ("person", "official") and s.end - s.start >= 2}
+    return [Span(kind, at, at + len(name)) for name, kind in names.items() for at in _positions(text, name)]
+
+
+def _positions(text: str, part: str) -> list[int]:
+    out, at = [], text.find(part)
+    while at != -1:
+        out.append(at)
+        at = text.find(part, at + len(part))
+    return out
 
 
 def _drop_reason(text: str, spans: list[Span], types: list[str], params: PiiParams,

@@ -51,12 +51,18 @@ _ENUMERATED = re.compile(rf"(?<![{_HAN}])({_NAME})(?=君?等(?:共計)?[0-9０-�
 _BRACKETED = re.compile(rf"[公司行社廠店坊號所場館院限]\n?[（(〈]({_NAME})[）)〉]")
 # Office titles; a signature block pads them with spaces (部　　長　李逸洋).
 _TITLES = sorted("""部長 次長 政務次長 常務次長 院長 副院長 署長 副署長 局長 副局長 分局長 處長 副處長 主任委員 副主任委員 主任秘書 主任
-委員 主委 總經理 副總經理 代理總經理 董事長 總裁 副總裁 秘書長 副秘書長 市長 副市長 縣長 副縣長 鄉長 鎮長 區長 所長 站長 館長
+委員 主委 秘書長 副秘書長 市長 副市長 縣長 副縣長 鄉長 鎮長 區長 所長 站長 館長
 校長 總統 副總統 主計長 審計長 檢察長 檢察總長 主席 司長 科長 課長 課員 專員 科員 秘書 參事 技正 廠長 隊長 關務署長 總局長
 組長 議長 議員 立法委員 立委 監察委員 大法官 法官 庭長 委員長 召集人 驗貨員 政務委員 行政院長""".split(), key=len, reverse=True)
 _TITLE = rf"(?:代理)?(?:{_spaced(_TITLES)})"
-_OFFICIAL = re.compile(rf"{_TITLE}{_SP}*({_SURNAME}(?:{_SP}?[{_HAN}]){{1,2}})(?![{_HAN}])")
+# A company's officers are private persons (董事長陳隆輝君 fined) unless they sign for a
+# state enterprise or agency: their titles count only at the start of a signature line.
+_CORPORATE = _spaced("總經理 副總經理 代理總經理 董事長 總裁 副總裁".split())
+_OFFICIAL = re.compile(rf"{_TITLE}{_SP}*({_SURNAME}(?:{_SP}?[{_HAN}]){{1,2}})(?![{_HAN}])"
+                       rf"|(?m:^){_SP}*(?:{_CORPORATE}){_SP}*({_SURNAME}(?:{_SP}?[{_HAN}]){{1,2}})(?![{_HAN}])")
 _OFFICIAL_IN_TEXT = re.compile(rf"{_TITLE}({_NAME})")
+_TITLE_AFTER = re.compile(rf"{_SP}?{_TITLE}")
+_OFFICIAL_BEFORE_TITLE = re.compile(rf"(?<![{_HAN}])({_SURNAME}[{_HAN}]{{1,2}})(?={_SP}?(?:副院長|院長|部長|主任委員|政務委員|署長|局長|市長|縣長|總統|副總統))")
 # Column headers that make a document's one-name cells names.
 _HEADERS = frozenset("""姓名 受處分人 被處分人 被保險人 應受送達人 受送達人 負責人 代表人 申請人 申請人姓名 義務人 納稅義務人 債務人
 當事人 被告 車主 所有人 應送達人 抵押權人 買受人 出賣人 姓名/名稱 受處分人姓名 應受送達人姓名 駕駛人 違規人 負責人姓名""".split())
@@ -65,7 +71,8 @@ _LATIN_CELL = re.compile(rf"{_SP}*([A-Z][A-Za-z'.-]+(?: [A-Z][A-Za-z'.-]*){{0,6}
 _NEXT_NAME = re.compile(rf"[、，及與和]({_NAME})")  # 曾六毅、黃智銘: a list goes on with the same kind
 # A name in front of one of these is short (3 characters); no more of the run belongs to it.
 _AFTER_NAME = set("君等即之於因為與及和係自經已所並涉違未逾申辯稱休到共接遭均、，。；：")
-_CELL_SPLIT = re.compile(r"\n| \| ")
+# Function words that end a name and never stand in one (花之君子, 應即停止).
+_NOT_IN_NAMES = set("之的也者於為與及和係即等並經已所")
 
 
 def _trim(name: str, after: str) -> str | None:
@@ -92,9 +99,12 @@ def _names(pattern: re.Pattern[str], text: str, group: int = 1) -> Iterator[tupl
 
 
 def _honorific(text: str) -> Iterator[tuple[int, int]]:
-    """林元邦君: the name is the 2–4 characters before the honorific that start with a surname."""
+    """林元邦君: the name is the 2–4 characters before the honorific that start with a surname.
+    君 followed by an office (鄭麗君副院長) ends a given name instead."""
     for match in re.finditer("君|先生|女士|小姐", text):
         end = match.start()
+        if _TITLE_AFTER.match(text, match.end()):
+            continue
         before = text[max(0, end - 4):end]
         for size in (3, 4, 2):  # three characters is by far the commonest name
             name = before[-size:] if len(before) >= size else ""
@@ -104,7 +114,7 @@ def _honorific(text: str) -> Iterator[tuple[int, int]]:
 
 
 def _is_name(name: str) -> bool:
-    if name in _words():
+    if name in _words() or any(c in _NOT_IN_NAMES for c in name[1:]):
         return False
     if name[:2] in COMPOUND:
         return 3 <= len(name) <= 4
@@ -151,7 +161,9 @@ def _cells(text: str) -> Iterator[tuple[int, int]]:
 def find(text: str) -> Iterator[Span]:
     if not text:
         return
-    official = {m.span(1) for m in _OFFICIAL.finditer(text)} | set(_names(_OFFICIAL_IN_TEXT, text))
+    official = {m.span(1) if m.group(1) else m.span(2) for m in _OFFICIAL.finditer(text)}
+    official |= set(_names(_OFFICIAL_IN_TEXT, text))
+    official |= {m.span(1) for m in _OFFICIAL_BEFORE_TITLE.finditer(text) if _is_name(m.group(1))}
     private: set[tuple[int, int]] = set()
     for finder in (_names(_LABELLED, text), _names(_ENUMERATED, text), _names(_BRACKETED, text), _honorific(text),
                    _cells(text)):
@@ -168,15 +180,13 @@ def find(text: str) -> Iterator[Span]:
         classes.setdefault(text[s:e], "official")
     for (s, e) in private:
         classes[text[s:e]] = "person"
-    spans: dict[tuple[int, int], str] = {}
-    for name, kind in classes.items():
-        if len(name.replace(" ", "").replace("　", "")) < 2:
-            continue
-        for m in re.finditer(re.escape(name), text):
-            spans[m.span()] = kind
-    for (s, e), kind in sorted(spans.items()):
-        yield Span(kind, s, e)
-
+    classes = {name: kind for name, kind in classes.items() if len(name.replace(" ", "").replace("　", "")) >= 2}
+    if not classes:
+        return
+    # One pass over the text for all names (a register names hundreds), longest first.
+    everyone = re.compile("|".join(map(re.escape, sorted(classes, key=len, reverse=True))))
+    for m in everyone.finditer(text):
+        yield Span(classes[m.group()], m.start(), m.end())
 
 _TITLE_BEFORE = re.compile(rf"(?:{_TITLE}){_SP}*$")
 
