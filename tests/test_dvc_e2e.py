@@ -60,17 +60,22 @@ def repo(tmp_path_factory):
 def test_repro_publishes_the_sample_corpus(repo):
     root, output = repo
     assert ran_stages(output) == sorted(
-        stages_of("classical-poems", "classical-prose", "laws", "smart-nation-meeting") + GLOBAL)
+        stages_of("classical-poems", "classical-prose", "ey-gazette", "laws", "smart-nation-meeting") + GLOBAL)
     table = pq.read_table(root / "data" / "publish" / "data")
     rows = table.to_pylist()
-    assert {r["source"] for r in rows} == {"classical-poems", "classical-prose", "laws", "smart-nation-meeting"}
+    assert {r["source"] for r in rows} == {"classical-poems", "classical-prose", "ey-gazette", "laws",
+                                           "smart-nation-meeting"}
     titles = {r["title"] for r in rows if r["source"] == "laws"}
     assert titles == {"中華民國憲法", "中央法規標準法", "文化資產保存法", "國家語言發展法", "政府資訊公開法",
                       "個人資料保護法", "著作權法"}
     poem = next(r for r in rows if r["source_file"] == "chun-wang.txt")  # the Big5 file
     assert "國破山河在，城春草木深。" in poem["text"]
     metrics = json.loads((root / "data" / "metrics" / "publish.json").read_text())
-    assert metrics["documents"] == len(rows) and metrics["rejected"] == 0
+    rejects = pq.read_table(root / "data" / "rejects" / "rejects.parquet").to_pylist()
+    # only the real gazette loses documents: its registers of persons, and copies
+    assert metrics["documents"] == len(rows) and metrics["rejected"] == len(rejects)
+    assert {r["source"] for r in rejects} == {"ey-gazette"}
+    assert sum(r["reason"] == "pii:register" for r in rejects) == 4
     shown = json.loads(sh(root, "dvc", "metrics", "show", "--json").stdout)[""]["data"]
     assert shown["data/metrics/publish.json"]["data"]["documents"] == len(rows)
     assert shown["data/metrics/laws/ingest.json"]["data"]["documents"] == 7
@@ -95,8 +100,8 @@ def test_adding_a_source_reruns_only_that_source_and_publish(repo):
     assert registered.stdout.startswith("agency-news: registered in configs/sources.yaml")
     config = (root / "configs" / "sources.yaml").read_text()
     assert "# Registered sources." in config  # comments survive the edit
-    assert list(yaml.safe_load(config)["sources"]) == ["agency-news", "classical-poems", "classical-prose", "laws",
-                                                       "smart-nation-meeting"]
+    assert list(yaml.safe_load(config)["sources"]) == ["agency-news", "classical-poems", "classical-prose",
+                                                       "ey-gazette", "laws", "smart-nation-meeting"]
 
     status = json.loads(sh(root, "dvc", "status", "--json").stdout)
     assert sorted(status) == sorted(stages_of("agency-news") + GLOBAL)
