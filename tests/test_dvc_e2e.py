@@ -117,8 +117,8 @@ def test_adding_a_source_reruns_only_that_source_and_publish(repo):
     assert [(r["text"], r["title"], r["license"], r["source_line"]) for r in news] == [
         ("行政院今日宣布推動繁體中文語料庫。", "新聞稿", "CC-BY-4.0", 1)]
     rejects = pq.read_table(root / "data" / "rejects" / "rejects.parquet").to_pylist()
-    assert [(r["source"], r["source_file"], r["source_line"], r["reason"]) for r in rejects] == [
-        ("agency-news", "news.jsonl", 2, "malformed-line")]
+    assert [(r["source"], r["source_file"], r["source_line"], r["reason"]) for r in rejects
+            if r["source"] != "ey-gazette"] == [("agency-news", "news.jsonl", 2, "malformed-line")]
 
 
 def test_changing_one_registration_or_file_reruns_only_that_source(repo):

