@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Iterator
 
 from pipeline.pii.detectors import (address, birth_date, context_numbers, email, national_id, payment_card, person,
@@ -45,8 +46,12 @@ def detect(text: str, extra: list[Span] | None = None) -> list[Span]:
     found += [person.classify(text, span) for span in extra or []]
     # Longest first, so a short span (a name inside an address) never hides a longer one.
     found.sort(key=lambda s: (-(s.end - s.start), s.start))
+    starts: list[int] = []  # the kept spans, by start (they never overlap, so ends sort alike)
     kept: list[Span] = []
     for span in found:
-        if not any(span.start < k.end and k.start < span.end for k in kept):
-            kept.append(span)
-    return sorted(kept, key=lambda s: s.start)
+        i = bisect_left(starts, span.start)
+        if (i < len(kept) and kept[i].start < span.end) or (i and kept[i - 1].end > span.start):
+            continue
+        starts.insert(i, span.start)
+        kept.insert(i, span)
+    return kept

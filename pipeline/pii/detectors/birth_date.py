@@ -16,7 +16,8 @@ from pipeline.pii.detectors.base import Span
 _N = r"[0-9０-９一二三四五六七八九十○〇零]{1,4}"
 _DATE = (rf"(?:(?:中華)?民國|西元)?[ 　]?{_N}[ 　]?年[ 　]?{_N}[ 　]?月[ 　]?{_N}[ 　]?日"
          r"|[0-9]{2,4}[./\-][0-9]{1,2}[./\-][0-9]{1,2}")
-_BORN = re.compile(rf"({_DATE})[ 　]?(?:出)?生(?![產效活存])")
+_BORN_WORD = re.compile(r"生(?![產效活存])")
+_DATE_BEFORE = re.compile(rf"({_DATE})[ 　]?(?:出)?")
 _LABELLED = re.compile(rf"(?:出生(?:年月日|日期)?|生日)[ 　]?[：:︰][ 　]?({_DATE})")
 _CELL = re.compile(rf"[ 　]*({_DATE})[ 　]*")
 _HEADERS = ("出生日期", "出生年月日", "生日")
@@ -28,8 +29,11 @@ def _real(value: str) -> bool:
 
 def find(text: str) -> Iterator[Span]:
     if "生" not in text:
-        return
-    spans = {m.span(1) for pattern in (_BORN, _LABELLED) for m in pattern.finditer(text) if _real(m.group(1))}
+        return iter(())
+    spans = {m.span(1) for m in _LABELLED.finditer(text) if _real(m.group(1))}
+    spans.update(_born(text))
+    if not any(h in text for h in _HEADERS):
+        return _sorted(spans)
     cells = [(m.start(), m.end()) for m in re.finditer(r"[^\n|]+", text)]
     header = next((s for s, e in cells if text[s:e].strip(" 　") in _HEADERS), None)
     if header is not None:
@@ -39,5 +43,19 @@ def find(text: str) -> Iterator[Span]:
             match = _CELL.fullmatch(text, s, e)
             if match and _real(match.group(1)):
                 spans.add(match.span(1))
-    for start, end in sorted(spans):
-        yield Span("birth_date", start, end)
+    return _sorted(spans)
+
+
+def _sorted(spans: set[tuple[int, int]]) -> Iterator[Span]:
+    return (Span("birth_date", start, end) for start, end in sorted(spans))
+
+
+def _born(text: str) -> Iterator[tuple[int, int]]:
+    """Dates right before 生: found from 生 (rare after a date), the date looked for just before."""
+    for match in _BORN_WORD.finditer(text):
+        end = match.start()
+        window = text[max(0, end - 24):end]
+        for date in _DATE_BEFORE.finditer(window):
+            if date.end() == len(window) and _real(date.group(1)):
+                yield end - len(window) + date.start(1), end - len(window) + date.end(1)
+                break

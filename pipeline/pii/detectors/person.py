@@ -47,22 +47,28 @@ def _spaced(words: list[str]) -> str:
 
 _LABELLED = re.compile(rf"(?:{_spaced(_LABELS)}){_SP}*[：:︰]?{_SP}*({_NAME})")
 _HONORIFIC = re.compile(rf"({_NAME})(?=君|先生|女士|小姐)")
-_ENUMERATED = re.compile(rf"(?<![{_HAN}])({_NAME})(?=君?等(?:共計)?[0-9０-９一二三四五六七八九十百千]+|君?即[{_HAN}])")
+# 朱天健等816位, 范旭陞君等共計584件, 柯宗龍即龍水晶屋: found from the word after the name.
+_ENUMERATION = re.compile(rf"等(?:共計)?[0-9０-９一二三四五六七八九十百千]|即[{_HAN}]")
 _BRACKETED = re.compile(rf"[公司行社廠店坊號所場館院限]\n?[（(〈]({_NAME})[）)〉]")
 # Office titles; a signature block pads them with spaces (部　　長　李逸洋).
 _TITLES = sorted("""部長 次長 政務次長 常務次長 院長 副院長 署長 副署長 局長 副局長 分局長 處長 副處長 主任委員 副主任委員 主任秘書 主任
 委員 主委 秘書長 副秘書長 市長 副市長 縣長 副縣長 鄉長 鎮長 區長 所長 站長 館長
 校長 總統 副總統 主計長 審計長 檢察長 檢察總長 主席 司長 科長 課長 課員 專員 科員 秘書 參事 技正 廠長 隊長 關務署長 總局長
 組長 議長 議員 立法委員 立委 監察委員 大法官 法官 庭長 委員長 召集人 驗貨員 政務委員 行政院長""".split(), key=len, reverse=True)
-_TITLE = rf"(?:代理)?(?:{_spaced(_TITLES)})"
+# Every pattern below starts with a literal, which lets the regex engine skip ahead to the
+# characters that can start a match: a leading optional part or look-behind makes it try
+# every position, ten times slower on long text.
+_TITLE = rf"(?:{_spaced(_TITLES)})"
 # A company's officers are private persons (董事長陳隆輝君 fined) unless they sign for a
 # state enterprise or agency: their titles count only at the start of a signature line.
 _CORPORATE = _spaced("總經理 副總經理 代理總經理 董事長 總裁 副總裁".split())
-_OFFICIAL = re.compile(rf"{_TITLE}{_SP}*({_SURNAME}(?:{_SP}?[{_HAN}]){{1,2}})(?![{_HAN}])"
-                       rf"|(?m:^){_SP}*(?:{_CORPORATE}){_SP}*({_SURNAME}(?:{_SP}?[{_HAN}]){{1,2}})(?![{_HAN}])")
-_OFFICIAL_IN_TEXT = re.compile(rf"{_TITLE}({_NAME})")
+_PADDED_NAME = rf"({_SURNAME}(?:{_SP}?[{_HAN}]){{1,2}})(?![{_HAN}])"  # 李逸洋, 柯　武
+_OFFICE = re.compile(_TITLE)
+_PADDED_AFTER_OFFICE = re.compile(rf"{_SP}*{_PADDED_NAME}")
+_NAME_AFTER_OFFICE = re.compile(_NAME)
+_SIGNATURE = re.compile(rf"(?:{_CORPORATE}){_SP}*{_PADDED_NAME}")  # counts at a line's start only
 _TITLE_AFTER = re.compile(rf"{_SP}?{_TITLE}")
-_OFFICIAL_BEFORE_TITLE = re.compile(rf"(?<![{_HAN}])({_SURNAME}[{_HAN}]{{1,2}})(?={_SP}?(?:副院長|院長|部長|主任委員|政務委員|署長|局長|市長|縣長|總統|副總統))")
+_HIGH_OFFICE = re.compile("副院長|院長|部長|主任委員|政務委員|署長|局長|市長|縣長|總統|副總統")  # after the name
 # Column headers that make a document's one-name cells names.
 _HEADERS = frozenset("""姓名 受處分人 被處分人 被保險人 應受送達人 受送達人 負責人 代表人 申請人 申請人姓名 義務人 納稅義務人 債務人
 當事人 被告 車主 所有人 應送達人 抵押權人 買受人 出賣人 姓名/名稱 受處分人姓名 應受送達人姓名 駕駛人 違規人 負責人姓名""".split())
@@ -140,15 +146,86 @@ def _words() -> frozenset[str]:
 COMMON = {2: 5, 3: 60, 4: 60}
 
 
+def _han_run(text: str, end: int) -> int:
+    """Where the run of Han characters that ends at ``end`` starts."""
+    start = end
+    while start > 0 and "\u3400" <= text[start - 1] <= "\u9fff":
+        start -= 1
+    return start
+
+
+def _fits(run: str) -> bool:
+    """A surname and one to three more characters, as _NAME matches."""
+    if run[:2] in COMPOUND:
+        return 3 <= len(run) <= 5
+    return run[:1] in SINGLE and 2 <= len(run) <= 4
+
+
+def _enumerated(text: str) -> Iterator[tuple[int, int]]:
+    for match in _ENUMERATION.finditer(text):
+        end = match.start()
+        start = _han_run(text, end)
+        run = text[start:end]
+        if not _fits(run) and run.endswith("君"):  # 范旭陞君等
+            run, end = run[:-1], end - 1
+        if run and _fits(run):
+            name = _trim(run, text[end:end + 1])
+            if name:
+                yield start, start + len(name)
+
+
+def _after_office(text: str) -> Iterator[tuple[int, int]]:
+    """部　　長　李逸洋 (a signature, the name alone or padded), 課員曾六毅接受… (in running text)."""
+    for office in _OFFICE.finditer(text):
+        if padded := _PADDED_AFTER_OFFICE.match(text, office.end()):
+            yield padded.span(1)
+        if (run := _NAME_AFTER_OFFICE.match(text, office.end())) and (name := _trim(run.group(), text[run.end():run.end() + 1])):
+            yield run.start(), run.start() + len(name)
+
+
+def _before_office(text: str) -> Iterator[tuple[int, int]]:
+    """鄭麗君副院長: a name right before a high office is an official."""
+    for match in _HIGH_OFFICE.finditer(text):
+        end = match.start() - (match.start() > 0 and text[match.start() - 1] in " 　")
+        start = _han_run(text, end)
+        run = text[start:end]
+        if (run[:2] in COMPOUND and 3 <= len(run) <= 4 or run[:1] in SINGLE and 2 <= len(run) <= 3) and _is_name(run):
+            yield start, end
+
+
+def _starts_line(text: str, at: int) -> bool:
+    return text[text.rfind("\n", 0, at) + 1:at].strip(" 　") == ""
+
+
 def _is_header(cell: str) -> bool:
     return cell in _HEADERS or (len(cell) <= 10 and "姓名" in cell)
 
 
+_CELL_END = re.compile(r"[\n|]")
+
+
+def _header_cells(text: str) -> list[str]:
+    """The cells of ``text`` that head a column of names. Most documents hold these words in
+    running text only, so each occurrence's cell is looked at, not every cell."""
+    found = set()
+    for word in (*_HEADERS, "姓名"):
+        at = text.find(word)
+        while at != -1:
+            line = text.rfind("\n", 0, at) + 1
+            start = max(line, text.rfind("|", line, at) + 1)
+            end = _CELL_END.search(text, at)
+            cell = text[start:end.start() if end else len(text)].strip(" 　")
+            if _is_header(cell):
+                found.add(cell)
+            at = text.find(word, at + len(word))
+    return sorted(found)
+
+
 def _cells(text: str) -> Iterator[tuple[int, int]]:
-    cells = [(m.start(), m.end()) for m in re.finditer(r"[^\n|]+", text)]
-    headers = [cell for s, e in cells if _is_header(cell := text[s:e].strip(" 　"))]
+    headers = _header_cells(text)
     if not headers:
         return
+    cells = [(m.start(), m.end()) for m in re.finditer(r"[^\n|]+", text)]
     latin = any("英文" in h or "外文" in h for h in headers)  # a column of names in Latin letters
     for s, e in cells:
         match = _CELL.fullmatch(text, s, e)
@@ -161,11 +238,11 @@ def _cells(text: str) -> Iterator[tuple[int, int]]:
 def find(text: str) -> Iterator[Span]:
     if not text:
         return
-    official = {m.span(1) if m.group(1) else m.span(2) for m in _OFFICIAL.finditer(text)}
-    official |= set(_names(_OFFICIAL_IN_TEXT, text))
-    official |= {m.span(1) for m in _OFFICIAL_BEFORE_TITLE.finditer(text) if _is_name(m.group(1))}
+    official = set(_after_office(text))
+    official |= {m.span(1) for m in _SIGNATURE.finditer(text) if _starts_line(text, m.start())}
+    official |= set(_before_office(text))
     private: set[tuple[int, int]] = set()
-    for finder in (_names(_LABELLED, text), _names(_ENUMERATED, text), _names(_BRACKETED, text), _honorific(text),
+    for finder in (_names(_LABELLED, text), _enumerated(text), _names(_BRACKETED, text), _honorific(text),
                    _cells(text)):
         private.update(span for span in finder if span not in official)
     for found in (official, private):
@@ -183,10 +260,27 @@ def find(text: str) -> Iterator[Span]:
     classes = {name: kind for name, kind in classes.items() if len(name.replace(" ", "").replace("　", "")) >= 2}
     if not classes:
         return
-    # One pass over the text for all names (a register names hundreds), longest first.
-    everyone = re.compile("|".join(map(re.escape, sorted(classes, key=len, reverse=True))))
-    for m in everyone.finditer(text):
-        yield Span(classes[m.group()], m.start(), m.end())
+    yield from _everywhere(text, classes)
+
+
+def _everywhere(text: str, classes: dict[str, str]) -> Iterator[Span]:
+    """Every occurrence of the names, longest first where they overlap. A few names are
+    looked up one by one; a register's hundreds in one pass of one pattern."""
+    if len(classes) > 16:
+        everyone = re.compile("|".join(map(re.escape, sorted(classes, key=len, reverse=True))))
+        for m in everyone.finditer(text):
+            yield Span(classes[m.group()], m.start(), m.end())
+        return
+    taken: dict[int, tuple[int, str]] = {}
+    for name in sorted(classes, key=len, reverse=True):
+        at = text.find(name)
+        while at != -1:
+            if not any(s <= at < s + n or at <= s < at + len(name) for s, (n, _) in taken.items()):
+                taken[at] = (len(name), classes[name])
+            at = text.find(name, at + len(name))
+    for at in sorted(taken):
+        size, kind = taken[at]
+        yield Span(kind, at, at + size)
 
 _TITLE_BEFORE = re.compile(rf"(?:{_TITLE}){_SP}*$")
 

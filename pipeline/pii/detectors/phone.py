@@ -20,11 +20,11 @@ from collections.abc import Iterator
 
 from pipeline.pii.detectors.base import NOT_DIGIT_AFTER, Span
 
-NOT_PLUS_OR_DIGIT_BEFORE = r"(?<![0-9+])"
-
 # A trunk prefix (0, (0, +886) is required, then 8–10 digits with at most one separator
 # between any two; _plausible then checks the digit count against the area code.
-_PATTERN = re.compile(NOT_PLUS_OR_DIGIT_BEFORE + r"(?:\+886[-‐ ]?\(?0?|\(0|0)(?:\d\)?[-‐ .]?){7,9}\d" + NOT_DIGIT_AFTER)
+# (The digit or + before a match is checked in find: a look-behind first would make the
+# regex engine try every position instead of jumping to +, ( and 0.)
+_PATTERN = re.compile(r"(?:\+886[-‐ ]?\(?0?|\(0|0)(?:\d\)?[-‐ .]?){7,9}\d" + NOT_DIGIT_AFTER)
 _LOCAL_DIGITS = {"2": 8, "3": 7, "37": 6, "4": (7, 8), "49": (6, 7), "5": 7, "6": 7, "7": 7, "8": 7,
                  "82": 6, "826": 5, "836": 5, "89": 6}
 _EXTENSION = re.compile(r"[ 　]?(?:(?:轉分機|分機|轉|[#＃]|(?i:ext)\.?|[xX])[ 　]?[0-9]{1,6}|-[0-9]{1,5})" + NOT_DIGIT_AFTER)
@@ -63,6 +63,8 @@ def find(text: str) -> Iterator[Span]:
     spans: list[tuple[int, int]] = []
     for match in _PATTERN.finditer(text) if any(c in text for c in "0+(") else ():
         start, end = match.span()
+        if start and text[start - 1] in "0123456789+":
+            continue
         if _plausible(match.group(0)) and not _document_number(text, start, end):
             spans.append((start, _with_extension(text, end)))
     if "話" in text or "真" in text or "el" in text or "ax" in text or "EL" in text or "AX" in text:
