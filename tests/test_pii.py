@@ -182,3 +182,97 @@ def test_a_name_inside_an_address_does_not_hide_the_address():
 
     spans = detect("林臺北市信義區市府路1號", [Span("person", 0, 2)])
     assert [(s.type, s.start, s.end) for s in spans] == [("address", 1, 12)]
+
+
+def test_rejects_of_every_stage_hold_no_personal_data(layout):
+    # ingest: an exact repeat; normalize: English; quality: too long for max_chars; pii: a register
+    names = ["王大明", "林小華", "陳美玲", "張志強", "李淑芬", "黃俊傑", "吳雅婷", "劉建宏", "蔡佩君", "楊宗翰", "許家豪"]
+    places = ["臺北市中正區重慶南路一段", "新北市板橋區文化路二段", "桃園縣中壢市中山東路", "臺中市西屯區台灣大道三段",
+              "臺南市東區大學路", "高雄市苓雅區四維三路", "基隆市仁愛區愛一路", "新竹市東區光復路二段",
+              "嘉義市西區中山路", "宜蘭縣羅東鎮公正路", "花蓮縣花蓮市中正路"]
+    register = "\n".join(f"{name}\n{place}{7 * n + 3}號" for n, (name, place) in enumerate(zip(names, places), 1))
+    lines = ["身分證A123456789，請撥0912-345-678。", "身分證A123456789，請撥0912-345-678。",
+             "Call 0912-345-678 or write to wang@example.gov.tw about A123456789, please.",
+             "住址臺北市中正區重慶南路一段122號" + "很長的文字。" * 40, "姓名\n" + register]
+    add_source(layout, "agency", {"a.jsonl": "\n".join(json.dumps({"text": t}, ensure_ascii=False) for t in lines)})
+    params = yaml.safe_load(layout.params.read_text())
+    params["quality"]["max_chars"] = 200
+    layout.params.write_text(yaml.safe_dump(params, allow_unicode=True))
+    stages.run_all(context(layout))
+    rejects = pq.read_table(layout.rejects).to_pylist()
+    assert [(r["stage"], r["reason"].split(":")[0] if r["reason"].startswith("duplicate-of") else r["reason"])
+            for r in rejects] == [("ingest", "duplicate-of"), ("normalize", "language:en"),
+                                  ("quality", "quality:too_long"), ("pii", "pii:register")]
+    assert rejects[1]["text"] == "Call [PHONE] or write to [EMAIL] about [TW_ID], please."
+    assert rejects[2]["text"].startswith("住址[ADDRESS]很長")
+    assert "[PERSON]\n[ADDRESS]" in rejects[3]["text"]
+    dumped = json.dumps(rejects, ensure_ascii=False)
+    for secret in ("A123456789", "0912-345-678", "wang@", "重慶南路", "光復路", "王大明", "許家豪"):
+        assert secret not in dumped, secret
+    for stage in ("ingest", "normalize", "quality", "pii"):  # and each stage's own file
+        assert "A123456789" not in json.dumps(pq.read_table(layout.stage_rejects("agency", stage)).to_pylist(),
+                                                ensure_ascii=False)
+
+
+def test_redactions_in_fields_are_counted_in_metrics_and_card(layout):
+    rows = [{"text": "請來電0912-345-678。", "title": "聯絡電話02-2345-6789", "url": None},
+            {"text": "公告內容。", "title": "核准高勝聰君換發執照"}]
+    add_source(layout, "agency", {"a.jsonl": "\n".join(json.dumps(r, ensure_ascii=False) for r in rows)})
+    metrics = stages.run_source(context(layout), "agency", until="pii")["pii"]
+    assert metrics["redacted"] == {"person": 1, "phone": 2}
+    assert metrics["found_in_fields"] == {"person": 1, "phone": 1}
+    assert metrics["detectors"] == {"rules": True, "ner": False}
+    stages.run_all(context(layout))
+    published = pq.read_table(layout.publish / "data").to_pylist()
+    assert [r["pii_fields"] for r in published] == [[{"field": "title", "type": "phone"}],
+                                                    [{"field": "title", "type": "person"}]]
+    assert [r["title"] for r in published] == ["聯絡電話[PHONE]", "核准[PERSON]君換發執照"]
+    card = (layout.publish / "README.md").read_text(encoding="utf-8")
+    assert "| `phone` | redact | 1 | 1 | 0 |" in card and "| `person` | redact | 0 | 1 | 0 |" in card
+    assert "| agency | 3 | person 1, phone 2 |" in card
+
+
+@pytest.mark.parametrize("text, found", [
+    ("電話：03-4339111轉2014）", ["03-4339111轉2014"]),
+    ("電話：(02)2311-7722分機2635。", ["(02)2311-7722分機2635"]),
+    ("電話：02-23961266轉分機5285）", ["02-23961266轉分機5285"]),
+    ("電話：02-23889393#2635", ["02-23889393#2635"]),
+    ("傳真：27043761。", ["27043761"]),
+    ("電話：(02)3343-8373、(02)3343-8332至3343-8340", ["(02)3343-8373", "(02)3343-8332", "3343-8340"]),
+    ("院臺規字第0950080001號令", []), ("府環三字第0912007306號及0970070866A號公告", []),
+    ("95年度訴字第0912345678號", []), ("發文字號：第 0912345678 號", []),
+])
+def test_phones_and_document_numbers_as_agencies_write_them(text, found):
+    assert [text[s.start:s.end] for s in detect(text) if s.type == "phone"] == found
+
+
+@pytest.mark.parametrize("text, found", [
+    ("248臺北縣五股鄉四維路六一號三樓", "248臺北縣五股鄉四維路六一號三樓"),
+    ("臺中市中區愛松里中山路三一三號一○樓之一。", "臺中市中區愛松里中山路三一三號一○樓之一"),
+    ("住在中壢市仁德里晉元路三○一巷二○號", "中壢市仁德里晉元路三○一巷二○號"),
+    ("臺北縣樹林市柑園街2段149巷2－3號", "臺北縣樹林市柑園街2段149巷2－3號"),
+    ("連江縣南竿鄉介壽村016鄰384號", "連江縣南竿鄉介壽村016鄰384號"),
+    ("台北市11025信義區忠孝東路5段222號", "台北市11025信義區忠孝東路5段222號"),
+    ("地址：中山路123號5樓", "中山路123號5樓"),
+    ("新竹市中華路五段556巷1號", "新竹市中華路五段556巷1號"),
+])
+def test_addresses_as_real_text_writes_them(text, found):
+    assert [text[s.start:s.end] for s in detect(text) if s.type == "address"] == [found]
+
+
+@pytest.mark.parametrize("text, kinds", [
+    ("核准高勝聰君換發技師執業執照", [("person", "高勝聰")]),
+    ("技師姓名：卓信璁", [("person", "卓信璁")]),
+    ("閃亮亮有限公司（邱玉娟）", [("person", "邱玉娟")]),
+    ("對朱天健等816位被保險人", [("person", "朱天健")]),
+    ("部　　長　李逸洋", [("official", "李逸洋")]),
+    ("所　　長　柯　武", [("official", "柯　武")]),
+    ("裁處董事長陳隆輝君罰鍰", [("person", "陳隆輝")]),
+    ("總經 理　朱澤民", [("official", "朱澤民")]),
+    ("予謂菊，花之隱逸者也；蓮，花之君子者也。", []),
+    ("田徑\n籃球\n姓名\n楊梅", []),
+    ("民國45年3月2日生，", [("birth_date", "民國45年3月2日")]),
+    ("出生日期\n中華民國○○○年○○月○○日", []),
+])
+def test_names_and_birth_dates_in_official_phrasings(text, kinds):
+    assert [(s.type, text[s.start:s.end]) for s in detect(text)] == kinds

@@ -100,38 +100,42 @@ def _with_postal_code(window: str, start: int) -> int:
     return digits if at - digits in (3, 5, 6) else start
 
 
-def _from_county(window: str) -> Iterator[tuple[int, int]]:
-    for match in _FROM_COUNTY.finditer(window):
-        yield _with_postal_code(window, match.start()), match.end()
-
-
-def _from_town(window: str) -> Iterator[tuple[int, int]]:
-    done = 0  # matches never overlap, as with finditer
+def _town_names(window: str) -> Iterator[tuple[int, int]]:
+    """(start of the name, position of its suffix) of each known township, in text order."""
     for suffix in _TOWN_SUFFIX.finditer(window):
         at = suffix.start()
         for size in (3, 2):
-            start = at - size
-            if start >= done and window[start:at] in _TOWNS and (tail := _AFTER_TOWN.match(window, at + 1)):
-                yield _with_postal_code(window, start), tail.end()
-                done = tail.end()
+            if window[at - size:at] in _TOWNS and at >= size:
+                yield at - size, at
                 break
-
-
-def _from_label(window: str) -> Iterator[tuple[int, int]]:
-    for match in _FROM_LABEL.finditer(window):
-        yield match.span("road")
 
 
 def _covering(window: str, at: int) -> tuple[int, int] | None:
-    """The address in ``window`` that holds the house number at ``at``: the one starting first."""
+    """The address in ``window`` that holds the house number at ``at``: the one starting
+    first. A later way of starting is tried only where it could start earlier still."""
     best = None
-    for matches in (_from_county(window), _from_town(window), _from_label(window)):
-        for s, e in matches:
-            if s > at or (best and s >= best[0]):  # no earlier start to be had from these
-                break
-            if s <= at < e:
-                best = (s, e)
-                break
+    for match in _FROM_COUNTY.finditer(window):
+        start = _with_postal_code(window, match.start())
+        if start > at:
+            break
+        if at < match.end():
+            best = (start, match.end())
+            break
+    for name, suffix in _town_names(window):
+        start = _with_postal_code(window, name)
+        if start > at or (best and start >= best[0]):
+            break
+        tail = _AFTER_TOWN.match(window, suffix + 1)
+        if tail and at < tail.end():
+            best = (start, tail.end())
+            break
+    for match in _FROM_LABEL.finditer(window):
+        start, end = match.span("road")
+        if start > at or (best and start >= best[0]):
+            break
+        if at < end:
+            best = (start, end)
+            break
     return best
 
 

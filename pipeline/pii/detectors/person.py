@@ -104,19 +104,23 @@ def _names(pattern: re.Pattern[str], text: str, group: int = 1) -> Iterator[tupl
             yield start, start + len(name)
 
 
+def _ending_at(text: str, end: int) -> Iterator[tuple[int, int]]:
+    """The name of 2–4 characters that ends at ``end``, starting with a surname: three
+    characters first, by far the commonest length."""
+    before = text[max(0, end - 4):end]
+    for size in (3, 4, 2):
+        name = before[-size:] if len(before) >= size else ""
+        if len(name) == size and all("\u3400" <= c <= "\u9fff" for c in name) and _is_name(name):
+            yield end - size, end
+            return
+
+
 def _honorific(text: str) -> Iterator[tuple[int, int]]:
     """林元邦君: the name is the 2–4 characters before the honorific that start with a surname.
     君 followed by an office (鄭麗君副院長) ends a given name instead."""
     for match in re.finditer("君|先生|女士|小姐", text):
-        end = match.start()
-        if _TITLE_AFTER.match(text, match.end()):
-            continue
-        before = text[max(0, end - 4):end]
-        for size in (3, 4, 2):  # three characters is by far the commonest name
-            name = before[-size:] if len(before) >= size else ""
-            if len(name) == size and all("\u3400" <= c <= "\u9fff" for c in name) and _is_name(name):
-                yield end - size, end
-                break
+        if not _TITLE_AFTER.match(text, match.end()):
+            yield from _ending_at(text, match.start())
 
 
 def _is_name(name: str) -> bool:
@@ -172,6 +176,8 @@ def _enumerated(text: str) -> Iterator[tuple[int, int]]:
             name = _trim(run, text[end:end + 1])
             if name:
                 yield start, start + len(name)
+        elif match.group().startswith("等"):  # 對朱天健等816位: the name ends the longer run
+            yield from _ending_at(text, end)
 
 
 def _after_office(text: str) -> Iterator[tuple[int, int]]:
