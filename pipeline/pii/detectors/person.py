@@ -72,8 +72,12 @@ _HIGH_OFFICE = re.compile("副院長|院長|部長|主任委員|政務委員|署
 # Column headers that make a document's one-name cells names.
 _HEADERS = frozenset("""姓名 受處分人 被處分人 被保險人 應受送達人 受送達人 負責人 代表人 申請人 申請人姓名 義務人 納稅義務人 債務人
 當事人 被告 車主 所有人 應送達人 抵押權人 買受人 出賣人 姓名/名稱 受處分人姓名 應受送達人姓名 駕駛人 違規人 負責人姓名""".split())
-_CELL = re.compile(rf"{_SP}*({_NAME}){_SP}*")
-_LATIN_CELL = re.compile(rf"{_SP}*([A-Z][A-Za-z'.-]+(?: [A-Z][A-Za-z'.-]*){{0,6}}){_SP}*")
+# A cell is what lies between line breaks and | (ingest writes table rows as `a | b`); the
+# patterns start at the separator before a cell, so the engine jumps from one to the next.
+_NAME_CELL = re.compile(rf"[\n|]{_SP}*({_NAME}){_SP}*(?=[\n|]|\Z)")
+# Passport names are capitals (TRAN XUAN HUNG, Mr. HAMADA YOICHI); a page's "Top" is none.
+_LATIN_CELL = re.compile(rf"[\n|]{_SP}*((?:(?:Mr|Mrs|Ms|Miss|Dr)\.? )?[A-Z][A-Z'.-]+(?: [A-Z][A-Za-z'.-]*){{0,6}})"
+                         rf"{_SP}*(?=[\n|]|\Z)")
 _NEXT_NAME = re.compile(rf"[、，及與和]({_NAME})")  # 曾六毅、黃智銘: a list goes on with the same kind
 # A name in front of one of these is short (3 characters); no more of the run belongs to it.
 _AFTER_NAME = set("君等即之於因為與及和係自經已所並涉違未逾申辯稱休到共接遭均、，。；：")
@@ -208,37 +212,36 @@ def _is_header(cell: str) -> bool:
 
 
 _CELL_END = re.compile(r"[\n|]")
+_HEADER_WORDS = (*_HEADERS, "姓名")
 
 
-def _header_cells(text: str) -> list[str]:
-    """The cells of ``text`` that head a column of names. Most documents hold these words in
-    running text only, so each occurrence's cell is looked at, not every cell."""
-    found = set()
-    for word in (*_HEADERS, "姓名"):
+def _has_header(text: str, words: tuple[str, ...]) -> bool:
+    """Whether a cell holding one of ``words`` heads a column of names. Most documents hold
+    these words in running text only, so each occurrence's cell is looked at, not every cell."""
+    for word in words:
         at = text.find(word)
         while at != -1:
             line = text.rfind("\n", 0, at) + 1
             start = max(line, text.rfind("|", line, at) + 1)
             end = _CELL_END.search(text, at)
-            cell = text[start:end.start() if end else len(text)].strip(" 　")
-            if _is_header(cell):
-                found.add(cell)
+            if _is_header(text[start:end.start() if end else len(text)].strip(" 　")):
+                return True
             at = text.find(word, at + len(word))
-    return sorted(found)
+    return False
 
 
 def _cells(text: str) -> Iterator[tuple[int, int]]:
-    headers = _header_cells(text)
-    if not headers:
+    """Cells that hold a name and nothing else, in a document with a column headed by a name
+    word; cells are the lines, or the parts of a ``a | b`` row."""
+    if not _has_header(text, _HEADER_WORDS):
         return
-    cells = [(m.start(), m.end()) for m in re.finditer(r"[^\n|]+", text)]
-    latin = any("英文" in h or "外文" in h for h in headers)  # a column of names in Latin letters
-    for s, e in cells:
-        match = _CELL.fullmatch(text, s, e)
-        if match and _is_name(match.group(1)):
-            yield match.span(1)
-        elif latin and (match := _LATIN_CELL.fullmatch(text, s, e)):
-            yield match.span(1)
+    separated = "\n" + text  # the first cell has a separator before it too: offsets are one off
+    for match in _NAME_CELL.finditer(separated):
+        if _is_name(match.group(1)):
+            yield match.start(1) - 1, match.end(1) - 1
+    if _has_header(text, ("英文", "外文")):  # a column of names in Latin letters
+        for match in _LATIN_CELL.finditer(separated):
+            yield match.start(1) - 1, match.end(1) - 1
 
 
 def find(text: str) -> Iterator[Span]:
@@ -270,23 +273,22 @@ def find(text: str) -> Iterator[Span]:
 
 
 def _everywhere(text: str, classes: dict[str, str]) -> Iterator[Span]:
-    """Every occurrence of the names, longest first where they overlap. A few names are
-    looked up one by one; a register's hundreds in one pass of one pattern."""
-    if len(classes) > 16:
-        everyone = re.compile("|".join(map(re.escape, sorted(classes, key=len, reverse=True))))
-        for m in everyone.finditer(text):
-            yield Span(classes[m.group()], m.start(), m.end())
-        return
-    taken: dict[int, tuple[int, str]] = {}
-    for name in sorted(classes, key=len, reverse=True):
-        at = text.find(name)
-        while at != -1:
-            if not any(s <= at < s + n or at <= s < at + len(name) for s, (n, _) in taken.items()):
-                taken[at] = (len(name), classes[name])
-            at = text.find(name, at + len(name))
-    for at in sorted(taken):
-        size, kind = taken[at]
-        yield Span(kind, at, at + size)
+    """Every occurrence of the names, the longest where several start at one character, in
+    one pass: from each character a name can start with (a register names hundreds, and
+    one pattern of hundreds of names costs more to compile than to run)."""
+    sizes = sorted({len(name) for name in classes}, reverse=True)
+    starts = re.compile("[" + "".join(sorted({re.escape(name[0]) for name in classes})) + "]")
+    done = 0
+    for match in starts.finditer(text):
+        at = match.start()
+        if at < done:
+            continue
+        for size in sizes:
+            kind = classes.get(text[at:at + size])
+            if kind:
+                yield Span(kind, at, at + size)
+                done = at + size
+                break
 
 _TITLE_BEFORE = re.compile(rf"(?:{_TITLE}){_SP}*$")
 
