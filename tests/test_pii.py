@@ -276,3 +276,11 @@ def test_addresses_as_real_text_writes_them(text, found):
 ])
 def test_names_and_birth_dates_in_official_phrasings(text, kinds):
     assert [(s.type, text[s.start:s.end]) for s in detect(text)] == kinds
+
+
+def test_a_file_named_after_a_person_is_published_redacted(layout):
+    add_source(layout, "agency", {"王小明_A123456789_0912345678.txt": "公告內容，沒有個資。"})
+    stages.run_all(context(layout))
+    (row,) = pq.read_table(layout.publish / "data").to_pylist()
+    assert row["source_file"] == "王小明_[TW_ID]_[PHONE].txt"
+    assert row["pii_fields"] == [{"field": "source_file", "type": "tw_id"}, {"field": "source_file", "type": "phone"}]

