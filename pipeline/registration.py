@@ -84,9 +84,8 @@ def register(layout: Layout, registry: Registry, source_id: str) -> bool:
     entries = data["sources"]
     if source_id in entries:
         return False
-    # keep the mapping sorted so the file reads like the folder listing
-    position = sum(1 for key in entries if str(key) < source_id)
-    entries.insert(position, source_id, CommentedMap())
+    # appended: the order of registration decides which copy dedup keeps (an older source's)
+    entries[source_id] = CommentedMap()
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8") as f:
         yaml.dump(data, f)

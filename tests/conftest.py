@@ -82,7 +82,8 @@ def add_source(layout: Layout, source_id: str, files: dict[str, str | bytes], *,
     if register:
         config = yaml.safe_load(layout.sources_config.read_text(encoding="utf-8")) or {}
         config.setdefault("sources", {})[source_id] = {}
-        layout.sources_config.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+        # in registration order, as `twcorpus register` writes it (dedup keeps the older source's copy)
+        layout.sources_config.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return folder
 
 

@@ -60,7 +60,7 @@ def test_params_are_validated(layout, capsys, params, message):
     assert capsys.readouterr().err == f"twcorpus: error: {message}\n"
 
 
-def test_register_validates_then_adds_in_order(layout, capsys):
+def test_register_validates_then_appends_in_registration_order(layout, capsys):
     layout.sources_config.write_text("# keep me\nsources:\n  zeta: {}\n")
     add_source(layout, "zeta", {"a.txt": "文字"}, register=False)
     add_source(layout, "alpha", {"a.txt": "文字"}, register=False)
@@ -70,7 +70,8 @@ def test_register_validates_then_adds_in_order(layout, capsys):
         "alpha: registered in configs/sources.yaml; `dvc repro` will ingest it\n")
     assert run(layout, "register", "alpha") == 0
     assert "alpha: already registered" in capsys.readouterr().out
-    assert layout.sources_config.read_text() == "# keep me\nsources:\n  alpha: {}\n  zeta: {}\n"
+    # appended, not sorted: registration order decides which copy dedup keeps
+    assert layout.sources_config.read_text() == "# keep me\nsources:\n  zeta: {}\n  alpha: {}\n"
     assert run(layout, "register", "bad") == 2
     assert capsys.readouterr().err.startswith(
         "twcorpus: error: data/raw/bad/source.yaml: field 'license': unknown license 'MIT-ish'")

@@ -60,20 +60,74 @@ def test_exact_copies_across_sources_keep_the_priority_source(layout):
     rejects = [r for r in pq.read_table(layout.rejects).to_pylist() if r["stage"] == "dedup"]
     assert [(r["source"], r["reason"], r["detail"]) for r in rejects] == [
         ("agency-a", f"duplicate-of:{b['id']}", f"exact copy of {b['id']}"),
-        ("agency-c", f"duplicate-of:{b['id']}", f"near-duplicate (MinHash) of {b['id']}"),
+        ("agency-c", f"duplicate-of:{b['id']}", f"near-duplicate (MinHash, estimated Jaccard ≥ 0.5 with it) of {b['id']}"),
     ]
     assert metrics["rejects_by_reason"] == {"duplicate-of": 2}
     assert metrics["sources"]["agency-a"]["rejected"] == 1
 
 
-def test_without_priority_the_first_source_and_position_win(layout):
+def test_without_priority_the_first_registered_source_and_position_win(layout):
     add_source(layout, "zeta", {"a.txt": PRESS})
-    add_source(layout, "alpha", {"b.txt": PRESS, "c.txt": PRESS + "\n"})  # c.txt: an exact copy within alpha
+    add_source(layout, "alpha", {"b.txt": PRESS, "c.txt": PRESS + "\n"})  # registered later; c.txt copies b.txt
     stages.run_all(context(layout))
     rows = pq.read_table(layout.publish / "data").to_pylist()
-    assert [(r["source"], r["source_file"]) for r in rows] == [("alpha", "b.txt")]
+    assert [(r["source"], r["source_file"]) for r in rows] == [("zeta", "a.txt")]
     reasons = [(r["source"], r["source_file"], r["stage"]) for r in pq.read_table(layout.rejects).to_pylist()]
-    assert reasons == [("alpha", "c.txt", "dedup"), ("zeta", "a.txt", "dedup")]
+    assert reasons == [("alpha", "b.txt", "dedup"), ("alpha", "c.txt", "dedup")]
+
+
+def test_a_new_source_never_takes_a_document_from_an_older_one(layout):
+    """The laws source publishes 政府資訊公開法; a source registered later with the same law
+    (its id sorting first) loses its copy, not the laws source."""
+    law = (REPO / "data" / "raw" / "laws" / "I0020026.json").read_text(encoding="utf-8")
+    add_source(layout, "laws", {"I0020026.json": law}, format="lawdb")
+    stages.run_all(context(layout))
+    before = pq.read_table(layout.publish / "data").to_pylist()
+    assert [(r["source"], r["title"]) for r in before] == [("laws", "政府資訊公開法")]
+    text = before[0]["text"]
+    add_source(layout, "a-gazette", {"copy.txt": "行政院公報　第12卷\n" + text})  # a copy with a page header
+    stages.run_all(context(layout))
+    after = pq.read_table(layout.publish / "data").to_pylist()
+    assert [(r["source"], r["title"], r["dup_removed"]) for r in after] == [("laws", "政府資訊公開法", 1)]
+    (reject,) = [r for r in pq.read_table(layout.rejects).to_pylist() if r["stage"] == "dedup"]
+    assert (reject["source"], reject["reason"]) == ("a-gazette", f"duplicate-of:{before[0]['id']}")
+
+
+def test_no_chains_a_document_goes_only_when_like_its_keeper():
+    # b is like a, c is like b, but c is not like a: a chain would remove c through b
+    rng = random.Random(0)
+    a = random_document(rng)
+    b = near_duplicate(a, rng, 0.08)
+    c = near_duplicate(b, rng, 0.08)
+    params = DedupParams(threshold=0.6, family_threshold=0.3)
+    keys = [text_key(t) for t in (a, b, c)]
+    sigs = minhash.signatures([a, b, c], num_perm=params.bands * params.rows, ngram=params.ngram, seed=params.seed)
+    similarity = lambda i, j: float((sigs[i] == sigs[j]).mean())  # noqa: E731
+    assert similarity(0, 1) >= 0.6 and similarity(1, 2) >= 0.6 and similarity(0, 2) < 0.6
+    keeper, how = find_duplicates(keys, sigs, np.arange(3), bands=params.bands, rows=params.rows,
+                                  threshold=params.threshold, family_threshold=params.family_threshold)
+    assert keeper.tolist() == [0, 0, 2] and how.tolist() == [0, 2, 0]
+
+
+def test_template_families_are_kept_marked_and_capped(layout):
+    notice = "行政院公共工程委員會公告：核准{name}換發技師執業執照，依技師法第6條第1項第2款方式執行土木工程科技師業務。"
+    names = ["陳鴻輝", "許鈞程", "高金林", "林志銘"]
+    add_source(layout, "pcc", {f"{i}.txt": notice.format(name=n) for i, n in enumerate(names)})
+    params = yaml.safe_load(layout.params.read_text())
+    params["pii"] = {"policy": {"person": "flag"}}  # keep the names so the notices differ
+    params["dedup"] = {"threshold": 0.95, "family_threshold": 0.5}
+    layout.params.write_text(yaml.safe_dump(params, allow_unicode=True))
+    metrics = stages.run_all(context(layout))
+    rows = pq.read_table(layout.publish / "data").to_pylist()
+    assert len(rows) == 4 and {r["dup_family"] for r in rows} == {rows[0]["id"]}
+    assert [r["dup_family_size"] for r in rows] == [4, 4, 4, 4] and metrics["rejected"] == 0
+    dedup = yaml.safe_load((layout.root / "data" / "metrics" / "dedup.json").read_text())
+    assert dedup["largest_families"] == [{"family": rows[0]["id"], "size": 4}]
+    params["dedup"]["max_per_family"] = 2
+    layout.params.write_text(yaml.safe_dump(params, allow_unicode=True))
+    metrics = stages.run_all(context(layout))
+    assert [r["source_file"] for r in pq.read_table(layout.publish / "data").to_pylist()] == ["0.txt", "1.txt"]
+    assert metrics["rejects_by_reason"] == {"family-cap": 2}
 
 
 def test_survivors_are_the_same_on_every_run(layout):

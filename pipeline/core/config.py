@@ -112,12 +112,13 @@ class QualityParams:
     min_chars: int = 10  # characters without whitespace (a five-character quatrain line pair is 20)
     max_chars: int = 2_000_000
     min_han_share: float = 0.3  # Han / letters
+    bilingual_han_chars: int = 300  # a document with this many Han characters is judged by its Chinese part
     repetition_min_chars: int = 100  # the repetition rules below need this much text to mean anything
-    max_dup_line_share: float = 0.3  # characters in repeated lines (Gopher: 0.3)
+    max_dup_line_share: float = 0.7  # characters in repeated lines (Gopher: 0.3; gazette tables reach 0.65)
     top_ngram: int = 2  # n of the character n-gram whose coverage is measured
-    max_top_ngram_share: float = 0.2  # Gopher's top 2-gram bound, on characters
+    max_top_ngram_share: float = 0.3  # Gopher's top 2-gram bound is 0.2 on words; gazette text reaches 0.22
     dup_ngram: int = 10
-    max_dup_ngram_share: float = 0.6  # laws repeat legal phrases: up to 0.47 in the sample
+    max_dup_ngram_share: float = 0.95  # amendment comparison tables and corrections repeat their text: up to 0.91
     max_boilerplate_share: float = 0.3  # page furniture and navigation lines
     batch_size: int = 1000
 
@@ -192,17 +193,24 @@ class DedupParams:
     ngram: int = 3  # character shingle size: 3 keeps copies with 10 % of characters edited above the threshold
     bands: int = 42
     rows: int = 3  # bands × rows MinHash permutations; candidate threshold ≈ (1/bands)^(1/rows) ≈ 0.29
-    threshold: float = 0.5  # estimated Jaccard similarity at which two documents are near-duplicates
+    threshold: float = 0.5  # estimated Jaccard similarity with the document kept at which a document is its copy
+    family_threshold: float = 0.5  # estimated Jaccard similarity that makes two documents one template family
+    max_per_family: int | None = None  # publish at most this many of a template family (null: all)
     seed: int = 42
-    source_priority: tuple[str, ...] = ()  # sources whose copy is kept first; then source id, then order
+    source_priority: tuple[str, ...] = ()  # sources whose copy is kept first; then registration order, then position
     batch_size: int = 10_000
 
     def check(self, where: str, prefix: str) -> None:
         for key in ("ngram", "bands", "rows", "batch_size"):
             if getattr(self, key) < 1:
                 raise UserError(where, f"'{prefix}.{key}' must be at least 1")
-        if not 0 < self.threshold <= 1:
-            raise UserError(where, f"'{prefix}.threshold' must be in (0, 1]")
+        for key in ("threshold", "family_threshold"):
+            if not 0 < getattr(self, key) <= 1:
+                raise UserError(where, f"'{prefix}.{key}' must be in (0, 1]")
+        if self.family_threshold > self.threshold:
+            raise UserError(where, f"'{prefix}.family_threshold' must not exceed '{prefix}.threshold'")
+        if self.max_per_family is not None and self.max_per_family < 1:
+            raise UserError(where, f"'{prefix}.max_per_family' must be at least 1, or null")
 
 
 @dataclass(frozen=True)
@@ -329,6 +337,11 @@ class SourcesConfig:
     @property
     def ids(self) -> list[str]:
         return sorted(self.sources)
+
+    @property
+    def registration_order(self) -> list[str]:
+        """The sources in the order they were registered (``twcorpus register`` appends)."""
+        return list(self.sources)
 
     def require(self, layout: Layout, source_id: str) -> None:
         """A one-line error when a stage is asked to run for a source nobody registered."""

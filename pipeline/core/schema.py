@@ -34,7 +34,7 @@ NORMALIZE_COLUMNS: Columns = [
 ]
 
 QUALITY_SIGNALS = pa.struct([
-    ("chars", pa.int64()), ("han_share", pa.float64()), ("dup_line_share", pa.float64()),
+    ("chars", pa.int64()), ("han_chars", pa.int64()), ("han_share", pa.float64()), ("dup_line_share", pa.float64()),
     ("top_ngram_share", pa.float64()), ("dup_ngram_share", pa.float64()), ("boilerplate_share", pa.float64()),
 ])
 # Added by quality, kept in the interim files so thresholds can be re-tuned and audited.
@@ -65,6 +65,8 @@ SEGMENT_COLUMNS: Columns = [
 DEDUP_COLUMNS: Columns = [
     ("dup_cluster", pa.string(), "When copies of this document were removed as duplicates: the id of its cluster (this document's own id); null otherwise."),
     ("dup_removed", pa.int64(), "How many copies of this document (exact or near) were removed."),
+    ("dup_family", pa.string(), "When this document belongs to a template family (the same form filled in for another person, company or period; not a copy, so kept): the family's id, the id of its first-ranked member; null otherwise."),
+    ("dup_family_size", pa.int64(), "How many documents of its template family dedup kept (0 when in none)."),
 ]
 
 # Each stage's columns, in pipeline order; a stage's output has its own and all before.
@@ -116,5 +118,6 @@ REJECT = pa.schema([(name, typ) for name, typ, _ in REJECT_COLUMNS])
 
 
 def reason_key(reason: str) -> str:
-    """The metrics bucket of a reason: `duplicate-of:<id>` counts as `duplicate-of`."""
-    return reason.split(":", 1)[0] if reason.startswith("duplicate-of:") else reason
+    """The metrics bucket of a reason: `duplicate-of:<id>` counts as `duplicate-of`, and
+    `family-cap:<id>` as `family-cap`."""
+    return reason.split(":", 1)[0] if reason.startswith(("duplicate-of:", "family-cap:")) else reason

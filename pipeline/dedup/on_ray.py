@@ -30,14 +30,15 @@ from pipeline.core.config import DedupParams
 from pipeline.core.errors import UserError
 from pipeline.core.layout import SOURCE_STAGES, Layout
 from pipeline.dedup import minhash
-from pipeline.dedup.stage import Copies, copies_from, ranker, text_key
+from pipeline.dedup.stage import Copies, copies_from, text_key
 
 EXACT_BAND = -1  # the "band" of text-key rows
 DOCS_PER_PARTITION = 250_000  # × 43 bucket rows × ~50 bytes: about 0.5 GB per shuffle partition
 MAX_BLOCKS = 4096  # work items (row groups) are grouped into at most this many blocks
 
 
-def ray_copies(engine: Any, layout: Layout, sources: list[str], p: DedupParams) -> tuple[Copies, int]:
+def ray_copies(engine: Any, layout: Layout, sources: list[str], p: DedupParams,
+               rank: Callable[[str, int], tuple[int, int, int]]) -> tuple[Copies, int]:
     ray = engine.ray
     parts, total = _work_items(layout, sources)
     if not total:
@@ -63,17 +64,19 @@ def ray_copies(engine: Any, layout: Layout, sources: list[str], p: DedupParams) 
                             .iter_batches(batch_size=None, batch_format="pyarrow"))
     info = info.take(pc.sort_indices(info, [("index", "ascending")]))
     index = info.column("index").to_numpy()
-    links = [np.unique(pairs[exact], axis=0)]
+    exact_pairs = np.unique(pairs[exact], axis=0)
+    links, similarity = [exact_pairs], [np.ones(len(exact_pairs))]
     if p.near:
         candidates = np.unique(pairs[~exact], axis=0)
         sig_matrix = _fixed_width(info.column("sig")).view(np.uint32).reshape(len(index), -1)
-        near = minhash.estimated_jaccard(sig_matrix, np.searchsorted(index, candidates)) >= p.threshold
+        estimated = minhash.estimated_jaccard(sig_matrix, np.searchsorted(index, candidates))
+        near = estimated >= p.family_threshold
         links.append(candidates[near])
-    rank = ranker(p)
+        similarity.append(estimated[near])
     rows = info.select(["index", "id", "source", "key"]).to_pylist()
     ranks = {r["index"]: rank(r["source"], r["index"]) for r in rows}
-    return copies_from(np.concatenate(links), ranks, {r["index"]: r["key"] for r in rows},
-                       {r["index"]: r["id"] for r in rows}), total
+    return copies_from(np.concatenate(links), np.concatenate(similarity), ranks, {r["index"]: r["key"] for r in rows},
+                       {r["index"]: r["id"] for r in rows}, p), total
 
 
 def _work_items(layout: Layout, sources: list[str]) -> tuple[list[dict[str, Any]], int]:

@@ -57,12 +57,16 @@ def _final_batches(layout: Layout, sources: list[str], batch_size: int) -> Itera
 
 @dataclass
 class Copies:
-    """What dedup removes: each copy's index (its position in the stream of all sources' documents)
-    with its keeper's id and whether it is an exact copy; and, per keeper, how many copies it
-    stands for. Holds only documents that have copies, so it is small next to the corpus."""
+    """What dedup removes and marks: each copy's index (its position in the stream of all
+    sources' documents) with its keeper's id and whether it is an exact copy; per keeper, how
+    many copies it stands for; per kept member of a template family, the family's id and size;
+    and the family members beyond ``dedup.max_per_family``. Holds only documents that have
+    copies or siblings, so it is small next to the corpus."""
 
     removed: dict[int, tuple[str, bool]] = field(default_factory=dict)
     kept_for: Counter = field(default_factory=Counter)
+    families: dict[int, tuple[str, int]] = field(default_factory=dict)
+    capped: dict[int, str] = field(default_factory=dict)
 
 
 def exact_links(keys: list[bytes]) -> np.ndarray:
@@ -76,63 +80,130 @@ def exact_links(keys: list[bytes]) -> np.ndarray:
     return np.array(links, dtype=np.int64).reshape(-1, 2)
 
 
-def resolve(links: np.ndarray, ranks: list[tuple[int, str, int]], keys: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
-    """Over the documents that links mention (``ranks``/``keys`` are theirs, in index order, and
-    ``links`` index them): the keeper of each, the best-ranked (priority, source id, position)
-    of its connected component; and how it is linked (0: kept, 1: exact copy, 2: near copy)."""
-    roots = minhash.components(len(ranks), links)
-    best: dict[int, int] = {}
-    for i, root in enumerate(roots.tolist()):
-        if root not in best or ranks[i] < ranks[best[root]]:
-            best[root] = i
-    keeper = np.array([best[root] for root in roots.tolist()], dtype=np.int64)
-    how = np.array([0 if k == i else 1 if keys[i] == keys[k] else 2 for i, k in enumerate(keeper.tolist())],
-                   dtype=np.int8)
-    return keeper, how
+def resolve(links: np.ndarray, similarity: np.ndarray, ranks: list[tuple[int, int, int]], keys: list[bytes],
+            threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Over the documents that links mention (``ranks``/``keys`` are theirs, in index order;
+    ``links`` index them, ``similarity`` is each link's estimated Jaccard, 1 for exact copies):
+    the keeper of each, how it is linked (0: kept, 1: exact copy, 2: near copy), and its
+    family (the first-ranked document of its connected component).
+
+    Documents are taken in rank order; each one not yet removed is kept and removes the
+    later-ranked documents similar to *it* by at least ``threshold`` — never through a chain
+    (A≈B≈C with A and C unalike keeps C). Identical texts count as one document here."""
+    n = len(ranks)
+    order = sorted(range(n), key=ranks.__getitem__)
+    position = np.empty(n, dtype=np.int64)
+    position[order] = np.arange(n)
+    leader: dict[bytes, int] = {}
+    group = np.empty(n, dtype=np.int64)  # the first-ranked document with the same text
+    for i in order:
+        group[i] = leader.setdefault(keys[i], i)
+    strongest: dict[tuple[int, int], float] = {}
+    for (a, b), sim in zip(links.tolist(), similarity.tolist()):
+        ga, gb = int(group[a]), int(group[b])
+        if ga != gb:
+            pair = (ga, gb) if position[ga] < position[gb] else (gb, ga)
+            strongest[pair] = max(sim, strongest.get(pair, 0.0))
+    later: dict[int, list[int]] = {}
+    for (first, second), sim in strongest.items():
+        if sim >= threshold:
+            later.setdefault(first, []).append(second)
+    removed_by: dict[int, int] = {}
+    for g in order:
+        if group[g] == g and g not in removed_by:
+            for other in later.get(g, ()):
+                removed_by.setdefault(other, g)
+    keeper = np.arange(n, dtype=np.int64)
+    how = np.zeros(n, dtype=np.int8)
+    for i in range(n):
+        g = int(group[i])
+        if g in removed_by:
+            keeper[i], how[i] = removed_by[g], 2
+        elif g != i:
+            keeper[i], how[i] = g, 1
+    roots = minhash.components(n, links)
+    first_of: dict[int, int] = {}
+    for i in order:
+        first_of.setdefault(int(roots[i]), i)
+    family = np.array([first_of[int(r)] for r in roots.tolist()], dtype=np.int64)
+    return keeper, how, family
 
 
-def near_links(sigs: np.ndarray, bands: int, rows: int, threshold: float) -> np.ndarray:
-    """LSH candidates whose estimated Jaccard similarity reaches the threshold."""
+def near_links(sigs: np.ndarray, bands: int, rows: int, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    """LSH candidates whose estimated Jaccard similarity reaches the threshold, and that similarity."""
     candidates = minhash.candidate_links(sigs, bands, rows)
-    return candidates[minhash.estimated_jaccard(sigs, candidates) >= threshold]
+    similarity = minhash.estimated_jaccard(sigs, candidates)
+    keep = similarity >= threshold
+    return candidates[keep], similarity[keep]
 
 
-def ranker(p: DedupParams) -> Callable[[str, int], tuple[int, str, int]]:
+def ranker(p: DedupParams, registered: Sequence[str]) -> Callable[[str, int], tuple[int, int, int]]:
     """The order in which copies are kept, the same on every engine: ``dedup.source_priority``,
-    then source id, then position in the stream."""
+    then registration order (``configs/sources.yaml``: a new source never takes a document
+    away from an older one), then position in the stream."""
     priority = {s: i for i, s in enumerate(p.source_priority)}
-    return lambda source_id, index: (priority.get(source_id, len(priority)), source_id, index)
+    registration = {s: i for i, s in enumerate(registered)}
+    return lambda source_id, index: (priority.get(source_id, len(priority)), registration[source_id], index)
 
 
 def find_duplicates(keys: list[bytes], sigs: np.ndarray | None, rank: np.ndarray, *, bands: int, rows: int,
-                    threshold: float) -> tuple[np.ndarray, np.ndarray]:
-    """In memory, for every document: the index of the document kept for its group, and how
-    the link was made (0: none, 1: exact copy, 2: near copy)."""
-    near = near_links(sigs, bands, rows, threshold) if sigs is not None and len(keys) else np.empty((0, 2), np.int64)
-    ranks = [(int(r), "", i) for i, r in enumerate(rank)]
-    return resolve(np.concatenate([exact_links(keys), near]), ranks, keys)
+                    threshold: float, family_threshold: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """In memory, for every document: the index of the document kept for it, and how the
+    link was made (0: none, 1: exact copy, 2: near copy)."""
+    links, similarity = all_links(keys, sigs, bands, rows, family_threshold or threshold)
+    ranks = [(int(r), 0, i) for i, r in enumerate(rank)]
+    keeper, how, _ = resolve(links, similarity, ranks, keys, threshold)
+    return keeper, how
 
 
-def copies_from(links: np.ndarray, ranks: Lookup[tuple[int, str, int]], keys: Lookup[bytes], ids: Lookup[str]) -> Copies:
-    """Copies from links between documents given by index, with the rank, key and id of each
-    (lists over all documents, or mappings holding the linked ones)."""
-    nodes = np.unique(links)
-    keeper, how = resolve(np.searchsorted(nodes, links), [ranks[int(n)] for n in nodes],
-                          [keys[int(n)] for n in nodes])
+def all_links(keys: list[bytes], sigs: np.ndarray | None, bands: int, rows: int,
+              threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    """Exact links (similarity 1) and near links at or above ``threshold``."""
+    exact = exact_links(keys)
+    links, similarity = [exact], [np.ones(len(exact))]
+    if sigs is not None and len(keys):
+        near, sim = near_links(sigs, bands, rows, threshold)
+        links.append(near)
+        similarity.append(sim)
+    return np.concatenate(links), np.concatenate(similarity)
+
+
+def copies_from(links: np.ndarray, similarity: np.ndarray, ranks: Lookup[tuple[int, int, int]], keys: Lookup[bytes],
+                ids: Lookup[str], p: DedupParams) -> Copies:
+    """Copies and families from links between documents given by index, with the rank, key
+    and id of each (lists over all documents, or mappings holding the linked ones)."""
     copies = Copies()
-    for i, (k, h) in enumerate(zip(keeper.tolist(), how.tolist())):
+    if not len(links):
+        return copies
+    nodes = np.unique(links)
+    node_ranks = [ranks[int(x)] for x in nodes]
+    keeper, how, family = resolve(np.searchsorted(nodes, links), similarity, node_ranks,
+                                  [keys[int(x)] for x in nodes], p.threshold)
+    members: dict[int, list[int]] = {}
+    for i, (k, h, f) in enumerate(zip(keeper.tolist(), how.tolist(), family.tolist())):
         if h:
             copies.removed[int(nodes[i])] = (ids[int(nodes[k])], h == 1)
             copies.kept_for[int(nodes[k])] += 1
+        else:
+            members.setdefault(f, []).append(i)
+    for kept in members.values():
+        if len(kept) < 2:
+            continue
+        kept.sort(key=node_ranks.__getitem__)
+        family_id = ids[int(nodes[kept[0]])]
+        for place, i in enumerate(kept):
+            copies.families[int(nodes[i])] = (family_id, len(kept))
+            if p.max_per_family is not None and place >= p.max_per_family:
+                copies.capped[int(nodes[i])] = family_id
     return copies
 
 
-def _local_copies(layout: Layout, sources: list[str], p: DedupParams, progress: bool) -> tuple[Copies, int]:
+def _local_copies(layout: Layout, sources: list[str], p: DedupParams, rank: Callable[[str, int], tuple[int, int, int]],
+                  progress: bool) -> tuple[Copies, int]:
     """Pass 1 in this process: every document's key and signature in memory."""
-    rank = ranker(p)
     keys: list[bytes] = []
     ids: list[str] = []
-    ranks: list[tuple[int, str, int]] = []
+    ranks: list[tuple[int, int, int]] = []
     sig_blocks: list[np.ndarray] = []
     bar = tqdm(desc="dedup: signatures", unit="doc", disable=not progress or None)
     for source_id, batch in _final_batches(layout, sources, p.batch_size):
@@ -144,21 +215,38 @@ def _local_copies(layout: Layout, sources: list[str], p: DedupParams, progress: 
             sig_blocks.append(minhash.signatures(texts, num_perm=p.bands * p.rows, ngram=p.ngram, seed=p.seed))
         bar.update(len(texts))
     bar.close()
-    links = [exact_links(keys)]
-    if p.near and sig_blocks:
-        links.append(near_links(np.concatenate(sig_blocks), p.bands, p.rows, p.threshold))
-    return copies_from(np.concatenate(links), ranks, keys, ids), len(keys)
+    sigs = np.concatenate(sig_blocks) if p.near and sig_blocks else None
+    links, similarity = all_links(keys, sigs, p.bands, p.rows, p.family_threshold)
+    return copies_from(links, similarity, ranks, keys, ids, p), len(keys)
+
+
+def _reject_for(copies: Copies, i: int, row: dict[str, Any], p: DedupParams) -> dict[str, Any] | None:
+    """The reject of document ``i`` when dedup removes it (with the metrics bucket under
+    ``count``), else None."""
+    if i in copies.removed:
+        keeper_id, exact = copies.removed[i]
+        kind = "exact copy" if exact else f"near-duplicate (MinHash, estimated Jaccard ≥ {p.threshold:g} with it)"
+        reason, detail, count = f"duplicate-of:{keeper_id}", f"{kind} of {keeper_id}", "exact" if exact else "near"
+    elif i in copies.capped:
+        family = copies.capped[i]
+        reason, count = f"family-cap:{family}", "capped"
+        detail = f"member of template family {family} beyond dedup.max_per_family ({p.max_per_family})"
+    else:
+        return None
+    return {"source": row["source"], "source_file": row["source_file"], "source_line": row["source_line"],
+            "stage": STAGE, "id": row["id"], "text": row["text"], "reason": reason, "detail": detail, "count": count}
 
 
 def run(ctx: Context, progress: bool = True) -> dict[str, Any]:
     layout, p = ctx.layout, ctx.params.dedup
     sources = ctx.sources.ids
+    rank = ranker(p, ctx.sources.registration_order)
     if ctx.params.engine == "ray":
         from pipeline.dedup.on_ray import ray_copies
 
-        copies, documents_in = ray_copies(engine_for(ctx.params), layout, sources, p)
+        copies, documents_in = ray_copies(engine_for(ctx.params), layout, sources, p, rank)
     else:
-        copies, documents_in = _local_copies(layout, sources, p, progress)
+        copies, documents_in = _local_copies(layout, sources, p, rank, progress)
 
     index = 0
     counts: Counter = Counter()
@@ -167,18 +255,21 @@ def run(ctx: Context, progress: bool = True) -> dict[str, Any]:
         for _, batch in _final_batches(layout, sources, p.batch_size):
             for row in batch.to_pylist():
                 i, index = index, index + 1
-                if i not in copies.removed:
-                    n = copies.kept_for.get(i, 0)
-                    docs.add(row | {"dup_cluster": row["id"] if n else None, "dup_removed": n})
+                reject = _reject_for(copies, i, row, p)
+                if reject:
+                    counts[reject.pop("count")] += 1
+                    rejects.add(reject)
                     continue
-                keeper_id, exact = copies.removed[i]
-                counts["exact" if exact else "near"] += 1
-                kind = "exact copy" if exact else "near-duplicate (MinHash)"
-                rejects.add({"source": row["source"], "source_file": row["source_file"],
-                             "source_line": row["source_line"], "stage": STAGE, "id": row["id"], "text": row["text"],
-                             "reason": f"duplicate-of:{keeper_id}", "detail": f"{kind} of {keeper_id}"})
+                n = copies.kept_for.get(i, 0)
+                family, size = copies.families.get(i, (None, 0))
+                docs.add(row | {"dup_cluster": row["id"] if n else None, "dup_removed": n,
+                                "dup_family": family, "dup_family_size": size})
+    families = Counter(family for family, _ in copies.families.values())
     metrics = {"documents_in": documents_in, "documents": documents_in - sum(counts.values()),
                "exact_duplicates": counts["exact"], "near_duplicates": counts["near"],
-               "clusters": len(copies.kept_for)}
+               "clusters": len(copies.kept_for), "families": len(families),
+               "family_members": sum(families.values()), "family_capped": counts["capped"],
+               "largest_families": [{"family": f, "size": n} for f, n in
+                                    sorted(families.items(), key=lambda kv: (-kv[1], kv[0]))[:10]]}
     write_json(layout.dedup_metrics, metrics)
     return metrics

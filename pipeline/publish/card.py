@@ -101,10 +101,17 @@ class Statistics:
     # value -> documents: memory grows with the distinct values, not with the corpus
     lengths: Counter = field(default_factory=Counter)  # characters per document
     token_counts: Counter = field(default_factory=Counter)  # non-whitespace tokens per document
+    families: Counter = field(default_factory=Counter)  # dup_family -> published members
+    family_titles: dict[str, str] = field(default_factory=dict)  # dup_family -> its first published title
 
     def count(self, batch: pa.RecordBatch) -> None:
         self.lengths.update(pc.utf8_length(batch.column("text")).to_pylist())
         self.token_counts.update(sum(1 for t in tokens if not t.isspace()) for tokens in batch.column("tokens").to_pylist())
+        if batch.column("dup_family").null_count < batch.num_rows:
+            for family, title in zip(batch.column("dup_family").to_pylist(), batch.column("title").to_pylist()):
+                if family is not None:
+                    self.families[family] += 1
+                    self.family_titles.setdefault(family, (title or "(untitled)").replace("|", "｜"))
 
     @staticmethod
     def summary(values: Counter) -> dict[str, float]:
@@ -377,11 +384,25 @@ def _quality_step(data: CardData) -> str:
 def _dedup_step(data: CardData) -> str:
     d = data.params.dedup
     removed = data.rejects_by_reason.get("duplicate-of", 0)
+    capped = data.rejects_by_reason.get("family-cap", 0)
+    families = data.stats.families
+    cap = (f"at most {d.max_per_family} of a family are published ({capped:,} documents removed for it)"
+           if d.max_per_family else "all of them are published (`dedup.max_per_family` caps them)")
+    largest = "".join(f"   | {data.stats.family_titles[f]} | `{f}` | {n:,} |\n"
+                      for f, n in sorted(families.items(), key=lambda kv: (-kv[1], kv[0]))[:10])
+    table = ("\n   The largest template families:\n\n   | first member's title | `dup_family` | documents |\n"
+             "   |---|---|---:|\n" + largest) if largest else ""
     return (
         f"6. **dedup** — across all sources, exact copies (same text, whitespace ignored) and near copies "
-        f"(MinHash LSH over character {d.ngram}-grams, {d.bands} bands × {d.rows} rows, estimated Jaccard ≥ "
-        f"{d.threshold}) are removed ({removed:,} documents); one copy of each is kept, chosen by source priority "
-        "then source id and position. `dup_cluster` and `dup_removed` mark the survivors.\n"
+        f"(MinHash LSH over character {d.ngram}-grams, {d.bands} bands × {d.rows} rows) are removed "
+        f"({removed:,} documents). Documents are ranked by source priority, then the order sources were "
+        f"registered in (a new source never takes a document away from an older one), then position; each kept "
+        f"document removes the later ones whose estimated Jaccard similarity with *it* is at least {d.threshold} "
+        "(never through a chain of similar documents). `dup_cluster` and `dup_removed` mark the survivors. "
+        f"Documents linked at a similarity of at least {d.family_threshold} that are not copies are a template "
+        "family — one form filled in for different people, companies or periods — and are kept: "
+        f"{sum(families.values()):,} published documents in {len(families):,} families carry `dup_family` and "
+        f"`dup_family_size`; {cap}.\n" + table
     )
 
 

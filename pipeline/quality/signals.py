@@ -28,6 +28,7 @@ BOILERPLATE = re.compile(
 @dataclass(frozen=True)
 class Signals:
     chars: int  # characters, whitespace excluded
+    han_chars: int  # Han characters
     han_share: float  # Han characters / letters (Han, Latin, Kana, Hangul); digits and punctuation do not count
     dup_line_share: float  # characters in lines that repeat an earlier line / characters in lines
     top_ngram_share: float  # characters covered by the most frequent character n-gram
@@ -44,19 +45,28 @@ def _coverage(chars: str, n: int) -> tuple[float, float]:
         return 0.0, 0.0
     grams = [chars[i:i + n] for i in range(len(chars) - n + 1)]
     counts = Counter(grams)
-    top_count = counts.most_common(1)[0][1]
-    top = min(1.0, top_count * n / len(chars)) if top_count > 1 else 0.0
+    top_gram, top_count = counts.most_common(1)[0]
     covered = bytearray(len(chars))
+    top = 0.0
+    if top_count > 1:
+        # Gopher's coverage: the characters inside the top n-gram's occurrences, each once
+        # (overlapping occurrences, as in ＿＿＿＿, do not count a character twice)
+        for i, gram in enumerate(grams):
+            if gram == top_gram:
+                covered[i:i + n] = b"\x01" * n
+        top = sum(covered) / len(chars)
+        covered = bytearray(len(chars))
     for i, gram in enumerate(grams):
         if counts[gram] > 1:
             covered[i:i + n] = b"\x01" * n
     return top, sum(covered) / len(chars)
 
 
-def _han_share(chars: str) -> float:
+def _han(chars: str) -> tuple[int, float]:
+    """Han characters, and their share of letters."""
     han = len(_HAN.findall(chars))
     letters = han + len(_LETTER.findall(chars))
-    return han / letters if letters else 0.0
+    return han, han / letters if letters else 0.0
 
 
 def measure(text: str, *, top_ngram: int = 2, dup_ngram: int = 10) -> Signals:
@@ -72,9 +82,11 @@ def measure(text: str, *, top_ngram: int = 2, dup_ngram: int = 10) -> Signals:
     line_chars = sum(len(line) for line in lines) or 1
     top, _ = _coverage(chars, top_ngram)
     _, dup = _coverage(chars, dup_ngram)
+    han_chars, han_share = _han(chars)
     return Signals(
         chars=n,
-        han_share=_han_share(chars),
+        han_chars=han_chars,
+        han_share=han_share,
         dup_line_share=dup_chars / line_chars,
         top_ngram_share=top,
         dup_ngram_share=dup,

@@ -30,7 +30,9 @@ def failed_rule(s: Signals, p: QualityParams) -> tuple[str, str] | None:
     rules = [
         ("too_short", s.chars < p.min_chars, f"{s.chars} characters < min_chars {p.min_chars}"),
         ("too_long", s.chars > p.max_chars, f"{s.chars} characters > max_chars {p.max_chars}"),
-        ("han_share", s.han_share < p.min_han_share, f"Han share {s.han_share:.2f} < {p.min_han_share}"),
+        # a bilingual text (a treaty, a tariff list) is judged by its Chinese part
+        ("han_share", s.han_share < p.min_han_share and s.han_chars < p.bilingual_han_chars,
+         f"Han share {s.han_share:.2f} < {p.min_han_share} and {s.han_chars} Han characters < {p.bilingual_han_chars}"),
         ("dup_lines", repetitive and s.dup_line_share > p.max_dup_line_share,
          f"repeated lines cover {s.dup_line_share:.2f} > {p.max_dup_line_share}"),
         ("top_ngram", repetitive and s.top_ngram_share > p.max_top_ngram_share,
