@@ -1,4 +1,10 @@
-"""``twcorpus validate``: check a source folder the way ingest will read it, writing nothing."""
+"""``twcorpus validate``: check a source folder the way the pipeline will read it, writing nothing.
+
+Ingest reads the folder; then normalize, quality and pii run on the documents in memory
+(``*_batch``, the stages' own functions, without a NER model), so an agency learns before
+contributing what each stage would drop and why, with the characters it would lose.
+Dedup is across sources and is not previewed.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +12,16 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+import pyarrow as pa
+
 from pipeline.core.context import Context
 from pipeline.core.errors import UserError
-from pipeline.core.schema import reason_key
+from pipeline.core.schema import DOCUMENT, reason_key
 from pipeline.ingest.manifest import load_manifest
 from pipeline.ingest.stage import Doc, IngestStats, ingest_items, source_files
+from pipeline.normalize.stage import normalize_batch
+from pipeline.pii.stage import pii_batch
+from pipeline.quality.stage import quality_batch
 
 SAMPLES = 3
 SHOWN_REJECTS = 10
@@ -29,6 +40,36 @@ class Report:
     rejects: list[dict[str, Any]] = field(default_factory=list)
     samples: list[dict[str, Any]] = field(default_factory=list)
     files_by_encoding: dict[str, int] = field(default_factory=dict)
+    # stage -> reason -> {documents, characters, sample: {where, detail}}: what the stages after ingest drop
+    dropped: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    kept: dict[str, int] = field(default_factory=dict)  # documents and characters that go on to dedup
+
+
+class _Preview:
+    """normalize, quality and pii over the ingested documents, batch by batch, in memory."""
+
+    def __init__(self, ctx: Context):
+        p = ctx.params
+        self.stages = [("normalize", lambda b: normalize_batch(b, p.normalize)),
+                       ("quality", lambda b: quality_batch(b, p.quality)), ("pii", lambda b: pii_batch(b, p.pii))]
+        self.dropped: dict[str, dict[str, dict[str, Any]]] = {}
+        self.kept = {"documents": 0, "characters": 0}
+
+    def run(self, rows: list[dict[str, Any]]) -> None:
+        batch = pa.RecordBatch.from_pylist(rows, schema=DOCUMENT)
+        for stage, fn in self.stages:
+            result = fn(batch)
+            for reject in result.rejects:
+                entry = self.dropped.setdefault(stage, {}).setdefault(
+                    reject["reason"], {"documents": 0, "characters": 0, "sample": None})
+                entry["documents"] += 1
+                entry["characters"] += len(reject["text"] or "")
+                if entry["sample"] is None:
+                    where = reject["source_file"] + (f":{reject['source_line']}" if reject["source_line"] else "")
+                    entry["sample"] = {"where": where, "detail": reject["detail"]}
+            batch = result.kept
+        self.kept["documents"] += batch.num_rows
+        self.kept["characters"] += sum(len(t) for t in batch.column("text").to_pylist())
 
 
 def validate(ctx: Context, source_id: str) -> Report:
@@ -43,9 +84,14 @@ def validate(ctx: Context, source_id: str) -> Report:
     report.files = len(source_files(folder, manifest.exclude))
     stats = IngestStats()
     reasons: Counter = Counter()
+    preview, pending = _Preview(ctx), []
     for item in ingest_items(folder, manifest, ctx.policy, stats, limits=ctx.params.ingest):
         row = item.row
         if isinstance(item, Doc):
+            pending.append(row)
+            if len(pending) >= ctx.params.ingest.batch_size:
+                preview.run(pending)
+                pending = []
             report.documents += 1
             report.characters += len(row["text"])
             if len(report.samples) < SAMPLES:
@@ -55,6 +101,10 @@ def validate(ctx: Context, source_id: str) -> Report:
             reasons[reason_key(row["reason"])] += 1
             if len(report.rejects) < SHOWN_REJECTS:
                 report.rejects.append({k: row[k] for k in ("source_file", "source_line", "reason", "detail")})
+    if pending:
+        preview.run(pending)
+    report.dropped = {stage: dict(sorted(by_reason.items())) for stage, by_reason in preview.dropped.items()}
+    report.kept = preview.kept
     report.rejects_by_reason = dict(sorted(reasons.items()))
     report.files_by_encoding = dict(sorted(stats.files_by_encoding.items()))
     report.ok = True
@@ -85,6 +135,14 @@ def render(report: Report) -> str:
         lines.append(f"  ! {where}: {r['reason']} — {r['detail']}")
     if rejected > len(report.rejects):
         lines.append(f"  … and {rejected - len(report.rejects)} more")
+    if report.documents:
+        lines.append("  after ingest 讀取之後 (normalize, quality, personal data; nothing written):")
+        for stage, by_reason in report.dropped.items():
+            for reason, d in by_reason.items():
+                lines.append(f"    {stage} {reason}: {d['documents']:,} documents, {d['characters']:,} characters"
+                             f" — e.g. {d['sample']['where']}: {d['sample']['detail']}")
+        lines.append(f"    go on to dedup and publish 進入去重與發布: {report.kept['documents']:,} documents, "
+                     f"{report.kept['characters']:,} characters")
     for s in report.samples:
         where = s["source_file"] + (f":{s['source_line']}" if s["source_line"] is not None else "")
         title = f" 《{s['title']}》" if s["title"] else ""

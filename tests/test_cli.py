@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
 
@@ -109,6 +110,8 @@ def test_validate_reports_counts_rejects_and_samples(layout, capsys):
         "  documents 文件: 3   characters 字數: 14   rejected 退件: 1",
         "    malformed-line: 1",
         "  ! b.jsonl:2: malformed-line — line 2: not valid JSON (Expecting property name enclosed in double quotes, column 2)",
+        "  after ingest 讀取之後 (normalize, quality, personal data; nothing written):",
+        "    go on to dedup and publish 進入去重與發布: 3 documents, 14 characters",
         "  · a.txt 第一份文件的內容。",
         "  · b.jsonl:1 《標題》 第二份",
         "  · c.txt 中文",
@@ -151,3 +154,25 @@ def test_source_ids_are_lowercase_kebab_case(layout, capsys):
     assert capsys.readouterr().err == (
         "twcorpus: error: data/raw/Bad_Id/source.yaml: the folder name 'Bad_Id' is not a valid source id: use "
         "lowercase letters, digits and '-' (e.g. moj-laws)\n")
+
+
+def test_validate_previews_what_normalize_quality_and_pii_would_drop(layout, capsys):
+    names = ["王大明", "林小華", "陳美玲", "張志強", "李淑芬", "黃俊傑", "吳雅婷", "劉建宏", "蔡佩君", "楊宗翰", "許家豪"]
+    register = "姓名\n" + "\n".join(f"{name}\n民國{40 + i}年3月{i + 1}日生" for i, name in enumerate(names))
+    lines = ["這是一份正常的中文公告，說明本機關的業務。", "This line is written in English only, nothing else.", "短", register]
+    add_source(layout, "agency", {"a.jsonl": "\n".join(json.dumps({"text": t}, ensure_ascii=False) for t in lines)},
+               register=False)
+    params = yaml.safe_load(layout.params.read_text())
+    params["quality"]["min_chars"] = 5
+    layout.params.write_text(yaml.safe_dump(params, allow_unicode=True))
+    assert run(layout, "validate", str(layout.raw / "agency"), "--json") == 0
+    report = json.loads(capsys.readouterr().out)
+    assert {stage: {reason: (d["documents"], d["sample"]["where"]) for reason, d in by.items()}
+            for stage, by in report["dropped"].items()} == {
+        "normalize": {"language:en": (1, "a.jsonl:2")}, "quality": {"quality:too_short": (1, "a.jsonl:3")},
+        "pii": {"pii:register": (1, "a.jsonl:4")}}
+    assert report["kept"] == {"documents": 1, "characters": len(lines[0])}
+    assert run(layout, "validate", str(layout.raw / "agency")) == 0
+    out = capsys.readouterr().out
+    assert "    pii pii:register: 1 documents, " in out and "a.jsonl:4: a register of private persons: 11" in out
+    assert "王大明" not in out.split("after ingest")[1].split("  · ")[0]  # the drop list holds no personal data

@@ -209,6 +209,10 @@ def test_rejects_of_every_stage_hold_no_personal_data(layout):
     dumped = json.dumps(rejects, ensure_ascii=False)
     for secret in ("A123456789", "0912-345-678", "wang@", "重慶南路", "光復路", "王大明", "許家豪"):
         assert secret not in dumped, secret
+    card = (layout.publish / "README.md").read_text(encoding="utf-8")  # removals per source, stage and reason
+    for row in ("| `agency` | ingest | `duplicate-of` | 1 |", "| `agency` | normalize | `language:en` | 1 |",
+                "| `agency` | quality | `quality:too_long` | 1 |", "| `agency` | pii | `pii:register` | 1 |"):
+        assert row in card, row
     for stage in ("ingest", "normalize", "quality", "pii"):  # and each stage's own file
         assert "A123456789" not in json.dumps(pq.read_table(layout.stage_rejects("agency", stage)).to_pylist(),
                                                 ensure_ascii=False)

@@ -51,6 +51,7 @@ class SourceSummary:
     license_characters: Counter = field(default_factory=Counter)
     pii: Counter = field(default_factory=Counter)  # type -> items recorded in `text` (redacted or flagged)
     pii_fields: Counter = field(default_factory=Counter)  # type -> items in title, url, meta and source_file
+    removed: Counter = field(default_factory=Counter)  # (stage, reason) -> documents not published
 
     @property
     def error(self) -> str | None:
@@ -328,7 +329,10 @@ def _removed(data: CardData) -> str:
         "## What was removed\n\n"
         f"{total:,} contributed documents or files were not published. Every one is listed, "
         "with its file, line and reason, in the pipeline's rejects file.\n\n"
-        f"| reason | count |\n|---|---:|\n{rows}\n"
+        f"| reason | count |\n|---|---:|\n{rows}\n\n"
+        "Per source, by stage and reason:\n\n| source | stage | reason | documents |\n|---|---|---|---:|\n"
+        + "\n".join(f"| `{s.id}` | {stage} | `{reason}` | {n:,} |" for s in data.sources
+                    for (stage, reason), n in sorted(s.removed.items())) + "\n"
     )
 
 

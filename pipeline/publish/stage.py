@@ -155,8 +155,10 @@ def _gather_rejects(layout: Layout, summaries: list[SourceSummary], batch_size: 
                 continue
             for batch in read_batches(path, batch_size):
                 out.write_batch(batch.select(REJECT.names))
-                for source_id, reason in zip(batch.column("source").to_pylist(), batch.column("reason").to_pylist()):
+                for source_id, stage, reason in zip(batch.column("source").to_pylist(), batch.column("stage").to_pylist(),
+                                                    batch.column("reason").to_pylist()):
                     reasons[reason_key(reason)] += 1
                     if source_id in by_id:
                         by_id[source_id].rejected += 1
+                        by_id[source_id].removed[(stage, reason_key(reason))] += 1
     return reasons
