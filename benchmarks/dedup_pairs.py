@@ -89,18 +89,31 @@ def jaccard(a: str, b: str, n: int) -> float:
     return len(sa & sb) / len(sa | sb) if sa | sb else 1.0
 
 
+def labeled_pairs(real: Path, copies_of: int = 60) -> list[tuple[str, str, str]]:
+    """(text, text, label): the labeled real pairs and the copies made of real documents."""
+    docs = documents(real)
+    labels = [json.loads(line) for line in LABELS.read_text(encoding="utf-8").splitlines()]
+    pairs = [(docs[x["a"]], docs[x["b"]], x["label"]) for x in labels]
+    rng = random.Random(15)
+    for key in rng.sample(sorted(docs), copies_of):
+        for kind, make in COPY_KINDS.items():
+            pairs.append((docs[key], make(docs[key], rng), f"copy: {kind}"))
+    return pairs
+
+
+def estimated(pairs: list[tuple[str, str, str]], p: DedupParams) -> np.ndarray:
+    """The stage's MinHash estimate of each pair's Jaccard similarity."""
+    sigs = minhash.signatures([t for a, b, _ in pairs for t in (a, b)], num_perm=p.bands * p.rows, ngram=p.ngram,
+                              seed=p.seed)
+    return (sigs[0::2] == sigs[1::2]).mean(axis=1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--real", type=Path, default=ROOT.parent / "shared" / "real" / "ey-gazette")
     parser.add_argument("--copies-of", type=int, default=60, help="real documents each copied every way")
     args = parser.parse_args()
-    docs = documents(args.real)
-    labels = [json.loads(line) for line in LABELS.read_text(encoding="utf-8").splitlines()]
-    pairs = [(docs[x["a"]], docs[x["b"]], x["label"]) for x in labels]
-    rng = random.Random(15)
-    for key in rng.sample(sorted(docs), args.copies_of):
-        for kind, make in COPY_KINDS.items():
-            pairs.append((docs[key], make(docs[key], rng), f"copy: {kind}"))
+    pairs = labeled_pairs(args.real, args.copies_of)
     counts: dict[str, int] = {}
     for _, _, label in pairs:
         counts[label] = counts.get(label, 0) + 1
@@ -111,13 +124,11 @@ def main() -> None:
     for n in (3, 5, 7):
         truth = np.array([label.startswith("copy") for *_, label in pairs])
         exact = np.array([jaccard(a, b, n) for a, b, _ in pairs])
-        texts = [t for a, b, _ in pairs for t in (a, b)]
-        sigs = minhash.signatures(texts, num_perm=d.bands * d.rows, ngram=n, seed=d.seed)
-        estimated = (sigs[0::2] == sigs[1::2]).mean(axis=1)
+        estimate = estimated(pairs, DedupParams(ngram=n))
         print(f"\n{n}-gram shingles: threshold, then precision / recall of copies on exact Jaccard | on the MinHash estimate")
         for t in (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95):
             row = []
-            for sim in (exact, estimated):
+            for sim in (exact, estimate):
                 flagged = sim >= t
                 tp = int((flagged & truth).sum())
                 row.append(f"{tp / max(flagged.sum(), 1):.3f} / {tp / truth.sum():.3f}")
@@ -126,6 +137,9 @@ def main() -> None:
         print("  most similar non-copies:", [(round(float(e), 3), label) for e, label in worst])
         copies = sorted(((e, label) for e, label, y in zip(exact, [p[2] for p in pairs], truth) if y))[:5]
         print("  least similar copies:", [(round(float(e), 3), label) for e, label in copies])
+        linked = {label: float((estimate[[p[2] == label for p in pairs]] >= d.family_threshold).mean())
+                  for label in ("template", "related", "unrelated", "amended")}
+        print(f"  share linked as one family at {d.family_threshold}:", {k: round(v, 3) for k, v in linked.items()})
 
 
 if __name__ == "__main__":

