@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
 
-def previous_keepers(keys, sigs, p) -> "np.ndarray":
+def previous_keepers(keys, sigs, p):
     """The keeper choice before documents were verified against their keeper (the baseline):
     LSH links at the threshold, connected components, the first document of each."""
     import numpy as np

@@ -17,6 +17,7 @@ This process holds the links and the documents that have copies, never the corpu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any

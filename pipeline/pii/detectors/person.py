@@ -50,7 +50,7 @@ _LABELLED = re.compile(rf"(?:{_spaced(_LABELS)}){_SP}*[：:︰]?{_SP}*({_NAME})"
 # 核准林耀堂會計師在臺灣省執業, 註銷陳昶華技師執業執照: a licence notice names its holder
 _LICENSED = re.compile(rf"(?:核准|註銷|廢止|撤銷|准予|同意|有關)({_NAME})(?=會計師|技師|建築師|律師|醫師|藥師|地政士|記帳士|"
                        rf"換發|變更|執業)")
-_HONORIFIC = re.compile(rf"({_NAME})(?=君|先生|女士|小姐)")
+_HONORIFIC = re.compile("君|先生|女士|小姐")
 # 朱天健等816位, 范旭陞君等共計584件, 柯宗龍即龍水晶屋: found from the word after the name.
 _ENUMERATION = re.compile(rf"等(?:共計)?[0-9０-９一二三四五六七八九十百千]|即[{_HAN}]")
 _BRACKETED = re.compile(rf"[公司行社廠店坊號所場館院限]\n?[（(〈]({_NAME})[）)〉]")
@@ -126,7 +126,7 @@ def _ending_at(text: str, end: int) -> Iterator[tuple[int, int]]:
 def _honorific(text: str) -> Iterator[tuple[int, int]]:
     """林元邦君: the name is the 2–4 characters before the honorific that start with a surname.
     君 followed by an office (鄭麗君副院長) ends a given name instead."""
-    for match in re.finditer("君|先生|女士|小姐", text):
+    for match in _HONORIFIC.finditer(text):
         if not _TITLE_AFTER.match(text, match.end()):
             yield from _ending_at(text, match.start())
 
