@@ -85,7 +85,7 @@ def resolve(links: np.ndarray, similarity: np.ndarray, ranks: list[tuple[int, in
     """Over the documents that links mention (``ranks``/``keys`` are theirs, in index order;
     ``links`` index them, ``similarity`` is each link's estimated Jaccard, 1 for exact copies):
     the keeper of each, how it is linked (0: kept, 1: exact copy, 2: near copy), and its
-    family (the first-ranked document of its connected component).
+    connected component (its smallest index): the template family of the ones kept.
 
     Documents are taken in rank order; each one not yet removed is kept and removes the
     later-ranked documents similar to *it* by at least ``threshold`` — never through a chain
@@ -121,12 +121,7 @@ def resolve(links: np.ndarray, similarity: np.ndarray, ranks: list[tuple[int, in
             keeper[i], how[i] = removed_by[g], 2
         elif g != i:
             keeper[i], how[i] = g, 1
-    roots = minhash.components(n, links)
-    first_of: dict[int, int] = {}
-    for i in order:
-        first_of.setdefault(int(roots[i]), i)
-    family = np.array([first_of[int(r)] for r in roots.tolist()], dtype=np.int64)
-    return keeper, how, family
+    return keeper, how, minhash.components(n, links)
 
 
 def near_links(sigs: np.ndarray, bands: int, rows: int, threshold: float) -> tuple[np.ndarray, np.ndarray]:

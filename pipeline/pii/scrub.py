@@ -18,16 +18,28 @@ from pipeline.pii.detectors.base import Span
 Scrub = Callable[[dict[str, Any]], dict[str, Any]]
 
 
-def redact(text: str, spans: list[Span], policy: dict[str, str]) -> str:
-    """``text`` with every span whose type is not flagged replaced by its placeholder."""
-    out, cursor = [], 0
+def apply_policy(text: str, spans: list[Span], policy: dict[str, str]) -> tuple[str, list[dict[str, Any]]]:
+    """The text with redactions made, and every span with offsets into that text."""
+    out: list[str] = []
+    recorded: list[dict[str, Any]] = []
+    cursor = shift = 0
     for span in spans:
-        if policy[span.type] == "flag":
-            continue
-        out += [text[cursor:span.start], PLACEHOLDERS[span.type]]
+        out.append(text[cursor:span.start])
+        original = text[span.start:span.end]
+        replacement = PLACEHOLDERS[span.type] if policy[span.type] == "redact" else original
+        start = span.start + shift
+        out.append(replacement)
+        recorded.append({"type": span.type, "start": start, "end": start + len(replacement)})
+        shift += len(replacement) - len(original)
         cursor = span.end
     out.append(text[cursor:])
-    return "".join(out)
+    return "".join(out), recorded
+
+
+def redact(text: str, spans: list[Span], policy: dict[str, str]) -> str:
+    """``text`` with every span whose type is not flagged replaced by its placeholder: what a
+    reject keeps (a type the policy drops is redacted there)."""
+    return apply_policy(text, spans, {kind: "flag" if action == "flag" else "redact" for kind, action in policy.items()})[0]
 
 
 def reject_scrubber(params: PiiParams) -> Scrub:

@@ -26,10 +26,11 @@ from pipeline.core.jsonfile import write_json
 from pipeline.core.schema import PII_CHECKED
 from pipeline.core.tally import Tally
 from pipeline.engine import engine_for, model_actors
-from pipeline.pii.detect import PLACEHOLDERS, detect
+from pipeline.pii.detect import detect
+from pipeline.pii.detectors import person
 from pipeline.pii.detectors.base import Span
 from pipeline.pii.register import density, is_register
-from pipeline.pii.scrub import redact, unchanged
+from pipeline.pii.scrub import apply_policy, redact, unchanged
 
 STAGE = "pii"
 # Published fields besides `text` that may hold personal data too (a contact in `meta`, a
@@ -47,25 +48,7 @@ class PiiStats(Tally):
     redacted: Counter = field(default_factory=Counter)  # type -> items redacted, text and fields
     flagged: Counter = field(default_factory=Counter)
     dropped: Counter = field(default_factory=Counter)  # type (or register) -> documents dropped for it
-    registers: Counter = field(default_factory=Counter)  # dropped / flagged -> register documents
-
-
-def apply_policy(text: str, spans: list[Span], policy: dict[str, str]) -> tuple[str, list[dict[str, Any]]]:
-    """The text with redactions made, and every span with offsets into that text."""
-    out: list[str] = []
-    recorded: list[dict[str, Any]] = []
-    cursor = shift = 0
-    for span in spans:
-        out.append(text[cursor:span.start])
-        original = text[span.start:span.end]
-        replacement = PLACEHOLDERS[span.type] if policy[span.type] == "redact" else original
-        start = span.start + shift
-        out.append(replacement)
-        recorded.append({"type": span.type, "start": start, "end": start + len(replacement)})
-        shift += len(replacement) - len(original)
-        cursor = span.end
-    out.append(text[cursor:])
-    return "".join(out), recorded
+    registers: Counter = field(default_factory=Counter)  # "flagged" -> registers kept (dropped ones: in `dropped`)
 
 
 def pii_batch(batch: pa.RecordBatch, params: PiiParams, names: Any = None) -> BatchResult:
@@ -100,15 +83,7 @@ def _names_from(fields: dict[str, list[Span]], doc: dict[str, Any], text: str) -
     where no context of its own says it is a name."""
     names = {doc[name][s.start:s.end]: s.type for name, found in fields.items() for s in found
              if s.type in ("person", "official") and s.end - s.start >= 2}
-    return [Span(kind, at, at + len(name)) for name, kind in names.items() for at in _positions(text, name)]
-
-
-def _positions(text: str, part: str) -> list[int]:
-    out, at = [], text.find(part)
-    while at != -1:
-        out.append(at)
-        at = text.find(part, at + len(part))
-    return out
+    return list(person.everywhere(text, names)) if names else []
 
 
 def _drop_reason(text: str, spans: list[Span], types: list[str], params: PiiParams,
@@ -122,7 +97,6 @@ def _drop_reason(text: str, spans: list[Span], types: list[str], params: PiiPara
     if is_register(measured, params.register):
         if params.register.policy == "drop":
             stats.dropped["register"] += 1
-            stats.registers["dropped"] += 1
             return "pii:register", f"a register of private persons: {measured.describe()}"
         stats.registers["flagged"] += 1
     return None

@@ -46,15 +46,13 @@ def _trie(names: set[str] | frozenset[str]) -> str:
     return emit(tree)
 
 
-def _alternation(names: set[str] | frozenset[str]) -> str:
-    return "|".join(sorted(map(re.escape, names), key=len, reverse=True))
-
-
-_COUNTY = rf"(?:(?:臺灣省|台灣省|福建省){_S}{_trie(COUNTIES)}|{_trie(COUNTIES)})"
+_COUNTIES = _trie(COUNTIES)
+# no optional part in front: the pattern must start with a literal (see _FROM_COUNTY)
+_COUNTY = rf"(?:(?:臺灣省|台灣省|福建省){_S}{_COUNTIES}|{_COUNTIES})"
 _POSTAL = r"(?<![0-9])[0-9]{3}(?:[0-9]{2,3})?"
 _TOWNS = frozenset(t for t in TOWNSHIPS if len(t) > 1)  # an address may start at these
 _TOWN_SUFFIX = re.compile("[鄉鎮市區]")
-_ANY_TOWN = rf"(?:{_alternation(TOWNSHIPS)}|[{_HAN}]{{1,3}}?)[鄉鎮市區]"
+_ANY_TOWN = rf"(?:{_trie(TOWNSHIPS)}|[{_HAN}]{{1,3}}?)[鄉鎮市區]"
 _VILLAGE = rf"[{_HAN}]{{1,5}}?[村里](?!路|街)"
 _NEIGHBOURHOOD = rf"{_NUM}鄰"
 _ROAD = rf"[{_HAN}0-9０-９]{{1,10}}?(?:路|街|大道)(?:{_S}[{_HAN}]{{0,3}}?{_NUM}段|[{_HAN}]{{1,4}}?段)?"

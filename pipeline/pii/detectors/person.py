@@ -104,9 +104,9 @@ def _trim(name: str, after: str) -> str | None:
     return None
 
 
-def _names(pattern: re.Pattern[str], text: str, group: int = 1) -> Iterator[tuple[int, int]]:
+def _names(pattern: re.Pattern[str], text: str) -> Iterator[tuple[int, int]]:
     for match in pattern.finditer(text):
-        start, end = match.span(group)
+        start, end = match.span(1)
         name = _trim(text[start:end], text[end:end + 1])
         if name:
             yield start, start + len(name)
@@ -282,10 +282,10 @@ def find(text: str) -> Iterator[Span]:
     classes = {name: kind for name, kind in classes.items() if len(name.replace(" ", "").replace("　", "")) >= 2}
     if not classes:
         return
-    yield from _everywhere(text, classes)
+    yield from everywhere(text, classes)
 
 
-def _everywhere(text: str, classes: dict[str, str]) -> Iterator[Span]:
+def everywhere(text: str, classes: dict[str, str]) -> Iterator[Span]:
     """Every occurrence of the names, the longest where several start at one character, in
     one pass: from each character a name can start with (a register names hundreds, and
     one pattern of hundreds of names costs more to compile than to run)."""
