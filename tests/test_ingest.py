@@ -49,14 +49,13 @@ def test_messy_folder_every_document_accounted_for(layout):
         ("docs.jsonl", 5, "採用 CC BY 授權的文字。"),
         ("sub/deeper.md", None, "# 標題\n\n內文。\n"),
     ]
-    good_id = document_id("agency", "臺灣是一個美麗的島嶼。\n")
     assert [(r["source_file"], r["source_line"], r["stage"], r["reason"]) for r in rejects] == [
         ("broken.txt", None, "ingest", "undecodable"),
         ("docs.jsonl", 3, "ingest", "malformed-line"),
         ("docs.jsonl", 4, "ingest", "missing-text"),
         ("docs.jsonl", 6, "ingest", "unknown-license"),
         ("empty.txt", None, "ingest", "empty"),
-        ("good.txt", None, "ingest", f"duplicate-of:{good_id}"),
+        ("good.txt", None, "ingest", "duplicate-in-source"),
         ("notes.doc", None, "ingest", "unsupported-format"),
     ]
     details = {r["source_file"] + str(r["source_line"] or ""): r["detail"] for r in rejects}
@@ -67,7 +66,7 @@ def test_messy_folder_every_document_accounted_for(layout):
 
     assert metrics["documents"] == 5 and metrics["rejected"] == 7 and metrics["documents_in"] == 12
     assert metrics["rejects_by_reason"] == {
-        "duplicate-of": 1, "empty": 1, "malformed-line": 1, "missing-text": 1,
+        "duplicate-in-source": 1, "empty": 1, "malformed-line": 1, "missing-text": 1,
         "undecodable": 1, "unknown-license": 1, "unsupported-format": 1,
     }
     assert metrics["characters"] == sum(len(d["text"]) for d in docs)
@@ -278,4 +277,4 @@ def test_reject_order_does_not_depend_on_the_batch_size(layout):
         docs, rejects, _ = ingest(layout)
         seen.append(([d["source_line"] for d in docs], [(r["source_line"], r["reason"].split(":")[0]) for r in rejects]))
     # the file's duplicates come after its other rejects, whatever the chunking
-    assert seen == [([1, 2], [(4, "unknown-license"), (3, "duplicate-of"), (5, "duplicate-of")])] * 3
+    assert seen == [([1, 2], [(4, "unknown-license"), (3, "duplicate-in-source"), (5, "duplicate-in-source")])] * 3

@@ -15,6 +15,7 @@ from conftest import add_source, context
 from pii_gen import KINDS, business_number, items, national_id, negatives
 from pipeline import stages
 from pipeline.core.config import PiiParams
+from pipeline.core.ids import published_id
 from pipeline.core.errors import UserError
 from pipeline.core.schema import NORMALIZED
 from pipeline.pii.detect import detect
@@ -91,7 +92,10 @@ def test_drop_policy_makes_a_reject():
     assert result.kept.column("text").to_pylist() == ["沒有個資的文字。", "電話[PHONE]。"]
     assert result.kept.column("pii_types").to_pylist() == [[], ["phone"]]
     assert [(r["id"], r["stage"], r["reason"], r["detail"]) for r in result.rejects] == [
-        ("id1", "pii", "pii:credit_card", "holds credit_card; the policy drops such documents")]
+        (published_id("s", "f", 1, "卡號[CARD]。"), "pii", "pii:credit_card",
+         "holds credit_card; the policy drops such documents")]
+    assert result.kept.column("id").to_pylist() == [published_id("s", "f", 0, "沒有個資的文字。"),
+                                                    published_id("s", "f", 2, "電話[PHONE]。")]
 
 
 def test_policy_is_validated():
@@ -174,7 +178,7 @@ def test_personal_data_in_title_url_and_meta_is_treated_too():
     assert kept["url"] == "https://x.gov.tw/?mail=[EMAIL]"
     assert json.loads(kept["meta"]) == {"contact": "[TW_ID]", "note": "無"}
     assert kept["pii"] == [] and kept["pii_types"] == []  # offsets and types describe `text` only
-    assert [(r["id"], r["reason"]) for r in result.rejects] == [("id1", "pii:credit_card")]
+    assert [(r["id"], r["reason"]) for r in result.rejects] == [(published_id("s", "f", 1, "第二則公告。"), "pii:credit_card")]
 
 
 def test_a_name_inside_an_address_does_not_hide_the_address():
@@ -201,7 +205,7 @@ def test_rejects_of_every_stage_hold_no_personal_data(layout):
     stages.run_all(context(layout))
     rejects = pq.read_table(layout.rejects).to_pylist()
     assert [(r["stage"], r["reason"].split(":")[0] if r["reason"].startswith("duplicate-of") else r["reason"])
-            for r in rejects] == [("ingest", "duplicate-of"), ("normalize", "language:en"),
+            for r in rejects] == [("ingest", "duplicate-in-source"), ("normalize", "language:en"),
                                   ("quality", "quality:too_long"), ("pii", "pii:register")]
     assert rejects[1]["text"] == "Call [PHONE] or write to [EMAIL] about [TW_ID], please."
     assert rejects[2]["text"].startswith("住址[ADDRESS]很長")
@@ -210,7 +214,7 @@ def test_rejects_of_every_stage_hold_no_personal_data(layout):
     for secret in ("A123456789", "0912-345-678", "wang@", "重慶南路", "光復路", "王大明", "許家豪"):
         assert secret not in dumped, secret
     card = (layout.publish / "README.md").read_text(encoding="utf-8")  # removals per source, stage and reason
-    for row in ("| `agency` | ingest | `duplicate-of` | 1 |", "| `agency` | normalize | `language:en` | 1 |",
+    for row in ("| `agency` | ingest | `duplicate-in-source` | 1 |", "| `agency` | normalize | `language:en` | 1 |",
                 "| `agency` | quality | `quality:too_long` | 1 |", "| `agency` | pii | `pii:register` | 1 |"):
         assert row in card, row
     for stage in ("ingest", "normalize", "quality", "pii"):  # and each stage's own file

@@ -11,7 +11,7 @@ import pyarrow as pa
 
 # (name, type, description); the descriptions are rendered into the dataset card.
 DOCUMENT_COLUMNS: list[tuple[str, pa.DataType, str]] = [
-    ("id", pa.string(), "Stable document id: the first 32 hex digits of SHA-256 over the source id and the text as contributed. The same text from the same source has the same id in every run."),
+    ("id", pa.string(), "Stable document id: the first 32 hex digits of SHA-256 over this row's own published values (source, source_file, source_line and the redacted text), so it reveals nothing a redaction removed. The same contributed file gives the same ids in every run while the personal-data settings give the same redactions."),
     ("text", pa.string(), "The document text."),
     ("source", pa.string(), "Id of the contributing source (the folder under data/raw/)."),
     ("source_file", pa.string(), "Path of the contributed file, relative to the source folder."),
@@ -109,9 +109,9 @@ REJECT_COLUMNS: list[tuple[str, pa.DataType, str]] = [
     ("source_file", pa.string(), "File of the source the document came from (null for a problem with the whole source)."),
     ("source_line", pa.int64(), "Line or record position in that file, when it has one."),
     ("stage", pa.string(), "Stage that rejected it (ingest, …)."),
-    ("reason", pa.string(), "Machine-readable reason, e.g. undecodable, empty, malformed-line, duplicate-of:<id>."),
+    ("reason", pa.string(), "Machine-readable reason, e.g. undecodable, empty, malformed-line, duplicate-in-source, duplicate-of:<id>."),
     ("detail", pa.string(), "One human-readable line explaining the reason."),
-    ("id", pa.string(), "Document id, when the document got as far as having one."),
+    ("id", pa.string(), "Document id (published id of this reject row as written), when the document got as far as having one."),
     ("text", pa.string(), "The text, when it could be read, for audit."),
 ]
 REJECT = pa.schema([(name, typ) for name, typ, _ in REJECT_COLUMNS])

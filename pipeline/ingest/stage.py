@@ -117,7 +117,8 @@ def _chunk(docs: list[dict[str, Any]], rejects: list[dict[str, Any]], stats: Ing
 
 class FirstCopies:
     """Within a source, the first document with a given text is kept; later ones become rejects
-    ``duplicate-of:<id>``. Runs where the chunks arrive in order (the driver). A file's
+    ``duplicate-in-source`` naming the first copy's file and line (never its id: the id at
+    this stage is a digest of the unredacted text). Runs where the chunks arrive in order (the driver). A file's
     duplicate rejects follow its other rejects, so the order does not depend on chunk sizes."""
 
     def __init__(self) -> None:
@@ -130,7 +131,7 @@ class FirstCopies:
             where = row["source_file"] + (f":{row['source_line']}" if row["source_line"] is not None else "")
             if row["id"] in self.seen:
                 self.held.append(_reject(row["source"], row["source_file"], Problem(
-                    f"duplicate-of:{row['id']}", f"{where}: same text as {self.seen[row['id']]}", row["source_line"],
+                    "duplicate-in-source", f"{where}: same text as {self.seen[row['id']]}", row["source_line"],
                     row["text"]), row["id"]).row)
             else:
                 self.seen[row["id"]] = where

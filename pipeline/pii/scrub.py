@@ -1,9 +1,10 @@
-"""Redaction of text kept anywhere outside the interim working files: rejects.
+"""Redaction of what is kept anywhere outside the interim working files: rejects.
 
 A reject keeps its text so an agency can see what was dropped; it is written by stages
-that run before pii (ingest, normalize, quality), so it is redacted here by the same
-detectors and policy. A type the policy drops is redacted too (a reject cannot be dropped
-again); a flagged type stays, as in the release.
+that run before pii (ingest, normalize, quality), so its text, detail and file name are
+redacted here by the same detectors and policy, and its id becomes the published id of
+the row as written (``pipeline.core.ids``). A type the policy drops is redacted too (a
+reject cannot be dropped again); a flagged type stays, as in the release.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pipeline.core.config import PiiParams
+from pipeline.core.ids import published_id
 from pipeline.pii.detect import PLACEHOLDERS, detect
 from pipeline.pii.detectors.base import Span
 
@@ -46,10 +48,21 @@ def reject_scrubber(params: PiiParams) -> Scrub:
     """What a stage before pii applies to each reject row before writing it."""
 
     def scrub(row: dict[str, Any]) -> dict[str, Any]:
-        changed = {key: redact(row[key], detect(row[key]), params.policy) for key in ("text", "detail") if row.get(key)}
-        return row | changed
+        changed = {key: redact(row[key], detect(row[key]), params.policy) for key in REJECT_FIELDS if row.get(key)}
+        return rekeyed(row | changed)
 
     return scrub
+
+
+REJECT_FIELDS = ("text", "detail", "source_file")  # a reject's free-text fields
+
+
+def rekeyed(row: dict[str, Any]) -> dict[str, Any]:
+    """``row`` with its id replaced by the published id of its (redacted) values; a row without
+    an id (a file that gave no document) keeps none."""
+    if row.get("id") is None:
+        return row
+    return row | {"id": published_id(row["source"], row["source_file"], row["source_line"], row["text"] or "")}
 
 
 def unchanged(row: dict[str, Any]) -> dict[str, Any]:

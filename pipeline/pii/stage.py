@@ -30,13 +30,13 @@ from pipeline.pii.detect import detect
 from pipeline.pii.detectors import person
 from pipeline.pii.detectors.base import Span
 from pipeline.pii.register import density, is_register
-from pipeline.pii.scrub import apply_policy, redact, unchanged
+from pipeline.pii.scrub import apply_policy, redact, rekeyed, unchanged
 
 STAGE = "pii"
 # Published fields besides `text` that may hold personal data too (a contact in `meta`, a
 # name in `title`, a file named after a person): the same detectors and policy apply; only
-# `text` gets `pii` offsets. Rejects keep `source_file` as contributed so an agency can find
-# the file.
+# `text` gets `pii` offsets. Rejects are redacted the same way (the agency finds the file from
+# the rest of its name and `source_line`). Every row leaves with its published id.
 SCANNED_FIELDS = ("title", "url", "meta", "source_file")
 
 
@@ -67,14 +67,16 @@ def pii_batch(batch: pa.RecordBatch, params: PiiParams, names: Any = None) -> Ba
         stats.documents_with.update(all_types)
         reason = _drop_reason(doc["text"], spans, all_types, params, stats)
         if reason:
-            rejects.append(reject_row(doc, STAGE, *reason) | {"text": redact(doc["text"], spans, params.policy)})
+            held = {name: redact(doc[name], found, params.policy) for name, found in fields.items() if found}
+            row = reject_row(doc | held, STAGE, *reason) | {"text": redact(doc["text"], spans, params.policy)}
+            rejects.append(rekeyed(row))
             continue
         text, recorded = apply_policy(doc["text"], spans, params.policy)
         scrubbed = {name: apply_policy(doc[name], found, params.policy)[0] for name, found in fields.items() if found}
         for kind in [s.type for s in spans] + [kind for _, kind in in_fields]:
             (stats.redacted if params.policy[kind] == "redact" else stats.flagged)[kind] += 1
-        kept.append(doc | scrubbed | {"text": text, "pii": recorded, "pii_types": types,
-                                      "pii_fields": [{"field": name, "type": kind} for name, kind in in_fields]})
+        kept.append(rekeyed(doc | scrubbed | {"text": text, "pii": recorded, "pii_types": types,
+                                              "pii_fields": [{"field": name, "type": kind} for name, kind in in_fields]}))
     return BatchResult(pa.RecordBatch.from_pylist(kept, schema=PII_CHECKED), rejects, stats)
 
 
