@@ -122,20 +122,26 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_sources(args: argparse.Namespace) -> int:
-    from pipeline.core.licenses import load_registry
+    """List the sources; with --check, validate every configuration file DVC will read, so that
+    `make repro` stops with one line before DVC runs (and removes) any stage's outputs."""
     from pipeline.registration import survey
 
-    layout = Layout.at(args.root)
-    statuses = survey(layout, load_registry(layout))
-    problems = [s.problem for s in statuses if s.problem]
+    ctx = _context(args)  # params.yaml, configs/sources.yaml, the license registry and policy, each validated
+    statuses = survey(ctx.layout, ctx.registry)
     if not args.check:
         for s in statuses:
             mark = "ok" if not s.problem else ("unregistered" if not s.registered and not s.error else "problem")
             license_id = s.manifest.license if s.manifest else "-"
             print(f"{s.id:32} {mark:13} {license_id}")
-    for problem in problems:
+    errors = [s.problem for s in statuses if s.fatal]
+    warnings = [s.problem for s in statuses if s.problem and not s.fatal]
+    for problem in warnings:
         print(f"twcorpus: warning: {problem}", file=sys.stderr)
-    return 1 if args.strict and problems else 0
+    for problem in errors:
+        print(f"twcorpus: error: {problem}", file=sys.stderr)
+    if errors:
+        return EXIT_USER_ERROR
+    return 1 if args.strict and warnings else 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -202,8 +208,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true", help="also exit 1 when any file or document would be rejected")
 
     p = add("sources", cmd_sources, "List source folders and registrations, and warn about unregistered folders "
-            "and invalid manifests.")
-    p.add_argument("--check", action="store_true", help="print only the warnings")
+            "and invalid manifests. Exits 2 when params.yaml, configs/sources.yaml or a registered source's manifest "
+            "is invalid (`make repro` runs `sources --check` before DVC).")
+    p.add_argument("--check", action="store_true", help="print only the problems")
     p.add_argument("--strict", action="store_true", help="exit 1 when there is any warning")
     return parser
 

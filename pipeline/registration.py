@@ -14,9 +14,10 @@ from ruamel.yaml.comments import CommentedMap
 
 from pipeline.core.config import load_sources
 from pipeline.core.errors import UserError
-from pipeline.core.layout import MANIFEST_NAME, Layout
+from pipeline.core.layout import MANIFEST_NAME, SOURCE_ID, SOURCE_ID_RULE, Layout, checked_source_id
 from pipeline.core.licenses import Registry
 from pipeline.ingest.manifest import Manifest, load_manifest
+from pipeline.ingest.sanitize import hazard_line, shown_name
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,11 @@ class SourceStatus:
     has_folder: bool
     manifest: Manifest | None
     error: str | None
+
+    @property
+    def fatal(self) -> bool:
+        """A problem of a registered source: DVC would run its stages on it, so `make repro` stops first."""
+        return self.registered and self.problem is not None
 
     @property
     def problem(self) -> str | None:
@@ -44,13 +50,17 @@ def source_id_from(layout: Layout, arg: str) -> str:
     if path.name == MANIFEST_NAME:
         path = path.parent
     if len(path.parts) == 1 and not path.is_absolute():
-        return path.name
+        return _valid(layout, path.name)
     raw = layout.raw.resolve()
     for base in (Path.cwd(), layout.root):  # relative to where the user is, or to --root
         resolved = (base / path).resolve()
         if resolved.parent == raw:
-            return resolved.name
+            return _valid(layout, resolved.name)
     raise UserError(arg, f"a source must be a folder directly under {layout.rel(layout.raw)}/")
+
+
+def _valid(layout: Layout, source_id: str) -> str:
+    return checked_source_id(source_id, f"{layout.rel(layout.raw)}/{shown_name(source_id)[0]}")
 
 
 def survey(layout: Layout, registry: Registry) -> list[SourceStatus]:
@@ -58,6 +68,11 @@ def survey(layout: Layout, registry: Registry) -> list[SourceStatus]:
     folders = {p.name for p in layout.raw.iterdir() if (p / MANIFEST_NAME).is_file()} if layout.raw.is_dir() else set()
     out = []
     for source_id in sorted(folders | set(sources.sources)):
+        if not SOURCE_ID.fullmatch(source_id):  # a folder only: configs/sources.yaml's keys are checked on load
+            shown = shown_name(source_id)[0]
+            out.append(SourceStatus(shown, False, True, None, f"{layout.rel(layout.raw)}/{shown}: the folder name is "
+                                    f"not a valid source id: use {SOURCE_ID_RULE}"))
+            continue
         has_folder = layout.source_dir(source_id).is_dir()
         manifest, error = None, None
         if has_folder:
@@ -65,6 +80,8 @@ def survey(layout: Layout, registry: Registry) -> list[SourceStatus]:
                 manifest = load_manifest(layout, source_id, registry, sources.overrides(source_id))
             except UserError as exc:
                 error = str(exc)
+            else:  # what makes dvc status/repro fail or hang for every source
+                error = hazard_line(layout.source_dir(source_id), layout.rel(layout.source_dir(source_id)))
         out.append(SourceStatus(source_id, source_id in sources.sources, has_folder, manifest, error))
     return out
 
@@ -72,6 +89,10 @@ def survey(layout: Layout, registry: Registry) -> list[SourceStatus]:
 def register(layout: Layout, registry: Registry, source_id: str) -> bool:
     """Validate the manifest and add the source; False when it was registered already."""
     load_manifest(layout, source_id, registry)  # a broken manifest is not registered
+    hazard = hazard_line(layout.source_dir(source_id), layout.rel(layout.source_dir(source_id)))
+    if hazard:  # nor a folder DVC cannot hash: it would stop `dvc repro` for every source
+        where, _, problem = hazard.partition(": ")
+        raise UserError(where, problem)
     load_sources(layout)  # a broken configs/sources.yaml is one clear error, not a parser traceback
     yaml = YAML()
     yaml.indent(mapping=2, sequence=4, offset=2)

@@ -4,6 +4,12 @@ Ingest reads the folder; then normalize, quality and pii run on the documents in
 (``*_batch``, the stages' own functions, without a NER model), so an agency learns before
 contributing what each stage would drop and why, with the characters it would lose.
 Dedup is across sources and is not previewed.
+
+Before reading anything it fails, with one line naming the entry and the fix, on what
+would make ``dvc status``/``dvc repro`` fail or hang for every source (a file name that is
+not UTF-8, a dangling or looping symbolic link, a named pipe: ``pipeline.ingest.sanitize``),
+since ingest alone would only reject those files and the contributor would learn of it
+from DVC's traceback.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from pipeline.core.context import Context
 from pipeline.core.errors import UserError
 from pipeline.core.schema import DOCUMENT, reason_key
 from pipeline.ingest.manifest import load_manifest
+from pipeline.ingest.sanitize import hazard_line
 from pipeline.ingest.stage import Doc, IngestStats, ingest_items, source_files
 from pipeline.normalize.stage import normalize_batch
 from pipeline.pii.stage import pii_batch
@@ -81,6 +88,10 @@ def validate(ctx: Context, source_id: str) -> Report:
         report.error = str(exc)
         return report
     folder = layout.source_dir(source_id)
+    hazard = hazard_line(folder, layout.rel(folder))
+    if hazard:
+        report.error = hazard
+        return report
     report.files = len(source_files(folder, manifest.exclude))
     stats = IngestStats()
     reasons: Counter = Counter()

@@ -65,7 +65,7 @@ def manifest_for(source_id: str, **fields: Any) -> dict[str, Any]:
 def add_source(layout: Layout, source_id: str, files: dict[str, str | bytes], *, register: bool = True,
                manifest: dict[str, Any] | str | None = None, **fields: Any) -> Path:
     """Contribute a folder: files (str → UTF-8), a source.yaml, and optionally its registration."""
-    folder = layout.source_dir(source_id)
+    folder = layout.raw / source_id  # not source_dir: tests contribute folders with invalid names too
     folder.mkdir(parents=True)
     for name, content in files.items():
         path = folder / name

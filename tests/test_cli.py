@@ -51,8 +51,8 @@ def test_bad_params_is_one_line_without_traceback(layout):
 
 @pytest.mark.parametrize("params, message", [
     ("ingest:\n  batch_size: many\n", "params.yaml: 'ingest.batch_size' must be a whole number, got text ('many')"),
-    ("ingest:\n  batch_size: 0\n", "params.yaml: 'ingest.batch_size' must be at least 1"),
-    ("publish:\n  compression_level: 40\n", "params.yaml: 'publish.compression_level' must be between 1 and 22"),
+    ("ingest:\n  batch_size: 0\n", "params.yaml: 'ingest.batch_size' must be between 1 and 1,000,000, got 0"),
+    ("publish:\n  compression_level: 40\n", "params.yaml: 'publish.compression_level' must be between 1 and 22, got 40"),
     ("ingest: [1]\n", "params.yaml: 'ingest' must be a mapping, got a list"),
 ])
 def test_params_are_validated(layout, capsys, params, message):
@@ -83,7 +83,7 @@ def test_sources_lists_and_warns(layout, capsys):
     add_source(layout, "good", {"a.txt": "文字"})
     add_source(layout, "new", {"a.txt": "文字"}, register=False)
     add_source(layout, "bad", {"a.txt": "文字"}, url="not a url")
-    assert run(layout, "sources") == 0
+    assert run(layout, "sources") == 2  # a registered source's manifest is broken: `make repro` stops here
     out, err = capsys.readouterr()
     assert out.splitlines() == [
         f"{'bad':32} {'problem':13} -",
@@ -91,9 +91,12 @@ def test_sources_lists_and_warns(layout, capsys):
         f"{'new':32} {'unregistered':13} CC0-1.0",
     ]
     assert err.splitlines() == [
-        "twcorpus: warning: data/raw/bad/source.yaml: field 'url' must be an http(s) URL, got 'not a url'",
         "twcorpus: warning: data/raw/new: has a manifest but is not registered; run: twcorpus register data/raw/new",
+        "twcorpus: error: data/raw/bad/source.yaml: field 'url' must be an http(s) URL, got 'not a url'",
     ]
+    assert run(layout, "sources", "--check") == 2
+    layout.sources_config.write_text("sources:\n  good: {}\n")
+    assert run(layout, "sources", "--check") == 0  # an unregistered broken folder only warns
     assert run(layout, "sources", "--check", "--strict") == 1
 
 
@@ -133,7 +136,8 @@ def test_validate_reports_counts_rejects_and_samples(layout, capsys):
      "configs/sources.yaml: 'sources' must be a mapping, got a list"),
     (lambda l: add_source(l, "Bad_Id", {"a.txt": "文字"}, register=False, manifest={"id": "Bad_Id"}),
      ["register", "Bad_Id"],
-     "data/raw/Bad_Id/source.yaml: missing required field 'title'"),
+     "data/raw/Bad_Id: 'Bad_Id' is not a valid source id: use lowercase letters, digits and '-', at most 64, "
+     "starting with a letter or digit (e.g. moj-laws)"),
 ])
 def test_more_user_errors_are_one_line(layout, capsys, setup, args, message):
     setup(layout)
@@ -152,8 +156,12 @@ def test_source_ids_are_lowercase_kebab_case(layout, capsys):
     add_source(layout, "Bad_Id", {"a.txt": "文字"}, register=False, manifest=manifest_for("Bad_Id"))
     assert run(layout, "register", "Bad_Id") == 2
     assert capsys.readouterr().err == (
-        "twcorpus: error: data/raw/Bad_Id/source.yaml: the folder name 'Bad_Id' is not a valid source id: use "
-        "lowercase letters, digits and '-' (e.g. moj-laws)\n")
+        "twcorpus: error: data/raw/Bad_Id: 'Bad_Id' is not a valid source id: use lowercase letters, digits and '-', "
+        "at most 64, starting with a letter or digit (e.g. moj-laws)\n")
+    assert run(layout, "sources") == 0  # an unregistered folder: a warning
+    assert capsys.readouterr().err == (
+        "twcorpus: warning: data/raw/Bad_Id: the folder name is not a valid source id: use lowercase letters, "
+        "digits and '-', at most 64, starting with a letter or digit (e.g. moj-laws)\n")
 
 
 def test_validate_previews_what_normalize_quality_and_pii_would_drop(layout, capsys):

@@ -143,3 +143,18 @@ def test_rerun_from_scratch_is_byte_identical(repo, tmp_path):
     sh(root, "dvc", "repro", "--force")
     after = {p.relative_to(publish): p.read_bytes() for p in publish.rglob("*") if p.is_file()}
     assert after == before
+
+
+@pytest.mark.reliability
+def test_push_never_sends_the_unredacted_interim_documents(repo, tmp_path):
+    root, _ = repo
+    remote = tmp_path / "remote"
+    sh(root, "dvc", "remote", "add", "--local", "-f", "attack", str(remote))
+    sh(root, "dvc", "push", "-r", "attack")
+    pushed = {p.parent.name + p.name for p in (remote / "files" / "md5").glob("*/*")}
+    outs = {out["path"]: out["md5"] for stage in lock(root).values() for out in stage.get("outs", [])}
+    for source_id in ("laws", "ey-gazette"):
+        for stage in ("ingest", "normalize", "quality"):  # the text before pii: never pushed
+            assert outs[f"data/interim/{source_id}/{stage}.parquet"] not in pushed, (source_id, stage)
+        for name in ("ingest.rejects", "pii", "segment"):  # redacted: pushed like the release
+            assert outs[f"data/interim/{source_id}/{name}.parquet"] in pushed, (source_id, name)

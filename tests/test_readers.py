@@ -356,7 +356,8 @@ def test_csv_empty_file(tmp_path):
 
 def test_csv_header_only(tmp_path):
     path = write(tmp_path, "a.csv", "標題,內容\n")
-    assert read(read_csv, path) == []
+    # a file that gives no document always leaves a reject
+    assert read(read_csv, path) == [Problem("empty", "the file holds a header and no rows")]
 
 
 def test_csv_unreadable_header(tmp_path):

@@ -10,12 +10,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from pipeline.core.errors import UserError, did_you_mean
-from pipeline.core.layout import Layout
+from pipeline.core.layout import Layout, checked_source_id
 from pipeline.core.settings import build
 from pipeline.core.yamlio import load_yaml
+
+
+Ranges = dict[str, tuple[float, float]]  # key -> (lowest, highest) allowed, checked by settings.build
+ROWS = (1, 1_000_000)  # a batch of rows: more than a million rows at once is a typo, not a setting
+GiB = 1024 ** 3
+SEED = (0, 2 ** 32 - 1)
+SHARE = (0, 1)
 
 
 @dataclass(frozen=True)
@@ -23,10 +30,7 @@ class IngestParams:
     batch_size: int = 1000  # rows per Arrow record batch; bounds the stage's memory
     max_file_bytes: int = 256 * 1024 * 1024  # larger files are rejected as too-large, unread
 
-    def check(self, where: str, prefix: str) -> None:
-        for key in ("batch_size", "max_file_bytes"):
-            if getattr(self, key) < 1:
-                raise UserError(where, f"'{prefix}.{key}' must be at least 1")
+    RANGES: ClassVar[Ranges] = {"batch_size": ROWS, "max_file_bytes": (1, 4 * GiB)}
 
 
 @dataclass(frozen=True)
@@ -59,9 +63,10 @@ class NormalizeParams:
     traditional_variants: str | None = None  # optional OpenCC pass for Traditional documents (t2tw), off by default
     langdetect_seed: int = 0
 
+    RANGES: ClassVar[Ranges] = {"batch_size": ROWS, "min_han_share": SHARE, "simplified_share": SHARE,
+                                "langdetect_seed": SEED}
+
     def check(self, where: str, prefix: str) -> None:
-        if self.batch_size < 1:
-            raise UserError(where, f"'{prefix}.batch_size' must be at least 1")
         for key in ("min_han_share", "simplified_share"):
             if not 0 < getattr(self, key) <= 1:
                 raise UserError(where, f"'{prefix}.{key}' must be in (0, 1]")
@@ -92,12 +97,11 @@ class SegmentParams:
     cache_dir: str | None = ".cache/segment"  # content-addressed cache, relative to the repo root; null: none
     rows_per_batch: int = 1000  # documents read at a time
 
+    RANGES: ClassVar[Ranges] = {"batch_size": (1, 8192), "max_chars": (1, 509), "rows_per_batch": ROWS}
+
     def check(self, where: str, prefix: str) -> None:
         if not 1 <= self.max_chars <= 509:
             raise UserError(where, f"'{prefix}.max_chars' must be between 1 and 509 (CKIP models take 510 characters)")
-        for key in ("batch_size", "rows_per_batch"):
-            if getattr(self, key) < 1:
-                raise UserError(where, f"'{prefix}.{key}' must be at least 1")
         if not (self.device in ("auto", "cpu", "cuda") or self.device.startswith("cuda:")):
             raise UserError(where, f"'{prefix}.device' must be auto, cpu, cuda or cuda:N, got '{self.device}'")
         if self.fallback not in FALLBACK_SEGMENTERS:
@@ -122,16 +126,16 @@ class QualityParams:
     max_boilerplate_share: float = 0.3  # page furniture and navigation lines
     batch_size: int = 1000
 
+    RANGES: ClassVar[Ranges] = {
+        "min_chars": (0, 1_000_000_000), "max_chars": (1, 1_000_000_000), "min_han_share": SHARE,
+        "bilingual_han_chars": (0, 1_000_000_000), "repetition_min_chars": (0, 1_000_000_000),
+        "max_dup_line_share": SHARE, "top_ngram": (1, 10), "max_top_ngram_share": SHARE, "dup_ngram": (1, 100),
+        "max_dup_ngram_share": SHARE, "max_boilerplate_share": SHARE, "batch_size": ROWS,
+    }
+
     def check(self, where: str, prefix: str) -> None:
-        for key in ("min_han_share", "max_dup_line_share", "max_top_ngram_share", "max_dup_ngram_share",
-                    "max_boilerplate_share"):
-            if not 0 <= getattr(self, key) <= 1:
-                raise UserError(where, f"'{prefix}.{key}' must be between 0 and 1")
         if self.min_chars > self.max_chars:
             raise UserError(where, f"'{prefix}.min_chars' is larger than '{prefix}.max_chars'")
-        for key in ("top_ngram", "dup_ngram", "batch_size"):
-            if getattr(self, key) < 1:
-                raise UserError(where, f"'{prefix}.{key}' must be at least 1")
 
 
 PII_TYPES = ("tw_id", "tw_arc", "phone", "email", "credit_card", "passport", "nhi_card", "address", "person", "official",
@@ -153,11 +157,11 @@ class RegisterParams:
     min_persons: int = 10  # distinct private persons named
     min_density: float = 10.0  # private items (names, birth dates, IDs, addresses) per 1,000 characters
 
+    RANGES: ClassVar[Ranges] = {"min_persons": (1, 1_000_000), "min_density": (0.001, 1000)}
+
     def check(self, where: str, prefix: str) -> None:
         if self.policy not in ("drop", "flag"):
             raise UserError(where, f"'{prefix}.policy' must be drop or flag, got '{self.policy}'")
-        if self.min_persons < 1 or self.min_density <= 0:
-            raise UserError(where, f"'{prefix}.min_persons' and '{prefix}.min_density' must be positive")
 
 
 @dataclass(frozen=True)
@@ -170,6 +174,8 @@ class PiiParams:
     register: RegisterParams = field(default_factory=RegisterParams)
     batch_size: int = 1000
 
+    RANGES: ClassVar[Ranges] = {"batch_size": ROWS}
+
     def __post_init__(self) -> None:
         object.__setattr__(self, "policy", {**DEFAULT_PII_POLICY, **self.policy})
 
@@ -180,8 +186,9 @@ class PiiParams:
                                 f"types: {', '.join(PII_TYPES)}")
             if action not in PII_ACTIONS:
                 raise UserError(where, f"'{prefix}.policy.{kind}' must be redact, flag or drop, got '{action}'")
-        if self.batch_size < 1:
-            raise UserError(where, f"'{prefix}.batch_size' must be at least 1")
+
+
+MAX_PERMUTATIONS = 2048
 
 
 @dataclass(frozen=True)
@@ -200,17 +207,19 @@ class DedupParams:
     source_priority: tuple[str, ...] = ()  # sources whose copy is kept first; then registration order, then position
     batch_size: int = 10_000
 
+    RANGES: ClassVar[Ranges] = {"ngram": (1, 100), "bands": (1, 1024), "rows": (1, 64), "threshold": SHARE,
+                                "family_threshold": SHARE, "max_per_family": (1, 1_000_000_000), "seed": SEED,
+                                "batch_size": ROWS}
+
     def check(self, where: str, prefix: str) -> None:
-        for key in ("ngram", "bands", "rows", "batch_size"):
-            if getattr(self, key) < 1:
-                raise UserError(where, f"'{prefix}.{key}' must be at least 1")
         for key in ("threshold", "family_threshold"):
             if not 0 < getattr(self, key) <= 1:
                 raise UserError(where, f"'{prefix}.{key}' must be in (0, 1]")
         if self.family_threshold > self.threshold:
             raise UserError(where, f"'{prefix}.family_threshold' must not exceed '{prefix}.threshold'")
-        if self.max_per_family is not None and self.max_per_family < 1:
-            raise UserError(where, f"'{prefix}.max_per_family' must be at least 1, or null")
+        if self.bands * self.rows > MAX_PERMUTATIONS:  # each permutation is a hash of every shingle
+            raise UserError(where, f"'{prefix}.bands' × '{prefix}.rows' must be at most {MAX_PERMUTATIONS:,} MinHash "
+                            f"permutations, got {self.bands * self.rows:,}")
 
 
 @dataclass(frozen=True)
@@ -225,12 +234,8 @@ class PublishParams:
     compression_level: int = 9  # zstd
     batch_size: int = 1000
 
-    def check(self, where: str, prefix: str) -> None:
-        for key in ("max_shard_bytes", "row_group_rows", "batch_size"):
-            if getattr(self, key) < 1:
-                raise UserError(where, f"'{prefix}.{key}' must be at least 1")
-        if not 1 <= self.compression_level <= 22:
-            raise UserError(where, f"'{prefix}.compression_level' must be between 1 and 22")
+    RANGES: ClassVar[Ranges] = {"max_shard_bytes": (1, 16 * GiB), "row_group_rows": (1, 10_000_000),
+                                "compression_level": (1, 22), "batch_size": ROWS}
 
 
 @dataclass(frozen=True)
@@ -286,14 +291,8 @@ class RayParams:
     segment_rows: int = 256  # documents per actor call
     dedup_partitions: int = 16  # hash partitions of the LSH bucket shuffle
 
-    def check(self, where: str, prefix: str) -> None:
-        for key in ("segment_actors", "segment_rows", "dedup_partitions"):
-            if getattr(self, key) < 1:
-                raise UserError(where, f"'{prefix}.{key}' must be at least 1")
-        if self.num_cpus is not None and self.num_cpus < 1:
-            raise UserError(where, f"'{prefix}.num_cpus' must be at least 1 (or null: all CPUs)")
-        if self.segment_cpus < 0 or (self.segment_gpus is not None and self.segment_gpus < 0):
-            raise UserError(where, f"'{prefix}.segment_cpus' and '{prefix}.segment_gpus' cannot be negative")
+    RANGES: ClassVar[Ranges] = {"num_cpus": (1, 100_000), "segment_actors": (1, 10_000), "segment_cpus": (0, 1024),
+                                "segment_gpus": (0, 64), "segment_rows": ROWS, "dedup_partitions": (1, 100_000)}
 
 
 @dataclass(frozen=True)
@@ -329,6 +328,7 @@ class SourcesConfig:
 
     def check(self, where: str, prefix: str) -> None:
         for source_id, overrides in self.sources.items():
+            checked_source_id(source_id, f"{where}: sources")
             if overrides is not None and not isinstance(overrides, dict):
                 raise UserError(where, f"'sources.{source_id}' must be a mapping of overrides ({{}} for none)")
             if overrides and "id" in overrides:

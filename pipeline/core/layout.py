@@ -6,10 +6,24 @@ can be read beside this file.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.core.errors import UserError
+
 MANIFEST_NAME = "source.yaml"
+# A source id names folders (data/raw/<id>, data/interim/<id>) and DVC stages (ingest@<id>):
+# no separator, no dot, no upper case (case-insensitive file systems), so no path can escape.
+SOURCE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+SOURCE_ID_RULE = "lowercase letters, digits and '-', at most 64, starting with a letter or digit (e.g. moj-laws)"
+
+
+def checked_source_id(source_id: str, where: str = "source id") -> str:
+    """``source_id`` when it is valid; a UserError otherwise (before any path is built from it)."""
+    if not isinstance(source_id, str) or not SOURCE_ID.fullmatch(source_id):
+        raise UserError(where, f"{source_id!r} is not a valid source id: use {SOURCE_ID_RULE}")
+    return source_id
 
 
 @dataclass(frozen=True)
@@ -38,14 +52,14 @@ class Layout:
         return self.root / "data" / "raw"
 
     def source_dir(self, source_id: str) -> Path:
-        return self.raw / source_id
+        return self.raw / checked_source_id(source_id)
 
     def manifest(self, source_id: str) -> Path:
         return self.source_dir(source_id) / MANIFEST_NAME
 
     # per-source stage outputs: one file per source per stage, never a growing directory
     def interim(self, source_id: str) -> Path:
-        return self.root / "data" / "interim" / source_id
+        return self.root / "data" / "interim" / checked_source_id(source_id)
 
     def stage_docs(self, source_id: str, stage: str) -> Path:
         return self.interim(source_id) / f"{stage}.parquet"
@@ -58,7 +72,7 @@ class Layout:
         return self.interim(source_id) / "source.json"
 
     def stage_metrics(self, source_id: str, stage: str) -> Path:
-        return self.root / "data" / "metrics" / source_id / f"{stage}.json"
+        return self.root / "data" / "metrics" / checked_source_id(source_id) / f"{stage}.json"
 
     # global outputs
     @property

@@ -2,7 +2,9 @@
 
 Every configuration file (params.yaml, configs/sources.yaml, source manifests) goes
 through ``build``: unknown keys, missing required keys and wrong types become one
-``UserError`` naming the file and the key, with a 'nearest' hint for typos.
+``UserError`` naming the file and the key, with a 'nearest' hint for typos. Every number
+lies in the range its class declares in ``RANGES`` (a test checks that each number has
+one): a batch of 10²³ rows or 200,000 LSH bands is refused here, not discovered as a hang.
 """
 
 from __future__ import annotations
@@ -39,9 +41,17 @@ def build(cls: type[T], data: Any, where: str, prefix: str = "") -> T:
         values[name] = _coerce(hints[name], data[name], where, _join(prefix, name))
     obj = cls(**values)
     check = getattr(obj, "check", None)
-    if check is not None:
+    if check is not None:  # first: its messages say more than a range can
         check(where, prefix)
+    _check_ranges(obj, where, prefix)
     return obj
+
+
+def _check_ranges(obj: Any, where: str, prefix: str) -> None:
+    for name, (low, high) in getattr(obj, "RANGES", {}).items():
+        value = getattr(obj, name)
+        if value is not None and not low <= value <= high:
+            raise UserError(where, f"'{_join(prefix, name)}' must be between {low:,} and {high:,}, got {value:,}")
 
 
 def _coerce(hint: Any, value: Any, where: str, key: str) -> Any:

@@ -3,8 +3,14 @@
 Detected, never configured: a byte-order mark (UTF-8, UTF-16, UTF-32), UTF-16 without
 one (NUL bytes in every other position), then strict UTF-8, then Big5 as Windows writes
 it (CP950), then Big5-HKSCS. The first that decodes the head of the file wins. Files
-with NUL bytes that are not UTF-16/32 are binary. Files are read line by line, so one
-undecodable line becomes one reject and memory is bounded by the longest line.
+are read line by line, so one undecodable line becomes one reject and memory is bounded
+by the longest line.
+
+Binary data (NUL bytes in a file that is not UTF-16/32) is judged per line for the line
+formats (JSON Lines, CSV: ``lines=True``), per file for the others. A line format's line
+holding a NUL is one reject ``binary-line`` and the file's other lines are read; only when
+NUL-holding lines are most of the file's head is the file binary. Any other file holding a
+NUL anywhere is binary as a whole. A line over ``MAX_LINE_BYTES`` is ``line-too-long``.
 """
 
 from __future__ import annotations
@@ -40,31 +46,66 @@ codecs.register_error("twcorpus-mark", lambda exc: (_MARK, exc.end))
 
 
 class Undecodable(Exception):
-    """The file (or a line of it) is not text in any encoding we accept."""
+    """The file (or a line of it) is not text in any encoding we accept; ``reason`` is the
+    reject reason (``undecodable``, or ``line-too-long`` for a file with an over-long line)."""
+
+    def __init__(self, message: str, reason: str = "undecodable"):
+        super().__init__(message)
+        self.reason = reason
+
+    def __reduce__(self):
+        return (type(self), (str(self), self.reason))
 
 
 @dataclass(frozen=True)
 class Line:
     number: int  # 1-based
-    text: str  # with its line ending; decoded with replacement characters when `error` is set
+    # with its line ending; when `error` is set, decoded with replacement characters and
+    # without NUL bytes (empty for an over-long line), so a CSV parser keeps its place
+    text: str
     error: str | None = None
+    reason: str = "undecodable"  # when `error` is set: undecodable, binary-line or line-too-long
 
 
-def detect(head: bytes, complete: bool) -> str:
+def detect(head: bytes, complete: bool, lines: bool = False) -> str:
     """The encoding of a file from its first bytes; ``complete`` when ``head`` is the whole file.
 
     The first candidate that decodes the head strictly wins. When none does, the one with
     the fewest bad bytes wins, provided they are rare: a UTF-8 file with one corrupt line
-    stays UTF-8, and only that line is rejected.
+    stays UTF-8, and only that line is rejected. With ``lines`` (a line format), lines
+    holding NUL bytes are left out of the judgement unless they are most of the head.
     """
     for bom, name in _BOMS:
         if head.startswith(bom):
             return name
-    utf16 = _utf16_without_bom(head) or (_utf16_by_content(head, complete) if b"\x00" in head else None)
+    utf16 = _utf16_without_bom(head)
     if utf16:
         return utf16
-    if b"\x00" in head:
+    if b"\x00" not in head:
+        return _byte_oriented(head, complete)
+    rest = _without_nul_lines(head) if lines else None
+    if rest is not None:  # a text file with a few binary lines, unless it reads as UTF-16
+        strict = next((name for name in _CANDIDATES if _count_errors(rest, name, complete) == 0), None)
+        if strict:
+            return strict
+    utf16 = _utf16_by_content(head, complete)
+    if utf16:
+        return utf16
+    if rest is None:
         raise Undecodable("binary file (NUL bytes), not text")
+    return _byte_oriented(rest, complete)
+
+
+def _without_nul_lines(head: bytes) -> bytes | None:
+    """The head without its lines that hold a NUL byte; None when those are most of it (binary)."""
+    parts = head.split(b"\n")
+    binary = sum(len(part) + 1 for part in parts if b"\x00" in part)
+    if 2 * binary > len(head):
+        return None
+    return b"\n".join(part for part in parts if b"\x00" not in part)
+
+
+def _byte_oriented(head: bytes, complete: bool) -> str:
     errors = {}
     for name in _CANDIDATES:
         errors[name] = _count_errors(head, name, complete)
@@ -126,19 +167,26 @@ def _first_bad_byte(data: bytes) -> str:
     return "unknown reason"
 
 
-def sniff(path: Path) -> str:
-    """The encoding of a file, detected from its head; raises Undecodable."""
+def sniff(path: Path, lines: bool = False) -> str:
+    """The encoding of a file, detected from its head; raises Undecodable. ``lines``: the file
+    is a line format, whose binary lines are rejects of their own (see ``detect``)."""
     with path.open("rb") as f:
         head = f.read(HEAD_BYTES + 1)
-    return detect(head[:HEAD_BYTES], complete=len(head) <= HEAD_BYTES)
+    return detect(head[:HEAD_BYTES], complete=len(head) <= HEAD_BYTES, lines=lines)
 
 
-def iter_lines(path: Path) -> tuple[str, Iterator[Line]]:
-    """The detected encoding and the file's lines, each decoded on its own."""
-    encoding = sniff(path)
+def iter_lines(path: Path, lines: bool = False) -> tuple[str, Iterator[Line]]:
+    """The detected encoding and the file's lines, each decoded on its own; a line holding a
+    NUL byte comes with reason ``binary-line``, one over ``MAX_LINE_BYTES`` with ``line-too-long``.
+    ``lines``: the file is a line format (JSON Lines, CSV), see ``detect``."""
+    encoding = sniff(path, lines)
     if encoding in _BYTE_ORIENTED:
         return encoding, _byte_lines(path, encoding)
     return encoding, _text_lines(path, encoding)
+
+
+def _too_long(number: int, length: int, unit: str, limit: int) -> Line:
+    return Line(number, "", f"line {number}: {length:,} {unit}, longer than the limit of {limit:,}", "line-too-long")
 
 
 def _byte_lines(path: Path, encoding: str) -> Iterator[Line]:
@@ -150,12 +198,18 @@ def _byte_lines(path: Path, encoding: str) -> Iterator[Line]:
             number += 1
             if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
                 length = len(raw) + _skip_rest_of_line(f)
-                yield Line(number, "", f"line {number}: {length:,} bytes, longer than {MAX_LINE_BYTES:,}")
+                yield _too_long(number, length, "bytes", MAX_LINE_BYTES)
                 offset += length
                 continue
             if number == 1 and encoding == "utf-8-sig":
                 raw, offset = raw[len(codecs.BOM_UTF8):], len(codecs.BOM_UTF8)
-            yield _decode_line(raw, codec, encoding, number, offset)
+            nul = raw.find(b"\x00")
+            if nul >= 0:
+                yield Line(number, raw.decode(codec, "replace").replace("\x00", ""),
+                           f"line {number}: NUL byte at file offset {offset + nul}: binary data, not text",
+                           "binary-line")
+            else:
+                yield _decode_line(raw, codec, encoding, number, offset)
             offset += len(raw)
 
 
@@ -182,22 +236,39 @@ def _decode_line(raw: bytes, codec: str, encoding: str, number: int, offset: int
 
 
 def _text_lines(path: Path, encoding: str) -> Iterator[Line]:
-    """Wide encodings (UTF-16/32): bad code units are marked while decoding, line by line."""
+    """Wide encodings (UTF-16/32): bad code units are marked while decoding, line by line;
+    a line is read at most ``MAX_LINE_BYTES // 2`` characters at a time (memory stays bounded)."""
+    limit = MAX_LINE_BYTES // 2
     with path.open("rb") as raw:
         stream = io.TextIOWrapper(raw, encoding=encoding, errors="twcorpus-mark", newline="")
-        for number, text in enumerate(stream, start=1):
-            if _MARK in text:
+        number = 0
+        while text := stream.readline(limit + 1):
+            number += 1
+            if len(text) > limit and not text.endswith(("\n", "\r")):
+                length = len(text)
+                while more := stream.readline(limit):
+                    length += len(more)
+                    if more.endswith(("\n", "\r")):
+                        break
+                yield _too_long(number, length, "characters", limit)
+            elif "\x00" in text:
+                yield Line(number, text.replace(_MARK, "\ufffd").replace("\x00", ""),
+                           f"line {number}: NUL character: binary data, not text", "binary-line")
+            elif _MARK in text:
                 yield Line(number, text.replace(_MARK, "\ufffd"), f"line {number}: not valid {encoding}")
             else:
                 yield Line(number, text)
 
 
 def read_document(path: Path) -> tuple[str, str]:
-    """The whole file as one text and its encoding; raises Undecodable naming the first bad line."""
+    """The whole file as one text and its encoding; raises Undecodable naming the first bad
+    line. A NUL byte anywhere makes the file binary (a whole-file format has no lines to spare)."""
     encoding, lines = iter_lines(path)
     parts = []
     for line in lines:
+        if line.reason == "binary-line" and line.error:
+            raise Undecodable(f"binary file (NUL bytes from line {line.number}), not text")
         if line.error:
-            raise Undecodable(line.error)
+            raise Undecodable(line.error, line.reason)
         parts.append(line.text)
     return "".join(parts), encoding

@@ -33,6 +33,10 @@ FORMATS: dict[str, Reader] = {
     "zip": read_zip,
 }
 
+# One document per line: a line with binary data (a NUL byte) is a reject of its own and the
+# file's other lines are read. Every other format judges binary data for the whole file.
+LINE_FORMATS = frozenset({"jsonl", "csv"})
+
 EXTENSIONS: dict[str, str] = {
     ".txt": "text",
     ".text": "text",

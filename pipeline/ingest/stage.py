@@ -9,6 +9,12 @@ batch size (plus 16 bytes per document for the duplicate check).
 A source whose manifest is invalid does not stop the pipeline: its error is printed as
 one line, every file in it becomes a reject with reason ``manifest``, and the other
 sources go on. ``twcorpus validate`` fails on the same error for the contributor.
+
+No input stops a source either (``pipeline.ingest.sanitize``): a file name that is not
+UTF-8 or holds control characters is a reject ``file-name`` under a printable form of
+the name; a field holding a lone surrogate makes its record a reject ``undecodable``;
+controls are removed from the metadata fields; a file that gives nothing at all is a
+reject ``empty``.
 """
 
 from __future__ import annotations
@@ -40,9 +46,11 @@ from pipeline.core.schema import DOCUMENT
 from pipeline.core.tally import Tally
 from pipeline.engine import engine_for
 from pipeline.ingest.encoding import Undecodable, sniff
-from pipeline.ingest.formats import FORMATS, format_for
+from pipeline.ingest.formats import FORMATS, LINE_FORMATS, format_for
 from pipeline.ingest.manifest import Manifest, load_manifest
 from pipeline.ingest.readers.base import Problem, Record
+from pipeline.ingest.sanitize import (clean_field, entry_hazard, escape, escape_surrogates, lone_surrogates,
+                                      name_problem)
 from pipeline.pii.scrub import reject_scrubber
 
 STAGE = "ingest"
@@ -179,10 +187,16 @@ def _snapshot(path: Path, scratch: Path, limits: IngestParams) -> tuple[Path | N
 def _file_items(folder: Path, rel: str, scratch: Path, manifest: Manifest, policy: Policy, stats: IngestStats,
                 limits: IngestParams) -> Iterator[Doc | Reject]:
     path = folder / rel
+    bad_name = name_problem(rel)
+    if bad_name:  # not UTF-8 (Parquet cannot store it, DVC cannot hash it), or controls
+        yield _reject(manifest.id, bad_name[0], Problem("file-name", bad_name[1]))
+        return
     mode = path.lstat().st_mode
     if not stat.S_ISREG(mode):  # links, fifos, devices: never followed or read
         kind = "a symbolic link" if stat.S_ISLNK(mode) else "not a regular file"
-        yield _reject(manifest.id, rel, Problem("not-a-file", f"{kind}: not read (contribute the file itself)"))
+        # a dangling or looping link, a pipe: say so, since dvc fails or hangs on them too
+        detail = entry_hazard(path, path.name) or f"{kind}: not read (contribute the file itself)"
+        yield _reject(manifest.id, rel, Problem("not-a-file", detail))
         return
     fmt = format_for(path, manifest.format, manifest.formats, rel)
     if fmt is None:
@@ -199,13 +213,17 @@ def _file_items(folder: Path, rel: str, scratch: Path, manifest: Manifest, polic
         if problem is not None:
             yield _reject(manifest.id, rel, problem)
             return
+        found = False
         for item in FORMATS[fmt](snapshot, manifest):
-            where = f"{rel}!{item.member}" if item.member else rel
+            found = True
+            where = f"{rel}!{escape(item.member)}" if item.member else rel
             if isinstance(item, Problem):
                 yield _reject(manifest.id, where, item)
             else:
                 yield _accept(manifest, policy, where, item)
-        stats.files_by_encoding[_encoding_of(snapshot)] += 1
+        if not found:  # every reader says why a file is empty; this catches any that does not
+            yield _reject(manifest.id, rel, Problem("empty", "the file holds no document"))
+        stats.files_by_encoding[_encoding_of(snapshot, fmt in LINE_FORMATS)] += 1
     except OSError as exc:
         yield _reject(manifest.id, rel, Problem("unreadable", f"cannot read the file ({exc.strerror or exc})"))
     except Exception as exc:  # a reader bug must not take the source down; the reject names it
@@ -214,7 +232,15 @@ def _file_items(folder: Path, rel: str, scratch: Path, manifest: Manifest, polic
 
 def _accept(manifest: Manifest, policy: Policy, rel: str, record: Record) -> Doc | Reject:
     where = f"{rel}:{record.line}" if record.line is not None else rel
-    license_id = record.license or manifest.license
+    broken = lone_surrogates({"text": record.text, "title": record.title, "url": record.url, "date": record.date,
+                              "license": record.license, "meta": record.meta})
+    if broken:  # a JSON escape such as \ud800 is no character: Parquet cannot store it
+        return _reject(manifest.id, rel, Problem(
+            "undecodable", f"{where}: {', '.join(broken)} holds a lone surrogate (an invalid \\u escape)", record.line
+        ))
+    # NUL and other controls never reach a metadata field (the text is cleaned by normalize)
+    title, url, date, meta = (clean_field(v) for v in (record.title, record.url, record.date, record.meta))
+    license_id = clean_field(record.license) or manifest.license
     if license_id not in policy.registry:
         return _reject(manifest.id, rel, Problem(
             "unknown-license", f"{where}: {policy.registry.unknown(license_id)}", record.line, record.text
@@ -223,12 +249,6 @@ def _accept(manifest: Manifest, policy: Policy, rel: str, record: Record) -> Doc
         return _reject(manifest.id, rel, Problem(
             f"license:{license_id}", f"{where}: not published: {policy.refusal(license_id)}", record.line, record.text
         ))
-    broken = [name for name, value in (("text", record.text), ("title", record.title), ("meta", json.dumps(
-        record.meta, ensure_ascii=False, default=str))) if value and not _encodable(value)]
-    if broken:  # a JSON escape such as \ud800 is no character: Parquet cannot store it
-        return _reject(manifest.id, rel, Problem(
-            "undecodable", f"{where}: {', '.join(broken)} holds a lone surrogate (an invalid \\u escape)", record.line
-        ))
     return Doc({
         "id": document_id(manifest.id, record.text),
         "text": record.text,
@@ -236,37 +256,30 @@ def _accept(manifest: Manifest, policy: Policy, rel: str, record: Record) -> Doc
         "source_file": rel,
         "source_line": record.line,
         "license": license_id,
-        "title": record.title,
-        "url": record.url,
-        "date": record.date,
-        "meta": json.dumps(record.meta, ensure_ascii=False, sort_keys=True, default=str) if record.meta else None,
+        "title": title,
+        "url": url,
+        "date": date,
+        "meta": json.dumps(meta, ensure_ascii=False, sort_keys=True, default=str) if meta else None,
     })
-
-
-def _encodable(value: str) -> bool:
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _reject(source: str, rel: str | None, problem: Problem, doc_id: str | None = None) -> Reject:
+    """A reject row; whatever a reader put in it is made storable and one line (escapes)."""
     return Reject({
         "source": source,
-        "source_file": rel,
+        "source_file": None if rel is None else escape(rel),
         "source_line": problem.line,
         "stage": STAGE,
         "reason": problem.reason,
-        "detail": problem.detail,
+        "detail": escape(problem.detail),
         "id": doc_id,
-        "text": problem.text,
+        "text": None if problem.text is None else escape_surrogates(problem.text),
     })
 
 
-def _encoding_of(path: Path) -> str:
+def _encoding_of(path: Path, lines: bool = False) -> str:
     try:
-        return sniff(path)
+        return sniff(path, lines)
     except Undecodable:
         return "undecodable"
 
@@ -277,7 +290,7 @@ def quarantine_items(folder: Path, source_id: str, error: UserError) -> Iterator
     if not files:
         yield _reject(source_id, None, Problem("manifest", str(error)))
     for rel in files:
-        yield _reject(source_id, rel, Problem("manifest", str(error)))
+        yield _reject(source_id, (name_problem(rel) or (rel,))[0], Problem("manifest", str(error)))
 
 
 def run(ctx: Context, source_id: str, progress: bool = True) -> dict[str, Any]:

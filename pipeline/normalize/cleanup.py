@@ -109,7 +109,14 @@ def unify_newlines(text: str) -> tuple[str, int]:
 
 # C0/C1 controls except \t and \n, DEL, zero-width space/joiners, word joiner, BOM, soft
 # hyphen. A form feed is a page break: it becomes a line break, not nothing.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\u200b-\u200d\u2060\ufeff\u00ad]")
+# Also the bidirectional formatting characters — LRM/RLM (U+200E/200F), the Arabic letter
+# mark (U+061C), the embeddings and overrides (U+202A–202E) and the isolates (U+2066–2069):
+# they are invisible, yet they reorder what a reader sees (U+202E shows "1202 ot 0202" for
+# "2020 to 2021", the Trojan Source trick), so a model would learn text no reader saw.
+# Chinese, the only language kept, never needs them. U+FFFD (a character lost before the
+# text reached us) is kept: it is counted in normalize's metrics (`replacement_chars`).
+BIDI_CONTROLS = "\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069"
+_CONTROL = re.compile(f"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\u200b-\u200d\u2060\ufeff\u00ad{BIDI_CONTROLS}]")
 
 
 def remove_control(text: str) -> tuple[str, int]:

@@ -5,6 +5,11 @@ that is already Traditional is never passed through ``s2t``/``s2twp`` (they dama
 李松仁→李鬆仁); only documents identified as Simplified are converted. Documents whose
 language is not kept become rejects with reason ``language:<tag>``; documents that the
 clean-up leaves empty become rejects with reason ``empty``.
+
+NUL never reaches a published text: it is removed even when the ``control_chars`` step is
+switched off (and counted under it). Replacement characters (U+FFFD: a character lost
+before the text reached us) are kept and counted: ``replacement_chars`` in the metrics
+holds the characters and the documents that have any, among the documents kept.
 """
 
 from __future__ import annotations
@@ -44,11 +49,15 @@ class NormalizeStats(Tally):
     lang: Counter = field(default_factory=Counter)  # language as published
     converted: Counter = field(default_factory=Counter)
     cleanup_chars: Counter = field(default_factory=Counter)
+    replacement_chars: Counter = field(default_factory=Counter)  # U+FFFD: characters, documents
 
 
 def normalize_text(text: str, params: NormalizeParams) -> tuple[str, str, str | None, str, dict[str, int]]:
     """(text, lang, converted, detected, cleanup changes) for one document."""
     text, changes = clean(text, vars(params.cleanup))
+    if "\x00" in text:  # with control_chars off: NUL is never published
+        changes["control_chars"] = changes.get("control_chars", 0) + text.count("\x00")
+        text = text.replace("\x00", "")
     detected, _ = identify(text, min_han_share=params.min_han_share, simplified_share=params.simplified_share,
                            seed=params.langdetect_seed)
     lang, converted = detected, None
@@ -76,6 +85,8 @@ def normalize_batch(batch: pa.RecordBatch, params: NormalizeParams) -> BatchResu
                                       f"identified as {lang}; kept languages: {', '.join(sorted(keep))}"))
             continue
         stats.lang[lang] += 1
+        lost = text.count("\ufffd")
+        stats.replacement_chars.update(characters=lost, documents=1 if lost else 0)
         if converted:
             stats.converted[converted] += 1
         kept.append(doc | {
@@ -94,5 +105,6 @@ def run(ctx: Context, source_id: str, progress: bool = True) -> dict[str, Any]:
     metrics = run_batch_stage(layout, source_id, STAGE, partial(normalize_batch, params=p), NORMALIZED, p.batch_size,
                               progress, engine=engine_for(ctx.params), stats=stats, scrub=reject_scrubber(ctx.params.pii))
     metrics.update(stats.as_metrics())
+    metrics["replacement_chars"] = {"characters": 0, "documents": 0} | metrics["replacement_chars"]
     write_json(layout.stage_metrics(source_id, STAGE), metrics)
     return metrics

@@ -10,7 +10,8 @@ symbolic link, when it is larger than 256 MiB or compressed more than 200 times,
 declared or as counted while it is extracted. The archive as a whole holds at most
 10,000 members and 1 GiB uncompressed (counted over nested archives too); past either,
 one problem is reported and the rest is not read. Directory entries are skipped; an
-extension no reader knows is ``unsupported-format``; an encrypted or damaged member is
+extension no reader knows is ``unsupported-format``; a member that gives nothing is
+``empty``; an encrypted or damaged member is
 ``malformed-file``; a member whose reader fails is ``reader-error`` and the others are
 still read. Accepted members are streamed, one at a time, into a temporary
 folder under a generated name that keeps only the extension, read, and deleted.
@@ -112,9 +113,13 @@ def _read(path: Path, manifest: object, depth: int, budget: _Budget) -> Iterator
                 continue
             try:
                 items = _read(target, manifest, depth + 1, budget) if nested else FORMATS[fmt](target, manifest)
+                found = False
                 for item in items:
+                    found = True
                     item.member = f"{name}!{item.member}" if item.member else name
                     yield item
+                if not found:  # a member that gives nothing still leaves a reject
+                    yield Problem("empty", f"{name}: the member holds no document", member=name)
             except _Stop:
                 raise
             except Exception as exc:  # one member's reader bug must not lose the other members

@@ -39,7 +39,7 @@ def whole_text(path: Path) -> "str | Problem":
     try:
         text, _ = read_document(path)
     except Undecodable as exc:
-        return Problem("undecodable", str(exc))
+        return Problem(exc.reason, str(exc))
     if is_blank(text):
         return Problem("empty", "the file holds no text")
     return text

@@ -21,16 +21,16 @@ if TYPE_CHECKING:
 def read_csv(path: Path, manifest: "Manifest") -> Iterator[Record | Problem]:
     options = manifest.csv
     try:
-        _, lines = iter_lines(path)
+        _, lines = iter_lines(path, lines=True)
     except Undecodable as exc:
-        yield Problem("undecodable", str(exc))
+        yield Problem(exc.reason, str(exc))
         return
-    bad_lines: dict[int, str] = {}
+    bad_lines: dict[int, Line] = {}  # undecodable, binary or over-long lines; their rows are rejects
 
     def feed(lines: Iterator[Line]) -> Iterator[str]:
         for line in lines:
             if line.error:
-                bad_lines[line.number] = line.error
+                bad_lines[line.number] = line
             yield line.text
 
     reader = csv.reader(feed(lines), delimiter=options.delimiter, strict=True)
@@ -41,6 +41,9 @@ def read_csv(path: Path, manifest: "Manifest") -> Iterator[Record | Problem]:
         return
     except csv.Error as exc:
         yield Problem("malformed-file", f"line 1: cannot read the CSV header ({exc})", 1)
+        return
+    if 1 in bad_lines:  # the header itself
+        yield Problem(bad_lines[1].reason, f"cannot read the CSV header: {bad_lines[1].error}", 1)
         return
     header = [name.strip() for name in header]
     if options.text_column not in header:
@@ -58,25 +61,31 @@ def read_csv(path: Path, manifest: "Manifest") -> Iterator[Record | Problem]:
     }
     mapped = {options.text_column, *filter(None, named.values())}
     end = reader.line_num
+    rows = 0  # rows that are not blank
     while True:
         start = end + 1
         try:
             row = next(reader)
         except StopIteration:
+            if not rows:
+                yield Problem("empty", "the file holds a header and no rows")
             return
         except csv.Error as exc:
             # The reader resumes at the next line; an unterminated quote at the end of the
             # file has swallowed everything after it, and the detail says so.
             end = reader.line_num
+            rows += 1
             yield Problem("malformed-row", f"line {start}: {exc} (lines {start}–{end} rejected)", start)
             continue
         end = reader.line_num
         errors = [bad_lines[n] for n in range(start, end + 1) if n in bad_lines]
         if errors:
-            yield Problem("undecodable", errors[0], start)
+            rows += 1
+            yield Problem(errors[0].reason, errors[0].error or "", start)
             continue
         if not row or all(is_blank(cell) for cell in row):
             continue
+        rows += 1
         if len(row) != len(header):
             yield Problem(
                 "malformed-row",

@@ -1,7 +1,9 @@
 """JSON Lines: one document per line, ``text`` required.
 
 ``title``, ``url``, ``date`` and ``license`` map to their columns; every other field is
-kept in ``meta``. Blank lines are not documents and are skipped.
+kept in ``meta``. Blank lines are not documents and are skipped; a file of nothing else
+(0 bytes included) is one problem ``empty``. A line with a NUL byte is a problem
+``binary-line`` of its own, an over-long one ``line-too-long``: the other lines are read.
 """
 
 from __future__ import annotations
@@ -18,16 +20,19 @@ _COLUMNS = ("title", "url", "date", "license")
 
 def read_jsonl(path: Path, manifest: object) -> Iterator[Record | Problem]:
     try:
-        _, lines = iter_lines(path)
+        _, lines = iter_lines(path, lines=True)
     except Undecodable as exc:
-        yield Problem("undecodable", str(exc))
+        yield Problem(exc.reason, str(exc))
         return
+    seen = False  # a line that is not blank
     for line in lines:
         if line.error:
-            yield Problem("undecodable", line.error, line.number)
+            seen = True
+            yield Problem(line.reason, line.error, line.number)
             continue
         if is_blank(line.text):
             continue
+        seen = True
         try:
             obj = json.loads(line.text.rstrip("\r\n"))  # so error columns point into the line
         except json.JSONDecodeError as exc:
@@ -49,3 +54,5 @@ def read_jsonl(path: Path, manifest: object) -> Iterator[Record | Problem]:
             continue
         fields = {name: text_or_none(obj.pop(name, None)) for name in _COLUMNS}
         yield Record(text=text, line=line.number, meta=obj, **fields)
+    if not seen:
+        yield Problem("empty", "the file holds no text")
