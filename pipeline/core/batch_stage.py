@@ -90,7 +90,11 @@ class ResultWriter:
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        self.docs.__exit__(*exc)
+        try:
+            self.docs.__exit__(*exc)
+        except BaseException:  # the documents could not be written: neither are the rejects
+            self.rejects.abort()
+            raise
         self.rejects.__exit__(*exc)
 
 

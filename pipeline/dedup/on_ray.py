@@ -25,11 +25,11 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from pipeline.core.config import DedupParams
 from pipeline.core.errors import UserError
 from pipeline.core.layout import SOURCE_STAGES, Layout
+from pipeline.core.parquet import open_parquet
 from pipeline.dedup import minhash
 from pipeline.dedup.stage import Copies, copies_from, text_key
 
@@ -87,7 +87,7 @@ def _work_items(layout: Layout, sources: list[str]) -> tuple[list[dict[str, Any]
         path = layout.stage_docs(source_id, SOURCE_STAGES[-1])
         if not path.is_file():
             raise UserError(layout.rel(path), f"missing: run the per-source stages for '{source_id}' first (dvc repro)")
-        meta = pq.ParquetFile(path).metadata
+        meta = open_parquet(path).metadata
         for group in range(meta.num_row_groups):
             parts.append({"source": source_id, "path": str(path), "group": group, "offset": offset})
             offset += meta.row_group(group).num_rows
@@ -97,7 +97,7 @@ def _work_items(layout: Layout, sources: list[str]) -> tuple[list[dict[str, Any]
 def _signatures(p: DedupParams, items: pa.Table) -> pa.Table:
     out = []
     for item in items.to_pylist():
-        with pq.ParquetFile(item["path"]) as f:
+        with open_parquet(item["path"]) as f:
             group = f.read_row_group(item["group"], columns=["id", "text"])
         texts = group.column("text").to_pylist()
         index = np.arange(item["offset"], item["offset"] + len(texts), dtype=np.int64)

@@ -4,7 +4,11 @@ Shards are cut by the UTF-8 size of the text they hold (``max_shard_bytes``), ro
 groups by row count (``row_group_rows``). Both depend only on the data, so re-runs give
 the same files byte for byte. Names follow the hub's pattern
 ``data/train-00000-of-00003.parquet``; shards are written under temporary names and
-renamed once their number is known.
+renamed once their number is known. Every page carries a checksum (``writer_options``).
+
+The folder is meant to be a staging folder (the publish stage writes the whole release
+into one under ``.tmp/`` and swaps it in at the end), so no reader ever sees a shard
+whose siblings are missing.
 """
 
 from __future__ import annotations

@@ -8,13 +8,18 @@ Reads only what the per-source stages wrote under ``data/interim/`` (never
 - ``data/publish/README.md`` — the dataset card, and ``LICENSES.md`` beside it;
 - ``data/rejects/rejects.parquet`` — every reject of every source and stage;
 - ``data/metrics/publish.json`` — totals, per source, per license, per group, per reason.
+
+The release folder is never half there: shards, card and licenses are written into a
+staging folder under ``.tmp/`` and swapped in with one atomic rename at the end
+(``OutputGuard.swap_in``), while a lock keeps a second publish out. A publish that fails
+or is killed leaves the previous release as it was.
 """
 
 from __future__ import annotations
 
-import shutil
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -26,7 +31,7 @@ from pipeline.core.context import Context
 from pipeline.core.errors import UserError
 from pipeline.core.jsonfile import read_json, write_json
 from pipeline.core.layout import SOURCE_STAGES, Layout
-from pipeline.core.parquet import RowWriter, count_rows, read_batches
+from pipeline.core.parquet import OutputGuard, RowWriter, count_rows, read_batches
 from pipeline.core.schema import PUBLISHED, REJECT, reason_key
 from pipeline.engine import engine_for
 from pipeline.publish.card import (CardData, GroupSummary, SourceSummary, Statistics, render_card,
@@ -72,51 +77,13 @@ def _documents(ctx: Context, summaries: list[SourceSummary], stats: Statistics, 
 
 
 def run(ctx: Context, progress: bool = True) -> dict[str, Any]:
-    layout, params, policy = ctx.layout, ctx.params, ctx.policy
-    p = params.publish
+    layout = ctx.layout
     summaries = [SourceSummary(source_id, _read_info(layout, source_id)) for source_id in ctx.sources.ids]
-
-    if layout.publish.exists():
-        shutil.rmtree(layout.publish)
-    groups = {name: GroupSummary(name) for name in policy.groups}
-    writers: dict[str, ShardWriter] = {}
-    stats = Statistics()
-    for batch in _documents(ctx, summaries, stats, p.batch_size, progress):
-        licenses = batch.column("license").to_pylist()
-        for name in sorted({policy.group(license_id) or "" for license_id in licenses}):
-            if not name:  # ingest applies the same policy; a stale interim file is the only way here
-                raise UserError(layout.rel(layout.params), "a published document's license is in no group: "
-                                "re-run the per-source stages (dvc repro)")
-            part = batch.filter(pa.array([policy.group(license_id) == name for license_id in licenses]))
-            if name not in writers:
-                writers[name] = ShardWriter(layout.publish / "data" / name, PUBLISHED, split=SPLIT,
-                                            max_shard_bytes=p.max_shard_bytes, row_group_rows=p.row_group_rows,
-                                            compression_level=p.compression_level)
-            writers[name].write(part)
-            groups[name].count(part)
-    if not writers:  # an empty release is still a loadable dataset: its default config, empty
-        writers[policy.default_group] = ShardWriter(layout.publish / "data" / policy.default_group, PUBLISHED,
-                                                    split=SPLIT, max_shard_bytes=p.max_shard_bytes,
-                                                    row_group_rows=p.row_group_rows,
-                                                    compression_level=p.compression_level)
-    for name, writer in writers.items():
-        shards = writer.close()
-        groups[name].shards = [s.relative_to(layout.publish).as_posix() for s in shards]
-        groups[name].download_size = sum(s.stat().st_size for s in shards)
-
-    reasons = _gather_rejects(layout, summaries, p.batch_size)
-    card = CardData(
-        params=params,
-        registry=ctx.registry,
-        sources=summaries,
-        groups=[groups[name] for name in policy.groups if groups[name].shards],
-        default_group=policy.default_group,
-        rejects_by_reason=dict(reasons),
-        stats=stats,
-        provenance=provenance(layout.root),
-    )
-    (layout.publish / "README.md").write_text(render_card(card), encoding="utf-8")
-    (layout.publish / "LICENSES.md").write_text(render_licenses_file(card), encoding="utf-8")
+    with OutputGuard(layout.publish) as guard:
+        staging = guard.temp_dir()  # becomes data/publish when complete
+        card = _release(ctx, summaries, staging, progress)
+        guard.swap_in(staging)
+    reasons = card.rejects_by_reason
 
     metrics = {
         "documents": card.documents,
@@ -134,13 +101,59 @@ def run(ctx: Context, progress: bool = True) -> dict[str, Any]:
                      for license_id, docs in sorted(card.license_documents.items())},
         "groups": {g.name: {"documents": g.documents, "characters": g.characters, "shards": len(g.shards)}
                    for g in card.groups},
-        "characters_per_document": Statistics.summary(stats.lengths),
-        "tokens_per_document": Statistics.summary(stats.token_counts),
+        "characters_per_document": Statistics.summary(card.stats.lengths),
+        "tokens_per_document": Statistics.summary(card.stats.token_counts),
         "pii": dict(sorted(sum((s.pii for s in summaries), Counter()).items())),
     }
     write_json(layout.publish_metrics, metrics)
     write_plots(layout.plots, card)
     return metrics
+
+
+def _release(ctx: Context, summaries: list[SourceSummary], folder: Path, progress: bool) -> CardData:
+    """The whole release (shards, card, licenses) in ``folder``, and data/rejects/rejects.parquet."""
+    layout, params, policy = ctx.layout, ctx.params, ctx.policy
+    p = params.publish
+    groups = {name: GroupSummary(name) for name in policy.groups}
+    writers: dict[str, ShardWriter] = {}
+    stats = Statistics()
+    for batch in _documents(ctx, summaries, stats, p.batch_size, progress):
+        licenses = batch.column("license").to_pylist()
+        for name in sorted({policy.group(license_id) or "" for license_id in licenses}):
+            if not name:  # ingest applies the same policy; a stale interim file is the only way here
+                raise UserError(layout.rel(layout.params), "a published document's license is in no group: "
+                                "re-run the per-source stages (dvc repro)")
+            part = batch.filter(pa.array([policy.group(license_id) == name for license_id in licenses]))
+            if name not in writers:
+                writers[name] = ShardWriter(folder / "data" / name, PUBLISHED, split=SPLIT,
+                                            max_shard_bytes=p.max_shard_bytes, row_group_rows=p.row_group_rows,
+                                            compression_level=p.compression_level)
+            writers[name].write(part)
+            groups[name].count(part)
+    if not writers:  # an empty release is still a loadable dataset: its default config, empty
+        writers[policy.default_group] = ShardWriter(folder / "data" / policy.default_group, PUBLISHED,
+                                                    split=SPLIT, max_shard_bytes=p.max_shard_bytes,
+                                                    row_group_rows=p.row_group_rows,
+                                                    compression_level=p.compression_level)
+    for name, writer in writers.items():
+        shards = writer.close()
+        groups[name].shards = [s.relative_to(folder).as_posix() for s in shards]
+        groups[name].download_size = sum(s.stat().st_size for s in shards)
+
+    reasons = _gather_rejects(layout, summaries, p.batch_size)
+    card = CardData(
+        params=params,
+        registry=ctx.registry,
+        sources=summaries,
+        groups=[groups[name] for name in policy.groups if groups[name].shards],
+        default_group=policy.default_group,
+        rejects_by_reason=dict(reasons),
+        stats=stats,
+        provenance=provenance(layout.root),
+    )
+    (folder / "README.md").write_text(render_card(card), encoding="utf-8")
+    (folder / "LICENSES.md").write_text(render_licenses_file(card), encoding="utf-8")
+    return card
 
 
 def _gather_rejects(layout: Layout, summaries: list[SourceSummary], batch_size: int) -> Counter:
