@@ -3,16 +3,30 @@
 Gopher's repetition rules count words; Chinese has no spaces, so the same ideas are
 applied to characters: the share of the text covered by its most frequent character
 n-gram, and the share covered by character n-grams that occur more than once.
+
+Memory is a small multiple of the text (about 30 bytes a character at the peak): lines are
+read one at a time, and an n-gram is never a string. Every n-gram start gets an integer
+id, equal exactly when the n-grams are equal (``_gram_ids``), so counting them is numpy
+over arrays of the text's length.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
-_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f\u3040-\u30ff\uac00-\ud7af]")
+import numpy as np
+
+# str.split()'s whitespace, which is also the regex \s (tests compare both on every code point)
+WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
+              "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+_WHITESPACE = re.compile(r"\s+")
+_LINE = re.compile(r"[^\n]+")
+# Han: Extension A, the unified ideographs, the compatibility ideographs, Extensions B to H
+HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x3134F))
+# the other letters: Latin (with Latin-1 and Extended-A/B), Kana, Hangul syllables
+LETTER_RANGES = ((0x41, 0x5A), (0x61, 0x7A), (0xC0, 0x24F), (0x3040, 0x30FF), (0xAC00, 0xD7AF))
 # Lines that are page furniture or site navigation rather than text.
 BOILERPLATE = re.compile(
     r"^\s*(?:"
@@ -39,56 +53,138 @@ class Signals:
         return asdict(self)
 
 
-def _coverage(chars: str, n: int) -> tuple[float, float]:
-    """(top n-gram coverage, duplicated n-gram coverage) of a whitespace-free text."""
-    if len(chars) < n * 2:
-        return 0.0, 0.0
-    grams = [chars[i:i + n] for i in range(len(chars) - n + 1)]
-    counts = Counter(grams)
-    top_gram, top_count = counts.most_common(1)[0]
-    covered = bytearray(len(chars))
-    top = 0.0
-    if top_count > 1:
-        # Gopher's coverage: the characters inside the top n-gram's occurrences, each once
-        # (overlapping occurrences, as in ＿＿＿＿, do not count a character twice)
-        for i, gram in enumerate(grams):
-            if gram == top_gram:
-                covered[i:i + n] = b"\x01" * n
-        top = sum(covered) / len(chars)
-        covered = bytearray(len(chars))
-    for i, gram in enumerate(grams):
-        if counts[gram] > 1:
-            covered[i:i + n] = b"\x01" * n
-    return top, sum(covered) / len(chars)
+def char_count(text: str) -> int:
+    """Characters without whitespace, counted in place: the length rules need no copy of the text."""
+    return len(text) - sum(text.count(space) for space in WHITESPACE)
 
 
-def _han(chars: str) -> tuple[int, float]:
+def without_whitespace(text: str) -> str:
+    """The characters the rules count: one copy of the text, never a list of its words."""
+    return _WHITESPACE.sub("", text)
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The stripped non-empty lines, one at a time (a list of them costs ~60 bytes a line)."""
+    for match in _LINE.finditer(text):
+        line = match.group().strip()
+        if line:
+            yield line
+
+
+def line_signals(text: str) -> tuple[float, float]:
+    """(characters in lines that repeat an earlier line / characters in lines, boilerplate lines / lines)."""
+    seen: set[str] = set()
+    lines = line_chars = dup_chars = boilerplate = 0
+    for line in _lines(text):
+        lines += 1
+        line_chars += len(line)
+        if line in seen:
+            dup_chars += len(line)
+        else:
+            seen.add(line)
+        boilerplate += bool(BOILERPLATE.match(line))
+    return dup_chars / (line_chars or 1), boilerplate / lines if lines else 0.0
+
+
+def codes(chars: str) -> np.ndarray:
+    """The code points of a text (4 bytes a character)."""
+    return np.frombuffer(chars.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+
+
+def _dense(keys: np.ndarray) -> np.ndarray:
+    """Dense ids of ``keys`` (0 .. distinct - 1), equal exactly where the keys are equal."""
+    order = np.argsort(keys)
+    keys = keys[order]  # sorted; the caller's array is let go when it holds no other reference
+    ranks = np.zeros(len(keys), dtype=np.uint32)
+    np.cumsum(keys[1:] != keys[:-1], dtype=np.uint32, out=ranks[1:])
+    del keys
+    ids = np.empty(len(ranks), dtype=np.uint32)
+    ids[order] = ranks
+    return ids
+
+
+def _pair_keys(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """One 64-bit key per pair (left[i], right[i]) of 32-bit ids, built in place."""
+    keys = left.astype(np.uint64)
+    keys <<= np.uint64(32)
+    keys |= right
+    return keys
+
+
+def _gram_ids(cps: np.ndarray, n: int) -> np.ndarray:
+    """An id for each n-gram start (len(cps) - n + 1 of them), equal exactly when the n-grams are.
+
+    Prefix doubling, as suffix arrays are built: the ids of 2k-grams are the ids of pairs
+    of k-gram ids; an n-gram is then its two overlapping p-grams (p the largest power of
+    two up to n), so ~log2(n) sorts of integer arrays replace a string per position.
+    """
+    if n == 1:
+        return _dense(cps)
+    ids, k = cps, 1
+    while 2 * k <= n:
+        ids = _dense(_pair_keys(ids[:len(ids) - k], ids[k:]))
+        k *= 2
+    if k < n:
+        ids = _dense(_pair_keys(ids[:len(ids) - (n - k)], ids[n - k:]))
+    return ids
+
+
+def _covered(starts: np.ndarray, n: int, length: int) -> int:
+    """Characters inside the n-grams that start where ``starts`` is true, each counted once."""
+    edges = np.zeros(length + 1, dtype=np.int32)
+    at = np.flatnonzero(starts)
+    edges[at] += 1
+    edges[at + n] -= 1
+    return int(np.count_nonzero(np.cumsum(edges[:length], dtype=np.int32)))
+
+
+def top_ngram_share(cps: np.ndarray, n: int) -> float:
+    """Gopher's coverage of the most frequent n-gram: the characters inside its occurrences,
+    each once (overlapping occurrences, as in ＿＿＿＿, do not count a character twice)."""
+    length = len(cps)
+    if length < n * 2:
+        return 0.0
+    ids = _gram_ids(cps, n)
+    counts = np.bincount(ids)
+    top_count = counts.max()
+    if top_count < 2:
+        return 0.0
+    # Counter.most_common's choice among equal counts: the n-gram that occurs first
+    top = ids[np.argmax(counts[ids] == top_count)]
+    return _covered(ids == top, n, length) / length
+
+
+def dup_ngram_share(cps: np.ndarray, n: int) -> float:
+    """Coverage of the n-grams that occur more than once."""
+    length = len(cps)
+    if length < n * 2:
+        return 0.0
+    ids = _gram_ids(cps, n)
+    return _covered(np.bincount(ids)[ids] > 1, n, length) / length
+
+
+def _count_in(cps: np.ndarray, ranges: tuple[tuple[int, int], ...]) -> int:
+    return sum(int(np.count_nonzero((cps >= lo) & (cps <= hi))) for lo, hi in ranges)
+
+
+def han_signals(cps: np.ndarray) -> tuple[int, float]:
     """Han characters, and their share of letters."""
-    han = len(_HAN.findall(chars))
-    letters = han + len(_LETTER.findall(chars))
+    han = _count_in(cps, HAN_RANGES)
+    letters = han + _count_in(cps, LETTER_RANGES)
     return han, han / letters if letters else 0.0
 
 
 def measure(text: str, *, top_ngram: int = 2, dup_ngram: int = 10) -> Signals:
-    chars = "".join(text.split())
-    n = len(chars)
-    lines = [line.strip() for line in text.split("\n") if line.strip()]
-    seen: set[str] = set()
-    dup_chars = 0
-    for line in lines:
-        if line in seen:
-            dup_chars += len(line)
-        seen.add(line)
-    line_chars = sum(len(line) for line in lines) or 1
-    top, _ = _coverage(chars, top_ngram)
-    _, dup = _coverage(chars, dup_ngram)
-    han_chars, han_share = _han(chars)
+    """Every signal of ``text``."""
+    cps = codes(without_whitespace(text))  # the characters as an array; their string is let go
+    dup_line_share, boilerplate_share = line_signals(text)
+    han_chars, han_share = han_signals(cps)
     return Signals(
-        chars=n,
+        chars=len(cps),
         han_chars=han_chars,
         han_share=han_share,
-        dup_line_share=dup_chars / line_chars,
-        top_ngram_share=top,
-        dup_ngram_share=dup,
-        boilerplate_share=sum(1 for line in lines if BOILERPLATE.match(line)) / len(lines) if lines else 0.0,
+        dup_line_share=dup_line_share,
+        top_ngram_share=top_ngram_share(cps, top_ngram),
+        dup_ngram_share=dup_ngram_share(cps, dup_ngram),
+        boilerplate_share=boilerplate_share,
     )

@@ -18,18 +18,28 @@ from pipeline.core.context import Context
 from pipeline.core.jsonfile import write_json
 from pipeline.core.schema import QUALITY_CHECKED
 from pipeline.engine import engine_for
-from pipeline.quality.signals import Signals, measure
+from pipeline.quality.signals import Signals, char_count, measure
 from pipeline.pii.scrub import reject_scrubber
 
 STAGE = "quality"
 
 
+def length_rule(chars: int, p: QualityParams) -> tuple[str, str] | None:
+    """too_short or too_long, with its detail line: decided on the character count alone."""
+    if chars < p.min_chars:
+        return "too_short", f"{chars} characters < min_chars {p.min_chars}"
+    if chars > p.max_chars:
+        return "too_long", f"{chars} characters > max_chars {p.max_chars}"
+    return None
+
+
 def failed_rule(s: Signals, p: QualityParams) -> tuple[str, str] | None:
     """The first rule a document breaks, with a detail line; None when it passes."""
+    length = length_rule(s.chars, p)
+    if length:
+        return length
     repetitive = s.chars >= p.repetition_min_chars
     rules = [
-        ("too_short", s.chars < p.min_chars, f"{s.chars} characters < min_chars {p.min_chars}"),
-        ("too_long", s.chars > p.max_chars, f"{s.chars} characters > max_chars {p.max_chars}"),
         # a bilingual text (a treaty, a tariff list) is judged by its Chinese part
         ("han_share", s.han_share < p.min_han_share and s.han_chars < p.bilingual_han_chars,
          f"Han share {s.han_share:.2f} < {p.min_han_share} and {s.han_chars} Han characters < {p.bilingual_han_chars}"),
@@ -45,11 +55,21 @@ def failed_rule(s: Signals, p: QualityParams) -> tuple[str, str] | None:
     return next(((rule, detail) for rule, broken, detail in rules if broken), None)
 
 
+def judge(text: str, p: QualityParams) -> tuple[Signals | None, tuple[str, str] | None]:
+    """(signals, the rule broken), cheap first: a document outside the length bounds is
+    rejected on a count of its characters, before a copy, a line or an n-gram of it is made
+    (signals None)."""
+    failed = length_rule(char_count(text), p)
+    if failed:
+        return None, failed
+    signals = measure(text, top_ngram=p.top_ngram, dup_ngram=p.dup_ngram)
+    return signals, failed_rule(signals, p)
+
+
 def quality_batch(batch: pa.RecordBatch, params: QualityParams) -> BatchResult:
     kept, rejects = [], []
     for doc in batch.to_pylist():
-        signals = measure(doc["text"], top_ngram=params.top_ngram, dup_ngram=params.dup_ngram)
-        failed = failed_rule(signals, params)
+        signals, failed = judge(doc["text"], params)
         if failed:
             rejects.append(reject_row(doc, STAGE, f"quality:{failed[0]}", failed[1]))
         else:
