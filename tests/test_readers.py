@@ -434,7 +434,7 @@ def test_lawdb_single_law(tmp_path):
             line=None,
             title="測試法",
             url="https://law.moj.gov.tw/LawClass/LawAll.aspx?pcode=X0000001",
-            date="2022-06-15",
+            date="20220615",  # as written: ingest reads it
             meta=LAW_META,
         )
     ]
@@ -443,7 +443,7 @@ def test_lawdb_single_law(tmp_path):
 def test_lawdb_laws_export_numbers_records(tmp_path):
     path = write_json(tmp_path, {"Laws": [law("甲法"), law("乙法", LawModifiedDate="2022-06-15")]})
     items = read(read_lawdb, path)
-    assert [(i.line, i.title, i.date) for i in items] == [(1, "甲法", "2022-06-15"), (2, "乙法", "2022-06-15")]
+    assert [(i.line, i.title, i.date) for i in items] == [(1, "甲法", "20220615"), (2, "乙法", "2022-06-15")]
     assert items[0].text == LAW_TEXT.replace("測試法", "甲法", 1)
     assert items[1].text.startswith("乙法\n為測試而制定本法。\n")
 
@@ -510,7 +510,7 @@ def test_lawdb_shipped_constitution():
     assert isinstance(record, Record)
     assert record.title == "中華民國憲法"
     assert record.line is None
-    assert record.date == "1947-01-01"
+    assert record.date == "19470101"
     assert record.url == "https://law.moj.gov.tw/LawClass/LawAll.aspx?pcode=A0000001"
     assert record.text.startswith("中華民國憲法\n")
     assert "第 一 章 總綱\n第 1 條\n中華民國基於三民主義，為民有民治民享之民主共和國。\n第 2 條\n" in record.text

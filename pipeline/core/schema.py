@@ -19,7 +19,7 @@ DOCUMENT_COLUMNS: list[tuple[str, pa.DataType, str]] = [
     ("license", pa.string(), "License id (SPDX or LicenseRef, see the licenses section) under which this document is published."),
     ("title", pa.string(), "Title, when the source has one."),
     ("url", pa.string(), "URL of the document or its source page, when known."),
-    ("date", pa.string(), "Date of the document as ISO 8601 (YYYY, YYYY-MM or YYYY-MM-DD), when known."),
+    ("date", pa.string(), "Date of the document as ISO 8601 (YYYY-MM-DD, or a full timestamp when the source gave one); Minguo dates (中華民國95年1月2日, 095/01/02) are converted and the form as written is kept in meta.date_written; null when the source gave none or it could not be read (then only in meta.date_written)."),
     ("meta", pa.string(), "Other fields the source provided, as a JSON object with sorted keys; null when none."),
 ]
 DOCUMENT = pa.schema([(name, typ) for name, typ, _ in DOCUMENT_COLUMNS])

@@ -45,6 +45,7 @@ from pipeline.core.policy import Policy
 from pipeline.core.schema import DOCUMENT
 from pipeline.core.tally import Tally
 from pipeline.engine import engine_for
+from pipeline.ingest.dates import to_iso
 from pipeline.ingest.encoding import Undecodable, sniff
 from pipeline.ingest.formats import FORMATS, LINE_FORMATS, format_for
 from pipeline.ingest.manifest import Manifest, load_manifest
@@ -70,6 +71,7 @@ class Reject:
 class IngestStats(Tally):
     files_by_format: Counter = field(default_factory=Counter)
     files_by_encoding: Counter = field(default_factory=Counter)
+    dates: Counter = field(default_factory=Counter)  # iso (as written), converted, unreadable
 
 
 def source_files(folder: Path, exclude: tuple[str, ...] = ()) -> list[str]:
@@ -220,7 +222,7 @@ def _file_items(folder: Path, rel: str, scratch: Path, manifest: Manifest, polic
             if isinstance(item, Problem):
                 yield _reject(manifest.id, where, item)
             else:
-                yield _accept(manifest, policy, where, item)
+                yield _accept(manifest, policy, where, item, stats)
         if not found:  # every reader says why a file is empty; this catches any that does not
             yield _reject(manifest.id, rel, Problem("empty", "the file holds no document"))
         stats.files_by_encoding[_encoding_of(snapshot, fmt in LINE_FORMATS)] += 1
@@ -230,7 +232,7 @@ def _file_items(folder: Path, rel: str, scratch: Path, manifest: Manifest, polic
         yield _reject(manifest.id, rel, Problem("reader-error", f"{fmt} reader failed: {type(exc).__name__}: {exc}"))
 
 
-def _accept(manifest: Manifest, policy: Policy, rel: str, record: Record) -> Doc | Reject:
+def _accept(manifest: Manifest, policy: Policy, rel: str, record: Record, stats: IngestStats) -> Doc | Reject:
     where = f"{rel}:{record.line}" if record.line is not None else rel
     broken = lone_surrogates({"text": record.text, "title": record.title, "url": record.url, "date": record.date,
                               "license": record.license, "meta": record.meta})
@@ -249,6 +251,7 @@ def _accept(manifest: Manifest, policy: Policy, rel: str, record: Record) -> Doc
         return _reject(manifest.id, rel, Problem(
             f"license:{license_id}", f"{where}: not published: {policy.refusal(license_id)}", record.line, record.text
         ))
+    date, meta = _read_date(date, meta, stats)
     return Doc({
         "id": document_id(manifest.id, record.text),
         "text": record.text,
@@ -261,6 +264,20 @@ def _accept(manifest: Manifest, policy: Policy, rel: str, record: Record) -> Doc
         "date": date,
         "meta": json.dumps(meta, ensure_ascii=False, sort_keys=True, default=str) if meta else None,
     })
+
+
+def _read_date(written: Any, meta: dict[str, Any] | None,
+               stats: IngestStats) -> tuple[str | None, dict[str, Any] | None]:
+    """``date`` in ISO 8601 (Minguo years converted); the form as written goes to ``meta``
+    (``date_written``) when it differs, and a date that cannot be read is None there."""
+    if written is None:
+        return None, meta
+    written = str(written)
+    date = to_iso(written)
+    stats.dates["iso" if date == written else "converted" if date else "unreadable"] += 1
+    if date == written:
+        return date, meta
+    return date, {**(meta or {}), "date_written": written}
 
 
 def _reject(source: str, rel: str | None, problem: Problem, doc_id: str | None = None) -> Reject:
@@ -323,6 +340,7 @@ def run(ctx: Context, source_id: str, progress: bool = True) -> dict[str, Any]:
     metrics = out.metrics(out.counts["documents"] + out.counts["rejected"])
     metrics["files_by_format"] = dict(sorted(stats.files_by_format.items()))
     metrics["files_by_encoding"] = dict(sorted(stats.files_by_encoding.items()))
+    metrics["dates"] = {kind: stats.dates[kind] for kind in ("iso", "converted", "unreadable")}
     metrics["manifest_ok"] = manifest_error is None
 
     write_json(layout.source_info(source_id), info)

@@ -9,7 +9,6 @@ the other scalar fields go to ``meta``.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -58,7 +57,7 @@ def read_lawdb(path: Path, manifest: object) -> Iterator[Record | Problem]:
             line=line,
             title=law["LawName"].strip(),
             url=text_or_none(law.get("LawURL")),
-            date=iso_date(law.get("LawModifiedDate")),
+            date=text_or_none(law.get("LawModifiedDate")),  # 19470101: ingest reads it
             meta=meta,
         )
 
@@ -83,11 +82,3 @@ def law_text(name: str, foreword: Any, articles: list[Any]) -> str | None:
     if isinstance(foreword, str) and foreword.strip():
         head.append(foreword.strip())
     return "\n".join(head + body)
-
-
-def iso_date(value: Any) -> str | None:
-    """``19470101`` → ``1947-01-01``; other forms are kept as given."""
-    value = text_or_none(value)
-    if value and re.fullmatch(r"\d{8}", value):
-        return f"{value[:4]}-{value[4:6]}-{value[6:]}"
-    return value

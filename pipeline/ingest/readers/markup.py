@@ -43,7 +43,6 @@ Anything the parser raises ends the parse with the text found so far.
 
 from __future__ import annotations
 
-import datetime as _dt
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -140,23 +139,12 @@ def parse_html(html: str) -> HtmlPage:
     return HtmlPage(text=parser.text(), title=parser.title(), url=parser.url(), date=parser.date())
 
 
-def simple_iso_date(value: object) -> str | None:
-    """``20240102``, ``2024/1/2`` or ``2024.01.02`` → ``2024-01-02``; anything else (ISO
-    already, a time stamp, a Minguo year) is kept as given, stripped; blank → None."""
+def written_date(value: object) -> str | None:
+    """A date field as the source wrote it, stripped; blank → None. Ingest reads it
+    (``pipeline.ingest.dates``: Minguo and Western forms → ISO 8601)."""
     if value is None:
         return None
-    text = str(value).strip()
-    if not text:
-        return None
-    match = re.fullmatch(r"(\d{4})(\d{2})(\d{2})", text) or re.fullmatch(r"(\d{4})([-/.])(\d{1,2})\2(\d{1,2})", text)
-    if match:
-        groups = match.groups()
-        year, month, day = (groups[0], groups[1], groups[2]) if len(groups) == 3 else (groups[0], groups[2], groups[3])
-        try:
-            return _dt.date(int(year), int(month), int(day)).isoformat()
-        except ValueError:
-            return text
-    return text
+    return str(value).strip() or None
 
 
 def collapse(text: str) -> str:
@@ -372,7 +360,7 @@ class _Extractor(HTMLParser):
     def date(self) -> str | None:
         for key in _DATE_META:
             if self._metas.get(key):
-                return simple_iso_date(self._metas[key])
+                return written_date(self._metas[key])
         return None
 
     def text(self) -> str:

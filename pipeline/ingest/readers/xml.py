@@ -29,7 +29,7 @@ from defusedxml.common import DTDForbidden, EntitiesForbidden, ExternalReference
 from defusedxml.ElementTree import DefusedXMLParser
 
 from pipeline.ingest.readers.base import Problem, Record, is_blank, whole_text
-from pipeline.ingest.readers.markup import collapse, html_to_text, simple_iso_date
+from pipeline.ingest.readers.markup import collapse, html_to_text, written_date
 
 if TYPE_CHECKING:
     from pipeline.ingest.manifest import Manifest
@@ -138,7 +138,7 @@ def _record(record: ET.Element, number: int, options: Any, html_fields: set[str]
         line=number,
         title=_field(record, options.title_field, html_fields, collapse_space=True),
         url=_field(record, options.url_field, html_fields),
-        date=simple_iso_date(_field(record, options.date_field, html_fields)),
+        date=written_date(_field(record, options.date_field, html_fields)),
         meta=_meta(record, used),
     )
 
