@@ -30,8 +30,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     metrics = stage.run(_context(args), args.source, progress=not args.quiet)
     if "error" in metrics:
-        print(f"twcorpus: error: {metrics['error']} (every file of '{args.source}' is recorded as a reject)",
-              file=sys.stderr)
+        label = "error" if args.strict else "warning"  # without --strict the source is left out, and the run goes on
+        print(f"twcorpus: {label}: {metrics['error']} (every file of '{args.source}' is recorded as a reject; the "
+              "source is left out of the release)", file=sys.stderr)
         if args.strict:
             return EXIT_USER_ERROR
     elif not args.quiet:
@@ -116,7 +117,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(json.dumps(dataclasses.asdict(report), ensure_ascii=False, indent=2))
     else:
         print(render(report))
-    if not report.ok:
+    if not report.ok or report.problems:
         return 1
     return 1 if args.strict and report.rejects_by_reason else 0
 
@@ -202,7 +203,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("folders", nargs="+", metavar="FOLDER", help="data/raw/<id> (or just <id>)")
 
     p = add("validate", cmd_validate, "Check a source folder without running the pipeline: manifest, license, "
-            "every file readable; prints counts, rejects and sample documents. Exit 1 if the manifest is invalid.")
+            "every file readable; prints counts, rejects and sample documents. Exit 1 if the manifest is invalid, "
+            "the folder yields no document or a field the manifest names (xml.title_field, …) never appears.")
     p.add_argument("folder", metavar="FOLDER", help="data/raw/<id> (or just <id>)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--strict", action="store_true", help="also exit 1 when any file or document would be rejected")

@@ -23,7 +23,7 @@ import pyarrow as pa
 from pipeline.core.context import Context
 from pipeline.core.errors import UserError
 from pipeline.core.schema import DOCUMENT, reason_key
-from pipeline.ingest.manifest import load_manifest
+from pipeline.ingest.manifest import Manifest, XmlOptions, load_manifest
 from pipeline.ingest.sanitize import hazard_line
 from pipeline.ingest.stage import Doc, IngestStats, ingest_items, source_files
 from pipeline.normalize.stage import normalize_batch
@@ -50,6 +50,7 @@ class Report:
     # stage -> reason -> {documents, characters, sample: {where, detail}}: what the stages after ingest drop
     dropped: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     kept: dict[str, int] = field(default_factory=dict)  # documents and characters that go on to dedup
+    problems: list[str] = field(default_factory=list)  # read, but not as the manifest says: exit 1
 
 
 class _Preview:
@@ -95,6 +96,7 @@ def validate(ctx: Context, source_id: str) -> Report:
     report.files = len(source_files(folder, manifest.exclude))
     stats = IngestStats()
     reasons: Counter = Counter()
+    found: Counter = Counter()  # column -> documents where it has a value
     preview, pending = _Preview(ctx), []
     for item in ingest_items(folder, manifest, ctx.policy, stats, limits=ctx.params.ingest):
         row = item.row
@@ -105,6 +107,9 @@ def validate(ctx: Context, source_id: str) -> Report:
                 pending = []
             report.documents += 1
             report.characters += len(row["text"])
+            found.update(c for c in ("title", "url", "date") if row[c] is not None)
+            found.update(["license"] if row["license"] != manifest.license else [])
+            found.update(["date"] if row["meta"] and '"date_written"' in row["meta"] else [])
             if len(report.samples) < SAMPLES:
                 report.samples.append({k: row[k] for k in ("source_file", "source_line", "title")} |
                                       {"text": _preview(row["text"])})
@@ -118,8 +123,33 @@ def validate(ctx: Context, source_id: str) -> Report:
     report.kept = preview.kept
     report.rejects_by_reason = dict(sorted(reasons.items()))
     report.files_by_encoding = dict(sorted(stats.files_by_encoding.items()))
+    report.problems = _problems(layout.rel(layout.manifest(source_id)), manifest, report, found)
     report.ok = True
     return report
+
+
+def _configured_fields(manifest: Manifest) -> list[tuple[str, str, str]]:
+    """(manifest key, its value, the document column it fills) for every field the manifest
+    names explicitly (a default that a source does not use is no error)."""
+    xml_defaults, named = XmlOptions(), []
+    for key, column in (("title_field", "title"), ("url_field", "url"), ("date_field", "date")):
+        value = getattr(manifest.xml, key)
+        if value is not None and value != getattr(xml_defaults, key):
+            named.append((f"xml.{key}", value, column))
+    for key, column in (("title_column", "title"), ("url_column", "url"), ("date_column", "date"),
+                        ("license_column", "license")):
+        value = getattr(manifest.csv, key)
+        if value is not None:
+            named.append((f"csv.{key}", value, column))
+    return named
+
+
+def _problems(where: str, manifest: Manifest, report: Report, found: Counter) -> list[str]:
+    if not report.documents:
+        return [f"{where}: the folder yields no document ({report.files} files, "
+                f"{sum(report.rejects_by_reason.values())} rejects): check the format and its options"]
+    return [f"{where}: '{key}: {value}' never appears: none of the {report.documents:,} documents has a "
+            f"{column}" for key, value, column in _configured_fields(manifest) if not found[column]]
 
 
 def _preview(text: str, width: int = 60) -> str:
@@ -158,4 +188,5 @@ def render(report: Report) -> str:
         where = s["source_file"] + (f":{s['source_line']}" if s["source_line"] is not None else "")
         title = f" 《{s['title']}》" if s["title"] else ""
         lines.append(f"  · {where}{title} {s['text']}")
+    lines.extend(f"✗ {problem}" for problem in report.problems)
     return "\n".join(lines)

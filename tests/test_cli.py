@@ -10,7 +10,7 @@ import sys
 import pytest
 import yaml
 
-from conftest import REPO, add_source, run_env
+from conftest import REPO, add_source, manifest_for, run_env
 from pipeline.cli import build_parser, main
 
 COMMANDS = ["ingest", "normalize", "quality", "pii", "segment", "dedup", "publish", "push", "register", "validate", "sources"]
@@ -184,3 +184,31 @@ def test_validate_previews_what_normalize_quality_and_pii_would_drop(layout, cap
     out = capsys.readouterr().out
     assert "    pii pii:register: 1 documents, " in out and "a.jsonl:4: a register of private persons: 11" in out
     assert "王大明" not in out.split("after ingest")[1].split("  · ")[0]  # the drop list holds no personal data
+
+
+GAZETTE = ("<Gazette><Record><Title>公告一</Title><Content>第一則公告內容。</Content></Record>"
+           "<Record><Title>公告二</Title><Content>第二則公告內容。</Content></Record></Gazette>")
+
+
+@pytest.mark.parametrize("xml, line", [
+    ({"record_path": ".//Item", "text_fields": ["Content"], "title_field": "Title"},
+     "✗ data/raw/gazette/source.yaml: the folder yields no document (1 files, 1 rejects): check the format and its "
+     "options"),
+    ({"record_path": ".//Record", "text_fields": ["Content"], "title_field": "Titel"},
+     "✗ data/raw/gazette/source.yaml: 'xml.title_field: Titel' never appears: none of the 2 documents has a title"),
+])
+def test_validate_fails_when_the_manifest_reads_nothing_it_names(layout, capsys, xml, line):
+    add_source(layout, "gazette", {"a.xml": GAZETTE}, format="xml", xml=xml)
+    assert run(layout, "validate", "gazette") == 1
+    assert capsys.readouterr().out.splitlines()[-1] == line
+    layout.manifest("gazette").write_text(yaml.safe_dump(manifest_for("gazette", format="xml", xml={
+        "record_path": ".//Record", "text_fields": ["Content"], "title_field": "Title"}), allow_unicode=True))
+    assert run(layout, "validate", "gazette") == 0
+
+
+def test_ingest_of_a_missing_folder_is_an_error_and_writes_nothing(layout, capsys):
+    layout.sources_config.write_text("sources:\n  gone: {}\n")
+    assert run(layout, "ingest", "gone") == 2
+    assert capsys.readouterr().err == ("twcorpus: error: data/raw/gone: no such source folder; contribute it or "
+                                       "remove 'gone' from configs/sources.yaml\n")
+    assert not (layout.root / "data" / "interim").exists() and not (layout.root / "data" / "metrics").exists()

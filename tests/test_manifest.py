@@ -102,6 +102,7 @@ def test_ingest_of_a_broken_manifest_prints_one_line_and_quarantines_the_files(l
     assert main(["--root", str(layout.root), "--quiet", "ingest", "agency"]) == 0
     _, err = capsys.readouterr()
     assert err.splitlines() == [
-        f"twcorpus: error: {WHERE}: missing required field 'url' (every file of 'agency' is recorded as a reject)"
+        f"twcorpus: warning: {WHERE}: missing required field 'url' (every file of 'agency' is recorded as a reject; "
+        "the source is left out of the release)"
     ]
     assert main(["--root", str(layout.root), "--quiet", "ingest", "agency", "--strict"]) == 2

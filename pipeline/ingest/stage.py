@@ -315,6 +315,9 @@ def run(ctx: Context, source_id: str, progress: bool = True) -> dict[str, Any]:
     layout, params, sources = ctx.layout, ctx.params, ctx.sources
     sources.require(layout, source_id)
     folder = layout.source_dir(source_id)
+    if not folder.is_dir():  # nothing to quarantine: an error, and nothing written
+        raise UserError(layout.rel(folder), f"no such source folder; contribute it or remove '{source_id}' from "
+                        f"{layout.rel(layout.sources_config)}")
     stats = IngestStats()
     manifest_error: UserError | None = None
     try:
