@@ -21,12 +21,12 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import add_source, context, run_env
+from test_ingest import ingest
 from pipeline import stages
 from pipeline.cli import main
 from pipeline.core.config import CleanupParams, NormalizeParams
 from pipeline.core.schema import DOCUMENT
 from pipeline.ingest import encoding
-from pipeline.ingest import stage as ingest_stage
 from pipeline.normalize.stage import NormalizeStats, normalize_batch
 
 pytestmark = pytest.mark.reliability
@@ -41,13 +41,6 @@ LOOP = "a symbolic link that loops back on itself: remove it; dvc fails on it"
 FIFO = "a named pipe (FIFO), not a file: remove it; dvc would wait on it for ever"
 TO_DEVICE = "a symbolic link to a device, not a file: remove it; dvc would wait on it for ever"
 LINK = "a symbolic link: not read (contribute the file itself)"
-
-
-def ingest(layout, source_id="agency"):
-    metrics = ingest_stage.run(context(layout), source_id, progress=False)
-    docs = pq.read_table(layout.stage_docs(source_id, "ingest")).to_pylist()
-    rejects = pq.read_table(layout.stage_rejects(source_id, "ingest")).to_pylist()
-    return docs, rejects, metrics
 
 
 def where(rejects):

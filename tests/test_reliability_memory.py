@@ -257,3 +257,289 @@ def test_han_and_letter_ranges_are_the_regex_classes_on_every_code_point():
         for lo, hi in ranges:
             inside |= (cps >= lo) & (cps <= hi)
         assert cps[inside].tolist() == [ord(c) for c in regex.findall(text)]
+
+
+# --- dedup and publish: no string per n-gram or per token of a long document ------------------------
+
+import hashlib  # noqa: E402
+
+import pyarrow.compute as pc  # noqa: E402
+
+from pipeline.core.config import DedupParams  # noqa: E402
+from pipeline.core.parquet import RowWriter  # noqa: E402
+from pipeline.core.schema import DEDUPED, REJECT, SEGMENTED  # noqa: E402
+from pipeline.dedup import minhash  # noqa: E402
+from pipeline.dedup import stage as dedup_stage  # noqa: E402
+from pipeline.publish.card import SourceSummary, Statistics  # noqa: E402
+
+
+def old_shingles(text: str, n: int) -> list[str]:
+    """What ``minhash.shingles`` was: a list of every n-gram of the whitespace-free copy."""
+    chars = "".join(text.split())
+    if len(chars) <= n:
+        return [chars] if chars else [""]
+    return [chars[i:i + n] for i in range(len(chars) - n + 1)]
+
+
+def old_signature(text: str, params: DedupParams = DedupParams()) -> list[int]:
+    from rensa import RMinHash
+
+    m = RMinHash(num_perm=params.bands * params.rows, seed=params.seed)
+    m.update(old_shingles(text, params.ngram))  # one call with the whole list
+    return m.digest()
+
+
+def old_text_key(text: str) -> bytes:
+    return hashlib.sha256("".join(text.split()).encode("utf-8")).digest()[:16]
+
+
+EDGES = ["", " ", "\n\t\u3000", "甲", "甲乙丙丁", "甲乙丙丁戊", "甲乙丙丁戊己", "甲 乙\n丙\u3000丁 戊", " 甲乙丙丁戊己 "]
+
+
+@pytest.mark.reliability
+def test_rensa_gives_the_same_digest_chunked_as_in_one_call():
+    from rensa import RMinHash
+
+    grams = old_shingles(long_document(300_000), 5)
+    assert len(grams) > 3 * minhash.BLOCK
+    whole = RMinHash(num_perm=126, seed=42)
+    whole.update(grams)
+    for size in (minhash.BLOCK, 1_000, 7, 1):
+        chunked = RMinHash(num_perm=126, seed=42)
+        for start in range(0, len(grams), size):
+            chunked.update(grams[start:start + size])
+        assert chunked.digest() == whole.digest(), size
+
+
+@pytest.mark.reliability
+def test_shingle_chunks_are_the_ngram_list_in_bounded_pieces():
+    for text in [*EDGES, *real_texts(), long_document(200_000)]:
+        for n in (1, 2, 5, 9):
+            assert minhash.shingles(text, n) == old_shingles(text, n), (text[:20], n)
+    text = long_document(200_000)
+    chunks = list(minhash.shingle_chunks(text, 5))
+    assert len(chunks) > 2 and max(map(len, chunks)) <= minhash.BLOCK
+    assert [g for c in chunks for g in c] == old_shingles(text, 5)
+
+
+@pytest.mark.reliability
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab中文\n \u3000\t"), max_size=60), st.integers(1, 6), st.integers(1, 9))
+def test_shingle_chunks_across_every_block_boundary(text, n, size):
+    # tiny blocks: boundaries inside whitespace runs, n-grams spanning several blocks, short texts
+    chunks = list(minhash.shingle_chunks(text, n, size))
+    assert [g for c in chunks for g in c] == old_shingles(text, n)
+    assert all(0 < len(c) <= max(size, 1) for c in chunks)
+    assert "".join(minhash.stripped_blocks(text, size)) == "".join(text.split())
+
+
+@pytest.mark.reliability
+def test_signatures_equal_one_update_with_the_whole_ngram_list():
+    params = DedupParams()
+    texts = [*EDGES, *real_texts()[:40], long_document(300_000)]
+    sigs = minhash.signatures(texts, num_perm=params.bands * params.rows, ngram=params.ngram, seed=params.seed)
+    assert [s.tolist() for s in sigs] == [old_signature(t, params) for t in texts]
+
+
+@pytest.mark.reliability
+def test_the_exact_key_is_the_digest_of_the_whitespace_free_copy():
+    every = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF)
+    spaced = " \n".join(every[i:i + 1_000] for i in range(0, len(every), 1_000))  # whitespace on block edges too
+    for text in [*EDGES, every, spaced, long_document(300_000), *real_texts()]:
+        assert dedup_stage.text_key(text) == old_text_key(text)
+
+
+@pytest.mark.reliability
+def test_signature_and_key_of_a_long_document_hold_no_string_per_ngram():
+    text = long_document(1_000_000)
+    params = DedupParams()
+    # a string per 5-gram is ~90 bytes (the list replaced held one per character): now one chunk of
+    # them, whatever the length of the text
+    peak = traced_peak(minhash.signatures, [text], num_perm=params.bands * params.rows, ngram=params.ngram,
+                       seed=params.seed)
+    assert peak < 110 * minhash.BLOCK < 8 * len(text)
+    # one block's pieces at a time (~11 bytes a character of the block), not the whitespace-free copy of
+    # the text, its UTF-8 and the list of its pieces (~10 bytes a character of the text)
+    assert traced_peak(dedup_stage.text_key, text) < 16 * minhash.BLOCK  # ~1 MB, for any length
+    assert traced_peak(old_text_key, text) > 4 * len(text)
+
+
+def old_final_pass(layout, sources, copies, p, docs_path, rejects_path) -> Counter:
+    """The final pass dedup had: every row as a dict, written through ``RowWriter.add``."""
+    index, counts = 0, Counter()
+    with RowWriter(docs_path, DEDUPED, p.batch_size) as docs, RowWriter(rejects_path, REJECT, p.batch_size) as rejects:
+        for _, batch in dedup_stage._final_batches(layout, sources, p.batch_size):
+            for row in batch.to_pylist():
+                i, index = index, index + 1
+                reject = dedup_stage._reject_for(copies, i, row, p)
+                if reject:
+                    counts[reject.pop("count")] += 1
+                    rejects.add(reject)
+                    continue
+                n = copies.kept_for.get(i, 0)
+                family, size = copies.families.get(i, (None, 0))
+                docs.add(row | {"dup_cluster": row["id"] if n else None, "dup_removed": n,
+                                "dup_family": family, "dup_family_size": size})
+    return counts
+
+
+PRESS = ("行政院今日召開記者會，說明智慧國家二點零推動方案的年度成果，並宣布將建置符合臺灣價值的繁體中文語料庫，"
+         "促進資料開放與創新應用，同時保障個人資料與智慧財產權。")
+NOTICE = "行政院公共工程委員會公告：核准{name}換發技師執業執照，依技師法第6條第1項第2款方式執行土木工程科技師業務。"
+
+
+@pytest.mark.reliability
+def test_the_dedup_outputs_are_the_bytes_the_row_by_row_pass_wrote(layout):
+    add_source(layout, "agency-a", {"a.txt": PRESS, "own.txt": "甲機關自己的公告內容，與其他機關無關。" * 2,
+                                    **{f"n{i}.txt": NOTICE.format(name=n) for i, n in enumerate(["陳鴻輝", "許鈞程"])}})
+    add_source(layout, "agency-b", {"b.txt": PRESS.replace("，", "， "), "c.txt": PRESS + "（完）",
+                                    **{f"n{i}.txt": NOTICE.format(name=n) for i, n in enumerate(["高金林", "林志銘", "王小明"])},
+                                    **{f"d{i}.txt": f"第{i}號文件，內容各不相同：{long_document(300, i)}" for i in range(7)}})
+    params = yaml.safe_load(layout.params.read_text(encoding="utf-8"))
+    params["pii"] = {"policy": {"person": "flag"}}  # keep the names so the notices differ
+    params["dedup"] = {"threshold": 0.9, "family_threshold": 0.5, "max_per_family": 2, "batch_size": 3}
+    layout.params.write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
+    ctx = context(layout)
+    for source_id in ctx.sources.ids:
+        stages.run_source(ctx, source_id)
+    metrics = dedup_stage.run(ctx, progress=False)
+    assert metrics["exact_duplicates"] and metrics["near_duplicates"] and metrics["family_capped"]
+    assert metrics["clusters"] and metrics["family_members"] > metrics["family_capped"]
+    p, sources = ctx.params.dedup, ctx.sources.ids
+    copies, _ = dedup_stage._local_copies(layout, sources, p, dedup_stage.ranker(p, ctx.sources.registration_order),
+                                          False)
+    old_docs, old_rejects = layout.root / "data" / "old" / "docs.parquet", layout.root / "data" / "old" / "rejects.parquet"
+    counts = old_final_pass(layout, sources, copies, p, old_docs, old_rejects)
+    assert (counts["exact"], counts["near"], counts["capped"]) == (
+        metrics["exact_duplicates"], metrics["near_duplicates"], metrics["family_capped"])
+    assert layout.dedup.read_bytes() == old_docs.read_bytes()
+    assert layout.dedup_rejects.read_bytes() == old_rejects.read_bytes()
+    assert pq.read_table(layout.dedup).schema == DEDUPED
+
+
+def segmented_batch(texts: list[str], tokens: list[list[str] | None]) -> pa.RecordBatch:
+    rows = [{"id": f"{i:032x}", "text": t, "source": "s", "source_file": f"{i}.txt", "license": "CC0-1.0",
+             "tokens": tok, "segmenter": "fallback:test"} for i, (t, tok) in enumerate(zip(texts, tokens))]
+    return pa.RecordBatch.from_pylist(rows, schema=SEGMENTED)
+
+
+@pytest.mark.reliability
+def test_the_marked_batch_is_the_rows_marked_one_by_one():
+    batch = segmented_batch([f"文件{i}" for i in range(12)], [[f"文件{i}", " "] for i in range(12)])
+    copies = dedup_stage.Copies(removed={3: (f"{1:032x}", True), 14: (f"{1:032x}", False)},
+                                kept_for=Counter({1: 2, 13: 1}), families={5: ("f", 3), 6: ("f", 3), 12: ("f", 3)},
+                                capped={6: "f"})
+    marks = dedup_stage._Marks(copies)
+    for start in (0, 10):  # the batch as documents 0–11 and as 10–21 of the stream
+        out, removed = marks.marked(batch, start)
+        assert out.schema == DEDUPED
+        expected = [row | {"dup_cluster": row["id"] if copies.kept_for.get(start + i, 0) else None,
+                           "dup_removed": copies.kept_for.get(start + i, 0),
+                           "dup_family": copies.families.get(start + i, (None, 0))[0],
+                           "dup_family_size": copies.families.get(start + i, (None, 0))[1]}
+                    for i, row in enumerate(batch.to_pylist())]
+        assert out.to_pylist() == expected
+        assert removed.tolist() == [i for i in range(12) if start + i in copies.removed or start + i in copies.capped]
+
+
+def old_token_counts(batch: pa.RecordBatch) -> list[int]:
+    return [sum(1 for t in tokens if not t.isspace()) for tokens in batch.column("tokens").to_pylist()]
+
+
+@pytest.mark.reliability
+def test_the_token_count_is_str_isspace_on_every_code_point():
+    every = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    assert pc.utf8_is_space(pa.array(every)).to_pylist() == [c.isspace() for c in every]
+    odd = ["", " ", "  ", "\u3000\n", " a", "a ", "甲", "\x1c", "\x85", "\u200b", "\ufeff", "\u2028 \u2029"]
+    tokens = [[c] for c in every[:5_000]] + [every[i:i + 97] for i in range(0, len(every), 97)] + [odd, [], odd[:1]]
+    batch = segmented_batch(["x"] * len(tokens), tokens)
+    assert Statistics.word_counts(batch.column("tokens")).tolist() == old_token_counts(batch)
+    for start, length in ((1, 30), (5_000, 12_000), (len(tokens) - 3, 3)):  # sliced: offsets into the arrays
+        part = batch.slice(start, length)
+        assert Statistics.word_counts(part.column("tokens")).tolist() == old_token_counts(part)
+
+
+@pytest.mark.reliability
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.text(alphabet=st.sampled_from("a中 \n\u3000\t"), max_size=4), max_size=6), max_size=8))
+def test_statistics_count_the_tokens_the_lists_counted(tokens):
+    batch = segmented_batch(["".join(t) for t in tokens], tokens).append_column(
+        "dup_family", pa.nulls(len(tokens), pa.string()))
+    stats = Statistics()
+    stats.count(batch)
+    assert stats.token_counts == Counter(old_token_counts(batch))
+    assert list(stats.token_counts) == list(Counter(old_token_counts(batch)))  # the same order too
+
+
+@pytest.mark.reliability
+def test_statistics_of_a_long_document_make_no_string_per_token():
+    text = long_document(500_000)
+    tokens = [text[i:i + 2] for i in range(0, len(text), 2)]
+    batch = segmented_batch([text], [tokens]).append_column("dup_family", pa.nulls(1, pa.string()))
+    del tokens
+    stats = Statistics()
+    # the tokens as Python strings (the list replaced) are ~70 bytes a token, 35 a character
+    assert traced_peak(stats.count, batch) < 65_536
+    assert traced_peak(old_token_counts, batch) > 20 * len(text)
+    assert stats.token_counts == Counter([len(range(0, len(text), 2)) - sum(
+        1 for i in range(0, len(text), 2) if text[i:i + 2].isspace())])
+
+
+@pytest.mark.reliability
+def test_a_batch_of_one_source_counts_as_its_filtered_copy():
+    from pipeline.core.schema import PUBLISHED
+
+    batch = pa.RecordBatch.from_pylist(
+        [{"id": f"{i:032x}", "text": "甲乙丙" * (i + 1), "source": "s", "license": "CC0-1.0", "lang": "zh-Hant",
+          "converted": "s2twp" if i % 2 else None, "segmenter": "fallback:test", "tokens": ["甲乙丙"],
+          "pii": [{"type": "email", "start": 0, "end": 1}] if i % 3 else [], "pii_fields": [], "dup_removed": 0}
+         for i in range(10)], schema=PUBLISHED)
+    whole, filtered = SourceSummary("s", {"id": "s"}), SourceSummary("s", {"id": "s"})
+    whole.count(batch)
+    filtered.count(batch.filter(pc.equal(batch.column("source"), "s")))
+    assert whole == filtered
+
+
+# --- segment: a long document is worked through a window of pieces at a time -----------------------
+
+
+class PairSegmenter:
+    """Tokens of two characters (about the offline fallback's tokens per character), instantly."""
+
+    name = "fallback:pairs"
+    fingerprint = "pairs-v1"
+    produces: frozenset = frozenset()
+
+    def segment(self, pieces):
+        return [{"tokens": [piece[i:i + 2] for i in range(0, len(piece), 2)]} for piece in pieces]
+
+
+@pytest.mark.reliability
+def test_segment_holds_a_window_of_a_long_document_as_python_objects_not_all_of_it():
+    from pipeline.segment.cache import SegmentCache
+    from pipeline.segment.stage import segment_batch
+
+    text = long_document(400_000)
+    assert text.count("\n") > 10_000
+
+    def peak(chars, **window):
+        return traced_peak(segment_batch, batch_of(text[:chars]), PairSegmenter(), SegmentCache(None), max_chars=500,
+                           **window)
+
+    small = dict(window_pieces=500, window_chars=20_000)
+    # per character: the text as one Python string (2 bytes a character for Han) and each token's
+    # length and offset (4 + 4 bytes a token); the window's pieces, results and tokens do not grow
+    assert peak(len(text), **small) - peak(100_000, **small) < 10 * (len(text) - 100_000)
+    assert peak(len(text), **small) < 10 * len(text)
+    # the same document in one window, as before windows: ~80 bytes a character
+    assert peak(len(text), window_pieces=10 ** 9, window_chars=10 ** 12) > 50 * len(text)
+
+
+@pytest.mark.reliability
+def test_segment_cuts_the_pieces_of_a_long_line_lazily():
+    from pipeline.segment.pieces import iter_pieces
+
+    line = "政府推動資料開放，促進創新應用。" * 100_000  # one line of 1.6 million characters
+    pieces = iter_pieces(line, 500)
+    assert traced_peak(lambda: [next(pieces) for _ in range(10)]) < 100_000  # no list of its sentences
+    assert "".join(piece for piece, _ in pieces) == line[4960:]

@@ -26,6 +26,7 @@ import pytest
 import yaml
 
 from conftest import REPO, add_source, context, run_env
+from test_segment import CountingSegmenter
 from pipeline import stages
 from pipeline.core import parquet
 from pipeline.core.errors import UserError
@@ -413,19 +414,6 @@ def test_a_corrupt_json_input_is_one_line(layout):
 
 
 # --- the segmentation cache ------------------------------------------------------------------------
-
-class CountingSegmenter:
-    name = "fallback:counting"
-    fingerprint = "counting-v1"
-    produces = frozenset()
-
-    def __init__(self):
-        self.calls: list[str] = []
-
-    def segment(self, pieces):
-        self.calls.extend(pieces)
-        return [{"tokens": list(p)} for p in pieces]
-
 
 def batch_of(texts):
     """Documents as normalize writes them (the columns segment reads)."""

@@ -231,3 +231,182 @@ def test_the_same_text_is_never_segmented_twice(tmp_path):
     other.fingerprint = "counting-v2"  # another model or other options: nothing is shared
     segment_stage.segment_batch(normalized_batch(["第一句。"]), other, again, max_chars=4)
     assert other.calls == ["第一句。"]
+
+
+# --- windows: a long document is worked through a window of pieces at a time ------------------
+
+_OLD_SENTENCE_END = r"(?<=[。！？；!?;])"
+_OLD_CLAUSE_END = r"(?<=[，、：,:])"
+
+
+def old_split_pieces(text, max_chars):
+    """``split_pieces`` as it was, lists all the way down: the lazy one must give the same pieces."""
+    import re
+
+    def edges(piece):
+        body = piece.strip()
+        if not body:
+            return [(piece, False)]
+        start = piece.index(body)
+        end = start + len(body)
+        return [(p, t) for p, t in ((piece[:start], False), (body, True), (piece[end:], False)) if p]
+
+    def pack(parts):
+        packed, current = [], ""
+        for part in parts:
+            if current and len(current) + len(part) > max_chars:
+                packed.append(current)
+                current = ""
+            current += part
+        return packed + [current] if current else packed
+
+    def cut(line):
+        if len(line) <= max_chars:
+            return [line]
+        for boundary in (_OLD_SENTENCE_END, _OLD_CLAUSE_END):
+            parts = [p for p in re.split(boundary, line) if p]
+            if len(parts) > 1:
+                return [c for packed in pack(parts) for c in cut(packed)]
+        return [line[i:i + max_chars] for i in range(0, len(line), max_chars)]
+
+    out = []
+    for match in re.finditer(r"[^\n]+|\n+", text):
+        chunk = match.group(0)
+        if chunk.startswith("\n"):
+            out.append((chunk, False))
+        else:
+            out.extend(e for piece in cut(chunk) for e in edges(piece))
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("中文字。，！？；、：,:;!? \n\u3000ab")), max_size=600), st.integers(1, 40))
+def test_lazy_pieces_are_the_pieces_of_the_lists(text, max_chars):
+    from pipeline.segment.pieces import iter_pieces
+
+    assert list(iter_pieces(text, max_chars)) == split_pieces(text, max_chars) == old_split_pieces(text, max_chars)
+
+
+def test_lazy_pieces_of_the_sample_corpus_are_the_pieces_of_the_lists():
+    for text in sample_texts():
+        for max_chars in (500, 37, 5):
+            assert split_pieces(text, max_chars) == old_split_pieces(text, max_chars)
+
+
+def sample_texts():
+    from pathlib import Path
+
+    from pipeline.ingest.readers.lawdb import read_lawdb
+
+    root = Path(__file__).resolve().parents[1] / "data" / "raw"
+    texts = [r.text for p in sorted((root / "laws").glob("*.json")) for r in read_lawdb(p, None)]
+    return texts + [p.read_text(encoding="utf-8") for p in sorted((root / "smart-nation-meeting").glob("*.md"))]
+
+
+LONG = ("政府推動資料開放，促進創新應用。行政院長今天在臺北宣布政策。\n\n　第二段　AI 時代：" + "無標點" * 300 + "\n") * 6
+
+
+class Spy:
+    """A segmenter wrapped so that every call's pieces are recorded."""
+
+    def __init__(self, inner):
+        self.inner, self.calls = inner, []
+        self.name, self.fingerprint, self.produces = inner.name, inner.fingerprint, inner.produces
+
+    def segment(self, pieces):
+        self.calls.append(list(pieces))
+        return self.inner.segment(pieces)
+
+
+def windowed_and_whole(texts, segmenter, max_chars, **window):
+    """The batch segmented in small windows, and in one window (the path before windows)."""
+    small, whole = Spy(segmenter), Spy(segmenter)
+    windowed = segment_stage.segment_batch(normalized_batch(texts), small, SegmentCache(None), max_chars, **window)
+    one = segment_stage.segment_batch(normalized_batch(texts), whole, SegmentCache(None), max_chars,
+                                      window_pieces=10 ** 9, window_chars=10 ** 12)
+    assert len(whole.calls) == 1 and len(small.calls) > 1
+    return windowed, one, small.calls
+
+
+def test_windows_give_the_same_batch_as_one_window(jieba_fallback):
+    texts = SHORT + sample_texts() + [LONG, "", "\n \n"]
+    for window in (dict(window_pieces=7), dict(window_chars=300), dict(window_pieces=1, window_chars=1)):
+        windowed, one, calls = windowed_and_whole(texts, jieba_fallback, 50, **window)
+        assert windowed.kept.equals(one.kept)
+        assert windowed.kept.schema == one.kept.schema
+        assert ["".join(t) for t in windowed.kept.column("tokens").to_pylist()] == texts
+        # without a cache, a piece repeated in another window is segmented there again
+        assert windowed.stats.cache["misses"] >= one.stats.cache["misses"] and windowed.stats.cache["hits"] == 0
+
+
+def test_windowed_ckip_tokens_pos_and_entities_equal_one_window(tiny_models):
+    from pipeline.segment.ckip import CkipBackend
+    from pipeline.segment.models import ResolvedModel
+
+    def model(name):
+        return ResolvedModel(name, tiny_models[name], "local folder")
+
+    ckip = CkipBackend(model("bert"), device="cpu", batch_size=16, fingerprint="tiny", pos=model("pos"),
+                       ner=model("ner"))
+    texts = SHORT + [LONG] + SHORT[:2]
+    windowed, one, calls = windowed_and_whole(texts, ckip, 40, window_pieces=9)
+    assert windowed.kept.equals(one.kept)
+    assert set(calls[0]) >= set(SHORT)  # short documents' pieces still share a call with the next document's
+    docs = windowed.kept.to_pylist()
+    long_doc = docs[len(SHORT)]
+    assert len(long_doc["tokens"]) == len(long_doc["pos"]) and "".join(long_doc["tokens"]) == LONG
+    assert long_doc["pos"][long_doc["tokens"].index("\n\n")] == "WHITESPACE"
+    for doc in docs:
+        for entity in doc["entities"]:
+            assert doc["text"][entity["start"]:entity["end"]] == entity["text"]
+    window_chars = sum(len(piece) for piece in split_pieces(LONG, 40)[:9])
+    assert max(e["start"] for e in long_doc["entities"]) > 10 * window_chars  # offsets carried across windows
+
+
+class BreakingSegmenter(CountingSegmenter):
+    def segment(self, pieces):
+        return [{"tokens": list(p.replace("壞", ""))} for p in pieces]
+
+
+def test_a_window_that_does_not_reassemble_its_part_fails_naming_the_document():
+    texts = ["第一句。", "好句。好句。好句。壞句。"]  # the bad piece is in the second window
+    with pytest.raises(AssertionError, match=r"^tokens of document id1 do not reassemble its text$"):
+        segment_stage.segment_batch(normalized_batch(texts), BreakingSegmenter(), SegmentCache(None), max_chars=3,
+                                    window_pieces=3)
+
+
+def test_a_piece_seen_in_an_earlier_window_is_a_cache_hit(tmp_path):
+    seg = CountingSegmenter()
+    cache = SegmentCache(tmp_path / "c.sqlite")
+    texts = ["第一句。第二句。第一句。", "第二句。"]
+    result = segment_stage.segment_batch(normalized_batch(texts), seg, cache, max_chars=4, window_pieces=2)
+    assert seg.calls == ["第一句。", "第二句。"]
+    assert result.stats.cache == {"misses": 2, "hits": 2}  # windows [一, 二], [一, 二]
+    assert result.kept.column("tokens").to_pylist() == [list(texts[0]), list(texts[1])]
+
+
+def test_the_stage_writes_the_same_bytes_with_small_windows(layout, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    add_source(layout, "agency", {"a.jsonl": "\n".join(json.dumps({"text": t}, ensure_ascii=False)
+                                                        for t in SHORT + [LONG] + sample_texts()[:5])})
+    set_segment(layout, model="albert-tiny", cache_dir=None, max_chars=60)
+    stages.run_source(context(layout), "agency", progress=False)
+    path = layout.stage_docs("agency", "segment")
+    before = path.read_bytes()
+    monkeypatch.setattr(segment_stage, "WINDOW_PIECES", 5)
+    monkeypatch.setattr(segment_stage, "WINDOW_CHARS", 200)
+    segment_stage.run(context(layout), "agency", progress=False)
+    assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("texts", [[], [""], ["", "\n"], ["第一句。", "", "AI 時代\n\n第二句。"]])
+def test_tokens_of_empty_and_sliced_batches_are_valid(texts):
+    whole = normalized_batch(["前一句。"] * 2 + texts)
+    expected = segment_stage.segment_batch(normalized_batch(texts), CountingSegmenter(), SegmentCache(None),
+                                           max_chars=3, window_pieces=10 ** 9).kept.column("tokens")
+    for batch in (normalized_batch(texts), whole.slice(2)):  # a slice: its text offsets start past 0
+        kept = segment_stage.segment_batch(batch, CountingSegmenter(), SegmentCache(None), max_chars=3,
+                                           window_pieces=2).kept
+        kept.validate(full=True)
+        assert kept.column("tokens").equals(expected)
+        assert ["".join(t) for t in kept.column("tokens").to_pylist()] == texts

@@ -1,34 +1,67 @@
 """MinHash signatures over character n-grams, LSH banding, and clusters of near-duplicates.
 
 Signatures come from rensa (Rust; 30× faster than datasketch at equal accuracy here, see
-``benchmarks/minhash_libraries.py``). Banding and grouping are numpy over the signature
-matrix, so they are deterministic and vectorised: per band, documents whose band rows are
-equal share a bucket, and each is linked to the bucket's first member (a star, not all
-pairs, so a bucket of k identical documents costs k links, not k²). A link is kept when the
-signatures' estimated Jaccard similarity reaches the threshold; clusters are the connected
-components of the kept links.
+``benchmarks/minhash_libraries.py``), fed the shingles of a text in chunks made as they are
+needed, so a long document never holds a string per n-gram. Banding and grouping are numpy
+over the signature matrix, so they are deterministic and vectorised: per band, documents
+whose band rows are equal share a bucket, and each is linked to the bucket's first member
+(a star, not all pairs, so a bucket of k identical documents costs k links, not k²). A link
+is kept when the signatures' estimated Jaccard similarity reaches the threshold; clusters
+are the connected components of the kept links.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 
 
+BLOCK = 65_536  # characters of text taken at a time: at most that many shingles exist at once
+
+
+def stripped_blocks(text: str, size: int = BLOCK) -> Iterator[str]:
+    """The text without whitespace (``"".join(text.split())``), in consecutive non-empty pieces
+    made from ``size`` characters of the text at a time, so no whitespace-free copy of a long
+    text is ever whole. Removing whitespace is per character, so the pieces joined are that copy."""
+    for start in range(0, len(text), size):
+        block = "".join(text[start:start + size].split())
+        if block:
+            yield block
+
+
+def shingle_chunks(text: str, n: int, size: int = BLOCK) -> Iterator[list[str]]:
+    """``shingles(text, n)`` in consecutive lists of at most ``size`` n-grams, made lazily: memory
+    holds one list, not a string per n-gram of a long document. Each block carries the last
+    n - 1 characters of the one before, so the n-grams across a boundary are all there."""
+    carry, emitted = "", False
+    for block in stripped_blocks(text, size):
+        chars = carry + block
+        if len(chars) >= n:
+            yield [chars[i:i + n] for i in range(len(chars) - n + 1)]
+            emitted = True
+        carry = chars[max(0, len(chars) - n + 1):]  # all of it while shorter than n
+    if not emitted:  # fewer than n characters in all: ``carry`` holds them
+        yield [carry]
+
+
 def shingles(text: str, n: int) -> list[str]:
-    """Character n-grams of the text without whitespace (layout must not hide a copy)."""
-    chars = "".join(text.split())
-    if len(chars) <= n:
-        return [chars] if chars else [""]
-    return [chars[i:i + n] for i in range(len(chars) - n + 1)]
+    """Character n-grams of the text without whitespace (layout must not hide a copy); a text of
+    at most n characters is one shingle, itself (the empty string when it has none)."""
+    return [s for chunk in shingle_chunks(text, n) for s in chunk]
 
 
 def signatures(texts: list[str], *, num_perm: int, ngram: int, seed: int) -> np.ndarray:
+    """One MinHash signature per text, over its shingles fed in chunks (a minimum over all of
+    them either way: the same values as one call with the whole list)."""
     from rensa import RMinHash
 
     out = np.empty((len(texts), num_perm), dtype=np.uint32)  # rensa's hash values are 32-bit
     for i, text in enumerate(texts):
         m = RMinHash(num_perm=num_perm, seed=seed)
-        m.update(shingles(text, ngram))
+        for chunk in shingle_chunks(text, ngram):
+            m.update(chunk)
+            del chunk  # before the next one is made: one chunk at a time
         out[i] = m.digest()
     return out
 

@@ -6,7 +6,8 @@ document came from. Exact copies share the hash; near copies are found by LSH ov
 signatures (``minhash.py``). In each group of copies one document is kept: the one whose
 source comes first in ``dedup.source_priority``, then by source id, then by position —
 the same choice on every run. Pass 2 streams the documents again and writes the survivors
-(with ``dup_cluster`` and ``dup_removed``) and a reject ``duplicate-of:<id>`` for each copy.
+(with ``dup_cluster`` and ``dup_removed``, added to each batch as Arrow columns: no document
+becomes Python objects but the few removed) and a reject ``duplicate-of:<id>`` for each copy.
 
 On the local engine, memory grows with the number of documents (a 126-value signature
 each, about 0.5 KB), not with their length. On the Ray engine (``on_ray.py``) signatures
@@ -24,6 +25,7 @@ from typing import Any, TypeVar, Union
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from tqdm import tqdm
 
 from pipeline.core.config import DedupParams
@@ -42,16 +44,22 @@ Lookup = Union[Sequence[T], Mapping[int, T]]  # by document index
 
 
 def text_key(text: str) -> bytes:
-    return hashlib.sha256("".join(text.split()).encode("utf-8")).digest()[:16]
+    """SHA-256 of the text without whitespace (its first 16 bytes), hashed piece by piece: the
+    digest of ``"".join(text.split())`` without making that copy of a long text."""
+    digest = hashlib.sha256()
+    for block in minhash.stripped_blocks(text):
+        digest.update(block.encode("utf-8"))
+    return digest.digest()[:16]
 
 
-def _final_batches(layout: Layout, sources: list[str], batch_size: int) -> Iterator[tuple[str, pa.RecordBatch]]:
+def _final_batches(layout: Layout, sources: list[str], batch_size: int,
+                   columns: list[str] | None = None) -> Iterator[tuple[str, pa.RecordBatch]]:
     final = SOURCE_STAGES[-1]
     for source_id in sources:
         path = layout.stage_docs(source_id, final)
         if not path.is_file():
             raise UserError(layout.rel(path), f"missing: run the per-source stages for '{source_id}' first (dvc repro)")
-        for batch in read_batches(path, batch_size):
+        for batch in read_batches(path, batch_size, columns):
             yield source_id, batch
 
 
@@ -201,7 +209,7 @@ def _local_copies(layout: Layout, sources: list[str], p: DedupParams, rank: Call
     ranks: list[tuple[int, int, int]] = []
     sig_blocks: list[np.ndarray] = []
     bar = tqdm(desc="dedup: signatures", unit="doc", disable=not progress or None)
-    for source_id, batch in _final_batches(layout, sources, p.batch_size):
+    for source_id, batch in _final_batches(layout, sources, p.batch_size, columns=["id", "text"]):
         texts = batch.column("text").to_pylist()
         keys.extend(text_key(t) if p.exact else len(keys).to_bytes(8, "big") for t in texts)
         ids.extend(batch.column("id").to_pylist())
@@ -232,6 +240,64 @@ def _reject_for(copies: Copies, i: int, row: dict[str, Any], p: DedupParams) -> 
             "stage": STAGE, "id": row["id"], "text": row["text"], "reason": reason, "detail": detail, "count": count}
 
 
+_REJECT_FROM = ["source", "source_file", "source_line", "id", "text"]  # what a reject row copies
+
+
+class _Marks:
+    """The columns dedup adds, made per batch as Arrow arrays (no row becomes Python objects):
+    the documents of ``Copies`` as sorted index arrays, looked up by the batch's index range."""
+
+    def __init__(self, copies: Copies):
+        self.removed = np.array(sorted(copies.removed.keys() | copies.capped.keys()), dtype=np.int64)
+        kept = sorted(copies.kept_for)
+        self.kept = np.array(kept, dtype=np.int64)
+        self.kept_n = np.array([copies.kept_for[i] for i in kept], dtype=np.int64)
+        members = sorted(copies.families)
+        self.members = np.array(members, dtype=np.int64)
+        self.family = [copies.families[i][0] for i in members]
+        self.family_size = np.array([copies.families[i][1] for i in members], dtype=np.int64)
+
+    @staticmethod
+    def _window(keys: np.ndarray, start: int, rows: int) -> tuple[int, int]:
+        lo, hi = np.searchsorted(keys, [start, start + rows])
+        return int(lo), int(hi)
+
+    def marked(self, batch: pa.RecordBatch, start: int) -> tuple[pa.RecordBatch, np.ndarray]:
+        """The batch (documents ``start``… of the stream) with ``dup_cluster``, ``dup_removed``,
+        ``dup_family`` and ``dup_family_size``, as ``DEDUPED``; and the positions in it of the
+        documents dedup removes (duplicates, and family members beyond the cap)."""
+        rows = batch.num_rows
+        lo, hi = self._window(self.removed, start, rows)
+        removed = self.removed[lo:hi] - start
+        lo, hi = self._window(self.kept, start, rows)
+        dup_removed = np.zeros(rows, dtype=np.int64)
+        dup_removed[self.kept[lo:hi] - start] = self.kept_n[lo:hi]
+        lo, hi = self._window(self.members, start, rows)
+        family: list[str | None] = [None] * rows
+        for position, family_id in zip((self.members[lo:hi] - start).tolist(), self.family[lo:hi]):
+            family[position] = family_id
+        family_size = np.zeros(rows, dtype=np.int64)
+        family_size[self.members[lo:hi] - start] = self.family_size[lo:hi]
+        added = {
+            "dup_cluster": pc.if_else(pa.array(dup_removed != 0), batch.column("id").cast(pa.string()),
+                                      pa.scalar(None, pa.string())),
+            "dup_removed": pa.array(dup_removed),
+            "dup_family": pa.array(family, type=pa.string()),
+            "dup_family_size": pa.array(family_size),
+        }
+        names = set(batch.schema.names)
+        columns = []
+        for f in DEDUPED:
+            if f.name in added:
+                column = added[f.name]
+            elif f.name in names:
+                column = batch.column(f.name)
+            else:  # as a row without the key became: null
+                column = pa.nulls(rows, f.type)
+            columns.append(column if column.type == f.type else column.cast(f.type))
+        return pa.RecordBatch.from_arrays(columns, schema=DEDUPED), removed
+
+
 def run(ctx: Context, progress: bool = True) -> dict[str, Any]:
     layout, p = ctx.layout, ctx.params.dedup
     sources = ctx.sources.ids
@@ -243,22 +309,23 @@ def run(ctx: Context, progress: bool = True) -> dict[str, Any]:
     else:
         copies, documents_in = _local_copies(layout, sources, p, rank, progress)
 
+    marks = _Marks(copies)
     index = 0
     counts: Counter = Counter()
     with RowWriter(layout.dedup, DEDUPED, p.batch_size) as docs, RowWriter(layout.dedup_rejects, REJECT,
                                                                           p.batch_size) as rejects:
         for _, batch in _final_batches(layout, sources, p.batch_size):
-            for row in batch.to_pylist():
-                i, index = index, index + 1
-                reject = _reject_for(copies, i, row, p)
-                if reject:
+            start, index = index, index + batch.num_rows
+            out, removed = marks.marked(batch, start)
+            if len(removed):
+                for position, row in zip(removed.tolist(), batch.select(_REJECT_FROM).take(removed).to_pylist()):
+                    reject = _reject_for(copies, start + position, row, p)
                     counts[reject.pop("count")] += 1
                     rejects.add(reject)
-                    continue
-                n = copies.kept_for.get(i, 0)
-                family, size = copies.families.get(i, (None, 0))
-                docs.add(row | {"dup_cluster": row["id"] if n else None, "dup_removed": n,
-                                "dup_family": family, "dup_family_size": size})
+                keep = np.ones(batch.num_rows, dtype=bool)
+                keep[removed] = False
+                out = out.filter(pa.array(keep))
+            docs.write_batch(out)
     families = Counter(family for family, _ in copies.families.values())
     metrics = {"documents_in": documents_in, "documents": documents_in - sum(counts.values()),
                "exact_duplicates": counts["exact"], "near_duplicates": counts["near"],

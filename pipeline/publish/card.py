@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -107,12 +108,31 @@ class Statistics:
 
     def count(self, batch: pa.RecordBatch) -> None:
         self.lengths.update(pc.utf8_length(batch.column("text")).to_pylist())
-        self.token_counts.update(sum(1 for t in tokens if not t.isspace()) for tokens in batch.column("tokens").to_pylist())
+        self.token_counts.update(self.word_counts(batch.column("tokens")).tolist())
         if batch.column("dup_family").null_count < batch.num_rows:
             for family, title in zip(batch.column("dup_family").to_pylist(), batch.column("title").to_pylist()):
                 if family is not None:
                     self.families[family] += 1
                     self.family_titles.setdefault(family, (title or "(untitled)").replace("|", "｜"))
+
+    @staticmethod
+    def word_counts(tokens: pa.ListArray | pa.ChunkedArray) -> np.ndarray:
+        """Per document, its tokens that are not whitespace (``not token.isspace()``: an empty
+        token counts): its number of tokens less its whitespace tokens, in Arrow. No token
+        becomes a Python string, and memory grows with the whitespace tokens only (a bit per
+        token besides). ``utf8_is_space`` is true for a non-empty string of whitespace only,
+        whitespace being what ``str.isspace`` says of every code point (a test checks them all)."""
+        if isinstance(tokens, pa.ChunkedArray):  # a table's column
+            return np.concatenate([np.zeros(0, dtype=np.int64),
+                                   *(Statistics.word_counts(chunk) for chunk in tokens.chunks)])
+        offsets = tokens.offsets.to_numpy().astype(np.int64)  # this slice's, into the whole of `values`
+        values = tokens.values.slice(offsets[0], offsets[-1] - offsets[0])
+        space = pc.indices_nonzero(pc.utf8_is_space(values)).to_numpy().astype(np.int64) + offsets[0]
+        owner = np.searchsorted(offsets, space, side="right") - 1
+        counts = np.diff(offsets) - np.bincount(owner, minlength=len(tokens))
+        if tokens.null_count:  # no tokens at all (a segmenter never writes one)
+            counts[tokens.is_null().to_numpy(zero_copy_only=False)] = 0
+        return counts
 
     @staticmethod
     def summary(values: Counter) -> dict[str, float]:

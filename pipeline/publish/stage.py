@@ -66,11 +66,14 @@ def _documents(ctx: Context, summaries: list[SourceSummary], stats: Statistics, 
     for _, result in engine_for(ctx.params).map_batches(layout.dedup, published_batch, batch_size):
         batch = result.kept
         stats.count(batch)
-        for source_id in pc.unique(batch.column("source")).to_pylist():
+        present = pc.unique(batch.column("source")).to_pylist()
+        for source_id in present:
             if source_id not in by_id:
                 raise UserError(layout.rel(layout.dedup), f"holds source '{source_id}', which is no longer registered: "
                                 "re-run the dedup stage (dvc repro)")
-            by_id[source_id].count(batch.filter(pc.equal(batch.column("source"), source_id)))
+            # a batch of one source is counted as it is: no copy of it (counts never see buffers)
+            by_id[source_id].count(batch if len(present) == 1 else
+                                   batch.filter(pc.equal(batch.column("source"), source_id)))
         bar.update(batch.num_rows)
         yield batch
     bar.close()
@@ -119,17 +122,23 @@ def _release(ctx: Context, summaries: list[SourceSummary], folder: Path, progres
     stats = Statistics()
     for batch in _documents(ctx, summaries, stats, p.batch_size, progress):
         licenses = batch.column("license").to_pylist()
-        for name in sorted({policy.group(license_id) or "" for license_id in licenses}):
+        names = sorted({policy.group(license_id) or "" for license_id in licenses})
+        for name in names:
             if not name:  # ingest applies the same policy; a stale interim file is the only way here
                 raise UserError(layout.rel(layout.params), "a published document's license is in no group: "
                                 "re-run the per-source stages (dvc repro)")
             part = batch.filter(pa.array([policy.group(license_id) == name for license_id in licenses]))
+            # counted from the copy even when the batch is all this group: the card's num_bytes adds up
+            # the copy's nbytes, which are not the batch's (filter gives the arrays other validity
+            # buffers). A batch of one group is then written as it is, and the copy goes right away.
+            groups[name].count(part)
+            if len(names) == 1:
+                part = batch
             if name not in writers:
                 writers[name] = ShardWriter(folder / "data" / name, PUBLISHED, split=SPLIT,
                                             max_shard_bytes=p.max_shard_bytes, row_group_rows=p.row_group_rows,
                                             compression_level=p.compression_level)
             writers[name].write(part)
-            groups[name].count(part)
     if not writers:  # an empty release is still a loadable dataset: its default config, empty
         writers[policy.default_group] = ShardWriter(folder / "data" / policy.default_group, PUBLISHED,
                                                     split=SPLIT, max_shard_bytes=p.max_shard_bytes,

@@ -3,10 +3,23 @@
 ``segment_batch`` is the stage logic over one record batch: cut each document into
 pieces (``pieces.py``), take what the cache already knows, send each distinct remaining
 piece to the segmenter once, store the answers, and reassemble tokens whose
-concatenation is the document text exactly. ``plan_segmenter`` picks CKIP when a model
-can be found (folder → Hugging Face cache → download) and otherwise the offline fallback
-with one clear warning, or fails when ``strict`` is set. Each worker (this process, or
-each Ray actor) loads the model and opens the cache once.
+concatenation is the document text exactly.
+
+Memory is bounded by a window, not by the longest document: the batch's pieces are cut
+lazily and worked through ``WINDOW_PIECES`` pieces or ``WINDOW_CHARS`` characters at a
+time. A window's distinct pieces go to the segmenter in one call (the CKIP backend sorts
+them by length), and windows run across documents, so many short documents' pieces still
+share a call, as before windows; a batch that fits a window is exactly one call. Each
+window's tokens are checked against its part of the text and kept only as their UTF-8
+lengths: since a row's tokens concatenate to its text, the ``tokens`` column's values are
+the text column's own bytes, cut at new offsets (4 bytes a token). ``pos`` and
+``entities`` become an Arrow array per window, concatenated at the end, with entity
+offsets counted from the start of the document.
+
+``plan_segmenter`` picks CKIP when a model can be found (folder → Hugging Face cache →
+download) and otherwise the offline fallback with one clear warning, or fails when
+``strict`` is set. Each worker (this process, or each Ray actor) loads the model and
+opens the cache once.
 """
 
 from __future__ import annotations
@@ -16,26 +29,33 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
+from itertools import accumulate
 from pathlib import Path
 from typing import Any, Protocol
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.core.batch_stage import BatchResult, run_batch_stage
 from pipeline.core.config import SegmentParams
 from pipeline.core.context import Context
 from pipeline.core.errors import UserError
 from pipeline.core.jsonfile import write_json
-from pipeline.core.schema import SEGMENTED
+from pipeline.core.schema import ENTITY, SEGMENTED
 from pipeline.core.tally import Tally
 from pipeline.engine import engine_for, model_actors
 from pipeline.segment import models
 from pipeline.segment.cache import SegmentCache, cache_key
 from pipeline.segment.fallback import FALLBACKS
-from pipeline.segment.pieces import split_pieces, split_whitespace
+from pipeline.segment.pieces import iter_pieces, split_whitespace
 from pipeline.pii.scrub import unchanged
 
 STAGE = "segment"
+# A window: the pieces segmented, cached and turned into Arrow at a time, across documents.
+# Its Python objects (pieces, results, tokens) take ~80 bytes a character: ~16 MB here.
+WINDOW_PIECES = 10_000
+WINDOW_CHARS = 200_000
 
 
 class Segmenter(Protocol):
@@ -104,28 +124,72 @@ def _worker(plan: Plan, p: SegmentParams, cache_path: Path | None) -> Callable[[
                    max_chars=_max_chars(p, segmenter))
 
 
-def segment_batch(batch: pa.RecordBatch, segmenter: Segmenter, cache: SegmentCache, max_chars: int) -> BatchResult:
-    docs = batch.to_pylist()
-    split = [split_pieces(doc["text"], max_chars) for doc in docs]
-    keys: dict[str, bytes] = {}
-    for pieces in split:
-        for piece, is_text in pieces:
+def segment_batch(batch: pa.RecordBatch, segmenter: Segmenter, cache: SegmentCache, max_chars: int, *,
+                  window_pieces: int | None = None, window_chars: int | None = None) -> BatchResult:
+    """The batch with its ``tokens`` (and ``pos``/``entities``), built window by window."""
+    limit_pieces, limit_chars = window_pieces or WINDOW_PIECES, window_chars or WINDOW_CHARS
+    columns = _Columns(batch.num_rows, segmenter.produces)
+    stats = SegmentStats(Counter(hits=0, misses=0))
+    ids, texts = batch.column("id"), batch.column("text")
+    lengths = []
+    window: list[tuple[int, str, bool]] = []  # (row, piece, is_text)
+    window_texts: dict[int, str] = {}  # the text of every row with a piece in the window
+    chars = 0
+    for row in range(batch.num_rows):
+        text = texts[row].as_py()
+        lengths.append(len(text))
+        for piece, is_text in iter_pieces(text, max_chars):
+            if row not in window_texts:
+                window_texts[row] = text
+            window.append((row, piece, is_text))
+            chars += len(piece)
+            if len(window) >= limit_pieces or chars >= limit_chars:
+                stats.merge(columns.add_window(window, window_texts, ids, segmenter, cache))
+                window, window_texts, chars = [], {}, 0
+    if window:
+        stats.merge(columns.add_window(window, window_texts, ids, segmenter, cache))
+    for row, length in enumerate(lengths):
+        if columns.offsets[row] != length:  # every window reassembled its part: the parts must be the whole
+            raise AssertionError(f"tokens of document {ids[row].as_py()} do not reassemble its text")
+    return BatchResult(columns.batch(batch, segmenter.name), stats=stats)
+
+
+class _Columns:
+    """The segment columns of one batch, built a window at a time: per window, the tokens' UTF-8
+    lengths and the ``pos`` and ``entities`` arrays; per row, characters, tokens and entities so far."""
+
+    def __init__(self, rows: int, produces: frozenset[str]):
+        self.rows = rows
+        self.offsets = [0] * rows  # characters of each row reassembled so far
+        self.token_bytes: list[np.ndarray] = []  # each token's UTF-8 length, a chunk per window
+        self.token_counts = [0] * rows
+        self.pos: list[pa.Array] | None = [] if "pos" in produces else None
+        self.entities: list[pa.Array] | None = [] if "entities" in produces else None
+        self.entity_counts = [0] * rows
+
+    def add_window(self, window: list[tuple[int, str, bool]], texts: dict[int, str], ids: pa.Array,
+                   segmenter: Segmenter, cache: SegmentCache) -> SegmentStats:
+        """Segment a window's distinct pieces (the cache first), check and keep its tokens."""
+        keys: dict[str, bytes] = {}
+        for _, piece, is_text in window:
             if is_text and piece not in keys:
                 keys[piece] = cache_key(segmenter.fingerprint, piece)
-    known = cache.get_many(list(keys.values()))
-    todo = [piece for piece, key in keys.items() if key not in known]
-    stats = SegmentStats(Counter(hits=len(known), misses=len(todo)))
-    if todo:
-        fresh = segmenter.segment(todo)
-        cache.put_many((keys[piece], result) for piece, result in zip(todo, fresh))
-        known.update((keys[piece], result) for piece, result in zip(todo, fresh))
-    out = []
-    for doc, pieces in zip(docs, split):
+        known = cache.get_many(list(keys.values()))
+        todo = [piece for piece, key in keys.items() if key not in known]
+        stats = SegmentStats(Counter(hits=len(known), misses=len(todo)))
+        if todo:
+            fresh = segmenter.segment(todo)
+            cache.put_many((keys[piece], result) for piece, result in zip(todo, fresh))
+            known.update((keys[piece], result) for piece, result in zip(todo, fresh))
         tokens: list[str] = []
-        pos: list[str] | None = [] if "pos" in segmenter.produces else None
-        entities: list[dict[str, Any]] | None = [] if "entities" in segmenter.produces else None
-        offset = 0
-        for piece, is_text in pieces:
+        pos: list[str] | None = [] if self.pos is not None else None
+        entities: list[dict[str, Any]] | None = [] if self.entities is not None else None
+        row, first_token, first_char = -1, 0, 0
+        for r, piece, is_text in window:
+            if r != row:
+                self._close(row, tokens, first_token, first_char, texts, ids)
+                row, first_token, first_char = r, len(tokens), self.offsets[r]
+            offset = self.offsets[row]
             if not is_text:
                 tokens.append(piece)
                 if pos is not None:
@@ -136,13 +200,84 @@ def segment_batch(batch: pa.RecordBatch, segmenter: Segmenter, cache: SegmentCac
                 if pos is not None:
                     pos.extend(_pos_for(result))
                 if entities is not None:
+                    found = result.get("entities", [])
                     entities.extend({"text": text, "type": kind, "start": offset + start, "end": offset + end}
-                                    for text, kind, start, end in result.get("entities", []))
-            offset += len(piece)
-        if "".join(tokens) != doc["text"]:  # a broken invariant is a bug, never silently published
-            raise AssertionError(f"tokens of document {doc['id']} do not reassemble its text")
-        out.append(doc | {"tokens": tokens, "segmenter": segmenter.name, "pos": pos, "entities": entities})
-    return BatchResult(pa.RecordBatch.from_pylist(out, schema=SEGMENTED), stats=stats)
+                                    for text, kind, start, end in found)
+                    self.entity_counts[row] += len(found)
+            self.offsets[row] = offset + len(piece)
+        self._close(row, tokens, first_token, first_char, texts, ids)
+        self.token_bytes.append(pc.binary_length(pa.array(tokens, pa.string())).to_numpy())
+        if pos is not None and self.pos is not None:
+            self.pos.append(pa.array(pos, pa.string()))
+        if entities is not None and self.entities is not None:
+            self.entities.append(pa.array(entities, ENTITY))
+        return stats
+
+    def _close(self, row: int, tokens: list[str], first: int, first_char: int, texts: dict[int, str],
+               ids: pa.Array) -> None:
+        """A row's tokens in this window: they must reassemble its text from ``first_char`` on."""
+        if row < 0:
+            return
+        if "".join(tokens[first:]) != texts[row][first_char:self.offsets[row]]:
+            # a broken invariant is a bug, never silently published
+            raise AssertionError(f"tokens of document {ids[row].as_py()} do not reassemble its text")
+        self.token_counts[row] += len(tokens) - first
+
+    def _tokens(self, text: pa.Array, ids: pa.Array) -> pa.Array:
+        """The tokens column. A row's tokens concatenate to its text, so their bytes are the text
+        column's own bytes: only the offsets where tokens end are new (4 bytes a token)."""
+        text_offsets = np.zeros(self.rows + 1, np.int32)
+        if self.rows:
+            text_offsets = np.frombuffer(text.buffers()[1], np.int32)[text.offset:text.offset + self.rows + 1]
+        offsets = np.empty(sum(len(chunk) for chunk in self.token_bytes) + 1, np.int32)
+        offsets[0] = text_offsets[0]
+        at = 1
+        for chunk in self.token_bytes:  # offsets[i + 1] = offsets[i] + the bytes of token i
+            np.cumsum(chunk, out=offsets[at:at + len(chunk)])
+            offsets[at:at + len(chunk)] += offsets[at - 1]
+            at += len(chunk)
+        self.token_bytes.clear()
+        rows = np.zeros(self.rows + 1, np.int32)  # where each row's tokens start
+        np.cumsum(self.token_counts, out=rows[1:])
+        bad = np.flatnonzero(offsets[rows] != text_offsets)  # the windows checked it: a check of the offsets
+        if len(bad):  # a broken invariant is a bug, never silently published
+            raise AssertionError(f"tokens of document {ids[int(bad[0]) - 1].as_py()} do not reassemble its text")
+        data = text.buffers()[2] if self.rows else None
+        values = pa.StringArray.from_buffers(len(offsets) - 1, pa.py_buffer(offsets),
+                                             pa.py_buffer(b"") if data is None else data)
+        return pa.ListArray.from_arrays(pa.array(rows), values, type=pa.list_(pa.string()))
+
+    def batch(self, batch: pa.RecordBatch, name: str) -> pa.RecordBatch:
+        """The batch's columns as SEGMENTED has them, with the segment columns built here."""
+        text = batch.column("text")
+        if text.type != pa.string():
+            text = text.cast(pa.string())
+        built = {"tokens": self._tokens(text, batch.column("id")),
+                 "segmenter": pa.array([name] * self.rows, pa.string()),
+                 "pos": _lists(self.pos, self.token_counts, pa.string()),
+                 "entities": _lists(self.entities, self.entity_counts, ENTITY)}
+        arrays = []
+        for f in SEGMENTED:
+            if f.name in built:
+                column = built[f.name] if built[f.name] is not None else pa.nulls(self.rows, f.type)
+            elif f.name in batch.schema.names:
+                column = batch.column(f.name)
+                if column.type != f.type:
+                    column = column.cast(f.type)
+            else:  # a column of a stage the batch did not pass (tests)
+                column = pa.nulls(self.rows, f.type)
+            arrays.append(column)
+        return pa.RecordBatch.from_arrays(arrays, schema=SEGMENTED)
+
+
+def _lists(chunks: list[pa.Array] | None, counts: list[int], value_type: pa.DataType) -> pa.Array | None:
+    """One list per row, ``counts[row]`` values each, from the windows' chunks in order."""
+    if chunks is None:
+        return None
+    values = pa.concat_arrays(chunks) if chunks else pa.array([], value_type)
+    chunks.clear()  # the chunks go before the next column is concatenated
+    offsets = pa.array(list(accumulate(counts, initial=0)), pa.int32())
+    return pa.ListArray.from_arrays(offsets, values, type=pa.list_(value_type))
 
 
 def _pos_for(result: dict[str, Any]) -> list[str]:
