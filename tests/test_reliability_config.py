@@ -39,7 +39,10 @@ def test_a_bad_source_id_in_sources_yaml_stops_every_command_and_writes_nothing(
                                      encoding="utf-8")
     outside = layout.root.parent
     before = files_under(outside)
-    for command in (["ingest", "laws"], ["sources", "--check"]) + ((["ingest", "--", bad],) if "\x00" not in bad else ()):
+    commands = [["sources", "--check"]]  # every command loads the configuration the same way: all three for one id
+    if bad == "../../../escape":
+        commands += [["ingest", "laws"], ["ingest", "--", bad]]
+    for command in commands:
         result = twcorpus(layout, *command)
         assert result.returncode == 2, (command, result.stderr)
         assert result.stderr == (f"twcorpus: error: configs/sources.yaml: sources: {bad!r} is not a valid source id: "
