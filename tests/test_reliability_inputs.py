@@ -250,6 +250,12 @@ def test_nul_and_other_controls_never_reach_a_metadata_field(layout):
         assert not any("\x00" in (doc[k] or "") for k in ("title", "url", "date", "license", "meta", "source_file"))
 
 
+def test_nul_never_reaches_the_text_of_a_reject(layout):
+    add_source(layout, "agency", {"a.jsonl": json.dumps({"text": "授權\u0000不明的公告。", "license": "CC-BY-9.9"}) + "\n"})
+    _, rejects, _ = ingest(layout)
+    assert [(r["reason"], r["text"]) for r in rejects] == [("unknown-license", "授權不明的公告。")]
+
+
 @pytest.mark.parametrize("control_chars", [True, False])
 def test_nul_never_reaches_the_published_text(control_chars):
     params = NormalizeParams(cleanup=CleanupParams(control_chars=control_chars))

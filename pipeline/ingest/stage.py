@@ -290,7 +290,8 @@ def _reject(source: str, rel: str | None, problem: Problem, doc_id: str | None =
         "reason": problem.reason,
         "detail": escape(problem.detail),
         "id": doc_id,
-        "text": None if problem.text is None else escape_surrogates(problem.text),
+        # kept for the agency to see, but never with a NUL (normalize removes them from documents)
+        "text": None if problem.text is None else escape_surrogates(problem.text).replace("\x00", ""),
     })
 
 
