@@ -17,7 +17,7 @@ from pipeline.core.errors import UserError
 from pipeline.core.layout import MANIFEST_NAME, SOURCE_ID, SOURCE_ID_RULE, Layout, checked_source_id
 from pipeline.core.licenses import Registry
 from pipeline.ingest.manifest import Manifest, load_manifest
-from pipeline.ingest.sanitize import hazard_line, shown_name
+from pipeline.ingest.sanitize import dvc_hazard, shown_name
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,8 @@ def survey(layout: Layout, registry: Registry) -> list[SourceStatus]:
             except UserError as exc:
                 error = str(exc)
             else:  # what makes dvc status/repro fail or hang for every source
-                error = hazard_line(layout.source_dir(source_id), layout.rel(layout.source_dir(source_id)))
+                hazard = dvc_hazard(layout.source_dir(source_id), layout.rel(layout.source_dir(source_id)))
+                error = str(hazard) if hazard else None
         out.append(SourceStatus(source_id, source_id in sources.sources, has_folder, manifest, error))
     return out
 
@@ -89,10 +90,9 @@ def survey(layout: Layout, registry: Registry) -> list[SourceStatus]:
 def register(layout: Layout, registry: Registry, source_id: str) -> bool:
     """Validate the manifest and add the source; False when it was registered already."""
     load_manifest(layout, source_id, registry)  # a broken manifest is not registered
-    hazard = hazard_line(layout.source_dir(source_id), layout.rel(layout.source_dir(source_id)))
+    hazard = dvc_hazard(layout.source_dir(source_id), layout.rel(layout.source_dir(source_id)))
     if hazard:  # nor a folder DVC cannot hash: it would stop `dvc repro` for every source
-        where, _, problem = hazard.partition(": ")
-        raise UserError(where, problem)
+        raise hazard
     load_sources(layout)  # a broken configs/sources.yaml is one clear error, not a parser traceback
     yaml = YAML()
     yaml.indent(mapping=2, sequence=4, offset=2)

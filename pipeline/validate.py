@@ -24,7 +24,7 @@ from pipeline.core.context import Context
 from pipeline.core.errors import UserError
 from pipeline.core.schema import DOCUMENT, reason_key
 from pipeline.ingest.manifest import Manifest, XmlOptions, load_manifest
-from pipeline.ingest.sanitize import hazard_line
+from pipeline.ingest.sanitize import dvc_hazard
 from pipeline.ingest.stage import Doc, IngestStats, ingest_items, source_files
 from pipeline.normalize.stage import normalize_batch
 from pipeline.pii.stage import pii_batch
@@ -89,9 +89,9 @@ def validate(ctx: Context, source_id: str) -> Report:
         report.error = str(exc)
         return report
     folder = layout.source_dir(source_id)
-    hazard = hazard_line(folder, layout.rel(folder))
+    hazard = dvc_hazard(folder, layout.rel(folder))
     if hazard:
-        report.error = hazard
+        report.error = str(hazard)
         return report
     report.files = len(source_files(folder, manifest.exclude))
     stats = IngestStats()

@@ -36,6 +36,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from pipeline.core.errors import UserError
+
 # C0 and C1 controls, DEL, and the bidirectional formatting characters: LRM, RLM, ALM,
 # the embeddings and overrides U+202A–202E and the isolates U+2066–2069.
 _BIDI = "\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069"
@@ -206,12 +208,12 @@ def _kind(mode: int) -> str:
     return "a special file"
 
 
-def hazard_line(folder: Path, shown_folder: str) -> str | None:
-    """One line naming the first entry DVC would choke on and the fix (and how many more
+def dvc_hazard(folder: Path, shown_folder: str) -> UserError | None:
+    """The error naming the first entry DVC would choke on and the fix (and how many more
     there are), or None when DVC can read the folder."""
     hazards = dvc_hazards(folder)
     if not hazards:
         return None
     rel, problem = hazards[0]
     more = f" (and {len(hazards) - 1} more such entr{'y' if len(hazards) == 2 else 'ies'})" if len(hazards) > 1 else ""
-    return f"{shown_folder}/{rel}: {problem}{more}"
+    return UserError(f"{shown_folder}/{rel}", f"{problem}{more}")

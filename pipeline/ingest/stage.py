@@ -304,7 +304,7 @@ def _encoding_of(path: Path, lines: bool = False) -> str:
 
 def quarantine_items(folder: Path, source_id: str, error: UserError) -> Iterator[Reject]:
     """Every file of a source whose manifest is invalid, as a reject naming the error."""
-    files = source_files(folder) if folder.is_dir() else []
+    files = source_files(folder)  # run() has checked that the folder exists
     if not files:
         yield _reject(source_id, None, Problem("manifest", str(error)))
     for rel in files:
