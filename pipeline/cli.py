@@ -30,11 +30,14 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     metrics = stage.run(_context(args), args.source, progress=not args.quiet)
     if "error" in metrics:
-        label = "error" if args.strict else "warning"  # without --strict the source is left out, and the run goes on
-        print(f"twcorpus: {label}: {metrics['error']} (every file of '{args.source}' is recorded as a reject; the "
-              "source is left out of the release)", file=sys.stderr)
-        if args.strict:
+        message = (f"{metrics['error']} (every file of '{args.source}' is recorded as a reject; the source is left "
+                   "out of the release)")
+        if args.strict:  # without --strict the source is left out, and the run goes on
+            print(f"twcorpus: error: {message}", file=sys.stderr)
             return EXIT_USER_ERROR
+        from pipeline.core.notices import warn_once
+
+        warn_once(Layout.at(args.root).root, message, key=f"left-out:{args.source}")
     elif not args.quiet:
         print(f"ingest {args.source}: {metrics['documents']} documents, {metrics['rejected']} rejected", file=sys.stderr)
     return 0
@@ -81,8 +84,10 @@ def cmd_publish(args: argparse.Namespace) -> int:
               f"{metrics['rejected']} rejected → {layout.rel(layout.publish)}/", file=sys.stderr)
     for source_id, m in metrics["sources"].items():
         if not m["manifest_ok"]:
-            print(f"twcorpus: warning: source '{source_id}' was left out: its manifest is invalid "
-                  f"(twcorpus validate {source_id})", file=sys.stderr)
+            from pipeline.core.notices import warn_once
+
+            warn_once(layout.root, f"source '{source_id}' was left out: its manifest is invalid "
+                      f"(twcorpus validate {source_id})", key=f"left-out:{source_id}")
     return 0
 
 

@@ -121,3 +121,85 @@ def test_summary_from_counts_matches_the_sorted_list():
         assert Statistics.summary(Counter(values)) == {"min": ordered[0], "p50": at(0.5), "p90": at(0.9),
                                                        "max": ordered[-1], "mean": round(sum(values) / n, 1)}
     assert Statistics.summary(Counter()) == {"min": 0, "p50": 0, "p90": 0, "max": 0, "mean": 0.0}
+
+
+def card_text(layout) -> str:
+    return (layout.publish / "README.md").read_text(encoding="utf-8")
+
+
+def test_the_card_follows_the_inputs(release):
+    """The steps, the redactions and the limitations are written from what ran: change the
+    inputs and the card changes with them."""
+    before = card_text(release)
+    assert "JSON Lines: 1 file; plain text: 1 file." in before and "XML" not in before
+    assert "converted from Simplified" not in before  # nothing was
+    assert "| `phone` | redact | 1 | 0 | 0 |" in before
+    xml = ("<records><record><title>公告 聯絡電話0912-345-678</title><date>中華民國95年1月2日</date>"
+           "<text>政府資料開放平臺提供各機關的開放資料集。</text></record></records>")
+    add_source(release, "gazette", {"a.xml": xml}, license="CC0-1.0",
+               xml={"record_path": "record", "text_fields": ["text"], "title_field": "title", "date_field": "date"})
+    add_source(release, "mainland", {"a.txt": "这是一个关于软件和网络的简体中文文档，内容用于测试转换。"}, license="CC0-1.0")
+    stages.run_all(context(release))
+    after = card_text(release)
+    assert "plain text: 2 files; JSON Lines: 1 file; XML records (HTML inside turned into text): 1 file" in after
+    assert "| `phone` | redact | 1 | 1 | 0 |" in after  # the phone in the XML title counts, in its column
+    assert "- 1 document was converted from Simplified automatically (OpenCC `s2twp`)" in after
+    assert "| gazette | 1 | phone 1 |" in after
+
+
+def test_the_card_lists_the_detectors_that_ran_and_what_they_miss(release):
+    from pipeline.pii.detect import REGEX_DETECTORS
+
+    body = card_text(release)
+    for d in REGEX_DETECTORS:
+        assert f"| `{d.name}` | " in body and d.misses in body
+    address = next(d for d in REGEX_DETECTORS if d.name == "address").measured
+    assert f"recall ≥ 99%, precision ≥ 98% on {address.labeled} items of hand-labeled real gazette lines" in body
+    assert "no NER model ran: names written outside the rules' contexts are **not** found" in body
+    assert "Personal data is found by rules only (no NER model ran): for names, a name in free text" in body
+
+
+def test_the_release_lists_what_was_removed_without_text(layout):
+    import pyarrow.parquet as pq
+
+    add_source(layout, "open", {"a.txt": "臺灣的資料開放政策持續推動。", "b.txt": "臺灣的資料開放政策持續推動。",
+                                "c.txt": b"\xff\xfe\x00"}, license="CC-BY-4.0")
+    stages.run_all(context(layout))
+    listed = pq.read_table(layout.publish / "rejects.parquet").to_pylist()
+    assert sorted((r["source_file"], r["reason"]) for r in listed) == [("b.txt", "duplicate-in-source"),
+                                                                       ("c.txt", "undecodable")]
+    assert "text" not in pq.read_schema(layout.publish / "rejects.parquet").names
+    assert "in `rejects.parquet` beside this card" in card_text(layout)
+
+
+def test_provenance_says_whether_the_revision_rebuilds_the_release():
+    from types import SimpleNamespace
+
+    from pipeline.publish.card import Provenance, _provenance
+
+    def said(revision: str) -> str:
+        return _provenance(SimpleNamespace(provenance=Provenance(revision, "abc")))
+
+    assert "rebuilds these shards byte for byte" in said("a" * 40)
+    dirty = said("a" * 40 + "+dirty")
+    assert "byte for byte" not in dirty and "uncommitted changes" in dirty
+    assert "not in a git checkout" in said("unknown")
+
+
+def test_dvc_metrics_show_prints_a_short_table(release):
+    import shutil
+
+    summary = release.root / "data" / "metrics" / "summary"
+    assert sorted(p.name for p in summary.iterdir()) == ["_total.json", "open.json", "wiki.json"]
+    assert json.loads((summary / "_total.json").read_text()) == {"documents_in": 3, "published": 3, "rejected": 0,
+                                                                 "characters": 47}
+    shutil.copy(REPO / "dvc.yaml", release.root / "dvc.yaml")
+    subprocess.run(["git", "init", "-q"], cwd=release.root, check=True)
+    subprocess.run(["dvc", "init", "-q"], cwd=release.root, check=True, env=run_env())
+    out = subprocess.run(["dvc", "metrics", "show"], cwd=release.root, capture_output=True, text=True,
+                         env=run_env(), check=True).stdout.splitlines()
+    assert out[0].split() == ["Path", "characters", "documents_in", "published", "rejected"]
+    assert [line.split() for line in out[1:]] == [["data/metrics/summary/_total.json", "47", "3", "3", "0"],
+                                                 ["data/metrics/summary/open.json", "28", "2", "2", "0"],
+                                                 ["data/metrics/summary/wiki.json", "19", "1", "1", "0"]]
+    assert max(len(line) for line in out) < 100

@@ -15,8 +15,14 @@ from pipeline.core.layout import SOURCE_STAGES
 
 pytestmark = pytest.mark.e2e
 
-COPIED = ["pipeline", "configs", "licenses", "data/raw", "params.yaml", "dvc.yaml", ".dvc/config", ".dvcignore",
-          "pyproject.toml"]
+
+
+def clone_files() -> list[str]:
+    """What a clone of this working tree holds: the tracked files and those git does not ignore
+    (the files a commit of the tree would add), so the test sees what a fresh clone sees."""
+    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"], cwd=REPO,
+                            capture_output=True, text=True, check=True).stdout.split("\0")
+    return [rel for rel in listed if rel and (REPO / rel).is_file()]
 
 
 def sh(cwd, *cmd, check=True):
@@ -44,22 +50,17 @@ def lock(root) -> dict:
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory):
     root = tmp_path_factory.mktemp("e2e") / "repo"
-    for rel in COPIED:
-        src, dst = REPO / rel, root / rel
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        if src.is_dir():
-            shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy(src, dst)
-    shutil.copy(REPO / ".gitignore", root / ".gitignore")
+    for rel in clone_files():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(REPO / rel, root / rel)
     sh(root, "git", "init", "-q")
     first = sh(root, "dvc", "repro")
-    return root, first.stdout
+    return root, first
 
 
 def test_repro_publishes_the_sample_corpus(repo):
-    root, output = repo
-    assert ran_stages(output) == sorted(
+    root, first = repo
+    assert ran_stages(first.stdout) == sorted(
         stages_of("classical-poems", "classical-prose", "ey-gazette", "laws", "smart-nation-meeting") + GLOBAL)
     table = pq.read_table(root / "data" / "publish" / "data")
     rows = table.to_pylist()
@@ -77,9 +78,34 @@ def test_repro_publishes_the_sample_corpus(repo):
     assert {r["source"] for r in rejects} == {"ey-gazette"}
     assert sum(r["reason"] == "pii:register" for r in rejects) == 6
     shown = json.loads(sh(root, "dvc", "metrics", "show", "--json").stdout)[""]["data"]
-    assert shown["data/metrics/publish.json"]["data"]["documents"] == len(rows)
-    assert shown["data/metrics/laws/ingest.json"]["data"]["documents"] == 7
-    assert shown["data/metrics/classical-poems/ingest.json"]["data"]["files_by_encoding"] == {"cp950": 1, "utf-8": 10}
+    summary = "data/metrics/summary/"
+    assert sorted(shown) == [f"{summary}{name}.json" for name in ("_total", "classical-poems", "classical-prose",
+                                                                 "ey-gazette", "laws", "smart-nation-meeting")]
+    assert shown[f"{summary}_total.json"]["data"] == {"documents_in": len(rows) + len(rejects), "published": len(rows),
+                                                      "rejected": len(rejects), "characters": metrics["characters"]}
+    assert shown[f"{summary}laws.json"]["data"]["published"] == 7
+    detail = json.loads((root / "data" / "metrics" / "classical-poems" / "ingest.json").read_text())
+    assert detail["files_by_encoding"] == {"cp950": 1, "utf-8": 10}  # the detail stays in the stage's file
+    table = sh(root, "dvc", "metrics", "show").stdout.splitlines()
+    assert len(table) == 7 and max(map(len, table)) < 100
+
+
+def test_a_fresh_clone_changes_only_publish_in_dvc_lock(repo):
+    """The committed dvc.lock is the pipeline's state: a clone's first run rewrites only publish's
+    entry (the card names the revision it was built at). It fails when code or params changed
+    without `make repro` being run before the commit."""
+    root, _ = repo
+    committed = yaml.safe_load((REPO / "dvc.lock").read_text())["stages"]
+    rebuilt = lock(root)
+    assert sorted(rebuilt) == sorted(committed)
+    changed = sorted(name for name in rebuilt if rebuilt[name] != committed[name])
+    assert changed in ([], ["publish"]), f"dvc.lock is stale for {changed}: run make repro and commit dvc.lock"
+
+
+def test_each_warning_is_printed_once_in_a_run(repo):
+    _, first = repo
+    fallback = [line for line in first.stderr.splitlines() if line.startswith("twcorpus: warning: no CKIP model")]
+    assert len(fallback) == 1, first.stderr  # ten segment and pii processes, one line
 
 
 def test_adding_a_source_reruns_only_that_source_and_publish(repo):

@@ -554,4 +554,4 @@ def test_format_for_declared_format_wins():
 
 def test_every_extension_maps_to_a_reader():
     assert set(EXTENSIONS.values()) <= set(FORMATS)
-    assert FORMATS["text"] is read_text and FORMATS["lawdb"] is read_lawdb
+    assert FORMATS["text"].read is read_text and FORMATS["lawdb"].read is read_lawdb

@@ -24,7 +24,7 @@ PREFIXES = [b"", b"\xef\xbb\xbf", b"\xff\xfe", b'{"text": "', b"text,title\n", b
 def test_readers_never_raise(tmp_path, fmt, prefix, body):
     path = tmp_path / f"fuzz{SUFFIX.get(fmt, '.txt')}"
     path.write_bytes(prefix + body)
-    items = list(FORMATS[fmt](path, MANIFEST))
+    items = list(FORMATS[fmt].read(path, MANIFEST))
     assert all(isinstance(i, (Record, Problem)) for i in items)
     for item in items:
         if isinstance(item, Record):

@@ -71,6 +71,11 @@ class Layout:
         """The validated manifest as ingest saw it; later stages read this, not data/raw."""
         return self.interim(source_id) / "source.json"
 
+    def stage_info(self, source_id: str, stage: str) -> Path:
+        """What a stage says of its own run for the dataset card (the pii stage: the detectors
+        that ran); an interim output, so publish depends on it."""
+        return self.interim(source_id) / f"{stage}.json"
+
     def stage_metrics(self, source_id: str, stage: str) -> Path:
         return self.root / "data" / "metrics" / checked_source_id(source_id) / f"{stage}.json"
 
@@ -82,6 +87,12 @@ class Layout:
     @property
     def publish_metrics(self) -> Path:
         return self.root / "data" / "metrics" / "publish.json"
+
+    @property
+    def summary_metrics(self) -> Path:
+        """The headline figures `dvc metrics show` prints: one file per source, and `_total.json`
+        (no source id can be `_total`)."""
+        return self.root / "data" / "metrics" / "summary"
 
     @property
     def dedup(self) -> Path:

@@ -115,6 +115,9 @@ REJECT_COLUMNS: list[tuple[str, pa.DataType, str]] = [
     ("text", pa.string(), "The text, when it could be read, for audit."),
 ]
 REJECT = pa.schema([(name, typ) for name, typ, _ in REJECT_COLUMNS])
+# The list of what was not published that goes into the release: without the text, which may
+# be under a license that forbids publishing it (and belongs to no config of the dataset).
+RELEASED_REJECT = pa.schema([f for f in REJECT if f.name != "text"])
 
 
 def reason_key(reason: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 from pipeline.ingest.readers.base import Problem, Record
 from pipeline.ingest.readers.archive import read_zip
@@ -19,18 +20,24 @@ from pipeline.ingest.readers.xml import read_xml
 
 Reader = Callable[[Path, object], Iterator[Record | Problem]]
 
-FORMATS: dict[str, Reader] = {
-    "text": read_text,
-    "markdown": read_markdown,
-    "jsonl": read_jsonl,
-    "csv": read_csv,
-    "lawdb": read_lawdb,
-    "html": read_html,
-    "xml": read_xml,
-    "docx": read_docx,
-    "odt": read_odt,
-    "pdf": read_pdf,
-    "zip": read_zip,
+
+class Format(NamedTuple):
+    read: Reader
+    title: str  # how the dataset card names the files this reader read
+
+
+FORMATS: dict[str, Format] = {
+    "text": Format(read_text, "plain text"),
+    "markdown": Format(read_markdown, "Markdown"),
+    "jsonl": Format(read_jsonl, "JSON Lines"),
+    "csv": Format(read_csv, "CSV"),
+    "lawdb": Format(read_lawdb, "national law database JSON"),
+    "html": Format(read_html, "HTML"),
+    "xml": Format(read_xml, "XML records (HTML inside turned into text)"),
+    "docx": Format(read_docx, "Word (DOCX)"),
+    "odt": Format(read_odt, "OpenDocument text (ODT)"),
+    "pdf": Format(read_pdf, "PDF (its text layer)"),
+    "zip": Format(read_zip, "ZIP archives of these formats"),
 }
 
 # One document per line: a line with binary data (a NUL byte) is a reject of its own and the

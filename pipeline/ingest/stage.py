@@ -216,7 +216,7 @@ def _file_items(folder: Path, rel: str, scratch: Path, manifest: Manifest, polic
             yield _reject(manifest.id, rel, problem)
             return
         found = False
-        for item in FORMATS[fmt](snapshot, manifest):
+        for item in FORMATS[fmt].read(snapshot, manifest):
             found = True
             where = f"{rel}!{escape(item.member)}" if item.member else rel
             if isinstance(item, Problem):
@@ -347,6 +347,9 @@ def run(ctx: Context, source_id: str, progress: bool = True) -> dict[str, Any]:
     metrics["dates"] = {kind: stats.dates[kind] for kind in ("iso", "converted", "unreadable")}
     metrics["manifest_ok"] = manifest_error is None
 
+    # what the card says was read: the formats of the files, not of every format there is
+    info["files_by_format"] = {fmt: n for fmt, n in metrics["files_by_format"].items() if fmt in FORMATS}
+    info["files_by_encoding"] = metrics["files_by_encoding"]
     write_json(layout.source_info(source_id), info)
     write_json(layout.stage_metrics(source_id, STAGE), metrics)
     if manifest_error is not None:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable, Iterator
 
 from pipeline.pii.detectors import (address, birth_date, context_numbers, email, national_id, payment_card, person,
                                     phone)
-from pipeline.pii.detectors.base import Span
+from pipeline.pii.detectors.base import Detector, Span
 
 # type -> placeholder used when the policy redacts it
 PLACEHOLDERS = {
@@ -25,24 +24,17 @@ PLACEHOLDERS = {
 }
 TYPES = tuple(PLACEHOLDERS)
 
-# The regex detectors. On overlap the longer span wins; between equals, the earlier one in the text.
-REGEX_DETECTORS: list[Callable[[str], Iterator[Span]]] = [
-    email.find,
-    national_id.find,
-    payment_card.find,
-    context_numbers.find_nhi_card,
-    context_numbers.find_passport,
-    phone.find,
-    address.find,
-    person.find,
-    birth_date.find,
-]
+# The rule detectors, in this order. On overlap the longer span wins; between equals, the
+# earlier one in the text.
+REGEX_DETECTORS: tuple[Detector, ...] = tuple(
+    d for module in (email, national_id, payment_card, context_numbers, phone, address, person, birth_date)
+    for d in module.DETECTORS)
 
 
 def detect(text: str, extra: list[Span] | None = None) -> list[Span]:
     """Non-overlapping spans in text order. ``extra`` adds spans found elsewhere (NER names,
     told apart as private persons and officials by the same titles as the rules)."""
-    found = [span for detector in REGEX_DETECTORS for span in detector(text)]
+    found = [span for detector in REGEX_DETECTORS for span in detector.find(text)]
     found += [person.classify(text, span) for span in extra or []]
     # Longest first, so a short span (a name inside an address) never hides a longer one.
     found.sort(key=lambda s: (-(s.end - s.start), s.start))

@@ -10,7 +10,6 @@ becomes a reject ``pii:<type>``, and a register of private persons a reject
 
 from __future__ import annotations
 
-import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from collections.abc import Callable
@@ -22,11 +21,12 @@ import pyarrow as pa
 from pipeline.core.batch_stage import BatchResult, reject_row, run_batch_stage
 from pipeline.core.config import PiiParams
 from pipeline.core.context import Context
+from pipeline.core.notices import warn_once
 from pipeline.core.jsonfile import write_json
 from pipeline.core.schema import PII_CHECKED
 from pipeline.core.tally import Tally
 from pipeline.engine import engine_for, model_actors
-from pipeline.pii.detect import detect
+from pipeline.pii.detect import REGEX_DETECTORS, detect
 from pipeline.pii.detectors import person
 from pipeline.pii.detectors.base import Span
 from pipeline.pii.register import density, is_register
@@ -118,7 +118,7 @@ def run(ctx: Context, source_id: str, progress: bool = True) -> dict[str, Any]:
 
         make_finder, warning = name_finder_factory(ctx)
         if warning:
-            print(f"twcorpus: warning: {warning}", file=sys.stderr)
+            warn_once(ctx.layout.root, warning)
     stats = PiiStats()
     engine = engine_for(ctx.params)
     transform, actors = partial(pii_batch, params=p), None
@@ -129,5 +129,7 @@ def run(ctx: Context, source_id: str, progress: bool = True) -> dict[str, Any]:
     metrics.update(stats.as_metrics())
     metrics["detectors"] = {"rules": True, "ner": make_finder is not None}
     metrics["person_names_detected"] = make_finder is not None
+    write_json(ctx.layout.stage_info(source_id, STAGE),
+               {"detectors": [d.name for d in REGEX_DETECTORS], "ner": make_finder is not None})
     write_json(ctx.layout.stage_metrics(source_id, STAGE), metrics)
     return metrics

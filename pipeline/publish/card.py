@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -19,8 +20,11 @@ import pyarrow.compute as pc
 
 from pipeline.core.batch_stage import text_length
 from pipeline.core.config import Params
+from pipeline.core.layout import SOURCE_STAGES
 from pipeline.core.licenses import Registry
 from pipeline.core.schema import PUBLISHED, PUBLISHED_COLUMNS
+from pipeline.ingest.formats import FORMATS
+from pipeline.pii.detect import REGEX_DETECTORS
 
 _SIZES = [(1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"),
           (10_000_000, "1M<n<10M"), (100_000_000, "10M<n<100M"), (1_000_000_000, "100M<n<1B")]
@@ -41,7 +45,8 @@ def _count_values(column: pa.ChunkedArray | pa.Array, into: Counter) -> None:
 @dataclass
 class SourceSummary:
     id: str
-    info: dict[str, Any]  # the validated manifest, or {"id", "error"}
+    info: dict[str, Any]  # the validated manifest and the files ingest read, or {"id", "error"}
+    pii_run: dict[str, Any] = field(default_factory=dict)  # the pii stage's own account: detectors, ner
     documents: int = 0
     characters: int = 0
     rejected: int = 0
@@ -57,6 +62,14 @@ class SourceSummary:
     @property
     def error(self) -> str | None:
         return self.info.get("error")
+
+    @property
+    def formats(self) -> dict[str, int]:
+        return self.info.get("files_by_format", {})
+
+    @property
+    def encodings(self) -> dict[str, int]:
+        return self.info.get("files_by_encoding", {})
 
     def count(self, batch: pa.RecordBatch) -> None:
         self.documents += batch.num_rows
@@ -155,8 +168,12 @@ class Statistics:
 
 @dataclass
 class Provenance:
-    revision: str  # git revision of the code (with +dirty when tracked files differ)
+    revision: str  # git revision of the code (with +dirty when tracked files differ), or "unknown"
     lock_hash: str  # SHA-256 of the dvc.lock entries of every stage before publish
+
+    @property
+    def clean(self) -> bool:
+        return self.revision != "unknown" and not self.revision.endswith("+dirty")
 
 
 @dataclass
@@ -348,7 +365,8 @@ def _removed(data: CardData) -> str:
     return (
         "## What was removed\n\n"
         f"{total:,} contributed documents or files were not published. Every one is listed, "
-        "with its file, line and reason, in the pipeline's rejects file.\n\n"
+        "with its source, file, line, stage, reason and detail (not its text), in `rejects.parquet` beside "
+        "this card.\n\n"
         f"| reason | count |\n|---|---:|\n{rows}\n\n"
         "Per source, by stage and reason:\n\n| source | stage | reason | documents |\n|---|---|---|---:|\n"
         + "\n".join(f"| `{s.id}` | {stage} | `{reason}` | {n:,} |" for s in data.sources
@@ -357,6 +375,36 @@ def _removed(data: CardData) -> str:
 
 
 def _processing(data: CardData) -> str:
+    """One numbered step per stage, in the pipeline's order, each written from what ran."""
+    steps = {"ingest": _ingest_step, "normalize": _normalize_step, "quality": _quality_step, "pii": _pii_step,
+             "segment": _segment_step, "dedup": _dedup_step, "publish": _publish_step}
+    order = (*SOURCE_STAGES, "dedup", "publish")
+    return "## Processing\n\n" + "".join(f"{n}. {steps[stage](data)}" for n, stage in enumerate(order, 1))
+
+
+def _counted(counts: Counter, name: Callable[[str], str], unit: str) -> str:
+    return "; ".join(f"{name(key)}: {n:,} {unit}{'' if n == 1 else 's'}" for key, n in
+                     sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))) or "none"
+
+
+def _ingest_step(data: CardData) -> str:
+    formats: Counter = Counter()
+    encodings: Counter = Counter()
+    for s in data.sources:
+        formats.update(s.formats)
+        encodings.update(s.encodings)
+    read = _counted(formats, lambda f: FORMATS[f].title if f in FORMATS else f, "file")
+    decoded = _counted(encodings, lambda e: f"`{e}`", "file")
+    repeats = data.rejects_by_reason.get("duplicate-in-source", 0)
+    return (
+        f"**ingest** — the contributed files, each read by the reader for its format: {read}. Encodings "
+        f"detected: {decoded}. Dates are read into ISO 8601 (Minguo and Western forms; the written form stays in "
+        f"`meta.date_written`). Undecodable, empty and malformed input is rejected with a reason; repeated texts "
+        f"within a source are kept once ({repeats:,} repeats removed).\n"
+    )
+
+
+def _normalize_step(data: CardData) -> str:
     n = data.params.normalize
     steps = ", ".join(name.replace("_", " ") for name, on in vars(n.cleanup).items() if on) or "none"
     languages: Counter = Counter()
@@ -366,22 +414,22 @@ def _processing(data: CardData) -> str:
     variants = f"; Traditional text is variant-normalized with `{n.traditional_variants}`" if n.traditional_variants else (
         "; text identified as Traditional is never passed through OpenCC")
     return (
-        "## Processing\n\n"
-        "1. **ingest** — each contributed file is read by the reader for its format (plain text, "
-        "Markdown, JSON Lines, CSV, national law database JSON); encodings (UTF-8 with or without BOM, "
-        "UTF-16, Big5/CP950) are detected. Undecodable, empty and malformed input is rejected with a reason; "
-        "repeated texts within a source are kept once.\n"
-        f"2. **normalize** — Unicode clean-up ({steps}). Script and language are identified from the "
+        f"**normalize** — Unicode clean-up ({steps}). Script and language are identified from the "
         "characters: the shares of Han, Kana, Hangul and Latin, and the characters that exist only in "
         f"Traditional or only in Simplified Chinese (OpenCC's tables); langdetect (seed {n.langdetect_seed}) "
         f"only for text that is not mostly Han. Text identified as Simplified is converted with OpenCC "
         f"`{n.convert_simplified}` ({converted:,} documents){variants}. Languages kept: "
         f"{', '.join(n.keep_languages)}; others are removed as `language:<tag>`. Published languages: "
         + (", ".join(f"`{tag}` {count:,}" for tag, count in sorted(languages.items())) or "none") + ".\n"
-        + _quality_step(data) + _pii_step(data) + _segment_step(data)
-        + _dedup_step(data) +
-        "7. **publish** — documents are written in source order into zstd-compressed Parquet shards, "
-        "byte-identical across re-runs of the same inputs.\n"
+    )
+
+
+def _publish_step(data: CardData) -> str:
+    p = data.params.publish
+    return (
+        "**publish** — documents are written in source order into zstd-compressed Parquet shards (level "
+        f"{p.compression_level}, at most {p.max_shard_bytes:,} bytes each), byte-identical across re-runs of the "
+        "same inputs; the list of what was not published goes beside them as `rejects.parquet`.\n"
     )
 
 
@@ -396,7 +444,7 @@ def _quality_step(data: CardData) -> str:
     q = data.params.quality
     removed = sum(n for reason, n in data.rejects_by_reason.items() if reason.startswith("quality:"))
     return (
-        f"3. **quality** — documents are measured in characters and removed ({removed:,}) when shorter than "
+        f"**quality** — documents are measured in characters and removed ({removed:,}) when shorter than "
         f"{q.min_chars} or longer than {q.max_chars:,} characters, when Han characters are under {q.min_han_share:.0%} "
         f"of letters, or (from {q.repetition_min_chars} characters) when repeated lines cover more than "
         f"{q.max_dup_line_share:.0%}, the most frequent character {q.top_ngram}-gram more than "
@@ -417,7 +465,7 @@ def _dedup_step(data: CardData) -> str:
     table = ("\n   The largest template families:\n\n   | first member's title | `dup_family` | documents |\n"
              "   |---|---|---:|\n" + largest) if largest else ""
     return (
-        f"6. **dedup** — across all sources, exact copies (same text, whitespace ignored) and near copies "
+        f"**dedup** — across all sources, exact copies (same text, whitespace ignored) and near copies "
         f"(MinHash LSH over character {d.ngram}-grams, {d.bands} bands × {d.rows} rows) are removed "
         f"({removed:,} documents). Documents are ranked by source priority, then the order sources were "
         f"registered in (a new source never takes a document away from an older one), then position; each kept "
@@ -428,6 +476,23 @@ def _dedup_step(data: CardData) -> str:
         f"{sum(families.values()):,} published documents in {len(families):,} families carry `dup_family` and "
         f"`dup_family_size`; {cap}.\n" + table
     )
+
+
+def _detectors_run(data: CardData) -> tuple[list[Any], bool, bool]:
+    """The rule detectors that ran (as the pii stage recorded them), whether NER ran for every
+    source and whether it ran for any."""
+    runs = [s.pii_run for s in data.sources if not s.error]
+    names = {name for run in runs for name in run.get("detectors", [])}
+    ner = [bool(run.get("ner")) for run in runs]
+    return [d for d in REGEX_DETECTORS if d.name in names], bool(ner) and all(ner), any(ner)
+
+
+def _measured(d: Any) -> str:
+    m = d.measured
+    if m is None:
+        return "—"
+    precision = f", precision ≥ {m.precision:.0%}" if m.precision is not None else ""
+    return f"recall ≥ {m.recall:.0%}{precision} on {m.labeled:,} items of {m.on}"
 
 
 def _pii_step(data: CardData) -> str:
@@ -445,21 +510,27 @@ def _pii_step(data: CardData) -> str:
         f"   | {s.id} | {sum(s.pii.values()) + sum(s.pii_fields.values()):,} | "
         + (", ".join(f"{k} {v:,}" for k, v in sorted((s.pii + s.pii_fields).items())) or "—") + " |"
         for s in data.sources if not s.error)
-    ner = ("CKIP NER adds the names it finds to the rules'" if p.person_names else
-           "no NER model ran: names written outside the contexts above are **not** found")
+    detectors, ner_all, ner_any = _detectors_run(data)
+    table = "\n".join(f"   | `{d.name}` | {', '.join(f'`{t}`' for t in d.types)} | {_cell(d.finds)} | "
+                      f"{_cell(d.misses)} | {_cell(_measured(d))} |" for d in detectors)
+    ner_model = data.params.segment.ner_model or f"{data.params.segment.model} (its -ner model)"
+    if ner_all:
+        table += f"\n   | CKIP NER (`{_cell(ner_model)}`) | `person`, `official` | names of persons anywhere in the text | names the model misses | — |"
+        ner = "CKIP NER adds the names it finds to the rules'"
+    elif ner_any:
+        ner = "CKIP NER ran for some sources only (see the `pii` metrics); elsewhere names come from the rules alone"
+    else:
+        ner = "no NER model ran: names written outside the rules' contexts are **not** found"
     r = p.register
     return (
-        "4. **personal data** — found by rules: Taiwan national ID and resident certificate numbers "
-        "(checksum-validated), phone and fax numbers (document numbers such as 院臺規字第0950080001號 excepted), "
-        "e-mail addresses, Luhn-valid card numbers, passport and 健保卡 numbers (with context words), street "
-        "addresses down to the house number (every county and township, past and present, Arabic or Chinese "
-        "numerals), dates of birth tied to a person, and names of persons in the contexts official text uses "
-        "(X君, X先生, 姓名：X, 負責人 X, a column headed 姓名 …), told apart as `person` (private) and `official` "
-        f"(named with their office); {ner}. Items are handled by the policy below in `text` and in `title`, `url`, "
-        "`meta` and `source_file` alike; a redacted item becomes a typed placeholder such as `[TW_ID]` before segmentation; "
-        "items in `text` are listed in the `pii` column with offsets, those in other fields in `pii_fields`. "
+        f"**personal data** — found by the detectors below ({ner}). Items are handled by the policy "
+        "below in `text` and in `title`, `url`, `meta` and `source_file` alike; a redacted item becomes a typed "
+        "placeholder such as `[TW_ID]` before segmentation; items in `text` are listed in the `pii` column with "
+        "offsets, those in other fields in `pii_fields`. "
         f"A document naming at least {r.min_persons} private persons with at least {r.min_density:g} personal "
         f"items per 1,000 characters is a register of private persons (policy: {r.policy}).\n\n"
+        "   | detector | types | finds | does not find | measured on real text (floors a test keeps) |\n"
+        "   |---|---|---|---|---|\n" + (table or "   | none ran | | | | |") + "\n\n"
         "   | type | policy | in `text` | in `title`/`url`/`meta`/`source_file` | documents dropped |\n"
         "   |---|---|---:|---:|---:|\n" + rows + "\n"
         f"   | register | {r.policy} | | | {dropped.get('register', 0):,} |\n\n"
@@ -484,7 +555,7 @@ def _segment_step(data: CardData) -> str:
     p = data.params.segment
     used = ", ".join(f"`{name}` ({count:,} documents)" for name, count in sorted(_segmenters(data).items())) or "none"
     return (
-        f"5. **segment** — word tokens (column `tokens`, whose concatenation is `text` exactly) by {used}. "
+        f"**segment** — word tokens (column `tokens`, whose concatenation is `text` exactly) by {used}. "
         f"Configured model: `{p.model}` ({_versions('ckip-transformers', 'transformers', 'jieba-hant')}); "
         "documents are cut at line breaks and sentence punctuation into pieces "
         f"of at most {p.max_chars} characters. The `segmenter` column says, row by row, which segmenter "
@@ -517,41 +588,59 @@ def _citation(data: CardData) -> str:
 
 
 def _provenance(data: CardData) -> str:
+    prov = data.provenance
+    if prov.clean:
+        rebuild = "Running `make repro` at that revision rebuilds these shards byte for byte."
+    elif prov.revision == "unknown":
+        rebuild = ("The code was not in a git checkout, so no revision can rebuild this release: keep the code "
+                   "that built it.")
+    else:
+        rebuild = ("The working tree had uncommitted changes to tracked files (`+dirty`), so the revision alone "
+                   "does not rebuild these shards: commit the changes and rebuild to get a release that can be "
+                   "reproduced.")
     return (
         "## Provenance\n\n"
-        f"Built by the tw-corpus pipeline at git revision `{data.provenance.revision}`, from the pipeline state "
-        f"recorded in `dvc.lock` (SHA-256 of its entries before publish: `{data.provenance.lock_hash}`). Running "
-        "`make repro` at that revision rebuilds these shards byte for byte.\n"
+        f"Built by the tw-corpus pipeline at git revision `{prov.revision}`, from the pipeline state "
+        f"recorded in `dvc.lock` (SHA-256 of its entries before publish: `{prov.lock_hash}`). {rebuild}\n"
     )
 
 
 def _limitations(data: CardData) -> str:
+    """What this release cannot promise, from what ran: each line holds only when its cause did."""
+    lines = []
     fallback = [name for name in _segmenters(data) if name.startswith("fallback:")]
-    note = (f"- Tokens of {', '.join(f'`{n}`' for n in fallback)} rows come from an offline dictionary "
-            "segmenter, used because no CKIP model was available when this release was built; they are "
-            "less accurate than CKIP's (see the `segmenter` column).\n") if fallback else ""
-    return (
-        "## Limitations\n\n" + note +
-        _pii_limitations(data) +
-        "- Deduplication is within this release only, and the quality filters are heuristics tuned on "
-        "government text.\n"
-        "- Conversion from Simplified is automatic (OpenCC); vocabulary mapping (軟件→軟體) covers common "
-        "terms, not all of them.\n"
-        "- Names of officials named with their office (signature blocks, minutes) are kept and flagged "
-        "(`official`) as part of the public record.\n"
-    )
-
-
-def _pii_limitations(data: CardData) -> str:
-    p = data.params.pii
-    ner = ("and by CKIP NER" if p.person_names else "only (no NER model ran)")
-    return (
-        f"- Personal data is found by rules {ner}. Names are found where official phrasing marks them "
-        "(X君, 姓名：X, 負責人 X, a column of names …); a name in free text without such a context, a foreign name "
-        "outside a table, health, criminal or financial details, and addresses that stop before the house "
-        "number are not found. Measured on hand-labeled real gazette text: addresses and phone numbers 100 % "
-        "recall, private persons' names 97.9 % recall at 99.4 % precision (on the set the rules were tuned on).\n"
-    )
+    if fallback:
+        lines.append(f"Tokens of {', '.join(f'`{n}`' for n in fallback)} rows come from an offline dictionary "
+                     "segmenter, used because no CKIP model was available when this release was built; they are "
+                     "less accurate than CKIP's (see the `segmenter` column).")
+    detectors, ner_all, ner_any = _detectors_run(data)
+    covered = {t for d in detectors for t in d.types}
+    how = ("by rules and CKIP NER" if ner_all else "by rules, and by CKIP NER for some sources only" if ner_any
+           else "by rules only (no NER model ran)")
+    names = [d for d in detectors if "person" in d.types]
+    lines.append(f"Personal data is found {how}: "
+                 + (f"for names, {names[0].misses} are not found; " if names and not ner_all else "")
+                 + "the detector table under Processing says what each detector cannot find. Health, criminal, "
+                 "financial and other special categories of personal data (PDPA Art. 6) are not looked for."
+                 if detectors else "No personal-data detector ran: personal data was neither found nor removed.")
+    if "official" in covered and data.params.pii.policy.get("official") == "flag":
+        lines.append("Names of officials named with their office (signature blocks, minutes) are kept and flagged "
+                     "(`official`) as part of the public record.")
+    d = data.params.dedup
+    if d.exact or d.near:
+        near = "" if d.near else " Near copies are not removed (`dedup.near: false`)."
+        lines.append("Deduplication is within this release only; earlier releases and other corpora were not "
+                     "compared." + near)
+    else:
+        lines.append("Copies were not removed: deduplication was off for this release.")
+    lines.append("The quality filters are heuristics tuned on government text (see Processing).")
+    converted = sum(s.converted for s in data.sources)
+    if converted:
+        lines.append(f"{converted:,} {'document was' if converted == 1 else 'documents were'} converted from "
+                     "Simplified automatically (OpenCC "
+                     f"`{data.params.normalize.convert_simplified}`); vocabulary mapping (軟件→軟體) covers common "
+                     "terms, not all of them.")
+    return "## Limitations\n\n" + "".join(f"- {line}\n" for line in lines)
 
 
 def render_licenses_file(data: CardData) -> str:

@@ -17,6 +17,7 @@ or is killed leaves the previous release as it was.
 
 from __future__ import annotations
 
+import shutil
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,7 +33,7 @@ from pipeline.core.errors import UserError
 from pipeline.core.jsonfile import read_json, write_json
 from pipeline.core.layout import SOURCE_STAGES, Layout
 from pipeline.core.parquet import OutputGuard, RowWriter, count_rows, read_batches
-from pipeline.core.schema import PUBLISHED, REJECT, reason_key
+from pipeline.core.schema import PUBLISHED, RELEASED_REJECT, REJECT, reason_key
 from pipeline.engine import engine_for
 from pipeline.publish.card import (CardData, GroupSummary, SourceSummary, Statistics, render_card,
                                    render_licenses_file)
@@ -43,11 +44,17 @@ from pipeline.publish.shards import ShardWriter
 SPLIT = "train"
 
 
-def _read_info(layout: Layout, source_id: str) -> dict[str, Any]:
+def _summary(layout: Layout, source_id: str) -> SourceSummary:
+    """A source as its stages described their run: the manifest and files (ingest), the
+    detectors that ran (pii; absent when the manifest was invalid and nothing ran)."""
     path = layout.source_info(source_id)
     if not path.is_file():
         raise UserError(layout.rel(path), f"missing: run the per-source stages for '{source_id}' first (dvc repro)")
-    return read_json(path)
+    info = read_json(path)
+    pii_run = layout.stage_info(source_id, "pii")
+    if not info.get("error") and not pii_run.is_file():
+        raise UserError(layout.rel(pii_run), f"missing: run the per-source stages for '{source_id}' first (dvc repro)")
+    return SourceSummary(source_id, info, read_json(pii_run) if pii_run.is_file() else {})
 
 
 def published_batch(batch: pa.RecordBatch) -> BatchResult:
@@ -81,7 +88,7 @@ def _documents(ctx: Context, summaries: list[SourceSummary], stats: Statistics, 
 
 def run(ctx: Context, progress: bool = True) -> dict[str, Any]:
     layout = ctx.layout
-    summaries = [SourceSummary(source_id, _read_info(layout, source_id)) for source_id in ctx.sources.ids]
+    summaries = [_summary(layout, source_id) for source_id in ctx.sources.ids]
     with OutputGuard(layout.publish) as guard:
         staging = guard.temp_dir()  # becomes data/publish when complete
         card = _release(ctx, summaries, staging, progress)
@@ -106,11 +113,23 @@ def run(ctx: Context, progress: bool = True) -> dict[str, Any]:
                    for g in card.groups},
         "characters_per_document": Statistics.summary(card.stats.lengths),
         "tokens_per_document": Statistics.summary(card.stats.token_counts),
-        "pii": dict(sorted(sum((s.pii for s in summaries), Counter()).items())),
+        "pii": dict(sorted(sum((s.pii for s in summaries), Counter()).items())),  # in `text`
+        "pii_fields": dict(sorted(sum((s.pii_fields for s in summaries), Counter()).items())),
     }
     write_json(layout.publish_metrics, metrics)
+    _write_summary(layout.summary_metrics, metrics)
     write_plots(layout.plots, card)
     return metrics
+
+
+def _write_summary(folder: Path, metrics: dict[str, Any]) -> None:
+    """The headline table: per source and in total, documents in, published, rejected and the
+    characters published. The detail stays in the per-stage JSON files beside it."""
+    if folder.exists():
+        shutil.rmtree(folder)  # a source no longer registered leaves no row behind
+    for name, m in [("_total", metrics), *metrics["sources"].items()]:
+        write_json(folder / f"{name}.json", {"documents_in": m["documents"] + m["rejected"], "published": m["documents"],
+                                             "rejected": m["rejected"], "characters": m["characters"]})
 
 
 def _release(ctx: Context, summaries: list[SourceSummary], folder: Path, progress: bool) -> CardData:
@@ -149,7 +168,7 @@ def _release(ctx: Context, summaries: list[SourceSummary], folder: Path, progres
         groups[name].shards = [s.relative_to(folder).as_posix() for s in shards]
         groups[name].download_size = sum(s.stat().st_size for s in shards)
 
-    reasons = _gather_rejects(layout, summaries, p.batch_size)
+    reasons = _gather_rejects(layout, summaries, p.batch_size, folder / "rejects.parquet")
     card = CardData(
         params=params,
         registry=ctx.registry,
@@ -165,18 +184,19 @@ def _release(ctx: Context, summaries: list[SourceSummary], folder: Path, progres
     return card
 
 
-def _gather_rejects(layout: Layout, summaries: list[SourceSummary], batch_size: int) -> Counter:
-    """Every reject of every source and stage (per-source stages, then dedup) into one file;
-    counts by reason."""
+def _gather_rejects(layout: Layout, summaries: list[SourceSummary], batch_size: int, released: Path) -> Counter:
+    """Every reject of every source and stage (per-source stages, then dedup) into one file,
+    and into ``released`` without the text; counts by reason."""
     reasons: Counter = Counter()
     by_id = {s.id: s for s in summaries}
     paths = [layout.stage_rejects(s.id, stage) for s in summaries for stage in SOURCE_STAGES]
-    with RowWriter(layout.rejects, REJECT, batch_size) as out:
+    with RowWriter(layout.rejects, REJECT, batch_size) as out, RowWriter(released, RELEASED_REJECT, batch_size) as listed:
         for path in paths + [layout.dedup_rejects]:
             if not path.is_file():
                 continue
             for batch in read_batches(path, batch_size):
                 out.write_batch(batch.select(REJECT.names))
+                listed.write_batch(batch.select(RELEASED_REJECT.names))
                 for source_id, stage, reason in zip(batch.column("source").to_pylist(), batch.column("stage").to_pylist(),
                                                     batch.column("reason").to_pylist()):
                     reasons[reason_key(reason)] += 1

@@ -24,7 +24,6 @@ opens the cache once.
 
 from __future__ import annotations
 
-import sys
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,6 +40,7 @@ from pipeline.core.batch_stage import BatchResult, run_batch_stage
 from pipeline.core.config import SegmentParams
 from pipeline.core.context import Context
 from pipeline.core.errors import UserError
+from pipeline.core.notices import warn_once
 from pipeline.core.jsonfile import write_json
 from pipeline.core.schema import ENTITY, SEGMENTED
 from pipeline.core.tally import Tally
@@ -294,7 +294,7 @@ def run(ctx: Context, source_id: str, progress: bool = True) -> dict[str, Any]:
     ctx.sources.require(ctx.layout, source_id)
     plan = plan_segmenter(ctx)
     if plan.warning:
-        print(f"twcorpus: warning: {plan.warning}", file=sys.stderr)
+        warn_once(ctx.layout.root, plan.warning)
     cache_path = ctx.layout.root / p.cache_dir / "segments.sqlite" if p.cache_dir else None
     engine = engine_for(ctx.params)
     stats = SegmentStats()

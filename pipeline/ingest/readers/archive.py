@@ -112,7 +112,7 @@ def _read(path: Path, manifest: object, depth: int, budget: _Budget) -> Iterator
                 target.unlink(missing_ok=True)
                 continue
             try:
-                items = _read(target, manifest, depth + 1, budget) if nested else FORMATS[fmt](target, manifest)
+                items = _read(target, manifest, depth + 1, budget) if nested else FORMATS[fmt].read(target, manifest)
                 found = False
                 for item in items:
                     found = True

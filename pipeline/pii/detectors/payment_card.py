@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from pipeline.pii.detectors.base import NOT_DIGIT_AFTER, Span
+from pipeline.pii.detectors.base import Detector, NOT_DIGIT_AFTER, Span
 
 # Starts with a digit class, so the regex engine skips to digits; the digit before a match
 # is checked in find (a look-behind first would make it try every position).
@@ -32,3 +32,10 @@ def find(text: str) -> Iterator[Span]:
         digits = re.sub(r"\D", "", match.group(0))
         if 13 <= len(digits) <= 19 and _PREFIX.match(digits) and luhn_ok(digits):
             yield Span("credit_card", match.start(), match.end())
+
+
+DETECTORS = (Detector(
+    "payment_card", find, ("credit_card",),
+    finds="payment card numbers of 13–19 digits with an issuer prefix, Luhn-validated",
+    misses="partial or masked card numbers, bank account numbers",
+),)
