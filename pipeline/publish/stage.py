@@ -37,7 +37,7 @@ from pipeline.core.schema import PUBLISHED, RELEASED_REJECT, REJECT, reason_key
 from pipeline.engine import engine_for
 from pipeline.publish.card import (CardData, GroupSummary, SourceSummary, Statistics, render_card,
                                    render_licenses_file)
-from pipeline.publish.plots import write_plots
+from pipeline.publish.plots import render_charts, write_plots
 from pipeline.publish.provenance import provenance
 from pipeline.publish.shards import ShardWriter
 
@@ -179,6 +179,9 @@ def _release(ctx: Context, summaries: list[SourceSummary], folder: Path, progres
         stats=stats,
         provenance=provenance(layout.root),
     )
+    (folder / "plots").mkdir()  # the charts the card shows, swapped in with the rest of the release
+    for name, svg in render_charts(card).items():
+        (folder / "plots" / name).write_text(svg, encoding="utf-8")
     (folder / "README.md").write_text(render_card(card), encoding="utf-8")
     (folder / "LICENSES.md").write_text(render_licenses_file(card), encoding="utf-8")
     return card
