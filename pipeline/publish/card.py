@@ -25,7 +25,6 @@ from pipeline.core.licenses import Registry
 from pipeline.core.schema import PUBLISHED, PUBLISHED_COLUMNS
 from pipeline.ingest.formats import FORMATS
 from pipeline.pii.detect import REGEX_DETECTORS
-from pipeline.publish.plots import CHART_TITLES
 
 _SIZES = [(1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"),
           (10_000_000, "1M<n<10M"), (100_000_000, "10M<n<100M"), (1_000_000_000, "100M<n<1B")]
@@ -187,6 +186,7 @@ class CardData:
     rejects_by_reason: dict[str, int]
     stats: Statistics = field(default_factory=Statistics)
     provenance: Provenance = field(default_factory=lambda: Provenance("unknown", "none"))
+    charts: tuple[tuple[str, str], ...] = ()  # (file under plots/, title) of the charts in the release
 
     @property
     def documents(self) -> int:
@@ -267,7 +267,7 @@ def render_card(data: CardData) -> str:
     parts.append(_licenses(data))
     parts.append(_removed(data))
     parts.append(_statistics(data))
-    parts.append(_charts())
+    parts.append(_charts(data))
     parts.append(_processing(data))
     parts.append(_limitations(data))
     parts.append(_citation(data))
@@ -575,8 +575,10 @@ def _statistics(data: CardData) -> str:
             "personal-data counts under Processing; removals under What was removed.\n")
 
 
-def _charts() -> str:
-    return "## Charts\n\n" + "\n\n".join(f"![{title}](plots/{name})" for name, title in CHART_TITLES) + "\n"
+def _charts(data: CardData) -> str:
+    if not data.charts:
+        return ""
+    return "## Charts\n\n" + "\n\n".join(f"![{title}](plots/{name})" for name, title in data.charts) + "\n"
 
 
 def _citation(data: CardData) -> str:

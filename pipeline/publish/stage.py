@@ -37,7 +37,7 @@ from pipeline.core.schema import PUBLISHED, RELEASED_REJECT, REJECT, reason_key
 from pipeline.engine import engine_for
 from pipeline.publish.card import (CardData, GroupSummary, SourceSummary, Statistics, render_card,
                                    render_licenses_file)
-from pipeline.publish.plots import render_charts, write_plots
+from pipeline.publish.plots import CHART_TITLES, render_charts, write_plots
 from pipeline.publish.provenance import provenance
 from pipeline.publish.shards import ShardWriter
 
@@ -178,6 +178,7 @@ def _release(ctx: Context, summaries: list[SourceSummary], folder: Path, progres
         rejects_by_reason=dict(reasons),
         stats=stats,
         provenance=provenance(layout.root),
+        charts=CHART_TITLES,
     )
     (folder / "plots").mkdir()  # the charts the card shows, swapped in with the rest of the release
     for name, svg in render_charts(card).items():
