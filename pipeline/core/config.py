@@ -124,13 +124,18 @@ class QualityParams:
     dup_ngram: int = 10
     max_dup_ngram_share: float = 0.95  # amendment comparison tables and corrections repeat their text: up to 0.91
     max_boilerplate_share: float = 0.3  # page furniture and navigation lines
+    # Mainland terms / (Mainland + Taiwan terms) above which a document is rejected
+    # quality:mainland_vocabulary; null: off (the share is measured and kept either way)
+    max_mainland_share: float | None = None
+    regional_min_terms: int = 5  # a document is judged on its share only from this many regional terms
     batch_size: int = 1000
 
     RANGES: ClassVar[Ranges] = {
         "min_chars": (0, 1_000_000_000), "max_chars": (1, 1_000_000_000), "min_han_share": SHARE,
         "bilingual_han_chars": (0, 1_000_000_000), "repetition_min_chars": (0, 1_000_000_000),
         "max_dup_line_share": SHARE, "top_ngram": (1, 10), "max_top_ngram_share": SHARE, "dup_ngram": (1, 100),
-        "max_dup_ngram_share": SHARE, "max_boilerplate_share": SHARE, "batch_size": ROWS,
+        "max_dup_ngram_share": SHARE, "max_boilerplate_share": SHARE, "max_mainland_share": SHARE,
+        "regional_min_terms": (1, 1_000_000), "batch_size": ROWS,
     }
 
     def check(self, where: str, prefix: str) -> None:

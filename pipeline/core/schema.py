@@ -37,9 +37,14 @@ QUALITY_SIGNALS = pa.struct([
     ("chars", pa.int64()), ("han_chars", pa.int64()), ("han_share", pa.float64()), ("dup_line_share", pa.float64()),
     ("top_ngram_share", pa.float64()), ("dup_ngram_share", pa.float64()), ("boilerplate_share", pa.float64()),
 ])
+REGIONAL_SIGNALS = pa.struct([
+    ("mainland_terms", pa.int64()), ("taiwan_terms", pa.int64()), ("mainland_share", pa.float64()),
+    ("variant_chars", pa.int64()),
+])
 # Added by quality, kept in the interim files so thresholds can be re-tuned and audited.
 QUALITY_COLUMNS: Columns = [
     ("quality", QUALITY_SIGNALS, "Quality signals measured in characters (see the quality filters)."),
+    ("regional", REGIONAL_SIGNALS, "Regional vocabulary: Mainland terms in Traditional script (軟件, 視頻) and their Taiwan forms (軟體, 影片) counted as whole words, mainland_share = Mainland / both (null when the text has neither), and variant_chars, the characters Taiwan writes otherwise (爲, 裏, 説); lexicon in pipeline/quality/regional_lexicon.tsv."),
 ]
 
 PII_SPAN = pa.struct([("type", pa.string()), ("start", pa.int64()), ("end", pa.int64())])

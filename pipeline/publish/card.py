@@ -25,6 +25,7 @@ from pipeline.core.licenses import Registry
 from pipeline.core.schema import PUBLISHED, PUBLISHED_COLUMNS
 from pipeline.ingest.formats import FORMATS
 from pipeline.pii.detect import REGEX_DETECTORS
+from pipeline.quality.regional import card_section as regional_card_section
 
 _SIZES = [(1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"),
           (10_000_000, "1M<n<10M"), (100_000_000, "10M<n<100M"), (1_000_000_000, "100M<n<1B")]
@@ -118,9 +119,19 @@ class Statistics:
     token_counts: Counter = field(default_factory=Counter)  # non-whitespace tokens per document
     families: Counter = field(default_factory=Counter)  # dup_family -> published members
     family_titles: dict[str, str] = field(default_factory=dict)  # dup_family -> its first published title
+    regional: Counter = field(default_factory=Counter)  # documents: measured, with a Mainland term, a variant
+    mainland_shares: Counter = field(default_factory=Counter)  # mainland_share -> documents with enough terms
 
-    def count(self, batch: pa.RecordBatch) -> None:
+    def count(self, batch: pa.RecordBatch, min_regional_terms: int = 1) -> None:
         self.lengths.update(pc.utf8_length(batch.column("text")).to_pylist())
+        for r in batch.column("regional").to_pylist():
+            if r is None:  # measured before the signal existed
+                continue
+            self.regional["measured"] += 1
+            self.regional["mainland"] += bool(r["mainland_terms"])
+            self.regional["variant"] += bool(r["variant_chars"])
+            if r["mainland_share"] is not None and r["mainland_terms"] + r["taiwan_terms"] >= min_regional_terms:
+                self.mainland_shares[r["mainland_share"]] += 1
         self.token_counts.update(self.word_counts(batch.column("tokens")).tolist())
         if batch.column("dup_family").null_count < batch.num_rows:
             for family, title in zip(batch.column("dup_family").to_pylist(), batch.column("title").to_pylist()):
@@ -452,7 +463,31 @@ def _quality_step(data: CardData) -> str:
         f"{q.max_dup_line_share:.0%}, the most frequent character {q.top_ngram}-gram more than "
         f"{q.max_top_ngram_share:.0%}, repeated character {q.dup_ngram}-grams more than {q.max_dup_ngram_share:.0%}, "
         f"or boilerplate lines (page numbers, navigation) more than {q.max_boilerplate_share:.0%} of lines.\n"
+        + _regional(data)
     )
+
+
+def _regional(data: CardData) -> str:
+    q = data.params.quality
+    shares = data.stats.mainland_shares
+    n = sum(shares.values())
+
+    def at(f: float) -> float:  # the share at rank min(n - 1, ⌊f·n⌋), as Statistics.summary ranks
+        rank, seen = min(n - 1, int(f * n)), 0
+        for value, count in sorted(shares.items()):
+            seen += count
+            if rank < seen:
+                return value
+        return max(shares)
+
+    quantiles = {"p50": at(0.5), "p90": at(0.9), "p99": at(0.99), "max": max(shares)} if n else {}
+    section = regional_card_section(
+        documents=data.documents, measured=data.stats.regional["measured"], with_terms=n,
+        mainland_documents=data.stats.regional["mainland"], share_quantiles=quantiles,
+        variant_documents=data.stats.regional["variant"],
+        rejected=data.rejects_by_reason.get("quality:mainland_vocabulary", 0),
+        max_mainland_share=q.max_mainland_share, min_terms=q.regional_min_terms)
+    return "\n   " + section.replace("### ", "**", 1).replace("\n\n", "** — ", 1).replace("\n", "\n   ").rstrip() + "\n"
 
 
 def _dedup_step(data: CardData) -> str:

@@ -72,7 +72,7 @@ def _documents(ctx: Context, summaries: list[SourceSummary], stats: Statistics, 
     bar = tqdm(total=count_rows(layout.dedup), desc="publish", unit="doc", disable=not progress or None)
     for _, result in engine_for(ctx.params).map_batches(layout.dedup, published_batch, batch_size):
         batch = result.kept
-        stats.count(batch)
+        stats.count(batch, ctx.params.quality.regional_min_terms)
         present = pc.unique(batch.column("source")).to_pylist()
         for source_id in present:
             if source_id not in by_id:
