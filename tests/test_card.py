@@ -53,7 +53,7 @@ def test_card_body_has_every_section_and_describes_every_column(release):
     body = (release.publish / "README.md").read_text(encoding="utf-8")
     for heading in ["## How to load", "## Columns", "## Statistics", "## Sources", "## Licenses", "### Attribution",
                     "## What was removed", "## Processing", "## Limitations", "## How to cite", "## Provenance",
-                    "## Charts"]:
+                    "## Charts", "## Risk summary"]:
         assert heading in body, heading
     shown = re.findall(r"!\[[^\]]+\]\((plots/[a-z_]+\.svg)\)", body)
     assert len(shown) == 6 and all((release.publish / rel).read_text().startswith("<svg") for rel in shown)
@@ -148,6 +148,7 @@ def test_the_card_follows_the_inputs(release):
     assert "| `phone` | redact | 1 | 1 | 0 |" in after  # the phone in the XML title counts, in its column
     assert "- 1 document was converted from Simplified automatically (OpenCC `s2twp`)" in after
     assert "| gazette | 1 | phone 1 |" in after
+    assert "- **Personal data**: 0 published documents name a private person; 2 personal items were redacted" in after
 
 
 def test_the_card_lists_the_detectors_that_ran_and_what_they_miss(release):

@@ -98,6 +98,19 @@ def test_drop_policy_makes_a_reject():
                                                     published_id("s", "f", 2, "電話[PHONE]。")]
 
 
+def test_sensitive_data_is_flagged_or_dropped_by_policy():
+    texts = ["王大明君罹患法定傳染病，依法隔離治療中。", "本法所稱醫療機構，指依醫療法設立之機構。"]
+    flagged = pii_batch(batch(texts), PiiParams())
+    assert flagged.kept.column("sensitive").to_pylist() == [["medical"], []]
+    assert flagged.stats.sensitive == {"medical": 1} and not flagged.rejects
+    dropped = pii_batch(batch(texts), PiiParams(sensitive="drop"))
+    assert dropped.kept.column("text").to_pylist() == [texts[1]]
+    (reject,) = dropped.rejects
+    assert reject["reason"] == "pii:sensitive" and reject["text"] == "[PERSON]君罹患法定傳染病，依法隔離治療中。"
+    assert reject["detail"].startswith("special categories of personal data (PDPA Art. 6): medical (")
+    assert "王大明" not in reject["detail"]
+
+
 def test_policy_is_validated():
     with pytest.raises(UserError, match=r"^params.yaml: 'pii.policy.phone' must be redact, flag or drop, got 'hide'$"):
         from pipeline.core.settings import build

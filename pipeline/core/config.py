@@ -177,6 +177,9 @@ class PiiParams:
     policy: dict[str, str] = field(default_factory=dict)  # overrides of DEFAULT_PII_POLICY
     person_names: bool = False  # also find names with CKIP NER (needs segment.ner_model or a CKIP alias as segment.model)
     register: RegisterParams = field(default_factory=RegisterParams)
+    # A private person with a special category of PDPA Art. 6 (medical, genetic, sexual life,
+    # health examination, criminal record): flag (column `sensitive`) or drop (pii:sensitive)
+    sensitive: str = "flag"
     batch_size: int = 1000
 
     RANGES: ClassVar[Ranges] = {"batch_size": ROWS}
@@ -191,6 +194,8 @@ class PiiParams:
                                 f"types: {', '.join(PII_TYPES)}")
             if action not in PII_ACTIONS:
                 raise UserError(where, f"'{prefix}.policy.{kind}' must be redact, flag or drop, got '{action}'")
+        if self.sensitive not in ("flag", "drop"):
+            raise UserError(where, f"'{prefix}.sensitive' must be flag or drop, got '{self.sensitive}'")
 
 
 MAX_PERMUTATIONS = 2048

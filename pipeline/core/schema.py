@@ -53,6 +53,7 @@ PII_FIELD = pa.struct([("field", pa.string()), ("type", pa.string())])
 PII_COLUMNS: Columns = [
     ("pii", pa.list_(PII_SPAN), "Personal data found in the text: {type, start, end} with character offsets into `text`; a redacted item's span covers its placeholder (e.g. [TW_ID])."),
     ("pii_types", pa.list_(pa.string()), "Sorted unique types in `pii`."),
+    ("sensitive", pa.list_(pa.string()), "Special categories of personal data (PDPA Art. 6) said of an identified private person in the text: medical, genetic, sexual_life, health_exam, criminal_record (empty: none found)."),
     ("pii_fields", pa.list_(PII_FIELD), "Personal data found in `title`, `url`, `meta` and `source_file`, handled there by the same policy: {field, type}, one per item."),
 ]
 

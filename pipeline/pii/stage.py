@@ -31,6 +31,7 @@ from pipeline.pii.detectors import person
 from pipeline.pii.detectors.base import Span
 from pipeline.pii.register import density, is_register
 from pipeline.pii.scrub import apply_policy, redact, rekeyed, unchanged
+from pipeline.pii.sensitive import categories, describe, sensitive_categories
 
 STAGE = "pii"
 # Published fields besides `text` that may hold personal data too (a contact in `meta`, a
@@ -49,6 +50,7 @@ class PiiStats(Tally):
     flagged: Counter = field(default_factory=Counter)
     dropped: Counter = field(default_factory=Counter)  # type (or register) -> documents dropped for it
     registers: Counter = field(default_factory=Counter)  # "flagged" -> registers kept (dropped ones: in `dropped`)
+    sensitive: Counter = field(default_factory=Counter)  # category -> documents (kept and flagged, or dropped)
 
 
 def pii_batch(batch: pa.RecordBatch, params: PiiParams, names: Any = None) -> BatchResult:
@@ -65,7 +67,12 @@ def pii_batch(batch: pa.RecordBatch, params: PiiParams, names: Any = None) -> Ba
         stats.found.update(s.type for s in spans)
         stats.found_in_fields.update(kind for _, kind in in_fields)
         stats.documents_with.update(all_types)
+        evidence = sensitive_categories(doc["text"], spans)
+        stats.sensitive.update(e.category for e in evidence)
         reason = _drop_reason(doc["text"], spans, all_types, params, stats)
+        if reason is None and evidence and params.sensitive == "drop":
+            stats.dropped["sensitive"] += 1
+            reason = "pii:sensitive", f"special categories of personal data (PDPA Art. 6): {describe(evidence)}"
         if reason:
             held = {name: redact(doc[name], found, params.policy) for name, found in fields.items() if found}
             row = reject_row(doc | held, STAGE, *reason) | {"text": redact(doc["text"], spans, params.policy)}
@@ -76,6 +83,7 @@ def pii_batch(batch: pa.RecordBatch, params: PiiParams, names: Any = None) -> Ba
         for kind in [s.type for s in spans] + [kind for _, kind in in_fields]:
             (stats.redacted if params.policy[kind] == "redact" else stats.flagged)[kind] += 1
         kept.append(rekeyed(doc | scrubbed | {"text": text, "pii": recorded, "pii_types": types,
+                                              "sensitive": categories(evidence),
                                               "pii_fields": [{"field": name, "type": kind} for name, kind in in_fields]}))
     return BatchResult(pa.RecordBatch.from_pylist(kept, schema=PII_CHECKED), rejects, stats)
 

@@ -25,6 +25,7 @@ from pipeline.core.licenses import Registry
 from pipeline.core.schema import PUBLISHED, PUBLISHED_COLUMNS
 from pipeline.ingest.formats import FORMATS
 from pipeline.pii.detect import REGEX_DETECTORS
+from pipeline.pii.sensitive import CATEGORIES as SENSITIVE_CATEGORIES
 from pipeline.quality.regional import card_section as regional_card_section
 
 _SIZES = [(1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"),
@@ -59,6 +60,8 @@ class SourceSummary:
     pii: Counter = field(default_factory=Counter)  # type -> items recorded in `text` (redacted or flagged)
     pii_fields: Counter = field(default_factory=Counter)  # type -> items in title, url, meta and source_file
     removed: Counter = field(default_factory=Counter)  # (stage, reason) -> documents not published
+    sensitive: Counter = field(default_factory=Counter)  # PDPA Art. 6 category -> published documents flagged
+    with_persons: int = 0  # published documents naming a private person
 
     @property
     def error(self) -> str | None:
@@ -82,6 +85,11 @@ class SourceSummary:
         spans = pc.list_flatten(batch.column("pii"))
         if len(spans):
             _count_values(pc.struct_field(spans, "type"), self.pii)
+        flagged = pc.list_flatten(batch.column("sensitive"))
+        if len(flagged):
+            _count_values(flagged, self.sensitive)
+        types = pc.list_flatten(batch.column("pii_types"))  # unique per document: a count is documents
+        self.with_persons += pc.sum(pc.equal(types, "person")).as_py() or 0 if len(types) else 0
         in_fields = pc.list_flatten(batch.column("pii_fields"))
         if len(in_fields):
             _count_values(pc.struct_field(in_fields, "type"), self.pii_fields)
@@ -276,6 +284,7 @@ def render_card(data: CardData) -> str:
     parts.append(_schema())
     parts.append(_sources(data))
     parts.append(_licenses(data))
+    parts.append(_risks(data))
     parts.append(_removed(data))
     parts.append(_statistics(data))
     parts.append(_charts(data))
@@ -368,6 +377,36 @@ def attribution_statements(data: CardData) -> list[str]:
                     year=str(s.info.get("collected") or "")[:4],
                 ))
     return out
+
+
+def _risks(data: CardData) -> str:
+    """A short risk summary: what of personal data, sensitive data and vocabulary a model
+    builder should know before training, each figure from this run."""
+    policy = data.params.pii
+    redacted = flagged = 0
+    for s in data.sources:
+        for kind, n in (s.pii + s.pii_fields).items():
+            if policy.policy.get(kind) == "redact":
+                redacted += n
+            else:
+                flagged += n
+    sensitive = sum((s.sensitive for s in data.sources), Counter())
+    flagged_docs = sum(s.removed.get(("pii", "pii:sensitive"), 0) for s in data.sources)
+    categories = ", ".join(f"{c.replace('_', ' ')} {sensitive.get(c, 0):,}" for c in SENSITIVE_CATEGORIES)
+    persons = sum(s.with_persons for s in data.sources)
+    kept = ("are published and flagged in the `sensitive` column" if policy.sensitive == "flag"
+            else "were dropped by the policy")
+    mainland = data.stats.regional["mainland"]
+    return (
+        "## Risk summary\n\n"
+        f"- **Personal data**: {persons:,} published documents name a private person; {redacted:,} personal items "
+        f"were redacted to placeholders and {flagged:,} kept and flagged (see Processing); "
+        f"{data.rejects_by_reason.get('pii:register', 0):,} registers of private persons were not published.\n"
+        f"- **Sensitive personal data** (PDPA Art. 6, said of an identified private person): documents by category: "
+        f"{categories}; such documents {kept} ({flagged_docs:,} dropped).\n"
+        f"- **Vocabulary**: {mainland:,} published documents hold a Mainland term in Traditional script "
+        "(column `regional`).\n"
+    )
 
 
 def _removed(data: CardData) -> str:
