@@ -10,7 +10,7 @@ from conftest import write
 from pipeline.ingest.manifest import Manifest, XmlOptions
 from pipeline.ingest.readers.base import Problem, Record
 from pipeline.ingest.readers.html import read_html
-from pipeline.ingest.readers.markup import html_to_text, parse_html
+from pipeline.ingest.readers.markup import HtmlPage, html_to_text, parse_html
 from pipeline.ingest.readers.xml import MAX_DEPTH, read_xml
 
 GAZETTE = XmlOptions(
@@ -337,3 +337,43 @@ def test_a_small_article_card_does_not_replace_the_body():
     html = f"<html><body><div id='content'>{body}</div><article class='card'><p>相關新聞標題</p></article></body></html>"
     text, _ = html_to_text(html)
     assert text.startswith("第0段正文") and text.endswith("相關新聞標題")
+
+
+# --- what the HTML5 parser must keep as the standard library's parser gave it ----------
+
+
+def test_word_export_conditional_comments_and_hidden_text():
+    html = ('<!--[if gte mso 9]><xml><o:OfficeDocumentSettings>設定</o:OfficeDocumentSettings></xml><![endif]-->'
+            '<p class=MsoNormal>第一條<o:p></o:p></p>\r\n<p class=MsoListParagraph><![if !supportLists]><span>1.'
+            '<span style="font:7.0pt">&nbsp;&nbsp; </span></span><![endif]>項目'
+            '<span style="display:none;mso-hide:all">隱藏</span></p>')
+    assert html_to_text(html) == ("第一條\n1. 項目", None)
+
+
+def test_nested_and_unclosed_tables():
+    assert html_to_text("<table><tr><td>甲<table><tr><td>乙<td>丙</table><td>丁</table><p>後") == (
+        "甲\n乙 | 丙\n丁\n後", None)
+    assert html_to_text("<div><table><tr><td>一<td>二<tr><td>三") == ("一 | 二\n三", None)
+
+
+def test_entities_without_semicolons_numeric_and_full_width_spaces():
+    html = "<p>A&nbsp&amp;B &#1257;&#63972;&#x20AC;&#128; &copy x&unknown; &lt;p&gt;</p><p>\u3000\u3000第一條　條文</p>"
+    assert html_to_text(html) == ("A &B \u04e9\uf9e4€€ © x&unknown; <p>\n\u3000\u3000第一條\u3000條文", None)
+
+
+def test_line_breaks_crlf_and_comments():
+    assert html_to_text("<p>第一行<br>第二行</br>第三行<br/>第\r\n四行<BR>end</p>") == (
+        "第一行\n第二行\n第三行\n第四行\nend", None)
+    assert html_to_text("<p>中文\r\n  斷行\r\nEnglish\r\n word</p>") == ("中文斷行 English word", None)
+    assert html_to_text("<p>前<!-- 註解 <p>不是 --></p>後<!---->文<p><span>一<div>二</div>三</span>") == (
+        "前\n後文\n一\n二\n三", None)
+    assert html_to_text("<pre>\r\n  x\r\n    y</pre><p>中\n文</p><p>a < b > c</p>") == ("  x\n    y\n中文\na < b > c", None)
+
+
+def test_a_form_tag_written_as_text_stays_text():
+    html = "<title>Use <FORM> here</title><form><p>x &lt;form&gt;<textarea></form></textarea></form>"
+    assert parse_html(html) == HtmlPage(text="x <form></form>", title="Use <FORM> here")
+
+
+def test_the_walk_marks_in_the_input_are_removed():
+    assert html_to_text("<table><tr><td>a\x1eb</td><td>c\x1fd</td></tr></table>") == ("ab | cd", None)

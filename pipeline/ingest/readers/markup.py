@@ -1,12 +1,17 @@
-"""HTML to plain text, with the standard library's ``html.parser`` only.
+"""HTML to plain text: the page is parsed by lexbor (through ``selectolax``), an HTML5
+parser in C, and its tree is walked once, without recursion, to apply the rules below.
 
 Shared by the ``html`` reader (one page per file) and the ``xml`` reader (HTML held in a
-field, often in CDATA). The heuristics, in the order they apply:
+field, often in CDATA). lexbor was chosen by measurement (``benchmarks/html_parsers.py``):
+on the real development gazette it turns the 314 records' HTML into the same text as the
+standard library's ``html.parser`` did, many times faster. The heuristics, in the order
+they apply:
 
 * **Title**: the first ``<title>``; when there is none (or it is blank), the first
   ``<h1>`` that is not inside dropped boilerplate. Whitespace is collapsed.
 * **Never text**: ``script``, ``style``, ``noscript``, ``template``, ``svg``, ``iframe``,
-  ``object``, ``datalist`` and the ``<title>`` itself.
+  ``object``, ``datalist`` and the ``<title>`` itself. Comments, Word's conditional
+  comments (``<!--[if gte mso 9]>…<![endif]-->``) included, are not text either.
 * **Boilerplate elements** (dropped): ``nav``, ``header``, ``footer``, ``aside``,
   ``button``, ``select``, ``dialog`` and ``menu``. A ``<form>`` is dropped too, unless it
   holds page content (an ``article``, ``main``, ``section``, ``h1``-``h3`` or ``p``):
@@ -18,9 +23,9 @@ field, often in CDATA). The heuristics, in the order they apply:
   ``navbar``, ``mainMenu``, ``site-footer`` match, ``unavailable`` does not); whose
   ``role`` is ``navigation``, ``banner``, ``contentinfo``, ``complementary``, ``search``,
   ``menu`` or ``menubar``; or that is ``hidden`` or ``style="display:none"``.
-* **Main content**: when the page has an ``<article>`` or ``<main>``, only the text inside
-  them (all of them, in order) is kept. When that leaves nothing, the whole page is
-  used; when that leaves nothing either, the attribute guesses are undone (they can be
+* **Main content**: when the page has an ``<article>`` or ``<main>`` holding at least
+  ``ROOT_SHARE`` of the page's text, only the text inside them (all of them, in order) is
+  kept. When the page leaves nothing, the attribute guesses are undone (they can be
   wrong: ``<div id="header-and-content">``) but the boilerplate elements stay dropped.
   A page of navigation only is therefore empty, never a document of menu items.
 * **Layout**: block elements (``p``, ``div``, ``li``, ``tr``, ``h1``-``h6``, ``section``,
@@ -31,14 +36,17 @@ field, often in CDATA). The heuristics, in the order they apply:
   wrapped inside a Chinese sentence do not gain spaces. The ideographic space U+3000 is
   text (indentation in government documents) and is kept. Inside ``<pre>``, whitespace
   is kept as is. Blank lines are dropped; lines are joined with ``\\n``.
-* **Entities** are decoded by the parser (``convert_charrefs=True``).
+* **Entities** are decoded by the parser, as HTML5 says (``&nbsp`` without ``;`` too;
+  ``&unknown;`` stays as written).
 
-Robustness: ``HTMLParser`` is iterative and never rejects input; this module keeps its
-own stack of open elements (a list, never recursion), closes the elements HTML closes
-implicitly (an open ``p`` before a block, ``li`` before ``li``, cells before a cell or a
-row, …), ignores end tags that close nothing, and stops tracking elements deeper than
-``MAX_DEPTH``: deeper elements still break lines but do not change what is dropped.
-Anything the parser raises ends the parse with the text found so far.
+Robustness: the tree is the one the HTML5 standard builds (what a browser shows), so
+malformed markup is repaired the standard way: unclosed elements are closed, a ``p``
+is closed by a block, a cell by a cell, stray end tags are ignored, and text written
+between table rows is moved before the table. lexbor never rejects input and has no
+recursion; the walk keeps its own stack (a list) and stops tracking elements deeper than
+``MAX_DEPTH``: deeper elements still break lines but do not change what is dropped. The
+two control characters used as line and cell marks inside the walk (U+001E, U+001F,
+which XML cannot hold and normalize removes) are removed from the input first.
 """
 
 from __future__ import annotations
@@ -46,13 +54,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from urllib.parse import urljoin
+
+from selectolax.lexbor import LexborHTMLParser
 
 MAX_DEPTH = 512  # open elements tracked; deeper ones only break lines
 
 _NEVER_TEXT = frozenset({"script", "style", "noscript", "template", "svg", "iframe", "object", "datalist", "title"})
-_RAW_TEXT = frozenset({"script", "style"})  # the parser hands their content over as data, unparsed
+_RAW_TEXT = frozenset({"script", "style"})  # their content is never markup nor text; not walked
 _BOILERPLATE = frozenset({"nav", "header", "footer", "aside", "button", "select", "dialog", "menu"})
 _ROOTS = frozenset({"article", "main"})
 _FORM_CONTENT = frozenset({"article", "main", "section", "h1", "h2", "h3", "p"})
@@ -72,17 +81,6 @@ _BLOCKS = frozenset({
     "ul",
 })
 _CELLS = frozenset({"td", "th"})
-# What an opening tag closes when it is on top of the stack, as HTML does implicitly.
-_CLOSED_BY = {
-    "li": frozenset({"p", "li"}),
-    "dt": frozenset({"p", "dt", "dd"}),
-    "dd": frozenset({"p", "dt", "dd"}),
-    "tr": frozenset({"td", "th", "tr"}),
-    "td": frozenset({"td", "th"}),
-    "th": frozenset({"td", "th"}),
-    "option": frozenset({"option"}),
-}
-_P_ONLY = frozenset({"p"})
 
 _NAV_ATTR_WORD = re.compile(r"[a-z0-9]+")
 _DISPLAY_NONE = re.compile(r"display\s*:\s*none", re.IGNORECASE)
@@ -91,7 +89,24 @@ _STRIP = " \t\n\r\f\v\xa0"
 
 # Effects an open element has on the text inside it.
 _NEVER, _DROPPED, _GUESSED, _ROOT, _PRE, _TITLE, _H1 = 1, 2, 4, 8, 16, 32, 64
-_TEXT, _PRE_TEXT, _BREAK, _CELL = 0, 1, 2, 3
+# Marks in the walk's output: a line ends, a cell ends. Neither can be in XML (nor survives
+# normalize); both are removed from the input before parsing.
+_BREAK, _CELL = "\x1e", "\x1f"
+# A run of whitespace holding a line break between two characters that may be wide (all wide
+# characters are above U+10FF); _is_wide decides.
+_WRAP = re.compile(r"(?<=[^\x00-\u10ff])[ \t\f\v\xa0]*[\n\r][ \t\n\r\f\v\xa0]*(?=[^\x00-\u10ff])")
+# Elements that may be guessed boilerplate, found by lexbor's selector engine; each is then
+# checked by _guessed_boilerplate.
+# HTML5 ignores a <form> inside a <form> (its content joins the outer one), but a search
+# form inside the ASP.NET page's form is still boilerplate: forms are parsed as an element
+# of another name, which nests, and read as forms.
+_FORM_TAG = re.compile(r"<(/?)(form)(?=[\s/>])", re.IGNORECASE)
+_FORM_ALIAS = "tw-form"
+_UNALIAS = re.compile(r"<(/?)tw-(form)", re.IGNORECASE)  # where a "<form" was text (<title>, <textarea>)
+_GUESS_SELECTOR = ", ".join([
+    *(f'[{name}*="{word}" i]' for name in ("id", "class") for word in _NAV_WORDS), "[role]", "[hidden]",
+    '[style*="display" i]',
+])
 
 # <meta name|property=…> that give a page's date, best first.
 _DATE_META = (
@@ -114,8 +129,8 @@ def html_to_text(html: str) -> tuple[str, str | None]:
     return page.text, page.title
 
 
-# Python 3.11's html.parser is quadratic on runs of unclosed "<" (CVE-2025-6069): markup
-# with far more "<" than ">" is not a page anyone wrote, and is refused before parsing.
+# Markup with far more "<" than ">" is not a page anyone wrote (a run of unclosed tags, once
+# quadratic in the standard library's parser): it is refused before parsing.
 MAX_UNCLOSED_TAGS = 1000
 
 
@@ -130,13 +145,17 @@ def parse_html(html: str) -> HtmlPage:
     """The main text, title, canonical URL and publication date of an HTML page."""
     if html.count("<") - html.count(">") > MAX_UNCLOSED_TAGS:
         raise UnparsableHtml(f"{html.count('<') - html.count('>'):,} more '<' than '>': not parseable HTML")
-    parser = _Extractor()
+    extractor = _Extractor()
     try:
-        parser.feed(html)
-        parser.close()
+        # A lone surrogate cannot be UTF-8: passed through, lexbor reads it as U+FFFD.
+        if _BREAK in html or _CELL in html:
+            html = html.replace(_BREAK, "").replace(_CELL, "")
+        html, aliased = _FORM_TAG.subn(r"<\1tw-\2", html)
+        tree = LexborHTMLParser(html.encode("utf-8", "surrogatepass"))
+        extractor.walk(tree, aliased > 0)
     except Exception:  # noqa: BLE001 - malformed input ends the parse; keep what was found
         pass
-    return HtmlPage(text=parser.text(), title=parser.title(), url=parser.url(), date=parser.date())
+    return HtmlPage(text=extractor.text(), title=extractor.title(), url=extractor.url(), date=extractor.date())
 
 
 def written_date(value: object) -> str | None:
@@ -164,6 +183,13 @@ def _is_wide(char: str) -> bool:
     return unicodedata.east_asian_width(char) in ("W", "F")
 
 
+def _unwrap(match: re.Match[str]) -> str:
+    text = match.string
+    if _is_wide(text[match.start() - 1]) and _is_wide(text[match.end()]):
+        return ""
+    return match.group()
+
+
 class _Form:
     """An open <form>: dropped unless page content turns up inside it."""
 
@@ -188,144 +214,179 @@ def _guessed_boilerplate(tag: str, attrs: dict[str, str], inside_root: bool = Fa
     return "hidden" in attrs or bool(_DISPLAY_NONE.search(attrs.get("style", "")))
 
 
-class _Extractor(HTMLParser):
+class _Pre(str):
+    """Text from inside a <pre>: its whitespace is kept."""
+
+    __slots__ = ()
+
+
+class _State:
+    """What the text after this point in the walk is inside of (the effects of open elements)."""
+
+    __slots__ = ("root", "dropped", "guessed", "form")
+
+    def __init__(self, root: bool, dropped: bool, guessed: bool, form: _Form | None) -> None:
+        self.root, self.dropped, self.guessed, self.form = root, dropped, guessed, form
+
+    def same(self, other: "_State") -> bool:
+        return (self.root is other.root and self.dropped is other.dropped and self.guessed is other.guessed
+                and self.form is other.form)
+
+
+_OUTSIDE = _State(False, False, False, None)
+
+
+class _Extractor:
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self._stack: list[tuple[str, int, _Form | None]] = []  # (tag, effects, form)
-        self._open: dict[str, int] = {}  # tag -> how many are on the stack
-        self._overflow = 0  # elements opened past MAX_DEPTH, not tracked
-        self._depth = {_NEVER: 0, _DROPPED: 0, _GUESSED: 0, _ROOT: 0, _PRE: 0, _TITLE: 0, _H1: 0}
-        self._forms: list[_Form] = []
-        self._raw: str | None = None  # inside <script> or <style>
-        # (kind, text, in_root, dropped, guessed, innermost open form)
-        self._tokens: list[tuple[int, str, bool, bool, bool, _Form | None]] = []
+        # The walk's output: text (str, _Pre), the marks _BREAK and _CELL, and a _State where
+        # what the text is inside of changes (rare: most pages have no boilerplate at all).
+        self._parts: list[str | _State] = []
+        self._states: list[int] = []  # where the _States are in _parts
         self._has_root = False
-        self._title: list[str] | None = None
-        self._title_done = False
+        self._has_pre = False
         self._title_text: str | None = None
-        self._h1: list[str] | None = None
         self._h1_first: str | None = None
         self._links: dict[str, str] = {}
         self._metas: dict[str, str] = {}
 
-    # --- parser callbacks ---------------------------------------------------------------
+    # --- the walk -----------------------------------------------------------------------
 
-    def handle_starttag(self, tag: str, attr_list: list[tuple[str, str | None]]) -> None:
-        attrs = {name: value or "" for name, value in attr_list}
-        if tag in ("meta", "link", "base"):
-            self._head_element(tag, attrs)
-        if tag in _RAW_TEXT:
-            self._raw = tag
-            return
-        if tag in _VOID:
-            if tag in ("br", "hr"):
-                self._emit(_BREAK)
-            return
-        self._close_implied(tag)
-        if tag in _BLOCKS:
-            self._emit(_BREAK)
-        elif tag in _CELLS:
-            self._emit(_CELL)
-        if tag in _FORM_CONTENT:
-            for form in self._forms:
-                form.content = True
-        if len(self._stack) >= MAX_DEPTH:
-            self._overflow += 1
-            return
-        effects = 0
-        form = None
-        if tag in _NEVER_TEXT:
-            effects |= _NEVER
-        if tag in _BOILERPLATE:
-            effects |= _DROPPED
-        if _guessed_boilerplate(tag, attrs, inside_root=self._depth[_ROOT] > 0):
-            effects |= _GUESSED
-        if tag in _ROOTS:
-            effects |= _ROOT
-            self._has_root = True
-        if tag == "pre":
-            effects |= _PRE
-        if tag == "title" and not self._title_done and self._depth[_NEVER] == 0:
-            effects |= _TITLE
-            self._title = []
-        if tag == "h1" and self._h1_first is None and self._h1 is None:
-            effects |= _H1
-            self._h1 = []
-        if tag == "form":
-            form = _Form()
-            self._forms.append(form)
-        for flag in self._depth:
-            if effects & flag:
-                self._depth[flag] += 1
-        self._stack.append((tag, effects, form))
-        self._open[tag] = self._open.get(tag, 0) + 1
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _RAW_TEXT:
-            self._raw = None
-            return
-        if tag in _VOID:
-            if tag == "br":  # </br> is a line break in every browser
-                self._emit(_BREAK)
-            return
-        if self._overflow:
-            self._overflow -= 1
-        elif self._open.get(tag):
-            while self._stack:
-                if self._pop() == tag:
+    def walk(self, tree: LexborHTMLParser, aliased: bool = False) -> None:  # noqa: C901 - one loop, no call per node
+        """Every node of the tree in document order, entering and leaving elements, with
+        an explicit stack (no recursion: 20,000 nested elements are fine)."""
+        parts = self._parts
+        emit = parts.append
+        guess = {node.mem_id for node in tree.css(_GUESS_SELECTOR)} if tree.root is not None else set()
+        # (node, tag, effects, form) of each open element that has children
+        path: list[tuple[object, str, int, _Form | None]] = []
+        depth = {_NEVER: 0, _DROPPED: 0, _GUESSED: 0, _ROOT: 0, _PRE: 0, _H1: 0}
+        forms: list[_Form] = []
+        state = _OUTSIDE
+        title_done = False
+        h1: list[str] | None = None
+        node = tree.root
+        while node is not None:
+            tag = node.tag
+            if tag == "-text":
+                if not depth[_NEVER]:
+                    data = node.text_content
+                    if aliased and "<" in data:
+                        data = _UNALIAS.sub(r"<\1\2", data)
+                    if data:
+                        if h1 is not None and depth[_H1]:
+                            h1.append(data)
+                        if depth[_PRE]:
+                            emit(_Pre(data))
+                            self._has_pre = True
+                        else:
+                            emit(data)
+                child = None
+            elif tag[0] == "-" or tag in _RAW_TEXT:  # comments, the doctype; script, style
+                child = None
+            elif tag in _VOID:
+                if tag == "br" or tag == "hr":
+                    emit(_BREAK)
+                elif tag == "meta" or tag == "link" or tag == "base":
+                    self._head_element(tag, _attributes(node))
+                child = None
+            else:
+                if tag == _FORM_ALIAS:
+                    tag = "form"
+                if tag in _BLOCKS:
+                    emit(_BREAK)
+                elif tag in _CELLS:
+                    emit(_CELL)
+                if tag in _FORM_CONTENT:
+                    for form in forms:
+                        form.content = True
+                effects = 0
+                form = None
+                if len(path) < MAX_DEPTH:
+                    if tag in _NEVER_TEXT:
+                        effects |= _NEVER
+                        if tag == "title" and not title_done and not depth[_NEVER]:
+                            title = node.text(deep=True)
+                            title = collapse(_UNALIAS.sub(r"<\1\2", title) if aliased else title)
+                            if title:
+                                title_done = True
+                                self._title_text = title
+                    if tag in _BOILERPLATE:
+                        effects |= _DROPPED
+                    if guess and node.mem_id in guess and _guessed_boilerplate(
+                            tag, _attributes(node), inside_root=depth[_ROOT] > 0):
+                        effects |= _GUESSED
+                    if tag in _ROOTS:
+                        effects |= _ROOT
+                        self._has_root = True
+                    if tag == "pre":
+                        effects |= _PRE
+                    if tag == "h1" and self._h1_first is None and h1 is None:
+                        effects |= _H1
+                        h1 = []
+                    if tag == "form":
+                        form = _Form()
+                        forms.append(form)
+                    if effects or form is not None:
+                        for flag in depth:
+                            if effects & flag:
+                                depth[flag] += 1
+                        state = self._mark(state, depth, forms)
+                child = node.first_child
+                if child is not None:
+                    path.append((node, tag, effects, form))
+                    node = child
+                    continue
+                if effects or form is not None:
+                    h1 = self._leave(tag, effects, form, depth, forms, h1)
+                    state = self._mark(state, depth, forms)
+                elif tag in _BLOCKS:
+                    emit(_BREAK)
+                elif tag in _CELLS:
+                    emit(_CELL)
+            # on to the next sibling, leaving the elements that end here
+            while True:
+                following = node.next
+                if following is not None:
+                    node = following
                     break
-        if tag in _BLOCKS or tag in _CELLS:
-            self._emit(_BREAK if tag in _BLOCKS else _CELL)
+                if not path:
+                    node = None
+                    break
+                node, tag, effects, form = path.pop()
+                if effects or form is not None:
+                    h1 = self._leave(tag, effects, form, depth, forms, h1)
+                    state = self._mark(state, depth, forms)
+                elif tag in _BLOCKS:
+                    emit(_BREAK)
+                elif tag in _CELLS:
+                    emit(_CELL)
 
-    def handle_data(self, data: str) -> None:
-        if self._raw is not None:
-            return
-        if self._depth[_TITLE]:
-            if self._title is not None:
-                self._title.append(data)
-            return
-        if self._depth[_NEVER]:
-            return
-        if self._depth[_H1] and self._h1 is not None:
-            self._h1.append(data)
-        kind = _PRE_TEXT if self._depth[_PRE] else _TEXT
-        self._tokens.append((
-            kind, data, self._depth[_ROOT] > 0, self._depth[_DROPPED] > 0, self._depth[_GUESSED] > 0,
-            # Content inside a form marks every open form, so the innermost decides for all:
-            # one reference per token, not a copy of the form stack.
-            self._forms[-1] if self._forms else None,
-        ))
-
-    # --- the stack ----------------------------------------------------------------------
-
-    def _close_implied(self, tag: str) -> None:
-        closed = _CLOSED_BY.get(tag) or (_P_ONLY if tag in _BLOCKS else None)
-        while closed and self._stack and not self._overflow and self._stack[-1][0] in closed:
-            self._pop()
-
-    def _pop(self) -> str:
-        tag, effects, form = self._stack.pop()
-        self._open[tag] -= 1
-        for flag in self._depth:
-            if effects & flag:
-                self._depth[flag] -= 1
-        if effects & _TITLE and self._title is not None:
-            title = collapse("".join(self._title))
-            self._title = None
-            if title:
-                self._title_done = True
-                self._title_text = title
-        if effects & _H1 and self._h1 is not None:
-            heading = collapse("".join(self._h1))
-            self._h1 = None
-            if heading and not self._depth[_DROPPED] and not self._depth[_GUESSED] and not effects & (_DROPPED | _GUESSED):
-                self._h1_first = heading
+    def _leave(self, tag: str, effects: int, form: _Form | None, depth: dict[int, int], forms: list[_Form],
+               h1: list[str] | None) -> list[str] | None:
+        if tag in _BLOCKS:
+            self._parts.append(_BREAK)
+        elif tag in _CELLS:
+            self._parts.append(_CELL)
+        if effects:
+            for flag in depth:
+                if effects & flag:
+                    depth[flag] -= 1
+            if effects & _H1 and h1 is not None:
+                heading = collapse("".join(h1))
+                if heading and not depth[_DROPPED] and not depth[_GUESSED] and not effects & (_DROPPED | _GUESSED):
+                    self._h1_first = heading
+                h1 = None
         if form is not None:
-            self._forms.remove(form)
-        return tag
+            forms.remove(form)
+        return h1
 
-    def _emit(self, kind: int) -> None:
-        self._tokens.append((kind, "", False, False, False, None))
+    def _mark(self, state: _State, depth: dict[int, int], forms: list[_Form]) -> _State:
+        new = _State(depth[_ROOT] > 0, depth[_DROPPED] > 0, depth[_GUESSED] > 0, forms[-1] if forms else None)
+        if new.same(state):
+            return state
+        self._states.append(len(self._parts))
+        self._parts.append(new)
+        return new
 
     def _head_element(self, tag: str, attrs: dict[str, str]) -> None:
         if tag == "link":
@@ -364,10 +425,10 @@ class _Extractor(HTMLParser):
         return None
 
     def text(self) -> str:
-        def dropped(token: tuple) -> bool:
-            return token[3] or (token[5] is not None and not token[5].content)
+        def dropped(state: _State) -> bool:
+            return state.dropped or (state.form is not None and not state.form.content)
 
-        levels = [lambda t: not t[4] and not dropped(t), lambda t: not dropped(t)]
+        levels = [lambda s: not s.guessed and not dropped(s), lambda s: not dropped(s)]
         for keep in levels:
             text = self._assemble(keep)
             if text:
@@ -377,46 +438,82 @@ class _Extractor(HTMLParser):
         if self._has_root:
             # <article>/<main> is the content only when it holds most of it: a small
             # <article> card beside the real body must not replace the body.
-            root = self._assemble(lambda t: t[2] and not t[4] and not dropped(t))
+            root = self._assemble(lambda s: s.root and not s.guessed and not dropped(s))
             if len(root) >= ROOT_SHARE * len(text):
                 return root
         return text
 
+    def _kept(self, keep) -> list[str]:
+        """The walk's output without the text that ``keep`` leaves out (its marks stay)."""
+        parts = self._parts
+        if not self._states:
+            return parts if keep(_OUTSIDE) else [p for p in parts if p is _BREAK or p is _CELL]
+        kept: list[str] = []
+        bounds = [*self._states, len(parts)]
+        segment = parts[:bounds[0]]
+        kept.extend(segment if keep(_OUTSIDE) else [p for p in segment if p is _BREAK or p is _CELL])
+        for start, end in zip(bounds, bounds[1:]):
+            segment = parts[start + 1:end]
+            kept.extend(segment if keep(parts[start]) else [p for p in segment if p is _BREAK or p is _CELL])
+        return kept
+
     def _assemble(self, keep) -> str:
-        lines: list[str] = []
-        cells: list[str] = []
-        pieces: list[tuple[str, bool]] = []  # (text, from <pre>)
-
-        def end_cell() -> None:
-            if pieces:
-                if any(raw for _, raw in pieces):
-                    cell = "".join(text if raw else _WS.sub(" ", text) for text, raw in pieces).rstrip(_STRIP)
-                else:
-                    cell = collapse("".join(text for text, _ in pieces))
-                if cell.strip():
-                    cells.append(cell)
-                pieces.clear()
-
-        def end_line() -> None:
-            end_cell()
-            if cells:
-                lines.append(" | ".join(cells))
-                cells.clear()
-
-        for token in self._tokens:
-            kind = token[0]
-            if kind == _BREAK:
-                end_line()
-            elif kind == _CELL:
-                end_cell()
-            elif keep(token):
-                if kind == _TEXT:
-                    pieces.append((token[1], False))
-                else:
-                    first, *rest = token[1].replace("\r\n", "\n").split("\n")
-                    pieces.append((first, True))
-                    for part in rest:
-                        end_line()
-                        pieces.append((part, True))
-        end_line()
+        parts = self._kept(keep)
+        if self._has_pre:
+            return _assemble_with_pre(parts)
+        # Without <pre>, every cell is collapsed the same way: all at once, in C.
+        text = _WS.sub(" ", _WRAP.sub(_unwrap, "".join(parts)))
+        lines = []
+        for line in text.split(_BREAK):
+            if _CELL in line:
+                cells = [cell for cell in (c.strip(_STRIP) for c in line.split(_CELL)) if cell.strip()]
+                if cells:
+                    lines.append(" | ".join(cells))
+            else:
+                line = line.strip(_STRIP)
+                if line.strip():
+                    lines.append(line)
         return "\n".join(lines)
+
+
+def _assemble_with_pre(parts: list[str]) -> str:
+    """Lines of cells, one piece at a time: a cell holding <pre> text keeps its whitespace."""
+    lines: list[str] = []
+    cells: list[str] = []
+    pieces: list[str] = []
+
+    def end_cell() -> None:
+        if pieces:
+            if any(type(piece) is _Pre for piece in pieces):
+                cell = "".join(p if type(p) is _Pre else _WS.sub(" ", p) for p in pieces).rstrip(_STRIP)
+            else:
+                cell = collapse("".join(pieces))
+            if cell.strip():
+                cells.append(cell)
+            pieces.clear()
+
+    def end_line() -> None:
+        end_cell()
+        if cells:
+            lines.append(" | ".join(cells))
+            cells.clear()
+
+    for part in parts:
+        if part is _BREAK:
+            end_line()
+        elif part is _CELL:
+            end_cell()
+        elif type(part) is _Pre:
+            first, *rest = part.replace("\r\n", "\n").split("\n")
+            pieces.append(_Pre(first))
+            for line in rest:
+                end_line()
+                pieces.append(_Pre(line))
+        else:
+            pieces.append(part)
+    end_line()
+    return "\n".join(lines)
+
+
+def _attributes(node) -> dict[str, str]:
+    return {name: value or "" for name, value in node.attributes.items()}
