@@ -1,0 +1,1 @@
+"""Decontamination: documents that share a long character n-gram with an evaluation benchmark's items."""
