@@ -25,7 +25,7 @@ repro: $(STAMP)
 	$(BIN)/dvc repro
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 # Refresh constraints.txt from the current .venv after changing pyproject.toml.
 lock: $(STAMP)

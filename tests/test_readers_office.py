@@ -507,7 +507,7 @@ def test_zip_member_reader_failure_does_not_lose_the_others(tmp_path, monkeypatc
         raise ValueError("boom")
         yield
 
-    monkeypatch.setitem(formats.FORMATS, "markdown", broken)
+    monkeypatch.setitem(formats.FORMATS, "markdown", formats.Format(broken, "Markdown"))
     items = read(read_zip, make_zip(tmp_path / "a.zip", {"a.md": "x", "b.txt": "y"}))
     assert [(getattr(i, "reason", None), i.member) for i in items] == [("reader-error", "a.md"), (None, "b.txt")]
 
@@ -516,7 +516,7 @@ def test_zip_holding_office_documents_and_pdf(tmp_path, monkeypatch):
     from pipeline.ingest.readers.office import read_docx as docx_reader
 
     for fmt, ext, reader in (("docx", ".docx", docx_reader), ("pdf", ".pdf", read_pdf)):
-        monkeypatch.setitem(formats.FORMATS, fmt, reader)
+        monkeypatch.setitem(formats.FORMATS, fmt, formats.Format(reader, fmt))
         monkeypatch.setitem(formats.EXTENSIONS, ext, fmt)
     docx = make_docx(tmp_path / "a.docx").read_bytes()
     pdf = make_pdf(tmp_path / "b.pdf", [["Hello world."]]).read_bytes()

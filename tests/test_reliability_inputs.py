@@ -67,7 +67,7 @@ def test_a_big5_file_name_is_a_reject_and_the_other_sources_and_publish_go_on(la
     add_source(layout, "other", {"b.txt": "另一個來源的文件。"})
     metrics = stages.run_all(context(layout))
     assert metrics["documents"] == 2
-    published = [row for shard in sorted(layout.publish.rglob("*.parquet")) for row in pq.read_table(shard).to_pylist()]
+    published = [row for shard in sorted((layout.publish / "data").rglob("*.parquet")) for row in pq.read_table(shard).to_pylist()]
     assert sorted((r["source"], r["source_file"]) for r in published) == [("agency", "a.txt"), ("other", "b.txt")]
     rejects = pq.read_table(layout.rejects).to_pylist()
     assert [(r["source"], r["stage"]) + w for r, w in zip(rejects, where(rejects))] == [
@@ -339,7 +339,7 @@ def test_every_file_that_gives_no_document_leaves_a_reject(layout):
 def test_a_reader_that_yields_nothing_still_leaves_a_reject(layout, monkeypatch):
     from pipeline.ingest import formats
 
-    monkeypatch.setitem(formats.FORMATS, "text", lambda path, manifest: iter(()))
+    monkeypatch.setitem(formats.FORMATS, "text", formats.Format(lambda path, manifest: iter(()), "plain text"))
     add_source(layout, "agency", {"a.txt": "文字"})
     _, rejects, _ = ingest(layout)
     assert where(rejects) == [("a.txt", None, "empty", "the file holds no document")]

@@ -35,6 +35,7 @@ from pipeline.core.parquet import RowWriter, count_rows, read_batches, read_tabl
 from pipeline.core.schema import NORMALIZED
 from pipeline.dedup import stage as dedup_stage
 from pipeline.publish import stage as publish_stage
+from pipeline.publish.plots import CHART_TITLES
 from pipeline.segment import stage as segment_stage
 from pipeline.segment.cache import SegmentCache, cache_key
 
@@ -262,7 +263,8 @@ def test_a_publish_killed_before_its_card_is_complete_leaves_the_old_release(lay
     digest, files = released(layout)
     shards = sorted(f for f in files if f.startswith("data/default/"))
     assert len(shards) > 1 and all(s.endswith(f"-of-{len(shards):05d}.parquet") for s in shards)
-    assert files == {"README.md", "LICENSES.md", "data", "data/default", *shards}
+    charts = {f"plots/{name}" for name, _ in CHART_TITLES}
+    assert files == {"README.md", "LICENSES.md", "rejects.parquet", "data", "data/default", *shards, "plots", *charts}
     assert leftovers(layout) == []
 
 

@@ -21,7 +21,7 @@ SECRETS = ("0912345678", "A123456789")
 
 
 def _published(layout) -> list[dict]:
-    return [row for shard in sorted(layout.publish.rglob("*.parquet")) for row in pq.read_table(shard).to_pylist()]
+    return [row for shard in sorted((layout.publish / "data").rglob("*.parquet")) for row in pq.read_table(shard).to_pylist()]
 
 
 @pytest.fixture

@@ -26,6 +26,8 @@ corrupt or truncated file is one ``UserError`` naming it and saying what to do.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import ctypes
 import errno
 import hashlib
@@ -409,8 +411,28 @@ def _checked(path: Path, call: Callable[[], T]) -> T:
         if not Path(path).exists():
             raise UserError(display(path), "missing: run dvc repro") from None
         raise
-    except (pa.ArrowException, OSError) as exc:
+    except (pa.ArrowException, OSError, UnicodeDecodeError) as exc:  # a corrupt column name decodes badly
         raise _unreadable(path, exc) from None
+
+
+def _schema_agrees(path: Path, f: pq.ParquetFile) -> pq.ParquetFile:
+    """The footer holds the schema twice (Parquet's own and Arrow's, serialized), and no page
+    checksum covers either: a corrupt byte there renames a column without any read failing.
+    Our files always have the two equal, so a difference is corruption."""
+    def agree() -> bool:
+        stored = (f.metadata.metadata or {}).get(b"ARROW:schema")
+        if stored is None:  # not written by Arrow: nothing to compare
+            return True
+        arrow = pa.ipc.read_schema(pa.py_buffer(base64.b64decode(stored)))
+        return arrow.equals(f.schema_arrow, check_metadata=False)
+
+    try:
+        same = _checked(path, agree)
+    except (binascii.Error, ValueError) as exc:
+        raise _unreadable(path, exc) from None
+    if not same:
+        raise _unreadable(path, pa.ArrowInvalid("the file's two copies of its schema differ"))
+    return f
 
 
 class CheckedParquetFile:
@@ -419,7 +441,8 @@ class CheckedParquetFile:
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        self._file = _checked(self.path, lambda: pq.ParquetFile(self.path, page_checksum_verification=True))
+        self._file = _schema_agrees(self.path, _checked(
+            self.path, lambda: pq.ParquetFile(self.path, page_checksum_verification=True)))
 
     @property
     def metadata(self) -> pq.FileMetaData:
@@ -474,6 +497,9 @@ def open_parquet(path: Path) -> CheckedParquetFile:
 
 def read_table(path: Path, columns: list[str] | None = None) -> pa.Table:
     """A whole Parquet file (or a folder of them), verified as ``open_parquet`` does."""
+    if Path(path).is_file():
+        with open_parquet(path):  # the footer's schemas agree
+            pass
     return _checked(Path(path), lambda: pq.read_table(path, columns=columns, page_checksum_verification=True))
 
 
