@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 
 
 def load(folder: Path) -> tuple[dict, list, dict]:
-    rows = [r for f in sorted((folder / "data" / "publish").rglob("*.parquet")) for r in pq.read_table(f).to_pylist()]
+    rows = [r for f in sorted((folder / "data" / "publish" / "data").rglob("*.parquet")) for r in pq.read_table(f).to_pylist()]
     rejects = pq.read_table(folder / "data" / "rejects" / "rejects.parquet").to_pylist()
     pii = json.loads((folder / "data" / "metrics" / "ey-gazette" / "pii.json").read_text(encoding="utf-8"))
     return {(r["source_file"], r["source_line"]): r for r in rows}, rejects, pii
