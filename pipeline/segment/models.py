@@ -15,6 +15,7 @@ from pathlib import Path
 
 ALIASES = ("albert-tiny", "albert-base", "bert-tiny", "bert-base")
 TASKS = ("ws", "pos", "ner")
+PRECISIONS = ("fp32", "bf16", "int8")  # segment.precision: our inference path (inference.py)
 
 
 @dataclass(frozen=True)

@@ -101,16 +101,31 @@ def plan_segmenter(ctx: Context) -> Plan:
                             f"segment.{task} is on but no {task.upper()} model: "
                             + (why or f"set segment.{task}_model for the custom model '{p.model}'"))
         extra[task] = found
+    precision = precision_of(ctx)
     fingerprint = "|".join([ws.name, models.fingerprint(ws.path)]
-                           + [f"{task}={m.name}:{models.fingerprint(m.path)}" for task, m in sorted(extra.items())])
+                           + [f"{task}={m.name}:{models.fingerprint(m.path)}" for task, m in sorted(extra.items())]
+                           # fp32 gives ckip-transformers' tokens: its cache entries stay valid
+                           + ([f"precision={precision}"] if precision != "fp32" else []))
     return Plan(f"ckip:{ws.name}", partial(_ckip, ws, device=p.device, batch_size=p.batch_size,
-                                           fingerprint=fingerprint, **extra))
+                                           fingerprint=fingerprint, precision=precision,
+                                           batch_tokens=p.batch_tokens, **extra))
+
+
+def precision_of(ctx: Context) -> str:
+    """``segment.precision`` (fp32, bf16 or int8), checked."""
+    from pipeline.segment.models import PRECISIONS
+
+    precision = ctx.params.segment.precision
+    if precision not in PRECISIONS:
+        raise UserError(ctx.layout.rel(ctx.layout.params),
+                        f"'segment.precision' must be one of {', '.join(PRECISIONS)}, got '{precision}'")
+    return precision
 
 
 def _ckip(*args: Any, **kwargs: Any) -> Segmenter:
-    from pipeline.segment.ckip import CkipBackend  # imports torch: only where a model is loaded
+    from pipeline.segment.inference import CkipInference  # imports torch: only where a model is loaded
 
-    return CkipBackend(*args, **kwargs)
+    return CkipInference(*args, **kwargs)
 
 
 def _max_chars(p: SegmentParams, segmenter: Segmenter) -> int:
