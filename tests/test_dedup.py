@@ -7,16 +7,24 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
 from conftest import REPO, add_source, context
 from pipeline import stages
 from pipeline.core.config import DedupParams
+from pipeline.core.context import load_context
+from pipeline.core.layout import SOURCE_STAGES
+from pipeline.core.parquet import CheckedParquetFile, RowWriter, read_batches
+from pipeline.core.schema import DEDUPED, REJECT
 from pipeline.dedup import minhash
+from pipeline.dedup import stage as dedup_stage
+from pipeline.dedup.rowgroups import RowGroupWriter
 from pipeline.dedup.stage import find_duplicates, text_key
 
 sys.path.insert(0, str(REPO / "benchmarks"))
+import dedup_memory  # noqa: E402  (the generated segment.parquet of two sources, tokens included)
 from dedup_data import near_duplicate, random_document  # noqa: E402
 
 PRESS = ("行政院今日召開記者會，說明智慧國家二點零推動方案的年度成果，並宣布將建置符合臺灣價值的繁體中文語料庫，"
@@ -157,3 +165,164 @@ def test_components_and_links_are_exact_on_small_cases():
     keeper, how = survivors_and_links(texts)
     assert keeper.tolist() == [0, 0, 2] and how.tolist() == [0, 1, 0]
     assert minhash.components(4, np.array([[3, 1], [1, 0]])).tolist() == [0, 0, 2, 0]
+
+
+# --- memory: what each pass reads and holds, and that the bytes are what they were -------------
+
+def old_local_copies(layout, sources, p, rank):
+    """Pass 1 as it was: every row's key, id and rank as Python objects, read dedup.batch_size at a time."""
+    keys, ids, ranks, sig_blocks = [], [], [], []
+    for source_id in sources:
+        for batch in read_batches(layout.stage_docs(source_id, SOURCE_STAGES[-1]), p.batch_size, ["id", "text"]):
+            texts = batch.column("text").to_pylist()
+            keys.extend(text_key(t) if p.exact else len(keys).to_bytes(8, "big") for t in texts)
+            ids.extend(batch.column("id").to_pylist())
+            ranks.extend(rank(source_id, len(ranks) + i) for i in range(len(texts)))
+            if p.near:
+                sig_blocks.append(minhash.signatures(texts, num_perm=p.bands * p.rows, ngram=p.ngram, seed=p.seed))
+    sigs = np.concatenate(sig_blocks) if p.near and sig_blocks else None
+    links, similarity = dedup_stage.all_links(keys, sigs, p.bands, p.rows, p.family_threshold)
+    return dedup_stage.copies_from(links, similarity, ranks, keys, ids, p), len(keys)
+
+
+def old_pass_2(layout, sources, copies, p, docs_path, rejects_path):
+    """Pass 2 as it was: batches of dedup.batch_size rows, every column, through RowWriter."""
+    marks, index = dedup_stage._Marks(copies), 0
+    with RowWriter(docs_path, DEDUPED, p.batch_size) as docs, RowWriter(rejects_path, REJECT, p.batch_size) as rejects:
+        for source_id in sources:
+            for batch in read_batches(layout.stage_docs(source_id, SOURCE_STAGES[-1]), p.batch_size):
+                start, index = index, index + batch.num_rows
+                out, removed = marks.marked(batch, start)
+                if len(removed):
+                    for position, row in zip(removed.tolist(),
+                                             batch.select(dedup_stage._REJECT_FROM).take(removed).to_pylist()):
+                        reject = dedup_stage._reject_for(copies, start + position, row, p)
+                        reject.pop("count")
+                        rejects.add(reject)
+                    keep = np.ones(batch.num_rows, dtype=bool)
+                    keep[removed] = False
+                    out = out.filter(pa.array(keep))
+                docs.write_batch(out)
+
+
+def generated_repo(tmp_path, docs=2400) -> Path:
+    root = tmp_path / "gen"
+    dedup_memory.build(root, docs, seed=1, params_file=REPO / "params.yaml")
+    return root
+
+
+def set_dedup(root: Path, **values) -> None:
+    """The shipped dedup parameters but for ``values``."""
+    params = yaml.safe_load((root / "params.yaml").read_text(encoding="utf-8"))
+    params["dedup"] = yaml.safe_load((REPO / "params.yaml").read_text(encoding="utf-8"))["dedup"] | values
+    (root / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def test_outputs_are_the_bytes_the_previous_passes_wrote(tmp_path):
+    # two sources of 1,200 generated documents (tokens included) in row groups of 1,000: batches that
+    # cross row groups and sources, rejects inside batches, the ranking's position within and across them
+    root = generated_repo(tmp_path)
+    settings = [dict(batch_size=10_000), dict(batch_size=700), dict(batch_size=333, exact=False),
+                dict(batch_size=512, ngram=3, threshold=0.5, family_threshold=0.3, max_per_family=2),
+                dict(batch_size=1_000, ngram=3, threshold=0.5, source_priority=["gen-b"]), dict(batch_size=7, near=False)]
+    for values in settings:
+        set_dedup(root, **values)
+        ctx = load_context(root)
+        p, sources = ctx.params.dedup, ctx.sources.ids
+        rank = dedup_stage.ranker(p, ctx.sources.registration_order)
+        metrics = dedup_stage.run(ctx, progress=False)
+        old, n = old_local_copies(ctx.layout, sources, p, rank)
+        new, m = dedup_stage._local_copies(ctx.layout, sources, p, rank, False)
+        assert (new.removed, new.kept_for, new.families, new.capped, m) == (old.removed, old.kept_for, old.families,
+                                                                              old.capped, n), values
+        assert metrics["documents_in"] == 2400 and metrics["documents"] < 2400, (values, metrics)
+        docs, rejects = root / "data" / "old" / "documents.parquet", root / "data" / "old" / "rejects.parquet"
+        old_pass_2(ctx.layout, sources, old, p, docs, rejects)
+        assert ctx.layout.dedup.read_bytes() == docs.read_bytes(), values
+        assert ctx.layout.dedup_rejects.read_bytes() == rejects.read_bytes(), values
+
+
+def test_pass_1_reads_only_id_and_text_and_pass_2_streams_every_column(tmp_path, monkeypatch):
+    root = generated_repo(tmp_path, docs=2000)
+    set_dedup(root, batch_size=10_000)
+    reads: list[tuple[tuple[str, ...] | None, int, int]] = []
+    real = CheckedParquetFile.iter_batches
+
+    def recorded(self, *args, **kwargs):
+        for batch in real(self, *args, **kwargs):
+            columns = kwargs.get("columns")
+            reads.append((tuple(columns) if columns is not None else None, batch.num_rows, batch.nbytes))
+            assert len(kwargs.get("row_groups") or ()) == 1  # one row group at a time: no file-wide pre-buffering
+            yield batch
+
+    monkeypatch.setattr(CheckedParquetFile, "iter_batches", recorded)
+    dedup_stage.run(load_context(root), progress=False)
+    first = [r for r in reads if r[0] is not None]
+    second = [r for r in reads if r[0] is None]
+    assert {r[0] for r in first} == {("id", "text")}  # tokens and the rest are never read for signatures
+    assert sum(r[1] for r in first) == sum(r[1] for r in second) == 2000
+    # about READ_BYTES at a time whatever dedup.batch_size says (the first batch of a file is sized by
+    # Parquet's uncompressed size, which undercounts tokens; the rest by what the rows weigh in Arrow)
+    assert max(r[2] for r in second[1:]) < 2 * dedup_stage.READ_BYTES
+    assert max(r[1] for r in reads) <= 1000  # never more than a row group, never dedup.batch_size
+
+
+def test_the_row_group_writer_writes_the_bytes_row_writer_writes(tmp_path):
+    rng = random.Random(4)
+    texts = [random_document(rng, rng.choice([5, 50, 500])) for _ in range(230)]
+    table = pa.table({"text": texts, "tokens": [[t[i:i + 2] for i in range(0, len(t), 2)] for t in texts],
+                      "n": list(range(230)), "maybe": [None if i % 3 else f"x{i}" for i in range(230)]})
+    for rows in (1, 7, 100, 230, 1000):
+        for pieces in ([230], [1] * 230, [13, 100, 1, 116], [229, 1]):
+            expected, got = tmp_path / "a" / f"{rows}.parquet", tmp_path / "b" / f"{rows}.parquet"
+            with RowWriter(expected, table.schema, rows) as a, RowGroupWriter(got, table.schema, rows) as b:
+                start = 0
+                for size in pieces:
+                    batch = table.slice(start, size).combine_chunks().to_batches()[0]
+                    a.write_batch(batch)
+                    b.write_batch(batch)
+                    start += size
+            assert got.read_bytes() == expected.read_bytes(), (rows, pieces)
+            assert b.count == 230
+    empty_a, empty_b = tmp_path / "a" / "empty.parquet", tmp_path / "b" / "empty.parquet"
+    with RowWriter(empty_a, table.schema, 10), RowGroupWriter(empty_b, table.schema, 10):
+        pass
+    assert empty_b.read_bytes() == empty_a.read_bytes()
+
+
+def test_a_failed_row_group_writer_leaves_the_output_as_it_was(tmp_path):
+    path = tmp_path / "out.parquet"
+    schema = pa.schema([("n", pa.int64())])
+    with RowGroupWriter(path, schema, 2) as w:
+        w.write_batch(pa.record_batch([pa.array([1, 2, 3])], schema=schema))
+    before = path.read_bytes()
+    try:
+        with RowGroupWriter(path, schema, 2) as w:
+            w.write_batch(pa.record_batch([pa.array([4, 5, 6])], schema=schema))
+            raise RuntimeError("stop")
+    except RuntimeError:
+        pass
+    assert path.read_bytes() == before
+    assert pq.read_table(path).column("n").to_pylist() == [1, 2, 3]
+    assert [p.name for p in path.parent.iterdir() if not p.name.endswith(".lock")] == ["out.parquet"]  # no temporary left
+
+
+def test_links_from_arrays_are_the_links_from_lists():
+    rng = np.random.default_rng(2)
+    sigs = rng.integers(0, 50, size=(3000, 12), dtype=np.uint32)  # few values: many shared buckets
+    sigs[1500:] = sigs[:1500]  # and copies
+    assert np.array_equal(minhash.candidate_links(sigs, 4, 3), minhash._candidate_links_rows(sigs, 4, 3))
+    assert minhash.candidate_links(sigs[:1], 4, 3).shape == (0, 2)
+    keys = [bytes(rng.integers(0, 3, size=2, dtype=np.uint8)) * 8 for _ in range(500)]
+    matrix = np.frombuffer(b"".join(keys), dtype=np.uint8).reshape(500, 16)
+    assert np.array_equal(dedup_stage.exact_links(matrix), dedup_stage.exact_links(keys))
+    assert dedup_stage.exact_links(np.empty((0, 16), dtype=np.uint8)).shape == (0, 2)
+
+
+def test_the_ranking_position_is_the_one_pass_1_always_gave():
+    # the i-th document of a batch beginning at b came at b + 2i (the list grew while the ranks were made)
+    ranks: list[int] = []
+    for start in range(0, 23, 5):
+        ranks.extend(len(ranks) + i for i in range(min(5, 23 - start)))
+    assert [dedup_stage.stream_position(i, 0, 5) for i in range(23)] == ranks
+    assert dedup_stage.stream_position(np.arange(10, 33), 10, 5).tolist() == [r + 10 for r in ranks]

@@ -51,12 +51,16 @@ def shingles(text: str, n: int) -> list[str]:
     return [s for chunk in shingle_chunks(text, n) for s in chunk]
 
 
-def signatures(texts: list[str], *, num_perm: int, ngram: int, seed: int) -> np.ndarray:
+def signatures(texts: list[str], *, num_perm: int, ngram: int, seed: int, out: np.ndarray | None = None) -> np.ndarray:
     """One MinHash signature per text, over its shingles fed in chunks (a minimum over all of
-    them either way: the same values as one call with the whole list)."""
+    them either way: the same values as one call with the whole list); written into ``out``
+    (``len(texts)`` rows of ``num_perm`` uint32) when given, so a caller fills one matrix."""
     from rensa import RMinHash
 
-    out = np.empty((len(texts), num_perm), dtype=np.uint32)  # rensa's hash values are 32-bit
+    if out is None:
+        out = np.empty((len(texts), num_perm), dtype=np.uint32)  # rensa's hash values are 32-bit
+    elif out.shape != (len(texts), num_perm) or out.dtype != np.uint32:
+        raise ValueError(f"out: {out.shape} {out.dtype}, not ({len(texts)}, {num_perm}) uint32")
     for i, text in enumerate(texts):
         m = RMinHash(num_perm=num_perm, seed=seed)
         for chunk in shingle_chunks(text, ngram):
@@ -67,13 +71,38 @@ def signatures(texts: list[str], *, num_perm: int, ngram: int, seed: int) -> np.
 
 
 def candidate_links(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """(i, j) pairs, i > j, that share at least one band bucket; j is the bucket's first member."""
+    """(i, j) pairs, i > j, that share at least one band bucket; j is the bucket's first member.
+    Sorted by i, then j. A pair is one int64 (``i * n + j``) until the end, and the pairs of
+    every few bands are deduplicated as they come: a near copy shares most of its bands, so
+    memory follows the distinct pairs, not the pairs times the bands."""
+    n = len(sigs)
+    if n >= 3_037_000_499:  # i * n + j would not fit in an int64
+        return _candidate_links_rows(sigs, bands, rows)
+    found, pending, pending_size = np.empty(0, dtype=np.int64), [], 0
+    for b in range(bands):
+        block = np.ascontiguousarray(sigs[:, b * rows:(b + 1) * rows])
+        keys = block.view(np.dtype((np.void, block.dtype.itemsize * rows))).ravel()
+        _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+        del block, keys
+        leader = first[inverse.ravel()]
+        members = np.nonzero(leader != np.arange(n))[0]
+        if len(members):
+            pending.append(members.astype(np.int64) * n + leader[members])
+            pending_size += len(members)
+        if pending and (pending_size >= len(found) or b == bands - 1):
+            found = np.unique(np.concatenate([found, *pending]))
+            pending, pending_size = [], 0
+    return np.stack([found // n, found % n], axis=1) if len(found) else np.empty((0, 2), dtype=np.int64)
+
+
+def _candidate_links_rows(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """``candidate_links`` for more documents than an int64 pair key allows: pairs as rows."""
     links = []
     for b in range(bands):
         block = np.ascontiguousarray(sigs[:, b * rows:(b + 1) * rows])
         keys = block.view(np.dtype((np.void, block.dtype.itemsize * rows))).ravel()
         _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-        leader = first[inverse]
+        leader = first[inverse.ravel()]
         members = np.nonzero(leader != np.arange(len(keys)))[0]
         if len(members):
             links.append(np.stack([members, leader[members]], axis=1))
@@ -82,8 +111,9 @@ def candidate_links(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
     return np.unique(np.concatenate(links), axis=0)
 
 
-def estimated_jaccard(sigs: np.ndarray, links: np.ndarray, chunk: int = 65_536) -> np.ndarray:
-    """Share of equal signature values per link, in chunks so memory stays bounded."""
+def estimated_jaccard(sigs: np.ndarray, links: np.ndarray, chunk: int = 8_192) -> np.ndarray:
+    """Share of equal signature values per link, in chunks so memory stays bounded (two gathered
+    blocks of ``chunk`` signatures: 4 MB each at 126 values)."""
     out = np.empty(len(links))
     for start in range(0, len(links), chunk):
         part = links[start:start + chunk]

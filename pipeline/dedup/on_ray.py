@@ -2,7 +2,8 @@
 
 1. **Signatures in parallel.** Every row group of every source's final file is one work
    item, so each document's position in the stream (the tie-break of ``stage.resolve``) is
-   known: ``offset + row``. Workers compute its text key and MinHash signature.
+   known: ``offset + row``. Workers compute its text key and MinHash signature, reading
+   only ``id`` and ``text``, a few MiB at a time (``stage.stream``).
 2. **LSH buckets grouped by a shuffle.** Each document becomes one row per band (the
    band's signature values) plus one for its text key; rows are hash-partitioned, and
    each partition finds its equal buckets with numpy and links every member to the
@@ -12,7 +13,8 @@
    this process, with their signatures, to keep near links whose estimated Jaccard
    similarity reaches the threshold and to pick each group's keeper.
 
-This process holds the links and the documents that have copies, never the corpus.
+This process holds the links and the documents that have copies, never the corpus; the
+second pass, which writes the outputs, is the local one (``stage.run``), streamed.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from pipeline.core.errors import UserError
 from pipeline.core.layout import SOURCE_STAGES, Layout
 from pipeline.core.parquet import open_parquet
 from pipeline.dedup import minhash
-from pipeline.dedup.stage import Copies, copies_from, text_key
+from pipeline.dedup.stage import Copies, copies_from, stream, text_key
 
 EXACT_BAND = -1  # the "band" of text-key rows
 DOCS_PER_PARTITION = 250_000  # × 43 bucket rows × ~50 bytes: about 0.5 GB per shuffle partition
@@ -95,17 +97,29 @@ def _work_items(layout: Layout, sources: list[str]) -> tuple[list[dict[str, Any]
 
 
 def _signatures(p: DedupParams, items: pa.Table) -> pa.Table:
+    """Key and signature of every document of each work item (one row group), read as
+    ``stage.stream`` reads: only ``id`` and ``text``, a few MiB of them at a time."""
     out = []
     for item in items.to_pylist():
         with open_parquet(item["path"]) as f:
-            group = f.read_row_group(item["group"], columns=["id", "text"])
-        texts = group.column("text").to_pylist()
-        index = np.arange(item["offset"], item["offset"] + len(texts), dtype=np.int64)
-        keys = [text_key(t) for t in texts] if p.exact else [int(i).to_bytes(8, "big") for i in index]
-        columns = {"index": index, "id": group.column("id"), "source": [item["source"]] * len(texts),
+            rows = f.metadata.row_group(item["group"]).num_rows
+            sigs = np.empty((rows, p.bands * p.rows), dtype=np.uint32) if p.near else None
+            keys, ids, at = [], [], 0
+            for batch in stream(f, ["id", "text"], p.batch_size, row_groups=[item["group"]]):
+                texts = batch.column("text").to_pylist()
+                if p.exact:
+                    keys.extend(text_key(t) for t in texts)
+                if sigs is not None:
+                    minhash.signatures(texts, num_perm=p.bands * p.rows, ngram=p.ngram, seed=p.seed,
+                                       out=sigs[at:at + len(texts)])
+                ids.append(batch.column("id"))
+                at += len(texts)
+        index = np.arange(item["offset"], item["offset"] + rows, dtype=np.int64)
+        if not p.exact:
+            keys = [int(i).to_bytes(8, "big") for i in index]
+        columns = {"index": index, "id": pa.chunked_array(ids, pa.string()), "source": [item["source"]] * rows,
                    "key": pa.array(keys, pa.binary(16 if p.exact else 8))}
-        if p.near:
-            sigs = minhash.signatures(texts, num_perm=p.bands * p.rows, ngram=p.ngram, seed=p.seed)
+        if sigs is not None:
             columns["sig"] = pa.FixedSizeBinaryArray.from_buffers(pa.binary(sigs.shape[1] * 4), len(sigs),
                                                                   [None, pa.py_buffer(sigs.tobytes())])
         out.append(pa.table(columns))

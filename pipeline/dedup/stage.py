@@ -9,10 +9,17 @@ the same choice on every run. Pass 2 streams the documents again and writes the 
 (with ``dup_cluster`` and ``dup_removed``, added to each batch as Arrow columns: no document
 becomes Python objects but the few removed) and a reject ``duplicate-of:<id>`` for each copy.
 
-On the local engine, memory grows with the number of documents (a 126-value signature
-each, about 0.5 KB), not with their length. On the Ray engine (``on_ray.py``) signatures
-are computed by workers and LSH buckets grouped by a Ray Data shuffle, so this process
-holds only the documents that have copies; the survivors are the same.
+Memory is bounded by what each pass needs, not by ``dedup.batch_size``. Pass 1 reads only
+the columns it uses (``text``, and ``id``; the source and the position come from the file and
+the row), about ``READ_BYTES`` of them at a time, into arrays made once for the whole stream:
+per document a 126-value signature (504 bytes), its 16-byte key and its id, nothing per
+document as a Python object; the rank and id of a document are looked up only for the
+documents that links name. Pass 2 streams every column in pieces of about ``READ_BYTES``
+and writes the survivors in row groups of ``dedup.batch_size`` rows (the same bytes as
+before), combining one column at a time (``rowgroups.py``), so it holds one row group once
+plus its largest column. On the Ray engine (``on_ray.py``) signatures are computed by
+workers and LSH buckets grouped by a Ray Data shuffle, so this process holds only the
+documents that have copies; the survivors are the same.
 """
 
 from __future__ import annotations
@@ -21,11 +28,13 @@ import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar, Union
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from pipeline.core.config import DedupParams
@@ -33,12 +42,14 @@ from pipeline.core.context import Context
 from pipeline.core.errors import UserError
 from pipeline.core.jsonfile import write_json
 from pipeline.core.layout import SOURCE_STAGES, Layout
-from pipeline.core.parquet import RowWriter, read_batches
+from pipeline.core.parquet import CheckedParquetFile, RowWriter, open_parquet
 from pipeline.core.schema import DEDUPED, REJECT
 from pipeline.dedup import minhash
+from pipeline.dedup.rowgroups import RowGroupWriter, give_back
 from pipeline.engine import engine_for
 
 STAGE = "dedup"
+READ_BYTES = 1 * 2 ** 20  # about this much of the columns read is decoded at a time (Parquet's uncompressed size)
 T = TypeVar("T")
 Lookup = Union[Sequence[T], Mapping[int, T]]  # by document index
 
@@ -52,15 +63,52 @@ def text_key(text: str) -> bytes:
     return digest.digest()[:16]
 
 
-def _final_batches(layout: Layout, sources: list[str], batch_size: int,
-                   columns: list[str] | None = None) -> Iterator[tuple[str, pa.RecordBatch]]:
-    final = SOURCE_STAGES[-1]
+def _final_files(layout: Layout, sources: list[str]) -> list[tuple[str, Path]]:
+    """Every source's final per-source file, in source order; a missing one is an error before any is read."""
+    final, files = SOURCE_STAGES[-1], []
     for source_id in sources:
         path = layout.stage_docs(source_id, final)
         if not path.is_file():
             raise UserError(layout.rel(path), f"missing: run the per-source stages for '{source_id}' first (dvc repro)")
-        for batch in read_batches(path, batch_size, columns):
-            yield source_id, batch
+        files.append((source_id, path))
+    return files
+
+
+def rows_per_read(meta: pq.FileMetaData, columns: Sequence[str] | None, most: int,
+                  budget: int = READ_BYTES) -> int:
+    """How many rows of ``columns`` (all: None) make about ``budget`` bytes, by the file's own
+    uncompressed sizes; at least 1, at most ``most``. Documents of any length, any batch size."""
+    wanted = None if columns is None else set(columns)
+    size = sum(group.column(c).total_uncompressed_size
+               for group in (meta.row_group(g) for g in range(meta.num_row_groups))
+               for c in range(group.num_columns)
+               if wanted is None or group.column(c).path_in_schema.split(".")[0] in wanted)
+    return max(1, min(most, budget * meta.num_rows // max(1, size)))
+
+
+def stream(f: CheckedParquetFile, columns: Sequence[str] | None, most: int,
+           row_groups: Sequence[int] | None = None, budget: int = READ_BYTES) -> Iterator[pa.RecordBatch]:
+    """The file's rows (of ``row_groups``, all: None) in record batches of at most ``most`` rows
+    and about ``budget`` bytes of ``columns`` (all: None). One row group at a time: reading
+    the whole file at once pre-buffers every row group's column chunks (the file, compressed,
+    in memory). The batch size follows what the rows weigh in Arrow, which can be ten times
+    Parquet's size (a dictionary-encoded ``tokens`` column), as measured on the batches read."""
+    rows = rows_per_read(f.metadata, columns, most, budget)
+    for group in range(f.num_row_groups) if row_groups is None else row_groups:
+        for batch in f.iter_batches(batch_size=rows, row_groups=[group], columns=columns, use_threads=False):
+            if batch.num_rows:
+                rows = max(1, min(rows, most, budget * batch.num_rows // max(1, batch.nbytes)))
+            yield batch
+
+
+def _final_batches(layout: Layout, sources: list[str], batch_size: int,
+                   columns: list[str] | None = None) -> Iterator[tuple[str, pa.RecordBatch]]:
+    """Every source's documents, in order, in record batches of at most ``batch_size`` rows and
+    about ``READ_BYTES`` of the columns read (all: None)."""
+    for source_id, path in _final_files(layout, sources):
+        with open_parquet(path) as f:
+            for batch in stream(f, columns, batch_size):
+                yield source_id, batch
 
 
 @dataclass
@@ -77,8 +125,17 @@ class Copies:
     capped: dict[int, str] = field(default_factory=dict)
 
 
-def exact_links(keys: list[bytes]) -> np.ndarray:
-    """(i, j) for every document i whose key an earlier document j (the first) has."""
+def exact_links(keys: list[bytes] | np.ndarray) -> np.ndarray:
+    """(i, j) for every document i whose key an earlier document j (the first) has, in the order
+    of i. ``keys``: a list of bytes, or an array with one key per row (the same links)."""
+    if isinstance(keys, np.ndarray):
+        if not len(keys):
+            return np.empty((0, 2), dtype=np.int64)
+        flat = np.ascontiguousarray(keys).view(np.dtype((np.void, keys.dtype.itemsize * keys.shape[1]))).ravel()
+        _, first, inverse = np.unique(flat, return_index=True, return_inverse=True)  # first: first occurrences
+        leader = first[inverse.ravel()]
+        members = np.nonzero(leader != np.arange(len(flat)))[0]
+        return np.stack([members, leader[members]], axis=1).astype(np.int64).reshape(-1, 2)
     links, first = [], {}
     for i, key in enumerate(keys):
         if key in first:
@@ -201,26 +258,85 @@ def copies_from(links: np.ndarray, similarity: np.ndarray, ranks: Lookup[tuple[i
     return copies
 
 
+def stream_position(index: Any, start: Any, batch_size: int) -> Any:
+    """The position the ranking has given document ``index`` (of a source whose first document
+    is ``start``; ints or arrays) since the first release: pass 1 read each source in batches
+    of ``dedup.batch_size`` and counted, within a batch, two per document (its list grew while
+    the positions of the batch were being made), so the i-th document of a batch beginning at
+    ``b`` came at ``b + 2 i``. Kept so that the survivors stay what they were, byte for byte:
+    a document still comes after every earlier one of its batch, but not always after the
+    previous batch (``on_ray.py`` ranks by the position itself: the engines can differ on a
+    source of more than ``dedup.batch_size`` documents, as they always could)."""
+    offset = index - start
+    return start + offset // batch_size * batch_size + 2 * (offset % batch_size)
+
+
+class _ByIndex:
+    """``Lookup`` of one value per linked document, made from its index when asked."""
+
+    def __init__(self, make: Callable[[int], Any]):
+        self.make = make
+
+    def __getitem__(self, i: int) -> Any:
+        return self.make(int(i))
+
+
 def _local_copies(layout: Layout, sources: list[str], p: DedupParams, rank: Callable[[str, int], tuple[int, int, int]],
                   progress: bool) -> tuple[Copies, int]:
-    """Pass 1 in this process: every document's key and signature in memory."""
-    keys: list[bytes] = []
-    ids: list[str] = []
-    ranks: list[tuple[int, int, int]] = []
-    sig_blocks: list[np.ndarray] = []
+    """Pass 1 in this process: every document's key and signature in arrays made once (the row
+    count is in the files' metadata), read from the ``text`` column a few MiB at a time; ids as
+    Arrow strings. Ranks, keys and ids become Python objects only for the documents linked."""
+    files = _final_files(layout, sources)
+    sizes = []
+    for _, path in files:
+        with open_parquet(path) as f:
+            sizes.append(f.metadata.num_rows)
+    n = sum(sizes)
+    starts = np.cumsum([0] + sizes)  # the index of each source's first document
+    if p.exact:
+        keys = np.empty((n, 16), dtype=np.uint8)
+    else:  # its index as each document's key: no two alike
+        keys = np.arange(n, dtype=">i8").view(np.uint8).reshape(n, 8)
+    sigs = np.empty((n, p.bands * p.rows), dtype=np.uint32) if p.near else None
+    ids: list[pa.Array] = []
     bar = tqdm(desc="dedup: signatures", unit="doc", disable=not progress or None)
-    for source_id, batch in _final_batches(layout, sources, p.batch_size, columns=["id", "text"]):
-        texts = batch.column("text").to_pylist()
-        keys.extend(text_key(t) if p.exact else len(keys).to_bytes(8, "big") for t in texts)
-        ids.extend(batch.column("id").to_pylist())
-        ranks.extend(rank(source_id, len(ranks) + i) for i in range(len(texts)))
-        if p.near:
-            sig_blocks.append(minhash.signatures(texts, num_perm=p.bands * p.rows, ngram=p.ngram, seed=p.seed))
-        bar.update(len(texts))
+    index = 0
+    for _, path in files:
+        with open_parquet(path) as f:
+            for batch in stream(f, ["id", "text"], p.batch_size):
+                texts = batch.column("text").to_pylist()
+                end = index + len(texts)
+                if p.exact:
+                    keys[index:end] = np.frombuffer(b"".join(map(text_key, texts)), dtype=np.uint8).reshape(-1, 16)
+                if sigs is not None:
+                    minhash.signatures(texts, num_perm=p.bands * p.rows, ngram=p.ngram, seed=p.seed, out=sigs[index:end])
+                ids.append(batch.column("id"))
+                bar.update(end - index)
+                index = end
     bar.close()
-    sigs = np.concatenate(sig_blocks) if p.near and sig_blocks else None
-    links, similarity = all_links(keys, sigs, p.bands, p.rows, p.family_threshold)
-    return copies_from(links, similarity, ranks, keys, ids, p), len(keys)
+    if not n:
+        return Copies(), 0
+    links = [exact_links(keys)]
+    similarity = [np.ones(len(links[0]))]
+    if sigs is not None:
+        near, sim = near_links(sigs, p.bands, p.rows, p.family_threshold)
+        links.append(near)
+        similarity.append(sim)
+    del sigs
+    links_all, similarity_all = np.concatenate(links), np.concatenate(similarity)
+    nodes = np.unique(links_all)
+    node_ids = dict(zip(nodes.tolist(), pa.chunked_array(ids, pa.string()).take(pa.array(nodes)).to_pylist()))
+    del ids
+    source_ids = [source_id for source_id, _ in files]
+
+    def rank_of(i: int) -> tuple[int, int, int]:
+        source = int(np.searchsorted(starts, i, side="right")) - 1
+        return rank(source_ids[source], int(stream_position(i, int(starts[source]), p.batch_size)))
+
+    copies = copies_from(links_all, similarity_all, _ByIndex(rank_of), _ByIndex(lambda i: keys[i].tobytes()),
+                         node_ids, p)
+    give_back()  # what pass 1 freed, for pass 2
+    return copies, n
 
 
 def _reject_for(copies: Copies, i: int, row: dict[str, Any], p: DedupParams) -> dict[str, Any] | None:
@@ -312,8 +428,8 @@ def run(ctx: Context, progress: bool = True) -> dict[str, Any]:
     marks = _Marks(copies)
     index = 0
     counts: Counter = Counter()
-    with RowWriter(layout.dedup, DEDUPED, p.batch_size) as docs, RowWriter(layout.dedup_rejects, REJECT,
-                                                                          p.batch_size) as rejects:
+    with RowGroupWriter(layout.dedup, DEDUPED, p.batch_size) as docs, RowWriter(layout.dedup_rejects, REJECT,
+                                                                               p.batch_size) as rejects:
         for _, batch in _final_batches(layout, sources, p.batch_size):
             start, index = index, index + batch.num_rows
             out, removed = marks.marked(batch, start)
