@@ -132,14 +132,15 @@ class Statistics:
 
     def count(self, batch: pa.RecordBatch, min_regional_terms: int = 1) -> None:
         self.lengths.update(pc.utf8_length(batch.column("text")).to_pylist())
-        for r in batch.column("regional").to_pylist():
-            if r is None:  # measured before the signal existed
-                continue
-            self.regional["measured"] += 1
-            self.regional["mainland"] += bool(r["mainland_terms"])
-            self.regional["variant"] += bool(r["variant_chars"])
-            if r["mainland_share"] is not None and r["mainland_terms"] + r["taiwan_terms"] >= min_regional_terms:
-                self.mainland_shares[r["mainland_share"]] += 1
+        regional = batch.column("regional")  # null for a document measured before the signal existed
+        mainland, taiwan = pc.struct_field(regional, "mainland_terms"), pc.struct_field(regional, "taiwan_terms")
+        self.regional["measured"] += len(regional) - regional.null_count
+        self.regional["mainland"] += pc.sum(pc.greater(mainland, 0)).as_py() or 0
+        self.regional["variant"] += pc.sum(pc.greater(pc.struct_field(regional, "variant_chars"), 0)).as_py() or 0
+        judged = pc.and_(pc.is_valid(pc.struct_field(regional, "mainland_share")),
+                         pc.greater_equal(pc.add(mainland, taiwan), min_regional_terms))
+        _count_values(pc.filter(pc.struct_field(regional, "mainland_share"), pc.fill_null(judged, False)),
+                      self.mainland_shares)
         self.token_counts.update(self.word_counts(batch.column("tokens")).tolist())
         if batch.column("dup_family").null_count < batch.num_rows:
             for family, title in zip(batch.column("dup_family").to_pylist(), batch.column("title").to_pylist()):
@@ -172,17 +173,25 @@ class Statistics:
         if not n:
             return {"min": 0, "p50": 0, "p90": 0, "max": 0, "mean": 0.0}
         ordered = sorted(values.items())
+        q = Statistics.quantiles(values, (0.5, 0.9))
+        return {"min": ordered[0][0], "p50": q[0.5], "p90": q[0.9], "max": ordered[-1][0],
+                "mean": round(sum(v * c for v, c in ordered) / n, 1)}
 
-        def q(f: float) -> int:  # the value at rank min(n - 1, ⌊f·n⌋) of the sorted documents
+    @staticmethod
+    def quantiles(values: Counter, fractions: tuple[float, ...]) -> dict[float, Any]:
+        """Per fraction f, the value at rank min(n - 1, ⌊f·n⌋) of the sorted documents
+        (``values``: value -> documents, not empty)."""
+        n = sum(values.values())
+        ordered = sorted(values.items())
+        out = {}
+        for f in fractions:
             rank, seen = min(n - 1, int(f * n)), 0
             for value, count in ordered:
                 seen += count
                 if rank < seen:
-                    return value
-            return ordered[-1][0]
-
-        return {"min": ordered[0][0], "p50": q(0.5), "p90": q(0.9), "max": ordered[-1][0],
-                "mean": round(sum(v * c for v, c in ordered) / n, 1)}
+                    out[f] = value
+                    break
+        return out
 
 
 @dataclass
@@ -510,16 +519,10 @@ def _regional(data: CardData) -> str:
     q = data.params.quality
     shares = data.stats.mainland_shares
     n = sum(shares.values())
-
-    def at(f: float) -> float:  # the share at rank min(n - 1, ⌊f·n⌋), as Statistics.summary ranks
-        rank, seen = min(n - 1, int(f * n)), 0
-        for value, count in sorted(shares.items()):
-            seen += count
-            if rank < seen:
-                return value
-        return max(shares)
-
-    quantiles = {"p50": at(0.5), "p90": at(0.9), "p99": at(0.99), "max": max(shares)} if n else {}
+    quantiles = {}
+    if n:
+        at = Statistics.quantiles(shares, (0.5, 0.9, 0.99))
+        quantiles = {"p50": at[0.5], "p90": at[0.9], "p99": at[0.99], "max": max(shares)}
     section = regional_card_section(
         documents=data.documents, measured=data.stats.regional["measured"], with_terms=n,
         mainland_documents=data.stats.regional["mainland"], share_quantiles=quantiles,

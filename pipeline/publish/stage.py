@@ -47,13 +47,16 @@ SPLIT = "train"
 def _summary(layout: Layout, source_id: str) -> SourceSummary:
     """A source as its stages described their run: the manifest and files (ingest), the
     detectors that ran (pii; absent when the manifest was invalid and nothing ran)."""
+    def missing(path: Path) -> UserError:
+        return UserError(layout.rel(path), f"missing: run the per-source stages for '{source_id}' first (dvc repro)")
+
     path = layout.source_info(source_id)
     if not path.is_file():
-        raise UserError(layout.rel(path), f"missing: run the per-source stages for '{source_id}' first (dvc repro)")
+        raise missing(path)
     info = read_json(path)
     pii_run = layout.stage_info(source_id, "pii")
     if not info.get("error") and not pii_run.is_file():
-        raise UserError(layout.rel(pii_run), f"missing: run the per-source stages for '{source_id}' first (dvc repro)")
+        raise missing(pii_run)
     return SourceSummary(source_id, info, read_json(pii_run) if pii_run.is_file() else {})
 
 
