@@ -31,7 +31,11 @@ def _offline_hub(tmp_path_factory, monkeypatch):
 @pytest.fixture
 def layout(tmp_path) -> Layout:
     """An empty repository: the real licenses and params, no sources registered."""
-    root = tmp_path / "repo"
+    return empty_repo(tmp_path / "repo")
+
+
+def empty_repo(root: Path) -> Layout:
+    """The ``layout`` fixture's repository at ``root``, for fixtures of a wider scope."""
     shutil.copytree(REPO / "licenses", root / "licenses")
     # The real params, except that test documents may be as short as one character.
     params = yaml.safe_load((REPO / "params.yaml").read_text(encoding="utf-8"))

@@ -15,9 +15,8 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from conftest import REPO, add_source, context, run_env
+from conftest import REPO, add_source, context, empty_repo, run_env
 from pipeline.cli import main
-from pipeline.core.layout import Layout
 from pipeline.core.schema import reason_key
 from pipeline import stages
 from pipeline.publish import stage
@@ -35,15 +34,7 @@ def release(tmp_path_factory):
         for name, value in {"HF_HOME": str(cache), "HF_DATASETS_CACHE": str(cache / "datasets"),
                             "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}.items():
             mp.setenv(name, value)
-        root = tmp_path_factory.mktemp("report") / "repo"  # as conftest's `layout` fixture builds it
-        shutil.copytree(REPO / "licenses", root / "licenses")
-        params = yaml.safe_load((REPO / "params.yaml").read_text(encoding="utf-8"))
-        params["quality"]["min_chars"] = 1
-        (root / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
-        (root / "configs").mkdir()
-        (root / "configs" / "sources.yaml").write_text("sources: {}\n", encoding="utf-8")
-        (root / "data" / "raw").mkdir(parents=True)
-        layout = Layout.at(root)
+        layout = empty_repo(tmp_path_factory.mktemp("report") / "repo")
 
         lines = [json.dumps(r, ensure_ascii=False) for r in [
             {"text": "臺灣的資料開放政策持續推動。", "title": "公告一"},
@@ -62,7 +53,7 @@ def release(tmp_path_factory):
         write_plots = stage.write_plots
         mp.setattr(stage, "write_plots", lambda folder, card: (cards.append(card), write_plots(folder, card)))
         metrics = stages.run_all(context(layout))
-        assert main(["--root", str(root), "--quiet", "report"]) == 0
+        assert main(["--root", str(layout.root), "--quiet", "report"]) == 0
         yield layout, metrics, cards[0]
 
 
