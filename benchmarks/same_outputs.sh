@@ -3,6 +3,8 @@
 # same input (the shipped sample corpus, or with --real the development gazette in
 # ../shared/real/ey-gazette) in throw-away folders, then compares every file under data/:
 #   benchmarks/same_outputs.sh <before> <after> [--real]
+# <before> and <after> are commits of this repository, or folders holding a checkout (a worktree
+# with uncommitted changes: its tracked and untracked, not ignored, files are used).
 # Exit status 0 when every file is identical, 1 with the differing files listed otherwise.
 # Both runs are outside git (no revision, no dvc.lock), so the cards' provenance agrees too.
 # A refactoring (issue 17) must leave this at 0 on both inputs.
@@ -16,7 +18,11 @@ PY=$REPO/.venv/bin/python
 run() {  # <commit> <folder>: the commit's tree, its pipeline run in-process on the chosen input
   local commit=$1 out=$2
   rm -rf "$out" && mkdir -p "$out"
-  git -C "$REPO" archive "$commit" | tar x -C "$out"
+  if [ -d "$commit" ]; then
+    (cd "$commit" && git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t "$out" 2>/dev/null || true)
+  else
+    git -C "$REPO" archive "$commit" | tar x -C "$out"
+  fi
   rm -f "$out/dvc.lock"
   if [ "$MODE" = "--real" ]; then
     rm -rf "$out"/data/raw/* && mkdir -p "$out/data/raw/ey-gazette"
