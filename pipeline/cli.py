@@ -73,6 +73,16 @@ def cmd_dedup(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_decontam(args: argparse.Namespace) -> int:
+    from pipeline.decontam import stage
+
+    metrics = stage.run(_context(args), progress=not args.quiet)
+    if not args.quiet:
+        print(f"decontam: {metrics['documents']} kept of {metrics['documents_in']}; removed {metrics['removed']}, "
+              f"flagged {metrics['flagged']}", file=sys.stderr)
+    return 0
+
+
 def cmd_publish(args: argparse.Namespace) -> int:
     from pipeline.publish import stage
 
@@ -206,6 +216,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add("dedup", cmd_dedup, "Global stage: remove exact and near-duplicate documents across all sources "
         "(MinHash LSH over character n-grams); keeps one copy of each by source priority.")
+
+    add("decontam", cmd_decontam, "Global stage after dedup: remove (or flag) documents that share a long "
+        "character n-gram with an item of an evaluation benchmark named in decontam.benchmarks (files under "
+        "data/benchmarks/).")
 
     add("publish", cmd_publish, "Final stage: write data/publish/ (Parquet shards and dataset card), "
         "data/rejects/rejects.parquet and data/metrics/publish.json from every registered source.")

@@ -12,6 +12,7 @@ from typing import Any
 
 from pipeline.core.context import Context
 from pipeline.core.layout import SOURCE_STAGES
+from pipeline.decontam import stage as decontam
 from pipeline.dedup import stage as dedup
 from pipeline.ingest import stage as ingest
 from pipeline.normalize import stage as normalize
@@ -37,8 +38,9 @@ def run_source(ctx: Context, source_id: str, progress: bool = False, until: str 
 
 
 def run_all(ctx: Context, progress: bool = False) -> dict[str, Any]:
-    """Every registered source through every per-source stage, then dedup and publish."""
+    """Every registered source through every per-source stage, then dedup, decontam and publish."""
     for source_id in ctx.sources.ids:
         run_source(ctx, source_id, progress)
     dedup.run(ctx, progress=progress)
+    decontam.run(ctx, progress=progress)
     return publish.run(ctx, progress=progress)

@@ -13,7 +13,7 @@ import yaml
 from conftest import REPO, add_source, manifest_for, run_env
 from pipeline.cli import build_parser, main
 
-COMMANDS = ["ingest", "normalize", "quality", "pii", "segment", "dedup", "publish", "push", "report", "register", "validate", "sources"]
+COMMANDS = ["ingest", "normalize", "quality", "pii", "segment", "dedup", "decontam", "publish", "push", "report", "register", "validate", "sources"]
 
 
 def run(layout, *args):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 
 import numpy as np
 import pyarrow as pa
@@ -221,7 +222,8 @@ def test_a_glob_reads_every_file_sorted(tmp_path):
 
 
 def test_params_are_validated_as_the_other_sections():
-    good = {"ngram": 20, "benchmarks": [{"name": "tmmlu-plus", "path": "b/*.csv", "fields": ["question", "A"]}]}
+    good = {"ngram": 20, "benchmarks": [{"name": "tmmlu-plus", "path": "data/benchmarks/b/*.csv",
+                                         "fields": ["question", "A"]}]}
     p = build(DecontamParams, good, "params.yaml", "decontam")
     assert p.benchmarks[0].fields == ("question", "A") and p.ngram_of(p.benchmarks[0]) == 20
     assert p.policy_of(p.benchmarks[0]) == "remove"
@@ -231,8 +233,12 @@ def test_params_are_validated_as_the_other_sections():
         ({"ngram": 8}, "'decontam.min_chars' must not exceed 'decontam.ngram'"),
         ({"benchmarks": [{"name": "x", "path": "a.csv"}]}, "missing required field 'decontam.benchmarks[0].fields'"),
         ({"benchmarks": [{"name": "TMMLU+", "path": "a.csv", "fields": ["q"]}]}, "'decontam.benchmarks[0].name' must"),
-        ({"benchmarks": [{"name": "a", "path": "a.csv", "fields": ["q"]}] * 2}, "'a' is used twice"),
+        ({"benchmarks": [{"name": "a", "path": "data/benchmarks/a.csv", "fields": ["q"]}] * 2}, "'a' is used twice"),
+        ({"benchmarks": [{"name": "a", "path": "exams/a.csv", "fields": ["q"]}]},
+         "'decontam.benchmarks[0].path' must be a file or glob under data/benchmarks/ (the folder DVC watches for "
+         "the decontam stage), got 'exams/a.csv'"),
+        ({"benchmarks": [{"name": "a", "path": "data/benchmarks/../a.csv", "fields": ["q"]}]}, "must be a file or glob"),
         ({"benchmarks": [{"name": "a", "path": "a.csv", "fields": ["q"], "fromat": "csv"}]}, "unknown key"),
     ]:
-        with pytest.raises(UserError, match=message.replace("(", r"\(").replace("[", r"\[").replace("+", r"\+")):
+        with pytest.raises(UserError, match=re.escape(message)):
             build(DecontamParams, bad, "params.yaml", "decontam")

@@ -36,7 +36,7 @@ def ran_stages(output: str) -> list[str]:
     return sorted(line.split("'")[1] for line in output.splitlines() if line.startswith("Running stage"))
 
 
-GLOBAL = ["dedup", "publish"]
+GLOBAL = ["dedup", "decontam", "publish"]
 
 
 def stages_of(*source_ids: str) -> list[str]:
@@ -130,7 +130,8 @@ def test_adding_a_source_reruns_only_that_source_and_publish(repo):
                                                        "smart-nation-meeting", "ey-gazette", "agency-news"]
 
     status = json.loads(sh(root, "dvc", "status", "--json").stdout)
-    assert sorted(status) == sorted(stages_of("agency-news") + GLOBAL)
+    # status lists the stages whose own inputs changed; decontam follows once dedup has a new output
+    assert sorted(status) == sorted(stages_of("agency-news") + ["dedup", "publish"])
     output = sh(root, "dvc", "repro").stdout
     assert ran_stages(output) == sorted(stages_of("agency-news") + GLOBAL)
     after = lock(root)
@@ -152,14 +153,35 @@ def test_changing_one_registration_or_file_reruns_only_that_source(repo):
     config = yaml.safe_load((root / "configs" / "sources.yaml").read_text())
     config["sources"]["classical-prose"] = {"description": "overridden for this deployment"}
     (root / "configs" / "sources.yaml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
-    # the documents did not change, so normalize@classical-prose is not re-run
-    assert ran_stages(sh(root, "dvc", "repro").stdout) == sorted(["ingest@classical-prose"] + GLOBAL)
+    # the documents did not change, so neither normalize@classical-prose nor decontam (dedup's output) is re-run
+    assert ran_stages(sh(root, "dvc", "repro").stdout) == sorted(["ingest@classical-prose", "dedup", "publish"])
 
     (root / "data" / "raw" / "laws" / "A0000001.json").unlink()
     # status lists what changed directly; publish follows once ingest@laws has new outputs
     assert sorted(json.loads(sh(root, "dvc", "status", "--json").stdout)) == ["ingest@laws"]
     assert ran_stages(sh(root, "dvc", "repro").stdout) == sorted(stages_of("laws") + GLOBAL)
     assert sh(root, "dvc", "status", "--json").stdout.strip() == "{}"
+
+
+def test_a_benchmark_reruns_only_decontam_and_publish_and_removes_what_it_quotes(repo):
+    root, _ = repo
+    before = lock(root)
+    law = json.loads((root / "data" / "raw" / "laws" / "J0070017.json").read_text(encoding="utf-8"))
+    (quoted,) = [a["ArticleContent"] for a in law["LawArticles"] if a["ArticleNo"] == "第 52 條"]
+    (root / "data" / "benchmarks" / "exam.jsonl").write_text(json.dumps(
+        {"q": f"依著作權法，{quoted}下列何者正確？", "choices": ["甲", "乙"]}, ensure_ascii=False) + "\n", encoding="utf-8")
+    params = yaml.safe_load((root / "params.yaml").read_text(encoding="utf-8"))
+    params["decontam"]["benchmarks"] = [{"name": "exam", "path": "data/benchmarks/exam.jsonl",
+                                         "fields": ["q", "choices"]}]
+    (root / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    assert ran_stages(sh(root, "dvc", "repro").stdout) == ["decontam", "publish"]
+    after = lock(root)
+    assert {name for name in before if after[name] != before[name]} == {"decontam", "publish"}
+    titles = {r["title"] for r in pq.read_table(root / "data" / "publish" / "data").to_pylist()}
+    assert "著作權法" not in titles and "個人資料保護法" in titles
+    rejects = pq.read_table(root / "data" / "rejects" / "rejects.parquet").to_pylist()
+    assert [(r["source_file"], r["reason"]) for r in rejects if r["stage"] == "decontam"] == [
+        ("J0070017.json", "decontam:exam")]
 
 
 def test_rerun_from_scratch_is_byte_identical(repo, tmp_path):

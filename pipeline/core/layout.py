@@ -108,6 +108,29 @@ class Layout:
         return self.root / "data" / "metrics" / "dedup.json"
 
     @property
+    def benchmarks(self) -> Path:
+        """Evaluation sets that decontam keeps out of the corpus (decontam.benchmarks name files here)."""
+        return self.root / "data" / "benchmarks"
+
+    @property
+    def decontam(self) -> Path:
+        """The global decontam stage's output (dedup's survivors less the contaminated): what publish reads."""
+        return self.root / "data" / "decontam" / "documents.parquet"
+
+    @property
+    def decontam_rejects(self) -> Path:
+        return self.root / "data" / "decontam" / "rejects.parquet"
+
+    @property
+    def decontam_report(self) -> Path:
+        """Every benchmark checked, its n-gram size and what it matched, for the dataset card."""
+        return self.root / "data" / "decontam" / "benchmarks.json"
+
+    @property
+    def decontam_metrics(self) -> Path:
+        return self.root / "data" / "metrics" / "decontam.json"
+
+    @property
     def plots(self) -> Path:
         """Data behind `dvc plots show`."""
         return self.root / "data" / "plots"

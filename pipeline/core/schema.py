@@ -75,6 +75,11 @@ DEDUP_COLUMNS: Columns = [
     ("dup_family_size", pa.int64(), "How many documents of its template family dedup kept (0 when in none)."),
 ]
 
+# Added by the global decontam stage.
+DECONTAM_COLUMNS: Columns = [
+    ("contamination", pa.list_(pa.string()), "Evaluation benchmarks (decontam.benchmarks with policy flag) this document shares a long character n-gram with: benchmark text the corpus contains; empty when none. Documents matched by a benchmark with policy remove are not published."),
+]
+
 # Each stage's columns, in pipeline order; a stage's output has its own and all before.
 STAGE_COLUMNS: dict[str, Columns] = {
     "ingest": DOCUMENT_COLUMNS,
@@ -83,6 +88,7 @@ STAGE_COLUMNS: dict[str, Columns] = {
     "pii": PII_COLUMNS,
     "segment": SEGMENT_COLUMNS,
     "dedup": DEDUP_COLUMNS,
+    "decontam": DECONTAM_COLUMNS,
 }
 
 
@@ -104,10 +110,11 @@ QUALITY_CHECKED = schema_after("quality")
 PII_CHECKED = schema_after("pii")
 SEGMENTED = schema_after("segment")
 DEDUPED = schema_after("dedup")
+DECONTAMINATED = schema_after("decontam")
 
 # What the publish stage writes to the hub, in this order.
 _UNPUBLISHED = {"cleanup", "quality", "pos", "entities"}
-PUBLISHED_COLUMNS = [c for c in columns_after("dedup") if c[0] not in _UNPUBLISHED]
+PUBLISHED_COLUMNS = [c for c in columns_after("decontam") if c[0] not in _UNPUBLISHED]
 PUBLISHED = pa.schema([(name, typ) for name, typ, _ in PUBLISHED_COLUMNS])
 
 REJECT_COLUMNS: list[tuple[str, pa.DataType, str]] = [

@@ -1,7 +1,9 @@
-"""The ``decontam`` section of params.yaml, as a proposal to move into ``pipeline/core/config.py``.
+"""The ``decontam`` section of params.yaml (``Params.decontam`` in ``pipeline/core/config.py``).
 
-Both classes follow config.py's conventions (frozen, ``RANGES``, ``check``) so that
-``pipeline.core.settings.build`` validates them as it does every other section::
+Both classes follow config.py's conventions (frozen, ``RANGES``, ``check``), so
+``pipeline.core.settings.build`` validates them as it does every other section. Benchmark
+files live under ``data/benchmarks/``, the folder the stage depends on in ``dvc.yaml``: a
+file elsewhere would change nothing DVC watches, and the stage would not re-run::
 
     decontam:
       ngram: 18
@@ -36,6 +38,7 @@ FORMATS = ("jsonl", "csv", "parquet")
 EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet",
               ".pq": "parquet"}
 NAME = re.compile(r"[a-z0-9][a-z0-9._-]*")
+FOLDER = "data/benchmarks"  # a dependency of the decontam stage in dvc.yaml
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,7 @@ class BenchmarkSpec:
     TMMLU+ ships one CSV per subject), and the fields whose text makes up an item."""
 
     name: str  # lowercase letters, digits, '.', '_', '-': the reject reason is decontam:<name>
-    path: str  # relative to the repository root; a glob (*, ?, [...]) reads every matching file, sorted
+    path: str  # under data/benchmarks/, relative to the repository root; a glob (*, ?, [...]) reads every matching file, sorted
     fields: tuple[str, ...]  # fields / columns joined into an item's text, e.g. [question, A, B, C, D, answer]
     format: str | None = None  # jsonl, csv or parquet; null: from the extension (.jsonl/.ndjson/.json, .csv, .parquet/.pq)
     id_field: str | None = None  # field holding the item's id; null: <file>:<row> (rows count from 1)
@@ -59,6 +62,10 @@ class BenchmarkSpec:
                             f"(it becomes the reject reason decontam:<name>), got '{self.name}'")
         if not self.path.strip():
             raise UserError(where, f"'{prefix}.path' is empty")
+        parts = self.path.replace("\\", "/").split("/")
+        if self.path.startswith("/") or ".." in parts or "/".join(parts[:2]) != FOLDER or len(parts) < 3:
+            raise UserError(where, f"'{prefix}.path' must be a file or glob under {FOLDER}/ (the folder DVC watches "
+                            f"for the decontam stage), got '{self.path}'")
         if not self.fields:
             raise UserError(where, f"'{prefix}.fields' must name at least one field (e.g. [question, answer])")
         if any(not f for f in self.fields):

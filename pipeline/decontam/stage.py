@@ -1,34 +1,41 @@
-"""The decontam stage's batch logic (global, after dedup): documents that share an n-gram
-with a benchmark item are removed (reject ``decontam:<benchmark>``) or flagged (column
-``contamination``), by each benchmark's policy.
+"""The decontam stage (global, after dedup): documents that share an n-gram with a benchmark
+item are removed (reject ``decontam:<benchmark>``) or flagged (column ``contamination``), by
+each benchmark's policy.
 
-Pure functions only: ``load_index`` reads the benchmarks named in params once, and
-``decontam_batch`` maps one record batch of documents to the documents kept (with the
-``contamination`` column) and the rejects, with its counts. The driver (reading
-``data/dedup/documents.parquet``, writing the outputs and the metrics) is wired in
-``pipeline/stages.py``.
+``load_index`` reads the benchmarks named in params once, on the driver, before any
+document is read (a bad benchmark file is an error before work); ``decontam_batch`` is the
+pure batch function the engine runs: one record batch of documents to the documents kept
+(with the ``contamination`` column) and the rejects, with its counts. ``run`` reads
+``data/dedup/documents.parquet`` and writes ``data/decontam/`` (documents, rejects, and
+``benchmarks.json`` for the card) and ``data/metrics/decontam.json``.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
+from tqdm import tqdm
 
 from pipeline.core.batch_stage import BatchResult, reject_row
+from pipeline.core.context import Context
+from pipeline.core.errors import UserError
+from pipeline.core.jsonfile import write_json
+from pipeline.core.parquet import RowWriter, count_rows
+from pipeline.core.schema import DECONTAM_COLUMNS, DECONTAMINATED, REJECT, reason_key
 from pipeline.core.tally import Tally
 from pipeline.decontam.benchmarks import load_benchmark
 from pipeline.decontam.ngrams import BenchmarkIndex, Hit, build_index, scan
 from pipeline.decontam.params import DecontamParams
+from pipeline.engine import engine_for
 
 STAGE = "decontam"
-CONTAMINATION = ("contamination", pa.list_(pa.string()),
-                 "Benchmarks (decontam.benchmarks with policy flag) this document shares a long character n-gram "
-                 "with: evaluation text the corpus contains; empty when none.")
+(CONTAMINATION,) = DECONTAM_COLUMNS
 _ROW_FIELDS = ("id", "text", "source", "source_file", "source_line")
 NGRAM_SHOWN = 40  # characters of the shared n-gram quoted in a reject's detail
 
@@ -135,3 +142,32 @@ def report(index: BenchmarkIndex, stats: DecontamStats) -> dict[str, Any]:
             for b, name in enumerate(index.names)
         ],
     }
+
+
+def run(ctx: Context, progress: bool = True) -> dict[str, Any]:
+    """dedup's survivors through every benchmark of ``decontam.benchmarks``, on the configured
+    engine; with none, every document passes (with an empty ``contamination``)."""
+    layout, p = ctx.layout, ctx.params.decontam
+    if not layout.dedup.is_file():
+        raise UserError(layout.rel(layout.dedup), "missing: run the dedup stage first (dvc repro)")
+    index = load_index(p, layout.root)
+    stats = DecontamStats()
+    reasons: Counter = Counter()
+    bar = tqdm(total=count_rows(layout.dedup), desc="decontam", unit="doc", disable=not progress or None)
+    with RowWriter(layout.decontam, DECONTAMINATED, p.batch_size) as docs, \
+            RowWriter(layout.decontam_rejects, REJECT, p.batch_size) as rejects:
+        for rows_in, result in engine_for(ctx.params).map_batches(layout.dedup, partial(decontam_batch, index=index),
+                                                                   p.batch_size):
+            docs.write_batch(result.kept)
+            for row in result.rejects:
+                rejects.add(row)
+                reasons[reason_key(row["reason"])] += 1
+            stats.merge(result.stats)
+            bar.update(rows_in)
+    bar.close()
+    summary = report(index, stats)
+    write_json(layout.decontam_report, summary)
+    metrics = {key: summary[key] for key in ("documents_in", "documents", "removed", "flagged")}
+    metrics["rejects_by_reason"] = dict(sorted(reasons.items()))
+    write_json(layout.decontam_metrics, metrics)
+    return metrics

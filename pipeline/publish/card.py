@@ -215,6 +215,7 @@ class CardData:
     stats: Statistics = field(default_factory=Statistics)
     provenance: Provenance = field(default_factory=lambda: Provenance("unknown", "none"))
     charts: tuple[tuple[str, str], ...] = ()  # (file under plots/, title) of the charts in the release
+    decontam: dict[str, Any] = field(default_factory=dict)  # data/decontam/benchmarks.json: what decontam checked
 
     @property
     def documents(self) -> int:
@@ -415,7 +416,19 @@ def _risks(data: CardData) -> str:
         f"{categories}; such documents {kept} ({flagged_docs:,} dropped).\n"
         f"- **Vocabulary**: {mainland:,} published documents hold a Mainland term in Traditional script "
         "(column `regional`).\n"
+        f"- **Evaluation benchmarks**: {_benchmarks_risk(data)}\n"
     )
+
+
+def _benchmarks_risk(data: CardData) -> str:
+    checked = data.decontam.get("benchmarks", [])
+    if not checked:
+        return ("none was checked (`decontam.benchmarks` is empty): the corpus may contain the text of an "
+                "evaluation set; check before you evaluate a model trained on it.")
+    names = ", ".join(f"`{b['name']}`" for b in checked)
+    return (f"{len(checked)} checked ({names}); "
+            f"{data.decontam.get('removed', 0):,} documents sharing text with one were removed and "
+            f"{data.decontam.get('flagged', 0):,} kept and flagged in column `contamination` (see Processing).")
 
 
 def _removed(data: CardData) -> str:
@@ -438,8 +451,8 @@ def _removed(data: CardData) -> str:
 def _processing(data: CardData) -> str:
     """One numbered step per stage, in the pipeline's order, each written from what ran."""
     steps = {"ingest": _ingest_step, "normalize": _normalize_step, "quality": _quality_step, "pii": _pii_step,
-             "segment": _segment_step, "dedup": _dedup_step, "publish": _publish_step}
-    order = (*SOURCE_STAGES, "dedup", "publish")
+             "segment": _segment_step, "dedup": _dedup_step, "decontam": _decontam_step, "publish": _publish_step}
+    order = (*SOURCE_STAGES, "dedup", "decontam", "publish")
     return "## Processing\n\n" + "".join(f"{n}. {steps[stage](data)}" for n, stage in enumerate(order, 1))
 
 
@@ -554,6 +567,32 @@ def _dedup_step(data: CardData) -> str:
         "family — one form filled in for different people, companies or periods — and are kept: "
         f"{sum(families.values()):,} published documents in {len(families):,} families carry `dup_family` and "
         f"`dup_family_size`; {cap}.\n" + table
+    )
+
+
+def _code_list(names: list[str]) -> str:
+    return ", ".join(f"`{name}`" for name in names)
+
+
+def _decontam_step(data: CardData) -> str:
+    d = data.params.decontam
+    checked = data.decontam.get("benchmarks", [])
+    how = (f"documents that share a run of {d.ngram} characters (unless a benchmark sets its own) with an item "
+           "of an evaluation benchmark, after the same normalization of both (NFKC, lowercase, no whitespace, "
+           "punctuation or symbols), are removed (`decontam:<benchmark>`) or kept and flagged in `contamination`, "
+           "by each benchmark's policy")
+    if not checked:
+        return ("**decontam** — no benchmark was named in `decontam.benchmarks`, so no document was checked "
+                "against an evaluation set. When one is named, " + how + ".\n")
+    rows = "".join(
+        f"   | `{b['name']}` | {_code_list(b['files'])} | {b['ngram']} | {b['policy']} | "
+        f"{b['items']:,} | {b['documents_matched']:,} | {b['documents_removed']:,} | {b['documents_flagged']:,} |\n"
+        for b in checked)
+    return (
+        f"**decontam** — {how}: {data.decontam.get('removed', 0):,} documents removed, "
+        f"{data.decontam.get('flagged', 0):,} flagged.\n\n"
+        "   | benchmark | files | n-gram | policy | items | documents matched | removed | flagged |\n"
+        "   |---|---|---:|---|---:|---:|---:|---:|\n" + rows
     )
 
 

@@ -61,26 +61,27 @@ def _summary(layout: Layout, source_id: str) -> SourceSummary:
 
 
 def published_batch(batch: pa.RecordBatch) -> BatchResult:
-    """The stage function: a batch of dedup's survivors as published (the published columns)."""
+    """The stage function: a batch of decontam's survivors as published (the published columns)."""
     return BatchResult(batch.select(PUBLISHED.names))
 
 
 def _documents(ctx: Context, summaries: list[SourceSummary], stats: Statistics, batch_size: int,
                progress: bool) -> Iterator[pa.RecordBatch]:
-    """The dedup stage's survivors, in source order, counting per source as they stream past."""
+    """The decontam stage's survivors (dedup's, less the contaminated), in source order, counting
+    per source as they stream past."""
     layout = ctx.layout
-    if not layout.dedup.is_file():
-        raise UserError(layout.rel(layout.dedup), "missing: run the dedup stage first (dvc repro)")
+    if not layout.decontam.is_file():
+        raise UserError(layout.rel(layout.decontam), "missing: run the decontam stage first (dvc repro)")
     by_id = {s.id: s for s in summaries}
-    bar = tqdm(total=count_rows(layout.dedup), desc="publish", unit="doc", disable=not progress or None)
-    for _, result in engine_for(ctx.params).map_batches(layout.dedup, published_batch, batch_size):
+    bar = tqdm(total=count_rows(layout.decontam), desc="publish", unit="doc", disable=not progress or None)
+    for _, result in engine_for(ctx.params).map_batches(layout.decontam, published_batch, batch_size):
         batch = result.kept
         stats.count(batch, ctx.params.quality.regional_min_terms)
         present = pc.unique(batch.column("source")).to_pylist()
         for source_id in present:
             if source_id not in by_id:
-                raise UserError(layout.rel(layout.dedup), f"holds source '{source_id}', which is no longer registered: "
-                                "re-run the dedup stage (dvc repro)")
+                raise UserError(layout.rel(layout.decontam), f"holds source '{source_id}', which is no longer "
+                                "registered: re-run the dedup and decontam stages (dvc repro)")
             # a batch of one source is counted as it is: no copy of it (counts never see buffers)
             by_id[source_id].count(batch if len(present) == 1 else
                                    batch.filter(pc.equal(batch.column("source"), source_id)))
@@ -135,6 +136,13 @@ def _write_summary(folder: Path, metrics: dict[str, Any]) -> None:
                                              "rejected": m["rejected"], "characters": m["characters"]})
 
 
+def _decontam_report(layout: Layout) -> dict[str, Any]:
+    """What decontam checked (each benchmark, its n-gram size, what it matched), for the card."""
+    if not layout.decontam_report.is_file():
+        raise UserError(layout.rel(layout.decontam_report), "missing: run the decontam stage first (dvc repro)")
+    return read_json(layout.decontam_report)
+
+
 def _release(ctx: Context, summaries: list[SourceSummary], folder: Path, progress: bool) -> CardData:
     """The whole release (shards, card, licenses) in ``folder``, and data/rejects/rejects.parquet."""
     layout, params, policy = ctx.layout, ctx.params, ctx.policy
@@ -181,6 +189,7 @@ def _release(ctx: Context, summaries: list[SourceSummary], folder: Path, progres
         rejects_by_reason=dict(reasons),
         stats=stats,
         provenance=provenance(layout.root),
+        decontam=_decontam_report(layout),
         charts=CHART_TITLES,
     )
     (folder / "plots").mkdir()  # the charts the card shows, swapped in with the rest of the release
@@ -192,13 +201,13 @@ def _release(ctx: Context, summaries: list[SourceSummary], folder: Path, progres
 
 
 def _gather_rejects(layout: Layout, summaries: list[SourceSummary], batch_size: int, released: Path) -> Counter:
-    """Every reject of every source and stage (per-source stages, then dedup) into one file,
+    """Every reject of every source and stage (per-source stages, then dedup, decontam) into one file,
     and into ``released`` without the text; counts by reason."""
     reasons: Counter = Counter()
     by_id = {s.id: s for s in summaries}
     paths = [layout.stage_rejects(s.id, stage) for s in summaries for stage in SOURCE_STAGES]
     with RowWriter(layout.rejects, REJECT, batch_size) as out, RowWriter(released, RELEASED_REJECT, batch_size) as listed:
-        for path in paths + [layout.dedup_rejects]:
+        for path in paths + [layout.dedup_rejects, layout.decontam_rejects]:
             if not path.is_file():
                 continue
             for batch in read_batches(path, batch_size):
