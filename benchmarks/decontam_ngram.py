@@ -46,7 +46,7 @@ from pipeline.core.licenses import load_registry  # noqa: E402
 from pipeline.decontam.benchmarks import Benchmark  # noqa: E402
 from pipeline.decontam.ngrams import (Table, build_index, normalize, normalized, prefix_sums, scan,  # noqa: E402
                                       window_hashes)
-from pipeline.decontam.params import BenchmarkSpec  # noqa: E402
+from pipeline.core.config import BenchmarkSpec  # noqa: E402
 from pipeline.ingest.encoding import read_document  # noqa: E402
 from pipeline.ingest.manifest import load_manifest  # noqa: E402
 from pipeline.ingest.readers.lawdb import read_lawdb  # noqa: E402

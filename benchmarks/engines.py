@@ -31,10 +31,8 @@ import pyarrow.parquet as pq  # noqa: E402
 import yaml  # noqa: E402
 
 from pipeline.core.context import load_context  # noqa: E402
-from pipeline.core.layout import SOURCE_STAGES  # noqa: E402
-from pipeline.dedup import stage as dedup  # noqa: E402
-from pipeline.publish import stage as publish  # noqa: E402
-from pipeline.stages import RUNNERS  # noqa: E402
+from pipeline.core.contract import global_stages, previous_stage, source_stages  # noqa: E402
+from pipeline.stages import runner  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from dedup_data import random_document  # noqa: E402
@@ -69,20 +67,20 @@ def run(root: Path) -> tuple[dict[str, float], dict[str, int]]:
     seconds: dict[str, float] = defaultdict(float)
     chars: dict[str, int] = defaultdict(int)
     for source_id in ctx.sources.ids:
-        for stage in SOURCE_STAGES:
+        for stage in source_stages():
             start = time.perf_counter()
-            RUNNERS[stage](ctx, source_id, progress=False)
+            runner(stage)(ctx, source_id, progress=False)
             seconds[stage] += time.perf_counter() - start
             if stage != "ingest":  # characters the stage read
-                before = SOURCE_STAGES[SOURCE_STAGES.index(stage) - 1]
+                before = previous_stage(stage)
                 chars[stage] += json.loads((root / f"data/metrics/{source_id}/{before}.json").read_text())["characters"]
             else:
                 chars[stage] += json.loads((root / f"data/metrics/{source_id}/ingest.json").read_text())["characters"]
-    for name, module in (("dedup", dedup), ("publish", publish)):
+    for name in global_stages():
         start = time.perf_counter()
-        module.run(ctx, progress=False)
+        runner(name)(ctx, progress=False)
         seconds[name] += time.perf_counter() - start
-    chars["dedup"] = chars["publish"] = chars["segment"]
+        chars[name] = chars[source_stages()[-1]]
     return dict(seconds), dict(chars)
 
 
@@ -129,7 +127,7 @@ def main() -> None:
     print(f"corpus: {chars['ingest']:,} characters read by ingest (the sample corpus and {args.generated:,} generated "
           f"documents); ray.init (local instance, {args.num_cpus} CPUs): {init:.1f} s")
     print(f"{'stage':<10}{'local s':>10}{'ray s':>10}{'ray/local':>11}{'local chars/s':>16}")
-    for stage in list(SOURCE_STAGES) + ["dedup", "publish"]:
+    for stage in source_stages() + global_stages():
         print(f"{stage:<10}{local[stage]:>10.2f}{ray[stage]:>10.2f}{ray[stage] / local[stage]:>10.1f}×"
               f"{chars[stage] / local[stage]:>16,.0f}")
     total_local, total_ray = sum(local.values()), sum(ray.values())

@@ -117,7 +117,7 @@ def stage(name: str, root: Path) -> dict:
         return stages.dedup.run(ctx, progress=False)
     if name == "publish":
         return stages.publish.run(ctx, progress=False)
-    return stages.RUNNERS[name](ctx, SOURCE, progress=False)
+    return stages.runner(name)(ctx, SOURCE, progress=False)
 
 
 def child(args: argparse.Namespace) -> None:

@@ -13,10 +13,9 @@ import sys
 from collections.abc import Callable, Sequence
 
 from pipeline import __version__
-from pipeline.core.errors import UserError
+from pipeline.core.contract import SOURCE, STAGES, stages
+from pipeline.core.errors import EXIT_USER_ERROR, UserError
 from pipeline.core.layout import Layout
-
-EXIT_USER_ERROR = 2
 
 
 def _context(args: argparse.Namespace):
@@ -25,79 +24,21 @@ def _context(args: argparse.Namespace):
     return load_context(args.root)
 
 
-def cmd_ingest(args: argparse.Namespace) -> int:
-    from pipeline.ingest import stage
-
-    metrics = stage.run(_context(args), args.source, progress=not args.quiet)
-    if "error" in metrics:
-        message = (f"{metrics['error']} (every file of '{args.source}' is recorded as a reject; the source is left "
-                   "out of the release)")
-        if args.strict:  # without --strict the source is left out, and the run goes on
-            print(f"twcorpus: error: {message}", file=sys.stderr)
-            return EXIT_USER_ERROR
-        from pipeline.core.notices import warn_once
-
-        warn_once(Layout.at(args.root).root, message, key=f"left-out:{args.source}")
-    elif not args.quiet:
-        print(f"ingest {args.source}: {metrics['documents']} documents, {metrics['rejected']} rejected", file=sys.stderr)
-    return 0
-
-
-# What each per-source stage adds to its one-line summary.
-SUMMARIES = {
-    "normalize": lambda m: f", converted {sum(m['converted'].values())}",
-    "quality": lambda m: "",
-    "pii": lambda m: f", personal data found: {', '.join(f'{k} {v}' for k, v in m['found'].items()) or 'none'}",
-    "segment": lambda m: f", tokens by {m['segmenter']}, cache {m['cache_hits']} hits / {m['cache_misses']} misses",
-}
-
-
-def cmd_source_stage(args: argparse.Namespace) -> int:
-    """normalize, quality, pii and segment: a per-source stage after ingest."""
-    from pipeline.stages import RUNNERS
-
-    metrics = RUNNERS[args.command](_context(args), args.source, progress=not args.quiet)
-    if not args.quiet:
-        print(f"{args.command} {args.source}: {metrics['documents']} documents, {metrics['rejected']} rejected"
-              + SUMMARIES[args.command](metrics), file=sys.stderr)
-    return 0
-
-
-def cmd_dedup(args: argparse.Namespace) -> int:
-    from pipeline.dedup import stage
-
-    metrics = stage.run(_context(args), progress=not args.quiet)
-    if not args.quiet:
-        print(f"dedup: {metrics['documents']} kept of {metrics['documents_in']}; removed "
-              f"{metrics['exact_duplicates']} exact and {metrics['near_duplicates']} near duplicates", file=sys.stderr)
-    return 0
-
-
-def cmd_decontam(args: argparse.Namespace) -> int:
-    from pipeline.decontam import stage
-
-    metrics = stage.run(_context(args), progress=not args.quiet)
-    if not args.quiet:
-        print(f"decontam: {metrics['documents']} kept of {metrics['documents_in']}; removed {metrics['removed']}, "
-              f"flagged {metrics['flagged']}", file=sys.stderr)
-    return 0
-
-
-def cmd_publish(args: argparse.Namespace) -> int:
-    from pipeline.publish import stage
-
+def cmd_stage(args: argparse.Namespace) -> int:
+    """A pipeline stage (pipeline/<stage>/contract.py): run it, print its one-line summary."""
+    stage = STAGES.get(args.command)
+    custom = stage.command_function()
+    if custom is not None:
+        return custom(args)
     ctx = _context(args)
-    layout = ctx.layout
-    metrics = stage.run(ctx, progress=not args.quiet)
+    if stage.scope == SOURCE:
+        metrics = stage.runner()(ctx, args.source, progress=not args.quiet)
+        line = f"{stage.name} {args.source}: {metrics['documents']} documents, {metrics['rejected']} rejected"
+    else:
+        metrics = stage.runner()(ctx, progress=not args.quiet)
+        line = stage.name
     if not args.quiet:
-        print(f"publish: {metrics['documents']} documents in {metrics['shards']} shard(s), "
-              f"{metrics['rejected']} rejected → {layout.rel(layout.publish)}/", file=sys.stderr)
-    for source_id, m in metrics["sources"].items():
-        if not m["manifest_ok"]:
-            from pipeline.core.notices import warn_once
-
-            warn_once(layout.root, f"source '{source_id}' was left out: its manifest is invalid "
-                      f"(twcorpus validate {source_id})", key=f"left-out:{source_id}")
+        print(line + stage.summary(metrics), file=sys.stderr)
     return 0
 
 
@@ -191,38 +132,13 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
         return p
 
-    p = add("ingest", cmd_ingest, "Stage 1, per source: read data/raw/<SOURCE>/ into data/interim/<SOURCE>/ingest.parquet "
-            "(documents) and ingest.rejects.parquet (everything that could not be read, with a reason).")
-    p.add_argument("source", metavar="SOURCE", help="source id (the folder name under data/raw/)")
-    p.add_argument("--strict", action="store_true",
-                   help="exit non-zero when the manifest is invalid (default: record the source as rejected and go on)")
-
-    p = add("normalize", cmd_source_stage, "Stage 2, per source: clean Unicode, identify script and language from the "
-            "characters, convert Simplified to Taiwan Traditional (OpenCC), reject languages not kept.")
-    p.add_argument("source", metavar="SOURCE", help="source id (the folder name under data/raw/)")
-
-    p = add("quality", cmd_source_stage, "Stage 3, per source: measure length, Han share, repeated lines and "
-            "character n-grams and boilerplate, and reject documents outside the thresholds in params.yaml.")
-    p.add_argument("source", metavar="SOURCE", help="source id (the folder name under data/raw/)")
-
-    p = add("pii", cmd_source_stage, "Stage 4, per source: find Taiwan personal data (IDs, resident certificates, phones, "
-            "e-mails, cards, passport and 健保卡 numbers, addresses, names with CKIP NER) and redact, flag or drop it "
-            "by the policy in params.yaml.")
-    p.add_argument("source", metavar="SOURCE", help="source id (the folder name under data/raw/)")
-
-    p = add("segment", cmd_source_stage, "Stage 5, per source: word tokens with CKIP (model from a local folder, the "
-            "Hugging Face cache or a download), or with the offline fallback when no model is available.")
-    p.add_argument("source", metavar="SOURCE", help="source id (the folder name under data/raw/)")
-
-    add("dedup", cmd_dedup, "Global stage: remove exact and near-duplicate documents across all sources "
-        "(MinHash LSH over character n-grams); keeps one copy of each by source priority.")
-
-    add("decontam", cmd_decontam, "Global stage after dedup: remove (or flag) documents that share a long "
-        "character n-gram with an item of an evaluation benchmark named in decontam.benchmarks (files under "
-        "data/benchmarks/).")
-
-    add("publish", cmd_publish, "Final stage: write data/publish/ (Parquet shards and dataset card), "
-        "data/rejects/rejects.parquet and data/metrics/publish.json from every registered source.")
+    for number, stage in enumerate(stages(), 1):  # every stage, in pipeline order, from its contract
+        scope = "per source" if stage.scope == SOURCE else "all sources"
+        p = add(stage.name, cmd_stage, f"Stage {number}, {scope}: {stage.help}")
+        if stage.scope == SOURCE:
+            p.add_argument("source", metavar="SOURCE", help="source id (the folder name under data/raw/)")
+        for flags, options in stage.arguments:
+            p.add_argument(*flags, **options)
 
     p = add("push", cmd_push, "Upload data/publish/ to a Hugging Face dataset repository (token from HF_TOKEN, "
             "never printed; HF_ENDPOINT selects another hub). Files no longer published are deleted there.")

@@ -61,3 +61,22 @@ def test_a_name_registered_twice_is_refused():
     reg.add("phone", 1)
     with pytest.raises(ValueError, match="detector 'phone' is registered twice"):
         reg.add("phone", 2)
+
+
+def test_with_module_each_subpackage_that_has_it_registers(tmp_path, monkeypatch):
+    root = tmp_path / "stages_pkg"
+    for sub, body in [("b_stage", "REG.add('b', 2, order=1)"), ("a_stage", "REG.add('a', 1, order=2)"), ("c_none", None)]:
+        (root / sub).mkdir(parents=True)
+        (root / sub / "__init__.py").write_text("")
+        if body:
+            (root / sub / "contract.py").write_text(f"from stages_pkg import REG\n{body}\n")
+        else:
+            (root / sub / "other.py").write_text("raise RuntimeError('never imported')\n")
+    (root / "__init__.py").write_text("from pipeline.core.registry import Registry\n"
+                                      "REG = Registry('stage', package='stages_pkg', module='contract')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    from stages_pkg import REG
+
+    assert REG.names() == ("b", "a")
+    for name in [m for m in sys.modules if m.startswith("stages_pkg")]:
+        del sys.modules[name]

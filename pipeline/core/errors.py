@@ -11,6 +11,9 @@ import difflib
 from collections.abc import Iterable
 
 
+EXIT_USER_ERROR = 2  # the exit status of a UserError on the command line
+
+
 class UserError(Exception):
     """One line for the user: ``<where>: <what is wrong>``."""
 

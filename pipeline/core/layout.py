@@ -99,9 +99,13 @@ class Layout:
         """The global dedup stage's survivors: what publish reads."""
         return self.root / "data" / "dedup" / "documents.parquet"
 
+    def global_rejects(self, stage: str) -> Path:
+        """What a global stage before publish removed (data/<stage>/rejects.parquet)."""
+        return self.root / "data" / stage / "rejects.parquet"
+
     @property
     def dedup_rejects(self) -> Path:
-        return self.root / "data" / "dedup" / "rejects.parquet"
+        return self.global_rejects("dedup")
 
     @property
     def dedup_metrics(self) -> Path:
@@ -119,7 +123,7 @@ class Layout:
 
     @property
     def decontam_rejects(self) -> Path:
-        return self.root / "data" / "decontam" / "rejects.parquet"
+        return self.global_rejects("decontam")
 
     @property
     def decontam_report(self) -> Path:

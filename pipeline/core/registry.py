@@ -6,6 +6,8 @@ fallback segmenter, an engine). Entries come in two ways:
 - **found**: ``Registry(kind, package=...)`` imports every module of that package the first
   time it is read, and each module registers its entries (``REGISTRY.add(name, entry)``
   or the ``@REGISTRY.register(name)`` decorator). A new extension is one new file there.
+  With ``module=``, it imports that module of every subpackage instead (``pipeline.<x>.contract``
+  for the stages: each stage declares itself in its own package).
 - **lazy**: ``lazy={"ray": "pipeline.engine.on_ray:RayEngine"}`` names where an entry lives
   without importing it (fsspec's ``known_implementations``), for entries whose imports are
   heavy or optional; the module is imported when the entry is first asked for.
@@ -18,6 +20,7 @@ the order they registered in (modules import in name order), never by chance.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import pkgutil
 from collections.abc import Callable, Iterator
 from typing import Generic, TypeVar
@@ -29,9 +32,11 @@ DEFAULT_ORDER = 100
 
 
 class Registry(Generic[T]):
-    def __init__(self, kind: str, *, package: str | None = None, lazy: dict[str, str] | None = None):
+    def __init__(self, kind: str, *, package: str | None = None, module: str | None = None,
+                 lazy: dict[str, str] | None = None):
         self.kind = kind
         self.package = package
+        self.module = module
         self._lazy = dict(lazy or {})
         self._entries: dict[str, tuple[int, int, T]] = {}
         self._found = package is None
@@ -55,9 +60,13 @@ class Registry(Generic[T]):
         self._found = True  # before importing: a module reading the registry while it loads sees what is there
         assert self.package is not None
         package = importlib.import_module(self.package)
-        for module in sorted(m.name for m in pkgutil.iter_modules(package.__path__)):
-            if not module.startswith("_"):
-                importlib.import_module(f"{self.package}.{module}")
+        for found in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+            if found.name.startswith("_"):
+                continue
+            if self.module is None:
+                importlib.import_module(f"{self.package}.{found.name}")
+            elif found.ispkg and importlib.util.find_spec(f"{self.package}.{found.name}.{self.module}"):
+                importlib.import_module(f"{self.package}.{found.name}.{self.module}")
 
     def names(self) -> tuple[str, ...]:
         """Every entry's name, in order (lazy entries last, as named, without importing them)."""

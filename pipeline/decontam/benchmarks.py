@@ -18,9 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.core.errors import UserError, did_you_mean
-from pipeline.decontam.params import EXTENSIONS, BenchmarkSpec
+from pipeline.core.config import BenchmarkSpec
 
 GLOB_CHARS = set("*?[")
+# A benchmark's format from its file's extension (config.BENCHMARK_FORMATS names the same three).
+EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet",
+              ".pq": "parquet"}
 
 
 @dataclass(frozen=True)

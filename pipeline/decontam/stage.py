@@ -31,7 +31,7 @@ from pipeline.core.schema import DECONTAM_COLUMNS, DECONTAMINATED, REJECT, reaso
 from pipeline.core.tally import Tally
 from pipeline.decontam.benchmarks import load_benchmark
 from pipeline.decontam.ngrams import BenchmarkIndex, Hit, build_index, scan
-from pipeline.decontam.params import DecontamParams
+from pipeline.core.config import DecontamParams
 from pipeline.engine import engine_for
 
 STAGE = "decontam"

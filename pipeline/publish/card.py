@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 
 from pipeline.core.batch_stage import text_length
 from pipeline.core.config import Params
-from pipeline.core.layout import SOURCE_STAGES
+from pipeline.core.contract import stages
 from pipeline.core.licenses import Registry
 from pipeline.core.schema import PUBLISHED, PUBLISHED_COLUMNS
 from pipeline.ingest.formats import FORMATS
@@ -452,8 +452,10 @@ def _processing(data: CardData) -> str:
     """One numbered step per stage, in the pipeline's order, each written from what ran."""
     steps = {"ingest": _ingest_step, "normalize": _normalize_step, "quality": _quality_step, "pii": _pii_step,
              "segment": _segment_step, "dedup": _dedup_step, "decontam": _decontam_step, "publish": _publish_step}
-    order = (*SOURCE_STAGES, "dedup", "decontam", "publish")
-    return "## Processing\n\n" + "".join(f"{n}. {steps[stage](data)}" for n, stage in enumerate(order, 1))
+    # a stage without a step of its own here is described by its contract's help
+    return "## Processing\n\n" + "".join(
+        f"{n}. {steps[stage.name](data) if stage.name in steps else f'**{stage.name}** — {stage.help}' + chr(10)}"
+        for n, stage in enumerate(stages(), 1))
 
 
 def _counted(counts: Counter, name: Callable[[str], str], unit: str) -> str:

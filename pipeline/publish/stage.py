@@ -31,7 +31,8 @@ from pipeline.core.batch_stage import BatchResult
 from pipeline.core.context import Context
 from pipeline.core.errors import UserError
 from pipeline.core.jsonfile import read_json, write_json
-from pipeline.core.layout import SOURCE_STAGES, Layout
+from pipeline.core.contract import global_stages, source_stages
+from pipeline.core.layout import Layout
 from pipeline.core.parquet import OutputGuard, RowWriter, count_rows, read_batches
 from pipeline.core.schema import PUBLISHED, RELEASED_REJECT, REJECT, reason_key
 from pipeline.engine import engine_for
@@ -41,6 +42,7 @@ from pipeline.publish.plots import CHART_TITLES, render_charts, write_plots
 from pipeline.publish.provenance import provenance
 from pipeline.publish.shards import ShardWriter
 
+STAGE = "publish"
 SPLIT = "train"
 
 
@@ -205,9 +207,10 @@ def _gather_rejects(layout: Layout, summaries: list[SourceSummary], batch_size: 
     and into ``released`` without the text; counts by reason."""
     reasons: Counter = Counter()
     by_id = {s.id: s for s in summaries}
-    paths = [layout.stage_rejects(s.id, stage) for s in summaries for stage in SOURCE_STAGES]
+    paths = [layout.stage_rejects(s.id, stage) for s in summaries for stage in source_stages()]
+    paths += [layout.global_rejects(stage) for stage in global_stages() if stage != STAGE]
     with RowWriter(layout.rejects, REJECT, batch_size) as out, RowWriter(released, RELEASED_REJECT, batch_size) as listed:
-        for path in paths + [layout.dedup_rejects, layout.decontam_rejects]:
+        for path in paths:
             if not path.is_file():
                 continue
             for batch in read_batches(path, batch_size):

@@ -1,0 +1,85 @@
+"""The stage contract: what every stage declares of itself, in its own package.
+
+Each stage is a package ``pipeline/<name>/`` with a ``contract.py`` that registers one
+``Stage``: its name, its place in the pipeline (``order``), whether it runs once per source
+or once for all, the params sections it reads, what its CLI subcommand says and prints,
+and where its ``run`` function lives. Everything that lists stages is derived from here —
+the stage order (``source_stages``), the in-process runners (``pipeline.stages``), the CLI
+subcommands, the card's numbered steps and the rejects publish gathers — and
+``tests/test_stages.py`` holds ``dvc.yaml`` to it. Core never names a stage: the registry
+finds them by importing ``pipeline.<package>.contract``.
+
+``run`` and ``command`` are "module:function" strings, imported only when the stage runs,
+so reading the contract (``twcorpus --help``, the stage order) loads no model and no
+stage code.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pipeline.core.registry import Registry
+
+SOURCE = "source"  # one DVC stage per registered source (ingest@<id>): reads the stage before it
+GLOBAL = "global"  # one DVC stage for all sources (dedup, decontam, publish)
+
+
+def _none(metrics: dict[str, Any]) -> str:
+    return ""
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str  # the DVC stage, the CLI subcommand, data/interim/<id>/<name>.parquet for a source stage
+    order: int  # its place in the pipeline: stages run by ascending order
+    scope: str  # SOURCE or GLOBAL
+    run: str  # "module:function": run(ctx, source_id, progress=...) for SOURCE, run(ctx, progress=...) for GLOBAL
+    help: str  # the subcommand's description (`twcorpus <name> --help`)
+    params: tuple[str, ...] = ()  # the params.yaml sections (or keys) it reads: its DVC params
+    summary: Callable[[dict[str, Any]], str] = _none  # added to the CLI's one-line summary, from the metrics
+    command: str | None = None  # "module:function" taking the CLI's arguments, when the generic one is not enough
+    arguments: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = field(default=())  # extra argparse arguments
+
+    def runner(self) -> Callable[..., dict[str, Any]]:
+        return _resolve(self.run)
+
+    def command_function(self) -> Callable[..., int] | None:
+        return _resolve(self.command) if self.command else None
+
+
+def _resolve(target: str) -> Any:
+    module, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+STAGES: Registry[Stage] = Registry("stage", package="pipeline", module="contract")
+
+
+def register(stage: Stage) -> Stage:
+    """Called by each ``pipeline/<name>/contract.py``."""
+    if stage.scope not in (SOURCE, GLOBAL):
+        raise ValueError(f"stage '{stage.name}': scope must be '{SOURCE}' or '{GLOBAL}', got '{stage.scope}'")
+    return STAGES.add(stage.name, stage, order=stage.order)
+
+
+def stages() -> tuple[Stage, ...]:
+    """Every stage, in pipeline order."""
+    return tuple(STAGES.values())
+
+
+def source_stages() -> tuple[str, ...]:
+    """The per-source stages in pipeline order; the last one's output is what the global stages read."""
+    return tuple(s.name for s in stages() if s.scope == SOURCE)
+
+
+def global_stages() -> tuple[str, ...]:
+    return tuple(s.name for s in stages() if s.scope == GLOBAL)
+
+
+def previous_stage(stage: str) -> str:
+    """The per-source stage whose output ``stage`` reads."""
+    order = source_stages()
+    return order[order.index(stage) - 1]

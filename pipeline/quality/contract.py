@@ -1,0 +1,9 @@
+"""The quality stage as the pipeline knows it (pipeline/core/contract.py)."""
+
+from pipeline.core.contract import SOURCE, Stage, register
+
+register(Stage(
+    name="quality", order=30, scope=SOURCE, run="pipeline.quality.stage:run", params=("quality", "pii.policy"),
+    help="measure length, Han share, repeated lines and character n-grams and boilerplate, and reject documents "
+         "outside the thresholds in params.yaml.",
+))
