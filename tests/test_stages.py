@@ -1,0 +1,90 @@
+"""The stage contract: every stage declares itself in its own package, and what lists stages
+(the CLI, the runners, the card, dvc.yaml) agrees with the declarations."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import yaml
+
+from conftest import REPO
+from pipeline.cli import build_parser
+from pipeline.core.contract import SOURCE, previous_stage, source_stages, stages
+
+PIPELINE = REPO / "pipeline"
+
+
+def dvc_stages() -> dict:
+    return yaml.safe_load((REPO / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
+
+
+def test_dvc_yaml_has_every_stage_in_order_with_its_command_and_params():
+    dvc = dvc_stages()
+    assert list(dvc) == [s.name for s in stages()]
+    for stage in stages():
+        entry = dvc[stage.name]
+        body = entry["do"] if stage.scope == SOURCE else entry
+        assert ("foreach" in entry) == (stage.scope == SOURCE), stage.name
+        assert body["cmd"] == f"twcorpus --quiet {stage.name}" + (" ${key}" if stage.scope == SOURCE else "")
+        params_yaml = [p for p in body.get("params", []) if isinstance(p, str)]  # configs/sources.yaml entries aside
+        assert params_yaml == list(stage.params), stage.name
+
+
+def _imports(path: Path, module: str) -> set[str]:
+    """The pipeline modules ``module`` (at ``path``) imports, anywhere in the file."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            base = node.module if node.level == 0 else ".".join(module.split(".")[:-node.level] + [node.module])
+            found |= {base} | {f"{base}.{a.name}" for a in node.names}
+    return {m for m in found if m.split(".")[0] == "pipeline"}
+
+
+def _module_files() -> dict[str, Path]:
+    files = {}
+    for path in PIPELINE.rglob("*.py"):
+        parts = list(path.relative_to(REPO).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        files[".".join(parts)] = path
+    return files
+
+
+def test_each_stage_depends_in_dvc_yaml_on_every_package_its_code_imports():
+    """A stage re-runs when code it runs changes: every pipeline package its run function's
+    module reaches through imports is a dependency in dvc.yaml (pii's names use segment's
+    model loading, so pipeline/segment is one of pii's)."""
+    files = _module_files()
+    dvc = dvc_stages()
+    for stage in stages():
+        start = stage.run.partition(":")[0]
+        seen, todo = set(), [start]
+        while todo:
+            module = todo.pop()
+            if module in seen or module not in files:
+                continue
+            seen.add(module)
+            todo += _imports(files[module], module)
+            todo += [m for m in files if m != module and module.startswith(m + ".")]  # parent packages run first
+        packages = {f"pipeline/{m.split('.')[1]}" for m in seen if m.count(".") >= 1 and
+                    (PIPELINE / m.split(".")[1]).is_dir()}
+        body = dvc[stage.name].get("do", dvc[stage.name])
+        deps = set(body["deps"])
+        assert packages <= deps, f"{stage.name}: dvc.yaml lacks {sorted(packages - deps)}"
+
+
+def test_the_cli_has_one_subcommand_per_stage_with_its_help():
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    for number, stage in enumerate(stages(), 1):
+        help_text = sub.choices[stage.name].description
+        assert help_text.startswith(f"Stage {number}, ") and stage.help in help_text
+
+
+def test_source_stages_read_the_one_before():
+    order = source_stages()
+    assert order[0] == "ingest"
+    assert [previous_stage(s) for s in order[1:]] == list(order[:-1])
