@@ -170,7 +170,7 @@ def test_a_missing_input_is_one_line(release, tmp_path, path):
     result = subprocess.run([sys.executable, "-m", "pipeline", "--root", str(root), "report"],
                             capture_output=True, text=True, env=run_env())
     assert result.returncode == 2 and result.stdout == ""
-    assert result.stderr == f"twcorpus: error: {path}: missing: run dvc repro first\n"
+    assert result.stderr == f"twcorpus: error: {path}: missing: run the pipeline first (dvc repro)\n"
     assert not (root / "data" / "report.html").exists()
 
 

@@ -26,6 +26,12 @@ class UserError(Exception):
         return (type(self), (self.where, self.message))
 
 
+def missing_input(where: str, run: str = "the pipeline", command: str = "dvc repro") -> UserError:
+    """The one error for an input that an earlier stage writes and that is not there yet:
+    ``<where>: missing: run <run> first (<command>)``."""
+    return UserError(where, f"missing: run {run} first ({command})")
+
+
 def nearest(word: str, choices: Iterable[str], n: int = 3) -> list[str]:
     """The known names closest to ``word``, for 'did you mean' hints."""
     choices = sorted(choices)

@@ -42,7 +42,7 @@ from typing import Any, TypeVar
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.core.errors import UserError
+from pipeline.core.errors import UserError, missing_input
 
 try:
     import fcntl
@@ -409,7 +409,7 @@ def _checked(path: Path, call: Callable[[], T]) -> T:
         return call()
     except FileNotFoundError:
         if not Path(path).exists():
-            raise UserError(display(path), "missing: run dvc repro") from None
+            raise missing_input(display(path)) from None
         raise
     except (pa.ArrowException, OSError, UnicodeDecodeError) as exc:  # a corrupt column name decodes badly
         raise _unreadable(path, exc) from None

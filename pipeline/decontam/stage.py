@@ -24,7 +24,7 @@ from tqdm import tqdm
 
 from pipeline.core.batch_stage import BatchResult, reject_row
 from pipeline.core.context import Context
-from pipeline.core.errors import UserError
+from pipeline.core.errors import missing_input
 from pipeline.core.jsonfile import write_json
 from pipeline.core.parquet import RowWriter, count_rows
 from pipeline.core.schema import DECONTAM_COLUMNS, DECONTAMINATED, REJECT, reason_key
@@ -149,7 +149,7 @@ def run(ctx: Context, progress: bool = True) -> dict[str, Any]:
     engine; with none, every document passes (with an empty ``contamination``)."""
     layout, p = ctx.layout, ctx.params.decontam
     if not layout.dedup.is_file():
-        raise UserError(layout.rel(layout.dedup), "missing: run the dedup stage first (dvc repro)")
+        raise missing_input(layout.rel(layout.dedup), "the dedup stage")
     index = load_index(p, layout.root)
     stats = DecontamStats()
     reasons: Counter = Counter()

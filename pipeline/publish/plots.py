@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline.core.errors import UserError
+from pipeline.core.errors import UserError, missing_input
 
 if TYPE_CHECKING:  # card.py may import CHART_TITLES from here
     from pipeline.publish.card import CardData
@@ -129,7 +129,7 @@ def read_plot_csv(path: Path, chart: Chart, where: str | None = None) -> Rows:
     """A chart's rows back from the CSV ``write_plots`` wrote (values as integers)."""
     where = where or str(path)
     if not path.is_file():
-        raise UserError(where, "missing: run dvc repro first")
+        raise missing_input(where)
     try:
         with path.open(encoding="utf-8", newline="") as f:
             reader = csv.DictReader(f)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.core.errors import UserError
+from pipeline.core.errors import UserError, missing_input
 from pipeline.core.jsonfile import read_json
 from pipeline.core.layout import Layout
 from pipeline.core.parquet import read_batches
@@ -52,7 +52,7 @@ class Reason:
 
 
 def _missing(layout: Layout, path: Path) -> UserError:
-    return UserError(layout.rel(path), "missing: run dvc repro first")
+    return missing_input(layout.rel(path))
 
 
 def _metrics(layout: Layout) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from tqdm import tqdm
 
 from pipeline.core.batch_stage import BatchResult
 from pipeline.core.context import Context
-from pipeline.core.errors import UserError
+from pipeline.core.errors import UserError, missing_input
 from pipeline.core.jsonfile import read_json, write_json
 from pipeline.core.contract import global_stages, source_stages
 from pipeline.core.layout import Layout
@@ -50,7 +50,7 @@ def _summary(layout: Layout, source_id: str) -> SourceSummary:
     """A source as its stages described their run: the manifest and files (ingest), the
     detectors that ran (pii; absent when the manifest was invalid and nothing ran)."""
     def missing(path: Path) -> UserError:
-        return UserError(layout.rel(path), f"missing: run the per-source stages for '{source_id}' first (dvc repro)")
+        return missing_input(layout.rel(path), f"the per-source stages for '{source_id}'")
 
     path = layout.source_info(source_id)
     if not path.is_file():
@@ -73,7 +73,7 @@ def _documents(ctx: Context, summaries: list[SourceSummary], stats: Statistics, 
     per source as they stream past."""
     layout = ctx.layout
     if not layout.decontam.is_file():
-        raise UserError(layout.rel(layout.decontam), "missing: run the decontam stage first (dvc repro)")
+        raise missing_input(layout.rel(layout.decontam), "the decontam stage")
     by_id = {s.id: s for s in summaries}
     bar = tqdm(total=count_rows(layout.decontam), desc="publish", unit="doc", disable=not progress or None)
     for _, result in engine_for(ctx.params).map_batches(layout.decontam, published_batch, batch_size):
@@ -141,7 +141,7 @@ def _write_summary(folder: Path, metrics: dict[str, Any]) -> None:
 def _decontam_report(layout: Layout) -> dict[str, Any]:
     """What decontam checked (each benchmark, its n-gram size, what it matched), for the card."""
     if not layout.decontam_report.is_file():
-        raise UserError(layout.rel(layout.decontam_report), "missing: run the decontam stage first (dvc repro)")
+        raise missing_input(layout.rel(layout.decontam_report), "the decontam stage")
     return read_json(layout.decontam_report)
 
 
