@@ -50,7 +50,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from pipeline.core.chars import HAN, STARTS_ITEM
-from pipeline.ingest.readers.base import Problem, Record, text_or_none
+from pipeline.ingest.readers.base import Problem, Record, reader, text_or_none
 
 MIN_PAGES_FOR_RUNNING_LINES = 3
 RUNNING_SHARE = 0.5
@@ -73,6 +73,7 @@ _PAGE_NUMBER = re.compile(
 )
 
 
+@reader("pdf", "PDF (its text layer)", extensions=(".pdf",))
 def read_pdf(path: Path, manifest: object) -> Iterator[Record | Problem]:
     with _quiet():  # pypdf runs to the end here: the silencing never spans a yield
         items = list(_read(path))
