@@ -6,8 +6,9 @@ name (``laws/a.txt``); inside a nested archive the names are chained with ``!``
 
 Nothing in an archive is trusted. A member is refused as ``hostile-archive`` when its
 name is absolute or climbs out of the archive (``..`` after normalisation), when it is a
-symbolic link, when it is larger than 256 MiB or compressed more than 200 times, as
-declared or as counted while it is extracted. The archive as a whole holds at most
+symbolic link, when it is larger than 256 MiB or compressed more than 200 times
+(``zipsafe.MAX_RATIO``, as for DOCX and ODT), as declared or as counted while it is
+extracted. The archive as a whole holds at most
 10,000 members and 1 GiB uncompressed (counted over nested archives too); past either,
 one problem is reported and the rest is not read. Directory entries are skipped; an
 extension no reader knows is ``unsupported-format``; a member that gives nothing is
@@ -27,12 +28,12 @@ import re
 import stat
 import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.ingest import zipsafe
 from pipeline.ingest.readers.base import READERS, Problem, Record, extensions, reader
-from pipeline.ingest.zipsafe import INFLATE_ERRORS, MAX_RATIO, Inflated, inflate, inflate_limit, ratio, too_compressed
 
 MAX_TOTAL_BYTES = 1024 ** 3
 MAX_MEMBER_BYTES = 256 * 1024 ** 2
@@ -109,7 +110,8 @@ def _read(path: Path, manifest: object, depth: int, budget: _Budget) -> Iterator
                 target.unlink(missing_ok=True)
                 continue
             try:
-                items = _read(target, manifest, depth + 1, budget) if nested else READERS.get(fmt).read(target, manifest)
+                read = READERS.get(fmt).read
+                items = _read(target, manifest, depth + 1, budget) if nested else read(target, manifest)
                 found = False
                 for item in items:
                     found = True
@@ -156,9 +158,9 @@ def _refuse(info: zipfile.ZipInfo, name: str) -> Problem | None:
     if info.file_size > MAX_MEMBER_BYTES:
         return Problem("hostile-archive", f"{name}: {info.file_size:,} bytes uncompressed; the limit is "
                        f"{MAX_MEMBER_BYTES:,}", member=name)
-    if too_compressed(info):
-        return Problem("hostile-archive", f"{name}: compressed {ratio(info):,.0f} "
-                       f"times; the limit is {MAX_RATIO} (a zip bomb?)", member=name)
+    if zipsafe.too_compressed(info):
+        return Problem("hostile-archive", f"{name}: compressed {zipsafe.ratio(info):,.0f} "
+                       f"times; the limit is {zipsafe.MAX_RATIO} (a zip bomb?)", member=name)
     return None
 
 
@@ -168,22 +170,22 @@ def _suffix(name: str) -> str:
 
 
 def _extract(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, target: Path,
-             budget: _Budget) -> Iterator[Problem]:
+             budget: _Budget) -> Generator[Problem, None, Problem | None]:
     """Streams a member to ``target``, counting what it inflates to; returns the problem
     that stopped it, None when it was extracted. Raises _Stop past the total limit (after
     yielding its problem). A generator only so that it can do the latter."""
     try:
         with target.open("wb") as dst:
-            for chunk in inflate(zf, info, inflate_limit(info, MAX_MEMBER_BYTES)):
+            for chunk in zipsafe.inflate(zf, info, zipsafe.inflate_limit(info, MAX_MEMBER_BYTES)):
                 budget.bytes += len(chunk)
                 if budget.bytes > MAX_TOTAL_BYTES:
                     target.unlink(missing_ok=True)
                     yield _too_much(name)
                     raise _Stop
                 dst.write(chunk)
-    except Inflated as exc:
+    except zipsafe.Inflated as exc:
         return Problem("hostile-archive", f"{name}: inflates past {exc.limit:,} bytes (a zip bomb?)", member=name)
-    except (*INFLATE_ERRORS, ValueError) as exc:
+    except (*zipsafe.INFLATE_ERRORS, ValueError) as exc:
         return Problem("malformed-file", f"{name}: cannot be extracted ({exc})", member=name)
     return None
 

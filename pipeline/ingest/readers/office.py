@@ -22,8 +22,8 @@ after their paragraph. Title ``dc:title``
 of ``meta.xml``, date ``dc:date`` (last saved) else ``meta:creation-date``.
 
 Dates are ISO (``YYYY-MM-DD``). Zip bombs are refused (``hostile-archive``): an XML part
-larger than 64 MiB uncompressed or compressed more than 200 times, counted while
-decompressing, not only as declared.
+larger than 64 MiB uncompressed or compressed more than 200 times (``zipsafe.MAX_RATIO``),
+counted while decompressing, not only as declared.
 """
 
 from __future__ import annotations
@@ -39,8 +39,8 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
+from pipeline.ingest import zipsafe
 from pipeline.ingest.readers.base import Problem, Record, is_blank, reader, text_or_none
-from pipeline.ingest.zipsafe import INFLATE_ERRORS, MAX_RATIO, Inflated, inflate, inflate_limit, ratio, too_compressed
 
 MAX_PART_BYTES = 64 * 1024 * 1024
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -127,14 +127,14 @@ def _read_part(zf: zipfile.ZipFile, name: str) -> bytes | None:
     if info.file_size > MAX_PART_BYTES:
         raise _Refused("hostile-archive", f"{name} declares {info.file_size:,} bytes uncompressed; "
                        f"the limit is {MAX_PART_BYTES:,}")
-    if too_compressed(info):
-        raise _Refused("hostile-archive", f"{name} is compressed {ratio(info):.0f} "
-                       f"times; the limit is {MAX_RATIO} (a zip bomb?)")
+    if zipsafe.too_compressed(info):
+        raise _Refused("hostile-archive", f"{name} is compressed {zipsafe.ratio(info):.0f} "
+                       f"times; the limit is {zipsafe.MAX_RATIO} (a zip bomb?)")
     try:
-        return b"".join(inflate(zf, info, inflate_limit(info, MAX_PART_BYTES)))
-    except Inflated as exc:
+        return b"".join(zipsafe.inflate(zf, info, zipsafe.inflate_limit(info, MAX_PART_BYTES)))
+    except zipsafe.Inflated as exc:
         raise _Refused("hostile-archive", f"{name} inflates past {exc.limit:,} bytes (a zip bomb?)") from None
-    except INFLATE_ERRORS as exc:
+    except zipsafe.INFLATE_ERRORS as exc:
         raise _Refused("malformed-file", f"{name} cannot be decompressed ({exc})") from None
 
 
