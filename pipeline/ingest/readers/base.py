@@ -72,7 +72,7 @@ def is_blank(text: str) -> bool:
 Reader = Callable[[Path, Any], Iterator[Record | Problem]]
 
 
-@dataclass
+@dataclass  # not frozen: formats.FORMATS holds these same objects, so a test swapping ``read`` swaps it everywhere
 class Format:
     """What a reader registers for its format."""
 
