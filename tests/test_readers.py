@@ -12,9 +12,11 @@ from hypothesis import strategies as st
 
 from conftest import write
 from pipeline.ingest.encoding import HEAD_BYTES
-from pipeline.ingest.formats import EXTENSIONS, FORMATS, format_for
+from pipeline.core.registry import Registry
+from pipeline.ingest.formats import EXTENSIONS, FORMATS, LINE_FORMATS, format_for
 from pipeline.ingest.manifest import CsvOptions, Manifest
-from pipeline.ingest.readers.base import Problem, Record
+from pipeline.ingest.readers import base
+from pipeline.ingest.readers.base import READERS, Problem, Record
 from pipeline.ingest.readers.csv import read_csv
 from pipeline.ingest.readers.jsonl import read_jsonl
 from pipeline.ingest.readers.lawdb import read_lawdb
@@ -555,3 +557,32 @@ def test_format_for_declared_format_wins():
 def test_every_extension_maps_to_a_reader():
     assert set(EXTENSIONS.values()) <= set(FORMATS)
     assert FORMATS["text"].read is read_text and FORMATS["lawdb"].read is read_lawdb
+
+
+def test_the_format_tables_are_what_the_readers_register():
+    assert set(FORMATS) == set(READERS.names()) == {
+        "text", "markdown", "jsonl", "csv", "lawdb", "html", "xml", "docx", "odt", "pdf", "zip"}
+    assert all(FORMATS[name] is fmt for name, fmt in READERS.items())
+    assert EXTENSIONS == {ext: name for name, fmt in READERS.items() for ext in fmt.extensions}
+    assert LINE_FORMATS == {"jsonl", "csv"} == {name for name, fmt in READERS.items() if fmt.per_line}
+    assert FORMATS["xml"].title == "XML records (HTML inside turned into text)"
+    assert all(fmt.read.__module__.startswith("pipeline.ingest.readers.") for fmt in FORMATS.values())
+
+
+def test_a_reader_registers_with_its_decorator(monkeypatch):
+    monkeypatch.setattr(base, "READERS", Registry("format"))
+
+    @base.reader("rtf", "Rich Text", extensions=(".rtf",))
+    def read_rtf(path, manifest):
+        yield Record(text="x")
+
+    assert base.READERS.get("rtf") == base.Format(read_rtf, "Rich Text", (".rtf",), per_line=False)
+    assert base.extensions() == {".rtf": "rtf"}
+
+
+def test_two_formats_claiming_one_extension_is_a_programming_error(monkeypatch):
+    monkeypatch.setattr(base, "READERS", Registry("format"))
+    base.reader("a", "A", extensions=(".txt",))(read_text)
+    base.reader("b", "B", extensions=(".md", ".txt"))(read_markdown)
+    with pytest.raises(ValueError, match="extension '.txt' is claimed by formats 'a' and 'b'"):
+        base.extensions()

@@ -10,11 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.ingest import formats
 from pipeline.ingest.manifest import Manifest
 from pipeline.ingest.readers import archive
 from pipeline.ingest.readers.archive import read_zip
-from pipeline.ingest.readers.base import Problem, Record
+from pipeline.ingest.readers.base import READERS, Problem, Record
 from pipeline.ingest.readers.office import read_docx, read_odt
 from pipeline.ingest.readers.pdf import clean_pages, read_pdf
 
@@ -507,17 +506,12 @@ def test_zip_member_reader_failure_does_not_lose_the_others(tmp_path, monkeypatc
         raise ValueError("boom")
         yield
 
-    monkeypatch.setitem(formats.FORMATS, "markdown", formats.Format(broken, "Markdown"))
+    monkeypatch.setattr(READERS.get("markdown"), "read", broken)
     items = read(read_zip, make_zip(tmp_path / "a.zip", {"a.md": "x", "b.txt": "y"}))
     assert [(getattr(i, "reason", None), i.member) for i in items] == [("reader-error", "a.md"), (None, "b.txt")]
 
 
-def test_zip_holding_office_documents_and_pdf(tmp_path, monkeypatch):
-    from pipeline.ingest.readers.office import read_docx as docx_reader
-
-    for fmt, ext, reader in (("docx", ".docx", docx_reader), ("pdf", ".pdf", read_pdf)):
-        monkeypatch.setitem(formats.FORMATS, fmt, formats.Format(reader, fmt))
-        monkeypatch.setitem(formats.EXTENSIONS, ext, fmt)
+def test_zip_holding_office_documents_and_pdf(tmp_path):
     docx = make_docx(tmp_path / "a.docx").read_bytes()
     pdf = make_pdf(tmp_path / "b.pdf", [["Hello world."]]).read_bytes()
     items = read(read_zip, make_zip(tmp_path / "a.zip", {"公報/a.docx": docx, "b.pdf": pdf}))

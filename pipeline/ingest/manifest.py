@@ -21,33 +21,11 @@ from pipeline.core.layout import Layout
 from pipeline.core.licenses import Registry
 from pipeline.core.settings import build
 from pipeline.core.yamlio import load_yaml
-from pipeline.ingest.formats import FORMATS
+from pipeline.ingest.formats import FORMATS, known_formats
+from pipeline.ingest.readers.csv import CsvOptions
+from pipeline.ingest.readers.xml import XmlOptions
 
-
-@dataclass(frozen=True)
-class CsvOptions:
-    text_column: str = "text"
-    title_column: str | None = None
-    url_column: str | None = None
-    date_column: str | None = None
-    license_column: str | None = None  # a per-row license overriding the manifest's
-    delimiter: str = ","
-
-    def check(self, where: str, prefix: str) -> None:
-        if len(self.delimiter) != 1:
-            raise UserError(where, f"'{prefix}.delimiter' must be one character, got {self.delimiter!r}")
-
-
-@dataclass(frozen=True)
-class XmlOptions:
-    """Where the documents are in an XML export (e.g. the Executive Yuan gazette)."""
-
-    record_path: str = "record"  # ElementPath of one document's element, e.g. ".//Record" or "channel/item"
-    text_fields: tuple[str, ...] = ("text",)  # child elements whose text is joined into the document
-    html_fields: tuple[str, ...] = ()  # those among text_fields that hold HTML (often in CDATA)
-    title_field: str | None = "title"
-    url_field: str | None = "url"
-    date_field: str | None = "date"
+__all__ = ["MANIFEST_FIELDS", "SOURCE_ID", "CsvOptions", "Manifest", "XmlOptions", "load_manifest"]
 
 
 @dataclass(frozen=True)
@@ -76,7 +54,7 @@ class Manifest:
             if value is not None and value not in FORMATS:
                 raise UserError(
                     where, f"field '{key}': unknown format '{value}'{did_you_mean(value, FORMATS)}; "
-                    f"known formats: {', '.join(sorted(FORMATS))}"
+                    f"known formats: {known_formats()}"
                 )
 
     def to_json(self) -> dict[str, Any]:

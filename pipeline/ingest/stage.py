@@ -47,7 +47,7 @@ from pipeline.core.tally import Tally
 from pipeline.engine import engine_for
 from pipeline.ingest.dates import to_iso
 from pipeline.ingest.encoding import Undecodable, sniff
-from pipeline.ingest.formats import FORMATS, LINE_FORMATS, format_for
+from pipeline.ingest.formats import FORMATS, LINE_FORMATS, format_for, known_formats
 from pipeline.ingest.manifest import Manifest, load_manifest
 from pipeline.ingest.readers.base import Problem, Record
 from pipeline.ingest.sanitize import (clean_field, entry_hazard, escape, escape_surrogates, lone_surrogates,
@@ -206,7 +206,7 @@ def _file_items(folder: Path, rel: str, scratch: Path, manifest: Manifest, polic
         yield _reject(manifest.id, rel, Problem(
             "unsupported-format",
             f"no reader for '{path.suffix or path.name}' files; set 'format' in {MANIFEST_NAME} or use one of: "
-            + ", ".join(sorted(FORMATS)),
+            + known_formats(),
         ))
         return
     stats.files_by_format[fmt] += 1

@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Callable
 
 from pipeline.core.chars import HAN, STARTS_ITEM
+from pipeline.core.page_numbers import page_number_forms
 
 # --- mojibake ------------------------------------------------------------------------------
 
@@ -144,15 +145,9 @@ def halfwidth_alnum(text: str) -> tuple[str, int]:
 
 # --- page numbers --------------------------------------------------------------------------
 
-_PAGE_LINE = re.compile(
-    r"^[ \t\u3000]*(?:"
-    r"[-–—－]?[ \t]*\d{1,4}[ \t]*[-–—－]?"  # 12   - 12 -
-    r"|第[ \t]*\d{1,4}[ \t]*頁(?:[ \t]*[，,、/／]?[ \t]*共[ \t]*\d{1,4}[ \t]*頁)?"  # 第 3 頁，共 10 頁
-    r"|\d{1,4}[ \t]*[/／][ \t]*\d{1,4}"  # 3/10
-    r"|(?i:page|p\.)[ \t]*\d{1,4}(?:[ \t]*(?i:of)[ \t]*\d{1,4})?"  # Page 3 of 10
-    r")[ \t\u3000]*(?:\n|\Z)",
-    re.MULTILINE,
-)
+# Only spaces and tabs inside a line (a newline must end the match), any edge spaces around it.
+_PAGE_LINE = re.compile(r"^[ \t\u3000]*(?:" + page_number_forms(r"[ \t]") + r")[ \t\u3000]*(?:\n|\Z)",
+                        re.MULTILINE)
 
 
 def remove_page_numbers(text: str) -> tuple[str, int]:

@@ -6,8 +6,9 @@ name (``laws/a.txt``); inside a nested archive the names are chained with ``!``
 
 Nothing in an archive is trusted. A member is refused as ``hostile-archive`` when its
 name is absolute or climbs out of the archive (``..`` after normalisation), when it is a
-symbolic link, when it is larger than 256 MiB or compressed more than 200 times, as
-declared or as counted while it is extracted. The archive as a whole holds at most
+symbolic link, when it is larger than 256 MiB or compressed more than 200 times
+(``zipsafe.MAX_RATIO``, as for DOCX and ODT), as declared or as counted while it is
+extracted. The archive as a whole holds at most
 10,000 members and 1 GiB uncompressed (counted over nested archives too); past either,
 one problem is reported and the rest is not read. Directory entries are skipped; an
 extension no reader knows is ``unsupported-format``; a member that gives nothing is
@@ -22,25 +23,23 @@ encodings Taiwanese zip tools write, before falling back to zipfile's CP437.
 
 from __future__ import annotations
 
-import lzma
 import posixpath
 import re
 import stat
 import tempfile
 import zipfile
-import zlib
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.ingest.readers.base import Problem, Record
+from pipeline.ingest import zipsafe
+from pipeline.ingest.readers.base import READERS, Problem, Record, extensions, reader
 
 MAX_TOTAL_BYTES = 1024 ** 3
 MAX_MEMBER_BYTES = 256 * 1024 ** 2
-MAX_RATIO = 200
 MAX_MEMBERS = 10_000
 MAX_DEPTH = 2  # the archive itself is depth 1
-_CHUNK = 1024 * 1024
+FORMAT = "zip"
 _SAFE_SUFFIX = re.compile(r"\.[A-Za-z0-9_-]{1,16}")
 _UTF8_FLAG = 0x800
 
@@ -57,6 +56,7 @@ class _Stop(Exception):
     """A limit of the whole archive was reached: nothing more is read."""
 
 
+@reader(FORMAT, "ZIP archives of these formats", extensions=(".zip",))
 def read_zip(path: Path, manifest: object) -> Iterator[Record | Problem]:
     try:
         yield from _read(path, manifest, 1, _Budget())
@@ -65,8 +65,7 @@ def read_zip(path: Path, manifest: object) -> Iterator[Record | Problem]:
 
 
 def _read(path: Path, manifest: object, depth: int, budget: _Budget) -> Iterator[Record | Problem]:
-    from pipeline.ingest.formats import FORMATS, format_for  # formats imports this module
-
+    claimed = extensions()  # asked when reading: the registry imports this module to find it
     try:
         zf = zipfile.ZipFile(path)
     except zipfile.BadZipFile:
@@ -92,16 +91,15 @@ def _read(path: Path, manifest: object, depth: int, budget: _Budget) -> Iterator
                               member=name)
                 raise _Stop
             if budget.bytes + info.file_size > MAX_TOTAL_BYTES:
-                yield Problem("hostile-archive", f"{name}: more than {MAX_TOTAL_BYTES:,} bytes uncompressed "
-                              "in all; the rest is not read", member=name)
+                yield _too_much(name)
                 raise _Stop
-            nested = Path(name).suffix.lower() == ".zip"
-            fmt = "zip" if nested else format_for(Path(name), None)
+            fmt = claimed.get(Path(name).suffix.lower())
+            nested = fmt == FORMAT
             if nested and depth >= MAX_DEPTH:
                 yield Problem("hostile-archive", f"{name}: archives nested more than {MAX_DEPTH} deep "
                               "are not read", member=name)
                 continue
-            if not nested and (fmt is None or fmt not in FORMATS):
+            if fmt is None:
                 yield Problem("unsupported-format", f"{name}: no reader for '{Path(name).suffix or name}' files",
                               member=name)
                 continue
@@ -112,7 +110,8 @@ def _read(path: Path, manifest: object, depth: int, budget: _Budget) -> Iterator
                 target.unlink(missing_ok=True)
                 continue
             try:
-                items = _read(target, manifest, depth + 1, budget) if nested else FORMATS[fmt].read(target, manifest)
+                read = READERS.get(fmt).read
+                items = _read(target, manifest, depth + 1, budget) if nested else read(target, manifest)
                 found = False
                 for item in items:
                     found = True
@@ -159,9 +158,9 @@ def _refuse(info: zipfile.ZipInfo, name: str) -> Problem | None:
     if info.file_size > MAX_MEMBER_BYTES:
         return Problem("hostile-archive", f"{name}: {info.file_size:,} bytes uncompressed; the limit is "
                        f"{MAX_MEMBER_BYTES:,}", member=name)
-    if info.file_size > MAX_RATIO * max(info.compress_size, 1):
-        return Problem("hostile-archive", f"{name}: compressed {info.file_size / max(info.compress_size, 1):,.0f} "
-                       f"times; the limit is {MAX_RATIO} (a zip bomb?)", member=name)
+    if zipsafe.too_compressed(info):
+        return Problem("hostile-archive", f"{name}: compressed {zipsafe.ratio(info):,.0f} "
+                       f"times; the limit is {zipsafe.MAX_RATIO} (a zip bomb?)", member=name)
     return None
 
 
@@ -171,27 +170,26 @@ def _suffix(name: str) -> str:
 
 
 def _extract(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, target: Path,
-             budget: _Budget) -> Iterator[Problem]:
+             budget: _Budget) -> Generator[Problem, None, Problem | None]:
     """Streams a member to ``target``, counting what it inflates to; returns the problem
     that stopped it, None when it was extracted. Raises _Stop past the total limit (after
     yielding its problem). A generator only so that it can do the latter."""
-    limit = min(MAX_MEMBER_BYTES, MAX_RATIO * max(info.compress_size, 1))
-    size = 0
     try:
-        with zf.open(info) as src, target.open("wb") as dst:
-            while chunk := src.read(_CHUNK):
-                size += len(chunk)
+        with target.open("wb") as dst:
+            for chunk in zipsafe.inflate(zf, info, zipsafe.inflate_limit(info, MAX_MEMBER_BYTES)):
                 budget.bytes += len(chunk)
                 if budget.bytes > MAX_TOTAL_BYTES:
                     target.unlink(missing_ok=True)
-                    yield Problem("hostile-archive", f"{name}: more than {MAX_TOTAL_BYTES:,} bytes uncompressed "
-                                  "in all; the rest is not read", member=name)
+                    yield _too_much(name)
                     raise _Stop
-                if size > limit:  # the declared size lied
-                    return Problem("hostile-archive", f"{name}: inflates past {limit:,} bytes (a zip bomb?)",
-                                   member=name)
                 dst.write(chunk)
-    except (zipfile.BadZipFile, zlib.error, lzma.LZMAError, OSError, EOFError, NotImplementedError, RuntimeError,
-            ValueError) as exc:
+    except zipsafe.Inflated as exc:
+        return Problem("hostile-archive", f"{name}: inflates past {exc.limit:,} bytes (a zip bomb?)", member=name)
+    except (*zipsafe.INFLATE_ERRORS, ValueError) as exc:
         return Problem("malformed-file", f"{name}: cannot be extracted ({exc})", member=name)
     return None
+
+
+def _too_much(name: str) -> Problem:
+    return Problem("hostile-archive", f"{name}: more than {MAX_TOTAL_BYTES:,} bytes uncompressed in all; "
+                   "the rest is not read", member=name)

@@ -8,17 +8,36 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+from pipeline.core.errors import UserError
 from pipeline.ingest.encoding import Line, Undecodable, iter_lines
-from pipeline.ingest.readers.base import Problem, Record, is_blank, text_or_none
-
-if TYPE_CHECKING:
-    from pipeline.ingest.manifest import Manifest
+from pipeline.ingest.readers.base import Problem, Record, is_blank, reader, text_or_none
 
 
-def read_csv(path: Path, manifest: "Manifest") -> Iterator[Record | Problem]:
+@dataclass(frozen=True)
+class CsvOptions:
+    text_column: str = "text"
+    title_column: str | None = None
+    url_column: str | None = None
+    date_column: str | None = None
+    license_column: str | None = None  # a per-row license overriding the manifest's
+    delimiter: str = ","
+
+    def check(self, where: str, prefix: str) -> None:
+        if len(self.delimiter) != 1:
+            raise UserError(where, f"'{prefix}.delimiter' must be one character, got {self.delimiter!r}")
+
+
+class _WithCsv(Protocol):  # the Manifest, as far as this reader reads it
+    @property
+    def csv(self) -> CsvOptions: ...
+
+
+@reader("csv", "CSV", extensions=(".csv",), per_line=True)
+def read_csv(path: Path, manifest: _WithCsv) -> Iterator[Record | Problem]:
     options = manifest.csv
     try:
         _, lines = iter_lines(path, lines=True)

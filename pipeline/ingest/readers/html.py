@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from pipeline.ingest.readers.base import Problem, Record, is_blank, whole_text
+from pipeline.ingest.readers.base import Problem, Record, is_blank, reader, whole_text
 from pipeline.ingest.readers.markup import UnparsableHtml, parse_html
 
 
+@reader("html", "HTML", extensions=(".html", ".htm"))
 def read_html(path: Path, manifest: object) -> Iterator[Record | Problem]:
     raw = whole_text(path)
     if isinstance(raw, Problem):

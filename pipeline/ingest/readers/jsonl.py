@@ -13,11 +13,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from pipeline.ingest.encoding import Undecodable, iter_lines
-from pipeline.ingest.readers.base import Problem, Record, is_blank, text_or_none
+from pipeline.ingest.readers.base import Problem, Record, is_blank, reader, text_or_none
 
 _COLUMNS = ("title", "url", "date", "license")
 
 
+@reader("jsonl", "JSON Lines", extensions=(".jsonl", ".ndjson"), per_line=True)
 def read_jsonl(path: Path, manifest: object) -> Iterator[Record | Problem]:
     try:
         _, lines = iter_lines(path, lines=True)

@@ -13,11 +13,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from pipeline.ingest.readers.base import Problem, Record, text_or_none, whole_text
+from pipeline.ingest.readers.base import Problem, Record, reader, text_or_none, whole_text
 
 _KEPT_AS_COLUMNS = {"LawName", "LawURL", "LawModifiedDate", "LawArticles", "LawForeword"}
 
 
+# .json: the only JSON layout agencies send us so far
+@reader("lawdb", "national law database JSON", extensions=(".json",))
 def read_lawdb(path: Path, manifest: object) -> Iterator[Record | Problem]:
     raw = whole_text(path)
     if isinstance(raw, Problem):

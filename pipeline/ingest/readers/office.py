@@ -22,18 +22,16 @@ after their paragraph. Title ``dc:title``
 of ``meta.xml``, date ``dc:date`` (last saved) else ``meta:creation-date``.
 
 Dates are ISO (``YYYY-MM-DD``). Zip bombs are refused (``hostile-archive``): an XML part
-larger than 64 MiB uncompressed or compressed more than 200 times, counted while
-decompressing, not only as declared.
+larger than 64 MiB uncompressed or compressed more than 200 times (``zipsafe.MAX_RATIO``),
+counted while decompressing, not only as declared.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import lzma
 import posixpath
 import re
 import zipfile
-import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from xml.etree.ElementTree import Element, ParseError
@@ -41,11 +39,10 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
-from pipeline.ingest.readers.base import Problem, Record, is_blank, text_or_none
+from pipeline.ingest import zipsafe
+from pipeline.ingest.readers.base import Problem, Record, is_blank, reader, text_or_none
 
 MAX_PART_BYTES = 64 * 1024 * 1024
-MAX_RATIO = 200
-_CHUNK = 1024 * 1024
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 # Transitional and Strict OOXML spell the WordprocessingML namespace differently.
@@ -75,10 +72,12 @@ class _Refused(Exception):
 # --- public readers ------------------------------------------------------------------------
 
 
+@reader("docx", "Word (DOCX)", extensions=(".docx",))
 def read_docx(path: Path, manifest: object) -> Iterator[Record | Problem]:
     yield from _read(path, "DOCX", _docx)
 
 
+@reader("odt", "OpenDocument text (ODT)", extensions=(".odt",))
 def read_odt(path: Path, manifest: object) -> Iterator[Record | Problem]:
     yield from _read(path, "ODT", _odt)
 
@@ -128,22 +127,15 @@ def _read_part(zf: zipfile.ZipFile, name: str) -> bytes | None:
     if info.file_size > MAX_PART_BYTES:
         raise _Refused("hostile-archive", f"{name} declares {info.file_size:,} bytes uncompressed; "
                        f"the limit is {MAX_PART_BYTES:,}")
-    limit = min(MAX_PART_BYTES, MAX_RATIO * max(info.compress_size, 1))
-    if info.file_size > limit:
-        raise _Refused("hostile-archive", f"{name} is compressed {info.file_size / max(info.compress_size, 1):.0f} "
-                       f"times; the limit is {MAX_RATIO} (a zip bomb?)")
-    chunks, size = [], 0
+    if zipsafe.too_compressed(info):
+        raise _Refused("hostile-archive", f"{name} is compressed {zipsafe.ratio(info):.0f} "
+                       f"times; the limit is {zipsafe.MAX_RATIO} (a zip bomb?)")
     try:
-        with zf.open(info) as f:
-            while chunk := f.read(_CHUNK):
-                size += len(chunk)
-                if size > limit:  # the declared size lied
-                    raise _Refused("hostile-archive", f"{name} inflates past {limit:,} bytes (a zip bomb?)")
-                chunks.append(chunk)
-    except (zipfile.BadZipFile, zlib.error, lzma.LZMAError, OSError, EOFError, NotImplementedError,
-            RuntimeError) as exc:
+        return b"".join(zipsafe.inflate(zf, info, zipsafe.inflate_limit(info, MAX_PART_BYTES)))
+    except zipsafe.Inflated as exc:
+        raise _Refused("hostile-archive", f"{name} inflates past {exc.limit:,} bytes (a zip bomb?)") from None
+    except zipsafe.INFLATE_ERRORS as exc:
         raise _Refused("malformed-file", f"{name} cannot be decompressed ({exc})") from None
-    return b"".join(chunks)
 
 
 def _parse(zf: zipfile.ZipFile, name: str, kind: str, required: bool) -> Element | None:

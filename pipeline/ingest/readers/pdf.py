@@ -50,7 +50,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from pipeline.core.chars import HAN, STARTS_ITEM
-from pipeline.ingest.readers.base import Problem, Record, text_or_none
+from pipeline.core.page_numbers import page_number_forms
+from pipeline.ingest.readers.base import Problem, Record, reader, text_or_none
 
 MIN_PAGES_FOR_RUNNING_LINES = 3
 RUNNING_SHARE = 0.5
@@ -62,17 +63,10 @@ _STARTS_HAN = re.compile(rf"^[{HAN}]")
 _ENDS_HYPHEN = re.compile(r"[A-Za-z]-$")
 _STARTS_LOWER = re.compile(r"^[a-z]")
 _ENDS_LATIN_OPEN = re.compile(r"[A-Za-z,;]$")
-_PAGE_NUMBER = re.compile(
-    r"^(?:"
-    r"[-–—－~]?\s*\d{1,4}\s*[-–—－~]?"  # 12   - 12 -
-    r"|第\s*\d{1,4}\s*頁(?:\s*[，,、/／]?\s*共\s*\d{1,4}\s*頁)?"  # 第 3 頁，共 10 頁
-    r"|共\s*\d{1,4}\s*頁\s*[，,、]?\s*第\s*\d{1,4}\s*頁"  # 共 10 頁 第 3 頁
-    r"|\d{1,4}\s*[/／]\s*\d{1,4}"  # 3/10
-    r"|(?i:page|p\.)\s*\d{1,4}(?:\s*(?i:of|/)\s*\d{1,4})?"  # Page 3 of 10
-    r")$"
-)
+_PAGE_NUMBER = re.compile("^(?:" + page_number_forms(r"\s") + ")$")  # a page's lines hold no newline
 
 
+@reader("pdf", "PDF (its text layer)", extensions=(".pdf",))
 def read_pdf(path: Path, manifest: object) -> Iterator[Record | Problem]:
     with _quiet():  # pypdf runs to the end here: the silencing never spans a yield
         items = list(_read(path))

@@ -21,21 +21,36 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from xml.parsers.expat import ErrorString
 
 from defusedxml.common import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 from defusedxml.ElementTree import DefusedXMLParser
 
-from pipeline.ingest.readers.base import Problem, Record, is_blank, whole_text
+from pipeline.ingest.readers.base import Problem, Record, is_blank, reader, whole_text
 from pipeline.ingest.readers.markup import collapse, html_to_text, written_date
-
-if TYPE_CHECKING:
-    from pipeline.ingest.manifest import Manifest
 
 MAX_DEPTH = 256  # elements nested deeper than this are refused
 META_MAX_CHARS = 200  # a leaf child with longer text is not a "simple field" for meta
+
+
+@dataclass(frozen=True)
+class XmlOptions:
+    """Where the documents are in an XML export (e.g. the Executive Yuan gazette)."""
+
+    record_path: str = "record"  # ElementPath of one document's element, e.g. ".//Record" or "channel/item"
+    text_fields: tuple[str, ...] = ("text",)  # child elements whose text is joined into the document
+    html_fields: tuple[str, ...] = ()  # those among text_fields that hold HTML (often in CDATA)
+    title_field: str | None = "title"
+    url_field: str | None = "url"
+    date_field: str | None = "date"
+
+
+class _WithXml(Protocol):  # the Manifest, as far as this reader reads it
+    @property
+    def xml(self) -> XmlOptions: ...
 
 
 class _TooDeep(Exception):
@@ -95,7 +110,8 @@ def parse_xml(text: str) -> ET.Element | Problem:
         return Problem("malformed-file", f"cannot parse the XML ({type(exc).__name__}: {exc})"[:300])
 
 
-def read_xml(path: Path, manifest: "Manifest") -> Iterator[Record | Problem]:
+@reader("xml", "XML records (HTML inside turned into text)", extensions=(".xml",))
+def read_xml(path: Path, manifest: _WithXml) -> Iterator[Record | Problem]:
     options = manifest.xml
     raw = whole_text(path)
     if isinstance(raw, Problem):
