@@ -68,7 +68,7 @@ def test_ray_publishes_the_same_files_as_local(tmp_path, engine, monkeypatch):
         monkeypatch.setattr(RayEngine, name, lambda self, *a, _f=original, _n=name, **k: calls.append(_n) or _f(self, *a, **k))
     ray_metrics = stages.run_all(context(on_ray))
     sources = len(context(on_ray).sources.ids)
-    assert calls.count("map_items") == sources and calls.count("map_batches") == 4 * sources + 1  # + publish
+    assert calls.count("map_items") == sources and calls.count("map_batches") == 4 * sources + 2  # + decontam, publish
 
     # every Parquet file of every stage: the same bytes (same rows, same order, same row groups)
     files = sorted(p.relative_to(local.root) for p in (local.root / "data").rglob("*.parquet"))

@@ -33,6 +33,7 @@ from pipeline.core.errors import UserError
 from pipeline.core.jsonfile import read_json, write_json
 from pipeline.core.parquet import RowWriter, count_rows, read_batches, read_table
 from pipeline.core.schema import NORMALIZED
+from pipeline.decontam import stage as decontam_stage
 from pipeline.dedup import stage as dedup_stage
 from pipeline.publish import stage as publish_stage
 from pipeline.publish.plots import CHART_TITLES
@@ -231,6 +232,7 @@ def test_a_failed_publish_leaves_the_old_release(layout, monkeypatch):
     add_source(layout, "laws", {"a.txt": "憲法條文。"})  # the next release differs
     stages.run_source(context(layout), "laws")
     dedup_stage.run(context(layout), progress=False)
+    decontam_stage.run(context(layout), progress=False)
 
     def fail(card):
         raise RuntimeError("disk full")
