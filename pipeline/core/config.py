@@ -117,11 +117,14 @@ class SegmentParams:
 
 @dataclass(frozen=True)
 class QualityParams:
-    """Thresholds of the quality filters; every removal is a reject quality:<rule>."""
+    """Thresholds of the quality rules (pipeline/quality/rules/, one module each, declaring the
+    keys it reads); every removal is a reject quality:<rule>."""
 
     min_chars: int = 10  # characters without whitespace (a five-character quatrain line pair is 20)
     max_chars: int = 2_000_000
-    min_han_share: float = 0.3  # Han / letters
+    # Han characters / letters (Han, Latin, Kana, Hangul), each letter counted, over the whole text; not
+    # normalize.min_han_share, which counts a Latin word once (rules/han_share.py says both)
+    min_han_share: float = 0.3
     bilingual_han_chars: int = 300  # a document with this many Han characters is judged by its Chinese part
     repetition_min_chars: int = 100  # the repetition rules below need this much text to mean anything
     max_dup_line_share: float = 0.7  # characters in repeated lines (Gopher: 0.3; gazette tables reach 0.65)

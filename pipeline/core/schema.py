@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+# Added by quality: its signals, one struct field per measured value, derived in its package.
+from pipeline.quality.columns import QUALITY_COLUMNS
+
 # (name, type, description); the descriptions are rendered into the dataset card.
 DOCUMENT_COLUMNS: list[tuple[str, pa.DataType, str]] = [
     ("id", pa.string(), "Stable document id: the first 32 hex digits of SHA-256 over this row's own published values (source, source_file, source_line and the redacted text), so it reveals nothing a redaction removed. The same contributed file gives the same ids in every run while the personal-data settings give the same redactions."),
@@ -31,20 +34,6 @@ NORMALIZE_COLUMNS: Columns = [
     ("lang", pa.string(), "BCP-47 tag of the published text, identified from its characters (zh-Hant for Traditional Chinese)."),
     ("converted", pa.string(), "The OpenCC configuration applied to the text (s2twp for Simplified text converted to Taiwan Traditional), or null when the text was not converted."),
     ("cleanup", pa.string(), "Characters changed by each Unicode clean-up step, as a JSON object; null when nothing changed."),
-]
-
-QUALITY_SIGNALS = pa.struct([
-    ("chars", pa.int64()), ("han_chars", pa.int64()), ("han_share", pa.float64()), ("dup_line_share", pa.float64()),
-    ("top_ngram_share", pa.float64()), ("dup_ngram_share", pa.float64()), ("boilerplate_share", pa.float64()),
-])
-REGIONAL_SIGNALS = pa.struct([
-    ("mainland_terms", pa.int64()), ("taiwan_terms", pa.int64()), ("mainland_share", pa.float64()),
-    ("variant_chars", pa.int64()),
-])
-# Added by quality, kept in the interim files so thresholds can be re-tuned and audited.
-QUALITY_COLUMNS: Columns = [
-    ("quality", QUALITY_SIGNALS, "Quality signals measured in characters (see the quality filters)."),
-    ("regional", REGIONAL_SIGNALS, "Regional vocabulary: Mainland terms in Traditional script (軟件, 視頻) and their Taiwan forms (軟體, 影片) counted as whole words, mainland_share = Mainland / both (null when the text has neither), and variant_chars, the characters Taiwan writes otherwise (爲, 裏, 説); lexicon in pipeline/quality/regional_lexicon.tsv."),
 ]
 
 PII_SPAN = pa.struct([("type", pa.string()), ("start", pa.int64()), ("end", pa.int64())])

@@ -27,6 +27,7 @@ from pipeline.ingest.formats import FORMATS
 from pipeline.pii.detect import REGEX_DETECTORS
 from pipeline.pii.sensitive import CATEGORIES as SENSITIVE_CATEGORIES
 from pipeline.quality.regional import card_section as regional_card_section
+from pipeline.quality.rules import RULES as QUALITY_RULES
 
 _SIZES = [(1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"),
           (10_000_000, "1M<n<10M"), (100_000_000, "10M<n<100M"), (1_000_000_000, "100M<n<1B")]
@@ -519,15 +520,9 @@ def _segmenters(data: CardData) -> Counter:
 def _quality_step(data: CardData) -> str:
     q = data.params.quality
     removed = sum(n for reason, n in data.rejects_by_reason.items() if reason.startswith("quality:"))
-    return (
-        f"**quality** — documents are measured in characters and removed ({removed:,}) when shorter than "
-        f"{q.min_chars} or longer than {q.max_chars:,} characters, when Han characters are under {q.min_han_share:.0%} "
-        f"of letters, or (from {q.repetition_min_chars} characters) when repeated lines cover more than "
-        f"{q.max_dup_line_share:.0%}, the most frequent character {q.top_ngram}-gram more than "
-        f"{q.max_top_ngram_share:.0%}, repeated character {q.dup_ngram}-grams more than {q.max_dup_ngram_share:.0%}, "
-        f"or boilerplate lines (page numbers, navigation) more than {q.max_boilerplate_share:.0%} of lines.\n"
-        + _regional(data)
-    )
+    rules = "".join(rule.card(q) for rule in QUALITY_RULES.values() if rule.card)  # each phrase has its joint
+    return (f"**quality** — documents are measured in characters and removed ({removed:,}) when {rules}.\n"
+            + _regional(data))
 
 
 def _regional(data: CardData) -> str:

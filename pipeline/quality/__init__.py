@@ -1,1 +1,2 @@
-"""Quality: per-document signals measured in characters, and filters over them."""
+"""Quality: per-document signals measured in characters (signals.py, regional.py), and the rules
+over them, one module each (rules/)."""

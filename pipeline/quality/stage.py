@@ -1,4 +1,4 @@
-"""The quality stage: measure every document, reject those outside the thresholds.
+"""The quality stage: measure every document, reject those that break a rule (``rules/``).
 
 Runs before personal data and segmentation, so no model time is spent on junk. The
 signals are kept per document (column ``quality``, and in each reject's detail), so a
@@ -22,71 +22,30 @@ from pipeline.core.schema import QUALITY_CHECKED
 from pipeline.core.tally import Tally
 from pipeline.engine import engine_for
 from pipeline.quality.regional import Regional, measure_regional
+from pipeline.quality.rules import RULES, cheap_first, first_broken, measured
 from pipeline.quality.signals import Signals, char_count, measure
 from pipeline.pii.scrub import reject_scrubber
 
 STAGE = "quality"
 
 
-def length_rule(chars: int, p: QualityParams) -> tuple[str, str] | None:
-    """too_short or too_long, with its detail line: decided on the character count alone."""
-    if chars < p.min_chars:
-        return "too_short", f"{chars} characters < min_chars {p.min_chars}"
-    if chars > p.max_chars:
-        return "too_long", f"{chars} characters > max_chars {p.max_chars}"
-    return None
-
-
-def regional_rule(r: Regional | None, p: QualityParams) -> tuple[str, str] | None:
-    """mainland_vocabulary, when the rule is on and the document has enough regional terms to judge."""
-    if p.max_mainland_share is None or r is None or r.mainland_share is None:
-        return None
-    terms = r.mainland_terms + r.taiwan_terms
-    if terms >= p.regional_min_terms and r.mainland_share > p.max_mainland_share:
-        return ("mainland_vocabulary", f"Mainland terms are {r.mainland_share:.2f} of {terms} regional terms "
-                f"({r.mainland_terms} Mainland, {r.taiwan_terms} Taiwan) > {p.max_mainland_share}")
-    return None
-
-
 def failed_rule(s: Signals, p: QualityParams, regional: Regional | None = None) -> tuple[str, str] | None:
-    """The first rule a document breaks, with a detail line; None when it passes. The regional
-    rule comes last, and only with ``regional`` measured."""
-    length = length_rule(s.chars, p)
-    if length:
-        return length
-    repetitive = s.chars >= p.repetition_min_chars
-    rules = [
-        # a bilingual text (a treaty, a tariff list) is judged by its Chinese part
-        ("han_share", s.han_share < p.min_han_share and s.han_chars < p.bilingual_han_chars,
-         f"Han share {s.han_share:.2f} < {p.min_han_share} and {s.han_chars} Han characters < {p.bilingual_han_chars}"),
-        ("dup_lines", repetitive and s.dup_line_share > p.max_dup_line_share,
-         f"repeated lines cover {s.dup_line_share:.2f} > {p.max_dup_line_share}"),
-        ("top_ngram", repetitive and s.top_ngram_share > p.max_top_ngram_share,
-         f"the most frequent character {p.top_ngram}-gram covers {s.top_ngram_share:.2f} > {p.max_top_ngram_share}"),
-        ("dup_ngrams", repetitive and s.dup_ngram_share > p.max_dup_ngram_share,
-         f"repeated character {p.dup_ngram}-grams cover {s.dup_ngram_share:.2f} > {p.max_dup_ngram_share}"),
-        ("boilerplate", s.boilerplate_share > p.max_boilerplate_share,
-         f"boilerplate lines are {s.boilerplate_share:.2f} of lines > {p.max_boilerplate_share}"),
-    ]
-    return next(((rule, detail) for rule, broken, detail in rules if broken), None) or regional_rule(regional, p)
-
-
-def judge(text: str, p: QualityParams) -> tuple[Signals | None, tuple[str, str] | None]:
-    """(signals, the rule broken), cheap first: a document outside the length bounds is
-    rejected on a count of its characters, before a copy, a line or an n-gram of it is made
-    (signals None)."""
-    signals, _, failed = judge_all(text, p)
-    return signals, failed
+    """(name, detail) of the first rule (``rules/``, in their order) a measured document breaks;
+    None when it passes. Without ``regional`` the regional rule does not judge."""
+    return first_broken(RULES.values(), measured(s, regional), p)
 
 
 def judge_all(text: str, p: QualityParams) -> tuple[Signals | None, Regional | None, tuple[str, str] | None]:
-    """(signals, regional vocabulary, the rule broken); both None for a document outside the length bounds."""
-    failed = length_rule(char_count(text), p)
+    """(signals, regional vocabulary, the rule broken), cheap first: a document outside the
+    length bounds is rejected on a count of its characters, before a copy, a line or an n-gram
+    of it is made (signals and regional None)."""
+    cheap, rest = cheap_first()
+    failed = first_broken(cheap, {"chars": char_count(text)}, p)
     if failed:
         return None, None, failed
     signals = measure(text, top_ngram=p.top_ngram, dup_ngram=p.dup_ngram)
     regional = measure_regional(text)
-    return signals, regional, failed_rule(signals, p, regional)
+    return signals, regional, first_broken(rest, measured(signals, regional), p)
 
 
 SHARE_BUCKETS = 20  # the distribution of mainland_share is kept in steps of 0.05

@@ -1,0 +1,21 @@
+"""mainland_vocabulary: Mainland terms / (Mainland + Taiwan terms) over ``max_mainland_share``,
+judged only when the rule is on, the document was measured and it has ``regional_min_terms``
+regional terms. Its part of the card is the regional vocabulary paragraph (``regional.card_section``),
+drawn from the published documents, so it has no phrase in the rules' sentence."""
+
+from __future__ import annotations
+
+from pipeline.core.config import QualityParams
+from pipeline.quality.rules import Measured, rule
+
+
+@rule("mainland_vocabulary", order=80, params=("max_mainland_share", "regional_min_terms"), signals=("regional",))
+def mainland_vocabulary(s: Measured, p: QualityParams) -> str | None:
+    r = s["regional"]
+    if p.max_mainland_share is None or r is None or r.mainland_share is None:
+        return None
+    terms = r.mainland_terms + r.taiwan_terms
+    if terms >= p.regional_min_terms and r.mainland_share > p.max_mainland_share:
+        return (f"Mainland terms are {r.mainland_share:.2f} of {terms} regional terms "
+                f"({r.mainland_terms} Mainland, {r.taiwan_terms} Taiwan) > {p.max_mainland_share}")
+    return None
