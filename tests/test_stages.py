@@ -88,3 +88,16 @@ def test_source_stages_read_the_one_before():
     order = source_stages()
     assert order[0] == "ingest"
     assert [previous_stage(s) for s in order[1:]] == list(order[:-1])
+
+
+def test_columns_come_from_the_stages_each_once_and_unpublished_ones_stay_in_the_interim_files():
+    from pipeline.core.schema import published_columns, schema_after
+
+    declared = [c[0] for s in stages() for c in s.columns]
+    assert len(declared) == len(set(declared))
+    for stage in stages():
+        assert set(stage.unpublished) <= {c[0] for c in stage.columns}, stage.name
+    assert schema_after("normalize").names[-3:] == ["lang", "converted", "cleanup"]
+    published = [c[0] for c in published_columns()]
+    assert "cleanup" not in published and "quality" not in published and "entities" not in published
+    assert published == [n for n in declared if n not in {"cleanup", "quality", "pos", "entities"}]

@@ -2,9 +2,11 @@
 
 Each stage is a package ``pipeline/<name>/`` with a ``contract.py`` that registers one
 ``Stage``: its name, its place in the pipeline (``order``), whether it runs once per source
-or once for all, the params sections it reads, what its CLI subcommand says and prints,
-and where its ``run`` function lives. Everything that lists stages is derived from here —
-the stage order (``source_stages``), the in-process runners (``pipeline.stages``), the CLI
+or once for all, the params sections it reads, the columns it adds (and which of them stay
+out of the release), what its CLI subcommand says and prints, and where its ``run``
+function lives. Everything that lists stages is derived from here —
+the stage order (``source_stages``), each stage's schema and the published one
+(``pipeline.core.schema``), the in-process runners (``pipeline.stages``), the CLI
 subcommands, the card's numbered steps and the rejects publish gathers — and
 ``tests/test_stages.py`` holds ``dvc.yaml`` to it. Core never names a stage: the registry
 finds them by importing ``pipeline.<package>.contract``.
@@ -42,6 +44,8 @@ class Stage:
     summary: Callable[[dict[str, Any]], str] = _none  # added to the CLI's one-line summary, from the metrics
     command: str | None = None  # "module:function" taking the CLI's arguments, when the generic one is not enough
     arguments: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = field(default=())  # extra argparse arguments
+    columns: tuple[tuple[str, Any, str], ...] = ()  # (name, Arrow type, description for the card) it adds
+    unpublished: tuple[str, ...] = ()  # of those, the ones kept to the interim files (publish leaves them out)
 
     def runner(self) -> Callable[..., dict[str, Any]]:
         return _resolve(self.run)

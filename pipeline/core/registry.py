@@ -20,9 +20,9 @@ the order they registered in (modules import in name order), never by chance.
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import pkgutil
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Generic, TypeVar
 
 from pipeline.core.errors import UserError, did_you_mean
@@ -65,7 +65,8 @@ class Registry(Generic[T]):
                 continue
             if self.module is None:
                 importlib.import_module(f"{self.package}.{found.name}")
-            elif found.ispkg and importlib.util.find_spec(f"{self.package}.{found.name}.{self.module}"):
+            elif found.ispkg and any((Path(p) / found.name / f"{self.module}.py").is_file() for p in package.__path__):
+                # a package without that module is not imported at all (its __init__ may be heavy)
                 importlib.import_module(f"{self.package}.{found.name}.{self.module}")
 
     def names(self) -> tuple[str, ...]:

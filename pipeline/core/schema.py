@@ -7,10 +7,11 @@ it moves it to the rejects with a reason.
 
 from __future__ import annotations
 
+import functools
+
 import pyarrow as pa
 
-# Added by quality: its signals, one struct field per measured value, derived in its package.
-from pipeline.quality.columns import QUALITY_COLUMNS
+from pipeline.core.contract import stages
 
 # (name, type, description); the descriptions are rendered into the dataset card.
 DOCUMENT_COLUMNS: list[tuple[str, pa.DataType, str]] = [
@@ -29,82 +30,50 @@ DOCUMENT = pa.schema([(name, typ) for name, typ, _ in DOCUMENT_COLUMNS])
 
 Columns = list[tuple[str, pa.DataType, str]]
 
-# Added by normalize. `cleanup` stays in the interim files for audit; the others are published.
-NORMALIZE_COLUMNS: Columns = [
-    ("lang", pa.string(), "BCP-47 tag of the published text, identified from its characters (zh-Hant for Traditional Chinese)."),
-    ("converted", pa.string(), "The OpenCC configuration applied to the text (s2twp for Simplified text converted to Taiwan Traditional), or null when the text was not converted."),
-    ("cleanup", pa.string(), "Characters changed by each Unicode clean-up step, as a JSON object; null when nothing changed."),
-]
 
-PII_SPAN = pa.struct([("type", pa.string()), ("start", pa.int64()), ("end", pa.int64())])
-PII_FIELD = pa.struct([("field", pa.string()), ("type", pa.string())])
-# Added by pii. Offsets are into the published text: a redacted span covers its placeholder.
-PII_COLUMNS: Columns = [
-    ("pii", pa.list_(PII_SPAN), "Personal data found in the text: {type, start, end} with character offsets into `text`; a redacted item's span covers its placeholder (e.g. [TW_ID])."),
-    ("pii_types", pa.list_(pa.string()), "Sorted unique types in `pii`."),
-    ("sensitive", pa.list_(pa.string()), "Special categories of personal data (PDPA Art. 6) said of an identified private person in the text: medical, genetic, sexual_life, health_exam, criminal_record (empty: none found)."),
-    ("pii_fields", pa.list_(PII_FIELD), "Personal data found in `title`, `url`, `meta` and `source_file`, handled there by the same policy: {field, type}, one per item."),
-]
-
-ENTITY = pa.struct([("text", pa.string()), ("type", pa.string()), ("start", pa.int64()), ("end", pa.int64())])
-# Added by segment. `pos` and `entities` are filled only when enabled; entities (names!)
-# are not published.
-SEGMENT_COLUMNS: Columns = [
-    ("tokens", pa.list_(pa.string()), "Word tokens; their concatenation is `text` exactly, whitespace included."),
-    ("segmenter", pa.string(), "What produced `tokens`: ckip:<model> for a CKIP model, fallback:<name> for the offline fallback."),
-    ("pos", pa.list_(pa.string()), "CKIP part-of-speech tag of each token (WHITESPACE for whitespace), when enabled."),
-    ("entities", pa.list_(ENTITY), "CKIP named entities with character offsets into `text`, when enabled."),
-]
-
-# Added by the global dedup stage.
-DEDUP_COLUMNS: Columns = [
-    ("dup_cluster", pa.string(), "When copies of this document were removed as duplicates: the id of its cluster (this document's own id); null otherwise."),
-    ("dup_removed", pa.int64(), "How many copies of this document (exact or near) were removed."),
-    ("dup_family", pa.string(), "When this document belongs to a template family (the same form filled in for another person, company or period; not a copy, so kept): the family's id, the id of its first-ranked member; null otherwise."),
-    ("dup_family_size", pa.int64(), "How many documents of its template family dedup kept (0 when in none)."),
-]
-
-# Added by the global decontam stage.
-DECONTAM_COLUMNS: Columns = [
-    ("contamination", pa.list_(pa.string()), "Evaluation benchmarks (decontam.benchmarks with policy flag) this document shares a long character n-gram with: benchmark text the corpus contains; empty when none. Documents matched by a benchmark with policy remove are not published."),
-]
-
-# Each stage's columns, in pipeline order; a stage's output has its own and all before.
-STAGE_COLUMNS: dict[str, Columns] = {
-    "ingest": DOCUMENT_COLUMNS,
-    "normalize": NORMALIZE_COLUMNS,
-    "quality": QUALITY_COLUMNS,
-    "pii": PII_COLUMNS,
-    "segment": SEGMENT_COLUMNS,
-    "dedup": DEDUP_COLUMNS,
-    "decontam": DECONTAM_COLUMNS,
-}
-
-
+# Every other column is declared by the stage that adds it (``Stage.columns`` in
+# pipeline/<stage>/contract.py); a stage's output has its own columns and all before.
 def columns_after(stage: str) -> Columns:
     out: Columns = []
-    for name, columns in STAGE_COLUMNS.items():
-        out += columns
-        if name == stage:
+    for s in stages():
+        out += list(s.columns)
+        if s.name == stage:
             return out
     raise KeyError(stage)
 
 
+@functools.cache
 def schema_after(stage: str) -> pa.Schema:
     return pa.schema([(name, typ) for name, typ, _ in columns_after(stage)])
 
 
-NORMALIZED = schema_after("normalize")
-QUALITY_CHECKED = schema_after("quality")
-PII_CHECKED = schema_after("pii")
-SEGMENTED = schema_after("segment")
-DEDUPED = schema_after("dedup")
-DECONTAMINATED = schema_after("decontam")
+def published_columns() -> Columns:
+    """What publish writes to the hub, in this order: every column of the last stage's
+    output except those a stage keeps to the interim files (``Stage.unpublished``)."""
+    unpublished = {name for s in stages() for name in s.unpublished}
+    return [c for c in columns_after(stages()[-1].name) if c[0] not in unpublished]
 
-# What the publish stage writes to the hub, in this order.
-_UNPUBLISHED = {"cleanup", "quality", "pos", "entities"}
-PUBLISHED_COLUMNS = [c for c in columns_after("decontam") if c[0] not in _UNPUBLISHED]
-PUBLISHED = pa.schema([(name, typ) for name, typ, _ in PUBLISHED_COLUMNS])
+
+@functools.cache
+def published_schema() -> pa.Schema:
+    return pa.schema([(name, typ) for name, typ, _ in published_columns()])
+
+
+# The names stage code and tests import; computed when first used, so that reading this
+# module never imports the stage contracts (which import this module).
+_SCHEMAS = {"NORMALIZED": "normalize", "QUALITY_CHECKED": "quality", "PII_CHECKED": "pii", "SEGMENTED": "segment",
+            "DEDUPED": "dedup", "DECONTAMINATED": "decontam"}
+
+
+def __getattr__(name: str) -> object:
+    if name in _SCHEMAS:
+        return schema_after(_SCHEMAS[name])
+    if name == "PUBLISHED":
+        return published_schema()
+    if name == "PUBLISHED_COLUMNS":
+        return published_columns()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 REJECT_COLUMNS: list[tuple[str, pa.DataType, str]] = [
     ("source", pa.string(), "Source id."),

@@ -27,7 +27,8 @@ from pipeline.core.context import Context
 from pipeline.core.errors import missing_input
 from pipeline.core.jsonfile import write_json
 from pipeline.core.parquet import RowWriter, count_rows
-from pipeline.core.schema import DECONTAM_COLUMNS, DECONTAMINATED, REJECT, reason_key
+from pipeline.core.schema import DECONTAMINATED, REJECT, reason_key
+from pipeline.decontam.contract import DECONTAM_COLUMNS
 from pipeline.core.tally import Tally
 from pipeline.decontam.benchmarks import load_benchmark
 from pipeline.decontam.ngrams import BenchmarkIndex, Hit, build_index, scan

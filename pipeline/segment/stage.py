@@ -42,7 +42,8 @@ from pipeline.core.context import Context
 from pipeline.core.errors import UserError
 from pipeline.core.notices import warn_once
 from pipeline.core.jsonfile import write_json
-from pipeline.core.schema import ENTITY, SEGMENTED
+from pipeline.core.schema import SEGMENTED
+from pipeline.segment.contract import ENTITY
 from pipeline.core.tally import Tally
 from pipeline.engine import engine_for, model_actors
 from pipeline.segment import models
