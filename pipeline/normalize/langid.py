@@ -19,9 +19,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from pipeline.core.han import HAN_RANGES
 from pipeline.normalize.tables import script_chars
 
-_HAN = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x3134F))
 _KANA = ((0x3040, 0x30FF), (0x31F0, 0x31FF), (0xFF66, 0xFF9F))
 _HANGUL = ((0x1100, 0x11FF), (0x3130, 0x318F), (0xAC00, 0xD7AF))
 _LATIN_WORD = re.compile(r"[A-Za-z\u00c0-\u024f]+")
@@ -58,7 +58,7 @@ def evidence(text: str) -> Evidence:
         cp = ord(ch)
         if cp < 0x1100:
             continue
-        if _in(_HAN, cp):
+        if _in(HAN_RANGES, cp):
             han += n
             trad += n if ch in traditional else 0
             simp += n if ch in simplified else 0

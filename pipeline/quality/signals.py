@@ -18,13 +18,14 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from pipeline.core.han import HAN_RANGES
+
 # str.split()'s whitespace, which is also the regex \s (tests compare both on every code point)
 WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
               "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
 _WHITESPACE = re.compile(r"\s+")
 _LINE = re.compile(r"[^\n]+")
 # Han: Extension A, the unified ideographs, the compatibility ideographs, Extensions B to H
-HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x3134F))
 # the other letters: Latin (with Latin-1 and Extended-A/B), Kana, Hangul syllables
 LETTER_RANGES = ((0x41, 0x5A), (0x61, 0x7A), (0xC0, 0x24F), (0x3040, 0x30FF), (0xAC00, 0xD7AF))
 # Lines that are page furniture or site navigation rather than text.
