@@ -16,6 +16,7 @@ from pipeline.core.errors import UserError, did_you_mean
 from pipeline.core.layout import Layout, checked_source_id
 from pipeline.core.settings import build
 from pipeline.core.yamlio import load_yaml
+from pipeline.pii.params import PiiParams  # the pii section: its types are the ones its detectors register
 
 
 Ranges = dict[str, tuple[float, float]]  # key -> (lowest, highest) allowed, checked by settings.build
@@ -150,61 +151,6 @@ class QualityParams:
     def check(self, where: str, prefix: str) -> None:
         if self.min_chars > self.max_chars:
             raise UserError(where, f"'{prefix}.min_chars' is larger than '{prefix}.max_chars'")
-
-
-PII_TYPES = ("tw_id", "tw_arc", "phone", "email", "credit_card", "passport", "nhi_card", "address", "person", "official",
-             "birth_date")
-PII_ACTIONS = ("redact", "flag", "drop")
-DEFAULT_PII_POLICY = {
-    "tw_id": "redact", "tw_arc": "redact", "phone": "redact", "email": "redact", "credit_card": "redact",
-    "passport": "redact", "nhi_card": "redact", "address": "redact", "person": "redact",
-    "official": "flag", "birth_date": "redact",
-}
-
-
-@dataclass(frozen=True)
-class RegisterParams:
-    """A document that is mainly a list of private persons' data (a register): rows of names
-    with dates of birth, ID numbers or home addresses. Measured on the gazette (README)."""
-
-    policy: str = "drop"  # drop (reject pii:register) or flag (keep, redacted, counted)
-    min_persons: int = 10  # distinct private persons named
-    min_density: float = 10.0  # private items (names, birth dates, IDs, addresses) per 1,000 characters
-
-    RANGES: ClassVar[Ranges] = {"min_persons": (1, 1_000_000), "min_density": (0.001, 1000)}
-
-    def check(self, where: str, prefix: str) -> None:
-        if self.policy not in ("drop", "flag"):
-            raise UserError(where, f"'{prefix}.policy' must be drop or flag, got '{self.policy}'")
-
-
-@dataclass(frozen=True)
-class PiiParams:
-    """What to do with each kind of personal data: redact (typed placeholder), flag (keep and
-    record) or drop (the document becomes a reject pii:<type>)."""
-
-    policy: dict[str, str] = field(default_factory=dict)  # overrides of DEFAULT_PII_POLICY
-    person_names: bool = False  # also find names with CKIP NER (needs segment.ner_model or a CKIP alias as segment.model)
-    register: RegisterParams = field(default_factory=RegisterParams)
-    # A private person with a special category of PDPA Art. 6 (medical, genetic, sexual life,
-    # health examination, criminal record): flag (column `sensitive`) or drop (pii:sensitive)
-    sensitive: str = "flag"
-    batch_size: int = 1000
-
-    RANGES: ClassVar[Ranges] = {"batch_size": ROWS}
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "policy", {**DEFAULT_PII_POLICY, **self.policy})
-
-    def check(self, where: str, prefix: str) -> None:
-        for kind, action in self.policy.items():
-            if kind not in PII_TYPES:
-                raise UserError(where, f"'{prefix}.policy.{kind}': unknown type{did_you_mean(kind, PII_TYPES)}; "
-                                f"types: {', '.join(PII_TYPES)}")
-            if action not in PII_ACTIONS:
-                raise UserError(where, f"'{prefix}.policy.{kind}' must be redact, flag or drop, got '{action}'")
-        if self.sensitive not in ("flag", "drop"):
-            raise UserError(where, f"'{prefix}.sensitive' must be flag or drop, got '{self.sensitive}'")
 
 
 MAX_PERMUTATIONS = 2048

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline.core.config import RegisterParams
+from pipeline.pii.params import RegisterParams
 from pipeline.pii.detectors.base import Span
 
 # What makes a row of a register: a private person and what identifies them.

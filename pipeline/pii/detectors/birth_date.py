@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from pipeline.pii.detectors.base import Detector, Span
+from pipeline.pii.detectors.base import register, Detector, PiiType, Span
 
 _N = r"[0-9０-９一二三四五六七八九十○〇零]{1,4}"
 _DATE = (rf"(?:(?:中華)?民國|西元)?[ 　]?{_N}[ 　]?年[ 　]?{_N}[ 　]?月[ 　]?{_N}[ 　]?日"
@@ -61,8 +61,8 @@ def _born(text: str) -> Iterator[tuple[int, int]]:
                 break
 
 
-DETECTORS = (Detector(
+register(Detector(
     "birth_date", find, ("birth_date",),
     finds="dates of birth tied to a person (…生, 出生年月日：…, a column headed 出生日期)",
     misses="a bare date that is someone's birthday without such a word, and ages",
-),)
+), order=80, types=((PiiType("birth_date", "[BIRTH_DATE]", "redact"), 110),))

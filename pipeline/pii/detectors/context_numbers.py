@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from pipeline.pii.detectors.base import Detector, NOT_DIGIT_AFTER, NOT_DIGIT_BEFORE, Span
+from pipeline.pii.detectors.base import NOT_DIGIT_AFTER, NOT_DIGIT_BEFORE, Detector, PiiType, Span, register
 
 _GAP = r"[^0-9\n]{0,8}?"  # 號碼：, No. , 卡號為 …
 _PASSPORT = re.compile(r"(?:護照|(?i:passport))" + _GAP + NOT_DIGIT_BEFORE + r"(\d{9})" + NOT_DIGIT_AFTER)
@@ -31,11 +31,11 @@ def find_nhi_card(text: str) -> Iterator[Span]:
         yield Span("nhi_card", match.start(1), match.end(1))
 
 
-DETECTORS = (
-    Detector("nhi_card", find_nhi_card, ("nhi_card",),
-             finds="12-digit 健保卡 numbers within a few characters after 健保卡 / 健保 / NHI",
-             misses="健保卡 numbers without such a word before them"),
-    Detector("passport", find_passport, ("passport",),
-             finds="9-digit passport numbers within a few characters after 護照 / passport",
-             misses="passport numbers without such a word before them, and foreign passports of other formats"),
-)
+register(Detector("nhi_card", find_nhi_card, ("nhi_card",),
+                  finds="12-digit 健保卡 numbers within a few characters after 健保卡 / 健保 / NHI",
+                  misses="健保卡 numbers without such a word before them"),
+         order=40, types=((PiiType("nhi_card", "[NHI_CARD]", "redact"), 70),))
+register(Detector("passport", find_passport, ("passport",),
+                  finds="9-digit passport numbers within a few characters after 護照 / passport",
+                  misses="passport numbers without such a word before them, and foreign passports of other formats"),
+         order=41, types=((PiiType("passport", "[PASSPORT]", "redact"), 60),))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from pipeline.pii.detectors.base import Detector, NOT_ALNUM_AFTER, Span
+from pipeline.pii.detectors.base import NOT_ALNUM_AFTER, register, Detector, PiiType, Span
 
 LETTER_CODES = {
     "A": 10, "B": 11, "C": 12, "D": 13, "E": 14, "F": 15, "G": 16, "H": 17, "I": 34, "J": 18, "K": 19, "L": 20,
@@ -48,8 +48,8 @@ def find(text: str) -> Iterator[Span]:
             yield Span(kind(value), match.start(), match.end())
 
 
-DETECTORS = (Detector(
+register(Detector(
     "national_id", find, ("tw_id", "tw_arc"),
     finds="national ID and resident certificate numbers (both formats), checksum-validated",
     misses="numbers with a wrong check digit or written with spaces or lower-case letters, and masked ones (A12****789)",
-),)
+), order=20, types=((PiiType("tw_id", "[TW_ID]", "redact"), 10), (PiiType("tw_arc", "[TW_ARC]", "redact"), 20),))

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from functools import cache
 from importlib.resources import files
 
-from pipeline.pii.detectors.base import Detector, Measured, Span
+from pipeline.pii.detectors.base import register, Detector, Measured, PiiType, Span
 from pipeline.pii.detectors.surnames import COMPOUND, SINGLE
 
 _HAN = "\u3400-\u9fff"
@@ -312,10 +312,10 @@ def classify(text: str, span: Span) -> Span:
     return span._replace(type="official") if _TITLE_BEFORE.search(before) else span
 
 
-DETECTORS = (Detector(
+register(Detector(
     "person", find, ("person", "official"),
     finds="names of persons in the contexts official text uses (X君, X先生, 姓名：X, 負責人 X, a column headed 姓名 …), "
           "told apart as `person` (private) and `official` (named with their office)",
     misses="a name in free text without such a context, a foreign name outside a table, nicknames",
     measured=Measured(480, 0.95, 0.95, "hand-labeled real gazette records (private persons)"),
-),)
+), order=70, types=((PiiType("person", "[PERSON]", "redact"), 90), (PiiType("official", "[OFFICIAL]", "flag"), 100),))

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from pipeline.pii.detectors.base import Detector, Measured, NOT_DIGIT_AFTER, Span
+from pipeline.pii.detectors.base import NOT_DIGIT_AFTER, register, Detector, Measured, PiiType, Span
 
 # A trunk prefix (0, (0, +886) is required, then 8–10 digits with at most one separator
 # between any two; _plausible then checks the digit count against the area code.
@@ -82,10 +82,10 @@ def find(text: str) -> Iterator[Span]:
             cursor = more.end(1)
 
 
-DETECTORS = (Detector(
+register(Detector(
     "phone", find, ("phone",),
     finds="Taiwanese mobile and landline numbers in every common writing, with extensions; local numbers after "
           "電話：/傳真： (document numbers such as 院臺規字第0950080001號 excepted)",
     misses="foreign numbers, local numbers without an area code or a label, and numbers written in Chinese numerals",
     measured=Measured(126, 0.99, None, "hand-labeled real gazette lines (402 document numbers, none taken)"),
-),)
+), order=50, types=((PiiType("phone", "[PHONE]", "redact"), 30),))
