@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from pipeline.engine.buckets import star_links, star_links_rows
+from pipeline.engine.buckets import PAIR_CHUNK, scored, star_links, star_links_rows
 
 BLOCK = 65_536  # characters of text taken at a time: at most that many shingles exist at once
 
@@ -82,14 +82,20 @@ def _candidate_links_rows(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray
     return star_links_rows(sigs[:, b * rows:(b + 1) * rows] for b in range(bands))
 
 
-def estimated_jaccard(sigs: np.ndarray, links: np.ndarray, chunk: int = 8_192) -> np.ndarray:
+def estimated_jaccard(sigs: np.ndarray, links: np.ndarray, chunk: int = PAIR_CHUNK) -> np.ndarray:
     """Share of equal signature values per link, in chunks so memory stays bounded (two gathered
     blocks of ``chunk`` signatures: 4 MB each at 126 values)."""
-    out = np.empty(len(links))
-    for start in range(0, len(links), chunk):
-        part = links[start:start + chunk]
-        out[start:start + chunk] = (sigs[part[:, 0]] == sigs[part[:, 1]]).mean(axis=1)
-    return out
+    return scored(links, sigs.__getitem__, agreement, chunk)
+
+
+def agreement(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Per row, the share of equal values of two signature blocks: the estimated Jaccard similarity."""
+    return (a == b).mean(axis=1)
+
+
+def signature_agreement(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``agreement`` of signatures given as their bytes (rows of ``4 × num_perm`` uint8), as held."""
+    return agreement(a.view(np.uint32), b.view(np.uint32))
 
 
 def components(n: int, links: np.ndarray) -> np.ndarray:

@@ -335,10 +335,11 @@ def find_copies(engine: Engine, layout: Layout, sources: list[str], p: DedupPara
                 rank: Callable[[str, int], tuple[int, int, int]], progress: bool = True) -> tuple[Copies, int]:
     """Pass 1, on any engine: every document's key and signature made and held where the engine
     runs (``_documents``, one work item per row group); documents sharing a text key (exact) or
-    an LSH band (near candidates) linked by the engine's grouping (``Held.links``); and only the
-    documents so linked brought to this process, to keep the near links whose estimated Jaccard
-    similarity reaches ``dedup.family_threshold`` and to pick each group's keeper. Returns the
-    copies and the number of documents."""
+    an LSH band (near candidates) linked by the engine's grouping (``Held.links``); the near
+    links kept whose estimated Jaccard similarity, scored where the signatures are
+    (``Held.score``), reaches ``dedup.family_threshold``; and only the documents so linked
+    brought to this process, to pick each group's keeper. Returns the copies and the number of
+    documents."""
     items, starts = _work_items(layout, sources)
     n = int(starts[-1])
     if not n:
@@ -351,25 +352,22 @@ def find_copies(engine: Engine, layout: Layout, sources: list[str], p: DedupPara
     none = np.empty((0, 2), dtype=np.int64)
     exact = found.pop(0) if p.exact else none
     candidates = found.pop(0) if p.near else none
-    nodes = np.unique(np.concatenate([exact, candidates]))
+    links, similarity = [exact], [np.ones(len(exact))]
+    if p.near and len(candidates):
+        estimated = held.score(candidates, "sig", minhash.signature_agreement)
+        near = estimated >= p.family_threshold
+        links.append(candidates[near])
+        similarity.append(estimated[near])
+    links_all, similarity_all = np.concatenate(links), np.concatenate(similarity)
+    nodes = np.unique(links_all)
     if not len(nodes):
         del held
         give_back()
         return Copies(), n
-    linked = held.take(nodes, ["id", "key", "sig"] if p.near else ["id", "key"])
+    linked = held.take(nodes, ["id", "key"])
     del held  # the corpus's keys and signatures: what remains is the linked documents'
-    links, similarity = [exact], [np.ones(len(exact))]
-    if p.near:
-        sigs = fixed_width(linked.column("sig"), copy=False).view(np.uint32).reshape(len(nodes), -1)
-        estimated = minhash.estimated_jaccard(sigs, np.searchsorted(nodes, candidates))
-        near = estimated >= p.family_threshold
-        links.append(candidates[near])
-        similarity.append(estimated[near])
-        del sigs
-    links_all, similarity_all = np.concatenate(links), np.concatenate(similarity)
-    kept = np.searchsorted(nodes, np.unique(links_all))  # the nodes of the links kept, among all nodes
     keys = fixed_width(linked.column("key"), copy=False).reshape(len(nodes), -1)
-    node_ids = dict(zip(nodes[kept].tolist(), linked.column("id").take(pa.array(kept)).to_pylist()))
+    node_ids = dict(zip(nodes.tolist(), linked.column("id").to_pylist()))
     source_ids = list(sources)
 
     def rank_of(i: int) -> tuple[int, int, int]:

@@ -56,6 +56,12 @@ class Held(Protocol):
         every bucket of the group."""
         ...
 
+    def score(self, pairs: np.ndarray, column: str, fn: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> np.ndarray:
+        """One score per (index, index) pair: ``fn`` over the bytes of ``column`` (a fixed-width
+        binary column) of the pairs' two rows, given as two blocks of rows × bytes, a chunk of
+        pairs at a time (``buckets.scored``). Where the rows are, or with the rows of the pairs."""
+        ...
+
     def take(self, index: np.ndarray, columns: Sequence[str]) -> pa.Table:
         """The ``columns`` of the rows whose index is in ``index`` (sorted, unique), in that order."""
         ...

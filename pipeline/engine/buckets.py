@@ -8,12 +8,13 @@ a star, so k equal rows cost k links, not k².
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 import pyarrow as pa
 
 MAX_PAIR_KEY_ROWS = 3_037_000_499  # from this many rows on, i * n + j no longer fits in an int64
+PAIR_CHUNK = 8_192  # pairs scored at a time: two gathered blocks of this many rows
 
 
 def fixed_width(column: pa.ChunkedArray | pa.Array, copy: bool = True) -> np.ndarray:
@@ -82,3 +83,14 @@ def star_links_rows(blocks: Iterable[np.ndarray]) -> np.ndarray:
     if not links:
         return np.empty((0, 2), dtype=np.int64)
     return np.unique(np.concatenate(links), axis=0)
+
+
+def scored(pairs: np.ndarray, rows_of: Callable[[np.ndarray], np.ndarray],
+           fn: Callable[[np.ndarray, np.ndarray], np.ndarray], chunk: int = PAIR_CHUNK) -> np.ndarray:
+    """``fn`` over the rows of both sides of every pair (``rows_of``: the rows of some indexes),
+    ``chunk`` pairs at a time so memory stays bounded: one score per pair."""
+    out = np.empty(len(pairs))
+    for start in range(0, len(pairs), chunk):
+        part = pairs[start:start + chunk]
+        out[start:start + chunk] = fn(rows_of(part[:, 0]), rows_of(part[:, 1]))
+    return out

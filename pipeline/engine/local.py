@@ -12,7 +12,7 @@ from tqdm import tqdm
 
 from pipeline.core.parquet import read_batches
 from pipeline.engine.base import Actors, Bucket
-from pipeline.engine.buckets import byte_slice, star_links
+from pipeline.engine.buckets import byte_slice, fixed_width, scored, star_links
 
 if TYPE_CHECKING:
     from pipeline.core.config import Params
@@ -50,12 +50,15 @@ class LocalEngine:
 
 
 class LocalHeld:
-    """Held rows as the tables the items made, in this process's memory (one column of bytes is
-    copied whole only while a bucket of it is grouped)."""
+    """Held rows as the tables the items made, in this process's memory: a column is copied
+    whole only while a bucket of it is grouped (its bytes there), and ``take`` copies only the
+    rows taken."""
 
     def __init__(self, tables: list[pa.Table]):
-        self.table = pa.concat_tables(tables) if tables else pa.table({"index": pa.array([], pa.int64())})
+        self.tables = [t for t in tables if t.num_rows]
+        self.table = pa.concat_tables(self.tables) if self.tables else pa.table({"index": pa.array([], pa.int64())})
         self.index = self.table.column("index").to_numpy()
+        self.starts = np.cumsum([0] + [t.num_rows for t in self.tables])
 
     def links(self, groups: Sequence[Sequence[Bucket]]) -> list[np.ndarray]:
         n, out = self.table.num_rows, []
@@ -64,5 +67,25 @@ class LocalHeld:
             out.append(self.index[positions] if len(positions) else positions)
         return out
 
+    def score(self, pairs: np.ndarray, column: str, fn: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> np.ndarray:
+        views = [fixed_width(t.column(column), copy=False).reshape(t.num_rows, -1) for t in self.tables]
+        width = self.table.schema.field(column).type.byte_width
+
+        def rows_of(index: np.ndarray) -> np.ndarray:  # gathered from each table's own buffer, not a copy of all
+            positions = np.searchsorted(self.index, index)
+            which = np.searchsorted(self.starts, positions, side="right") - 1
+            out = np.empty((len(index), width), dtype=np.uint8)
+            for t in np.unique(which).tolist():
+                at = which == t
+                out[at] = views[t][positions[at] - self.starts[t]]
+            return out
+
+        return scored(pairs, rows_of, fn)
+
     def take(self, index: np.ndarray, columns: Sequence[str]) -> pa.Table:
-        return self.table.select(list(columns)).take(pa.array(np.searchsorted(self.index, index)))
+        # table by table: Arrow's take over the whole chunked table would first combine each column
+        positions = np.searchsorted(self.index, index)
+        which = np.searchsorted(self.starts, positions, side="right") - 1
+        parts = [self.tables[t].select(list(columns)).take(pa.array(positions[which == t] - self.starts[t]))
+                 for t in np.unique(which).tolist()]
+        return pa.concat_tables(parts) if parts else self.table.select(list(columns)).slice(0, 0)

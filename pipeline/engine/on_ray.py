@@ -37,7 +37,7 @@ from pipeline.core.config import Params, RayParams
 from pipeline.core.errors import UserError
 from pipeline.core.parquet import open_parquet
 from pipeline.engine.base import Actors, Bucket, one_batch
-from pipeline.engine.buckets import fixed_width
+from pipeline.engine.buckets import fixed_width, scored
 
 MAX_BLOCKS = 4096  # held items are grouped into at most this many blocks
 # × ~50 bytes: about 0.5 GB per shuffle partition (250,000 documents of dedup's 43 buckets)
@@ -266,6 +266,13 @@ class RayHeld:
         pairs = np.stack([table.column("member").to_numpy(), table.column("leader").to_numpy()], axis=1)
         group = table.column("group").to_numpy()
         return [np.unique(pairs[group == g], axis=0).reshape(-1, 2) for g in range(len(groups))]
+
+    def score(self, pairs: np.ndarray, column: str, fn: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> np.ndarray:
+        """With the rows of the pairs brought to this process (only those: the documents linked)."""
+        index = np.unique(pairs)
+        rows = self.take(index, [column])
+        matrix = fixed_width(rows.column(column)).reshape(len(index), -1)
+        return scored(pairs, lambda i: matrix[np.searchsorted(index, i)], fn)
 
     def take(self, index: np.ndarray, columns: Sequence[str]) -> pa.Table:
         if self.ds is None:
