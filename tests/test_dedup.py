@@ -22,6 +22,7 @@ from pipeline.dedup import minhash
 from pipeline.dedup import stage as dedup_stage
 from pipeline.dedup.rowgroups import RowGroupWriter
 from pipeline.dedup.stage import find_duplicates, text_key
+from pipeline.engine.local import LocalEngine
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 import dedup_memory  # noqa: E402  (the generated segment.parquet of two sources, tokens included)
@@ -232,7 +233,7 @@ def test_outputs_are_the_bytes_the_previous_passes_wrote(tmp_path):
         rank = dedup_stage.ranker(p, ctx.sources.registration_order)
         metrics = dedup_stage.run(ctx, progress=False)
         old, n = old_local_copies(ctx.layout, sources, p, rank)
-        new, m = dedup_stage._local_copies(ctx.layout, sources, p, rank, False)
+        new, m = dedup_stage.find_copies(LocalEngine(), ctx.layout, sources, p, rank, False)
         assert (new.removed, new.kept_for, new.families, new.capped, m) == (old.removed, old.kept_for, old.families,
                                                                               old.capped, n), values
         assert metrics["documents_in"] == 2400 and metrics["documents"] < 2400, (values, metrics)

@@ -21,9 +21,9 @@ from pipeline import stages
 from pipeline.core.config import DedupParams, RayParams
 from pipeline.core.errors import UserError
 from pipeline.core.layout import Layout
-from pipeline.dedup.on_ray import ray_copies
-from pipeline.dedup.stage import _local_copies, ranker
+from pipeline.dedup.stage import find_copies, ranker
 from pipeline.engine import Actors
+from pipeline.engine.local import LocalEngine
 from pipeline.engine.on_ray import RayEngine
 
 sys.path.insert(0, str(REPO / "benchmarks"))
@@ -103,8 +103,8 @@ def test_ray_dedup_keeps_the_same_documents_on_generated_copies(layout, engine, 
     # the generated copies have 5 % of characters edited: farther apart than real copies, so 3-grams at 0.5
     p = DedupParams(source_priority=("b",), ngram=3, threshold=0.5, family_threshold=0.3, **kinds)
     rank = ranker(p, ctx.sources.registration_order)
-    expected, n = _local_copies(layout, ctx.sources.ids, p, rank, progress=False)
-    found, m = ray_copies(engine, layout, ctx.sources.ids, p, rank)
+    expected, n = find_copies(LocalEngine(), layout, ctx.sources.ids, p, rank, progress=False)
+    found, m = find_copies(engine, layout, ctx.sources.ids, p, rank, progress=False)
     assert (found.removed, found.kept_for, found.families, m) == (expected.removed, expected.kept_for,
                                                                   expected.families, n)
     # 27 near and 12 exact copies, a few near ones possibly missed; exact copies are near ones too

@@ -270,6 +270,7 @@ from pipeline.core.parquet import RowWriter  # noqa: E402
 from pipeline.core.schema import DEDUPED, REJECT, SEGMENTED  # noqa: E402
 from pipeline.dedup import minhash  # noqa: E402
 from pipeline.dedup import stage as dedup_stage  # noqa: E402
+from pipeline.engine.local import LocalEngine  # noqa: E402
 from pipeline.publish.card import SourceSummary, Statistics  # noqa: E402
 
 
@@ -406,8 +407,8 @@ def test_the_dedup_outputs_are_the_bytes_the_row_by_row_pass_wrote(layout):
     assert metrics["exact_duplicates"] and metrics["near_duplicates"] and metrics["family_capped"]
     assert metrics["clusters"] and metrics["family_members"] > metrics["family_capped"]
     p, sources = ctx.params.dedup, ctx.sources.ids
-    copies, _ = dedup_stage._local_copies(layout, sources, p, dedup_stage.ranker(p, ctx.sources.registration_order),
-                                          False)
+    copies, _ = dedup_stage.find_copies(LocalEngine(), layout, sources, p,
+                                        dedup_stage.ranker(p, ctx.sources.registration_order), False)
     old_docs, old_rejects = layout.root / "data" / "old" / "docs.parquet", layout.root / "data" / "old" / "rejects.parquet"
     counts = old_final_pass(layout, sources, copies, p, old_docs, old_rejects)
     assert (counts["exact"], counts["near"], counts["capped"]) == (

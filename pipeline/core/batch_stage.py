@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +21,7 @@ from tqdm import tqdm
 from pipeline.core.errors import UserError
 from pipeline.core.layout import Layout, previous_stage
 from pipeline.core.parquet import RowWriter, count_rows, read_batches
+from pipeline.core.results import BatchResult, Transform
 from pipeline.core.schema import REJECT, reason_key
 from pipeline.core.tally import Tally
 from pipeline.engine.local import LocalEngine
@@ -29,14 +29,7 @@ from pipeline.engine.local import LocalEngine
 if TYPE_CHECKING:
     from pipeline.engine.base import Actors, Engine
 
-Transform = Callable[[pa.RecordBatch], "BatchResult"]
-
-
-@dataclass
-class BatchResult:
-    kept: pa.RecordBatch
-    rejects: list[dict[str, Any]] = field(default_factory=list)
-    stats: Tally | None = None  # the batch's counts, added up by the driver
+__all__ = ["BatchResult", "ResultWriter", "Transform", "reject_row", "run_batch_stage", "text_length"]
 
 
 def reject_row(doc: dict[str, Any], stage: str, reason: str, detail: str) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from pipeline.core.errors import UserError, did_you_mean
 from pipeline.core.layout import Layout, checked_source_id
 from pipeline.core.settings import build
 from pipeline.core.yamlio import load_yaml
+from pipeline.engine import ENGINES
 from pipeline.pii.params import PiiParams  # the pii section: its types are the ones its detectors register
 
 
@@ -320,9 +321,6 @@ class PushParams:
             raise UserError(where, f"'{prefix}.repo_id' must look like org/name, got '{self.repo_id}'")
 
 
-ENGINES = ("local", "ray")
-
-
 @dataclass(frozen=True)
 class RayParams:
     """How stages use a Ray cluster when ``engine: ray`` (README: "Running on a cluster").
@@ -343,7 +341,7 @@ class RayParams:
 
 @dataclass(frozen=True)
 class Params:
-    engine: str = "local"  # where stage functions run: local (this process) or ray (Ray Data)
+    engine: str = "local"  # where stage functions run: a name in pipeline.engine.ENGINES (local, ray)
     ray: RayParams = field(default_factory=RayParams)
     ingest: IngestParams = field(default_factory=IngestParams)
     normalize: NormalizeParams = field(default_factory=NormalizeParams)
@@ -357,9 +355,10 @@ class Params:
     push: PushParams = field(default_factory=PushParams)
 
     def check(self, where: str, prefix: str) -> None:
-        if self.engine not in ENGINES:
-            raise UserError(where, f"'engine' must be one of {', '.join(ENGINES)}, got '{self.engine}'"
-                            f"{did_you_mean(self.engine, ENGINES)}")
+        if self.engine not in ENGINES:  # by name: checking an engine never imports it
+            names = ENGINES.names()
+            raise UserError(where, f"'engine' must be one of {', '.join(names)}, got '{self.engine}'"
+                            f"{did_you_mean(self.engine, names)}")
 
 
 def load_params(layout: Layout) -> Params:

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from pipeline.engine.buckets import PAIR_CHUNK, scored, star_links, star_links_rows
 
 BLOCK = 65_536  # characters of text taken at a time: at most that many shingles exist at once
 
@@ -72,53 +73,29 @@ def signatures(texts: list[str], *, num_perm: int, ngram: int, seed: int, out: n
 
 def candidate_links(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
     """(i, j) pairs, i > j, that share at least one band bucket; j is the bucket's first member.
-    Sorted by i, then j. A pair is one int64 (``i * n + j``) until the end, and the pairs of
-    every few bands are deduplicated as they come: a near copy shares most of its bands, so
-    memory follows the distinct pairs, not the pairs times the bands."""
-    n = len(sigs)
-    if n >= 3_037_000_499:  # i * n + j would not fit in an int64
-        return _candidate_links_rows(sigs, bands, rows)
-    found, pending, pending_size = np.empty(0, dtype=np.int64), [], 0
-    for b in range(bands):
-        block = np.ascontiguousarray(sigs[:, b * rows:(b + 1) * rows])
-        keys = block.view(np.dtype((np.void, block.dtype.itemsize * rows))).ravel()
-        _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-        del block, keys
-        leader = first[inverse.ravel()]
-        members = np.nonzero(leader != np.arange(n))[0]
-        if len(members):
-            pending.append(members.astype(np.int64) * n + leader[members])
-            pending_size += len(members)
-        if pending and (pending_size >= len(found) or b == bands - 1):
-            found = np.unique(np.concatenate([found, *pending]))
-            pending, pending_size = [], 0
-    return np.stack([found // n, found % n], axis=1) if len(found) else np.empty((0, 2), dtype=np.int64)
+    Sorted by i, then j (``buckets.star_links`` over the bands, each made when it is needed)."""
+    return star_links((sigs[:, b * rows:(b + 1) * rows] for b in range(bands)), len(sigs))
 
 
 def _candidate_links_rows(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
     """``candidate_links`` for more documents than an int64 pair key allows: pairs as rows."""
-    links = []
-    for b in range(bands):
-        block = np.ascontiguousarray(sigs[:, b * rows:(b + 1) * rows])
-        keys = block.view(np.dtype((np.void, block.dtype.itemsize * rows))).ravel()
-        _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-        leader = first[inverse.ravel()]
-        members = np.nonzero(leader != np.arange(len(keys)))[0]
-        if len(members):
-            links.append(np.stack([members, leader[members]], axis=1))
-    if not links:
-        return np.empty((0, 2), dtype=np.int64)
-    return np.unique(np.concatenate(links), axis=0)
+    return star_links_rows(sigs[:, b * rows:(b + 1) * rows] for b in range(bands))
 
 
-def estimated_jaccard(sigs: np.ndarray, links: np.ndarray, chunk: int = 8_192) -> np.ndarray:
+def estimated_jaccard(sigs: np.ndarray, links: np.ndarray, chunk: int = PAIR_CHUNK) -> np.ndarray:
     """Share of equal signature values per link, in chunks so memory stays bounded (two gathered
     blocks of ``chunk`` signatures: 4 MB each at 126 values)."""
-    out = np.empty(len(links))
-    for start in range(0, len(links), chunk):
-        part = links[start:start + chunk]
-        out[start:start + chunk] = (sigs[part[:, 0]] == sigs[part[:, 1]]).mean(axis=1)
-    return out
+    return scored(links, sigs.__getitem__, agreement, chunk)
+
+
+def agreement(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Per row, the share of equal values of two signature blocks: the estimated Jaccard similarity."""
+    return (a == b).mean(axis=1)
+
+
+def signature_agreement(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``agreement`` of signatures given as their bytes (rows of ``4 × num_perm`` uint8), as held."""
+    return agreement(a.view(np.uint32), b.view(np.uint32))
 
 
 def components(n: int, links: np.ndarray) -> np.ndarray:

@@ -11,15 +11,19 @@ becomes Python objects but the few removed) and a reject ``duplicate-of:<id>`` f
 
 Memory is bounded by what each pass needs, not by ``dedup.batch_size``. Pass 1 reads only
 the columns it uses (``text``, and ``id``; the source and the position come from the file and
-the row), about ``READ_BYTES`` of them at a time, into arrays made once for the whole stream:
-per document a 126-value signature (504 bytes), its 16-byte key and its id, nothing per
+the row), about ``READ_BYTES`` of them at a time, into arrays made once per row group: per
+document a 126-value signature (504 bytes), its 16-byte key, its index and its id, nothing per
 document as a Python object; the rank and id of a document are looked up only for the
 documents that links name. Pass 2 streams every column in pieces of about ``READ_BYTES``
 and writes the survivors in row groups of ``dedup.batch_size`` rows (the same bytes as
 before), combining one column at a time (``rowgroups.py``), so it holds one row group once
-plus its largest column. On the Ray engine (``on_ray.py``) signatures are computed by
-workers and LSH buckets grouped by a Ray Data shuffle, so this process holds only the
-documents that have copies; the survivors are the same.
+plus its largest column.
+
+Pass 1 runs on the engine (``find_copies``): every engine holds the keys and signatures
+where it runs and groups them by equal bytes (``Engine.hold``, ``Held.links``), so the
+stage never asks which engine it is on. The local engine holds them in arrays in this
+process; Ray holds them in its object store and groups the LSH buckets by a shuffle, so
+this process holds only the documents that have copies; the survivors are the same.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar, Union
 
@@ -35,7 +40,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from tqdm import tqdm
 
 from pipeline.core.config import DedupParams
 from pipeline.core.context import Context
@@ -46,7 +50,8 @@ from pipeline.core.parquet import CheckedParquetFile, RowWriter, open_parquet
 from pipeline.core.schema import DEDUPED, REJECT
 from pipeline.dedup import minhash
 from pipeline.dedup.rowgroups import RowGroupWriter, give_back
-from pipeline.engine import engine_for
+from pipeline.engine import Bucket, Engine, engine_for
+from pipeline.engine.buckets import fixed_width
 
 STAGE = "dedup"
 READ_BYTES = 1 * 2 ** 20  # about this much of the columns read is decoded at a time (Parquet's uncompressed size)
@@ -265,8 +270,7 @@ def stream_position(index: Any, start: Any, batch_size: int) -> Any:
     the positions of the batch were being made), so the i-th document of a batch beginning at
     ``b`` came at ``b + 2 i``. Kept so that the survivors stay what they were, byte for byte:
     a document still comes after every earlier one of its batch, but not always after the
-    previous batch (``on_ray.py`` ranks by the position itself: the engines can differ on a
-    source of more than ``dedup.batch_size`` documents, as they always could)."""
+    previous batch. Every engine ranks by it (pass 1 ranks here, not on the engine)."""
     offset = index - start
     return start + offset // batch_size * batch_size + 2 * (offset % batch_size)
 
@@ -281,60 +285,99 @@ class _ByIndex:
         return self.make(int(i))
 
 
-def _local_copies(layout: Layout, sources: list[str], p: DedupParams, rank: Callable[[str, int], tuple[int, int, int]],
-                  progress: bool) -> tuple[Copies, int]:
-    """Pass 1 in this process: every document's key and signature in arrays made once (the row
-    count is in the files' metadata), read from the ``text`` column a few MiB at a time; ids as
-    Arrow strings. Ranks, keys and ids become Python objects only for the documents linked."""
-    files = _final_files(layout, sources)
-    sizes = []
-    for _, path in files:
+def _work_items(layout: Layout, sources: list[str]) -> tuple[list[dict[str, Any]], np.ndarray]:
+    """One item per row group (with rows) of every source's final file, with the index of its
+    first document; and the index of each source's first document, then the count of all."""
+    items, sizes = [], []
+    offset = 0
+    for _, path in _final_files(layout, sources):
         with open_parquet(path) as f:
-            sizes.append(f.metadata.num_rows)
-    n = sum(sizes)
-    starts = np.cumsum([0] + sizes)  # the index of each source's first document
-    if p.exact:
-        keys = np.empty((n, 16), dtype=np.uint8)
-    else:  # its index as each document's key: no two alike
-        keys = np.arange(n, dtype=">i8").view(np.uint8).reshape(n, 8)
-    sigs = np.empty((n, p.bands * p.rows), dtype=np.uint32) if p.near else None
-    ids: list[pa.Array] = []
-    bar = tqdm(desc="dedup: signatures", unit="doc", disable=not progress or None)
-    index = 0
-    for _, path in files:
-        with open_parquet(path) as f:
-            for batch in stream(f, ["id", "text"], p.batch_size):
-                texts = batch.column("text").to_pylist()
-                end = index + len(texts)
-                if p.exact:
-                    keys[index:end] = np.frombuffer(b"".join(map(text_key, texts)), dtype=np.uint8).reshape(-1, 16)
-                if sigs is not None:
-                    minhash.signatures(texts, num_perm=p.bands * p.rows, ngram=p.ngram, seed=p.seed, out=sigs[index:end])
-                ids.append(batch.column("id"))
-                bar.update(end - index)
-                index = end
-    bar.close()
+            meta = f.metadata
+        for group in range(meta.num_row_groups):
+            rows = meta.row_group(group).num_rows
+            if rows:
+                items.append({"path": str(path), "group": group, "offset": offset})
+                offset += rows
+        sizes.append(meta.num_rows)
+    return items, np.cumsum([0] + sizes)
+
+
+def _documents(p: DedupParams, item: dict[str, Any]) -> pa.Table:
+    """``index``, ``id``, ``key`` (the text key, or the index where ``dedup.exact`` is off: no
+    two alike) and ``sig`` (the MinHash signature, where ``dedup.near``) of every document of
+    one work item, from its ``id`` and ``text`` only, a few MiB of them at a time. Runs where
+    the engine runs (a worker), so it reads the file itself."""
+    with open_parquet(Path(item["path"])) as f:
+        rows = f.metadata.row_group(item["group"]).num_rows
+        sigs = np.empty((rows, p.bands * p.rows), dtype=np.uint32) if p.near else None
+        keys, ids, at = [], [], 0
+        for batch in stream(f, ["id", "text"], p.batch_size, row_groups=[item["group"]]):
+            texts = batch.column("text").to_pylist()
+            if p.exact:
+                keys.append(b"".join(map(text_key, texts)))
+            if sigs is not None:
+                minhash.signatures(texts, num_perm=p.bands * p.rows, ngram=p.ngram, seed=p.seed,
+                                   out=sigs[at:at + len(texts)])
+            ids.append(batch.column("id"))
+            at += len(texts)
+    index = np.arange(item["offset"], item["offset"] + rows, dtype=np.int64)
+    key = b"".join(keys) if p.exact else index.astype(">i8").tobytes()
+    columns = {"index": index, "id": pa.chunked_array(ids, pa.string()),
+               "key": pa.FixedSizeBinaryArray.from_buffers(pa.binary(16 if p.exact else 8), rows,
+                                                          [None, pa.py_buffer(key)])}
+    if sigs is not None:
+        columns["sig"] = pa.FixedSizeBinaryArray.from_buffers(pa.binary(sigs.shape[1] * 4), rows,
+                                                              [None, pa.py_buffer(sigs)])
+    return pa.table(columns)
+
+
+def find_copies(engine: Engine, layout: Layout, sources: list[str], p: DedupParams,
+                rank: Callable[[str, int], tuple[int, int, int]], progress: bool = True) -> tuple[Copies, int]:
+    """Pass 1, on any engine: every document's key and signature made and held where the engine
+    runs (``_documents``, one work item per row group); documents sharing a text key (exact) or
+    an LSH band (near candidates) linked by the engine's grouping (``Held.links``); the near
+    links kept whose estimated Jaccard similarity, scored where the signatures are
+    (``Held.score``), reaches ``dedup.family_threshold``; and only the documents so linked
+    brought to this process, to pick each group's keeper. Returns the copies and the number of
+    documents."""
+    items, starts = _work_items(layout, sources)
+    n = int(starts[-1])
     if not n:
         return Copies(), 0
-    links = [exact_links(keys)]
-    similarity = [np.ones(len(links[0]))]
-    if sigs is not None:
-        near, sim = near_links(sigs, p.bands, p.rows, p.family_threshold)
-        links.append(near)
-        similarity.append(sim)
-    del sigs
+    held = engine.hold(items, partial(_documents, p), where=sorted({Path(i["path"]) for i in items}),
+                       progress="dedup: signatures" if progress else None)
+    groups = ([[Bucket("key")]] if p.exact else []) + (
+        [[Bucket("sig", 4 * b * p.rows, 4 * (b + 1) * p.rows) for b in range(p.bands)]] if p.near else [])
+    found = held.links(groups)
+    none = np.empty((0, 2), dtype=np.int64)
+    exact = found.pop(0) if p.exact else none
+    candidates = found.pop(0) if p.near else none
+    links, similarity = [exact], [np.ones(len(exact))]
+    if p.near and len(candidates):
+        estimated = held.score(candidates, "sig", minhash.signature_agreement)
+        near = estimated >= p.family_threshold
+        links.append(candidates[near])
+        similarity.append(estimated[near])
     links_all, similarity_all = np.concatenate(links), np.concatenate(similarity)
     nodes = np.unique(links_all)
-    node_ids = dict(zip(nodes.tolist(), pa.chunked_array(ids, pa.string()).take(pa.array(nodes)).to_pylist()))
-    del ids
-    source_ids = [source_id for source_id, _ in files]
+    if not len(nodes):
+        del held
+        give_back()
+        return Copies(), n
+    linked = held.take(nodes, ["id", "key"])
+    del held  # the corpus's keys and signatures: what remains is the linked documents'
+    keys = fixed_width(linked.column("key"), copy=False).reshape(len(nodes), -1)
+    node_ids = dict(zip(nodes.tolist(), linked.column("id").to_pylist()))
+    source_ids = list(sources)
 
     def rank_of(i: int) -> tuple[int, int, int]:
         source = int(np.searchsorted(starts, i, side="right")) - 1
         return rank(source_ids[source], int(stream_position(i, int(starts[source]), p.batch_size)))
 
-    copies = copies_from(links_all, similarity_all, _ByIndex(rank_of), _ByIndex(lambda i: keys[i].tobytes()),
-                         node_ids, p)
+    def key_of(i: int) -> bytes:
+        return keys[int(np.searchsorted(nodes, i))].tobytes()
+
+    copies = copies_from(links_all, similarity_all, _ByIndex(rank_of), _ByIndex(key_of), node_ids, p)
     give_back()  # what pass 1 freed, for pass 2
     return copies, n
 
@@ -418,12 +461,7 @@ def run(ctx: Context, progress: bool = True) -> dict[str, Any]:
     layout, p = ctx.layout, ctx.params.dedup
     sources = ctx.sources.ids
     rank = ranker(p, ctx.sources.registration_order)
-    if ctx.params.engine == "ray":
-        from pipeline.dedup.on_ray import ray_copies
-
-        copies, documents_in = ray_copies(engine_for(ctx.params), layout, sources, p, rank)
-    else:
-        copies, documents_in = _local_copies(layout, sources, p, rank, progress)
+    copies, documents_in = find_copies(engine_for(ctx.params), layout, sources, p, rank, progress)
 
     marks = _Marks(copies)
     index = 0

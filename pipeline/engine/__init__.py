@@ -1,24 +1,31 @@
 """Where stage functions run: ``engine: local`` (this process) or ``engine: ray`` (Ray Data).
 
-Stages ask ``engine_for(params)`` for an engine and hand it their batch functions; the
-local engine never imports Ray.
+``ENGINES`` names every engine and the module that defines it, without importing it (as
+fsspec's ``known_implementations``): the local engine never imports Ray, and ``params.yaml``'s
+``engine:`` is checked against these names. Stages ask ``engine_for(params)`` for an engine
+and hand it their batch functions (``base.Engine``: what every engine offers).
 """
 
 from __future__ import annotations
 
-from pipeline.core.config import Params
-from pipeline.engine.base import Actors, Engine
-from pipeline.engine.local import LocalEngine
+from typing import TYPE_CHECKING
 
-__all__ = ["Actors", "Engine", "LocalEngine", "engine_for", "model_actors"]
+from pipeline.core.registry import Registry
+from pipeline.engine.base import Actors, Bucket, Engine, Held
+
+if TYPE_CHECKING:
+    from pipeline.core.config import Params
+
+__all__ = ["ENGINES", "Actors", "Bucket", "Engine", "Held", "engine_for", "model_actors"]
+
+ENGINES: Registry[type[Engine]] = Registry("engine", lazy={
+    "local": "pipeline.engine.local:LocalEngine",
+    "ray": "pipeline.engine.on_ray:RayEngine",
+})
 
 
 def engine_for(params: Params) -> Engine:
-    if params.engine == "ray":
-        from pipeline.engine.on_ray import RayEngine
-
-        return RayEngine.shared(params.ray)
-    return LocalEngine()
+    return ENGINES.get(params.engine, "engine").from_params(params)
 
 
 def model_actors(params: Params, engine: Engine, model: bool = True) -> Actors:

@@ -9,6 +9,11 @@ the same bytes, as the local engine's.
 
 A batch function returns a ``BatchResult`` (kept rows, rejects, counts); Ray Data
 moves tables, so each result travels pickled in one row of an envelope table.
+
+Held rows (``hold``, for dedup) are a materialized dataset in the object store, never in
+this process: their buckets are grouped by a hash-partitioned shuffle (one row per row and
+bucket), each partition finding its equal buckets with numpy, and only the rows asked for
+(``take``) come back.
 """
 
 from __future__ import annotations
@@ -18,18 +23,25 @@ import os
 import pickle
 import socket
 import warnings
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 import pipeline
-from pipeline.core.config import RayParams
+from pipeline.core.config import Params, RayParams
 from pipeline.core.errors import UserError
 from pipeline.core.parquet import open_parquet
-from pipeline.engine.base import Actors, one_batch
+from pipeline.engine.base import Actors, Bucket, one_batch
+from pipeline.engine.buckets import fixed_width, scored
+
+MAX_BLOCKS = 4096  # held items are grouped into at most this many blocks
+# × ~50 bytes: about 0.5 GB per shuffle partition (250,000 documents of dedup's 43 buckets)
+BUCKET_ROWS_PER_PARTITION = 250_000 * 43
 
 ENVELOPE = pa.schema([("rows_in", pa.int64()), ("result", pa.large_binary())])
 
@@ -78,6 +90,10 @@ class RayEngine:
         self.params = params
         self.ray = _connect(params)
         self._visible: set[str] = set()  # paths every node was found to see
+
+    @classmethod
+    def from_params(cls, params: Params) -> RayEngine:
+        return cls.shared(params.ray)
 
     @classmethod
     def shared(cls, params: RayParams) -> RayEngine:
@@ -154,6 +170,21 @@ class RayEngine:
                                       override_num_blocks=min(len(items), 1000))
         return (result for _, result in self._results(ds.map_batches(run, batch_size=1, batch_format="pyarrow")))
 
+    def hold(self, items: list[Any], fn: Callable[[Any], pa.Table], where: Sequence[Path] = (),
+             progress: str | None = None) -> RayHeld:
+        for path in sorted(set(map(str, where))):
+            self.check_visible(Path(path))
+
+        def run(table: pa.Table) -> pa.Table:
+            return pa.concat_tables([fn(items[i]) for i in table.column("item").to_pylist()])
+
+        ds = None
+        if items:
+            ds = (self.ray.data.from_items([{"item": i} for i in range(len(items))],
+                                           override_num_blocks=min(len(items), MAX_BLOCKS))
+                  .map_batches(run, batch_size=1, batch_format="pyarrow").materialize())
+        return RayHeld(self, ds)
+
     def _results(self, ds: Any) -> Iterator[tuple[int, Any]]:
         for table in ds.iter_batches(batch_size=None, batch_format="pyarrow"):
             for rows_in, blob in zip(table.column("rows_in").to_pylist(), table.column("result").to_pylist()):
@@ -209,3 +240,99 @@ def _check_reachable(address: str, timeout: float = 5.0) -> None:
     except (OSError, ValueError) as exc:
         raise UserError("RAY_ADDRESS", f"nothing answers at '{address}' ({exc.strerror or exc}): start the Ray "
                         "cluster, fix RAY_ADDRESS, or unset it to use a local Ray instance") from None
+
+
+class RayHeld:
+    """Held rows as a materialized Ray dataset (``ds``; None: no rows)."""
+
+    def __init__(self, engine: RayEngine, ds: Any):
+        self.engine, self.ds = engine, ds
+
+    def links(self, groups: Sequence[Sequence[Bucket]]) -> list[np.ndarray]:
+        empty = [np.empty((0, 2), dtype=np.int64) for _ in groups]
+        buckets = [(g, b) for g, group in enumerate(groups) for b in group]
+        if self.ds is None or not buckets:
+            return empty
+        # a partition is one block on one worker: enough of them that each stays small
+        partitions = max(self.engine.params.dedup_partitions,
+                         -(-self.ds.count() * len(buckets) // BUCKET_ROWS_PER_PARTITION))
+        found = [t for t in self.ds.map_batches(partial(_bucket_rows, buckets, partitions), batch_format="pyarrow")
+                 .groupby("part", num_partitions=partitions)
+                 .map_groups(_bucket_links, batch_format="pyarrow")
+                 .iter_batches(batch_size=None, batch_format="pyarrow") if t.num_rows]
+        if not found:
+            return empty
+        table = pa.concat_tables(found)
+        pairs = np.stack([table.column("member").to_numpy(), table.column("leader").to_numpy()], axis=1)
+        group = table.column("group").to_numpy()
+        return [np.unique(pairs[group == g], axis=0).reshape(-1, 2) for g in range(len(groups))]
+
+    def score(self, pairs: np.ndarray, column: str, fn: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> np.ndarray:
+        """With the rows of the pairs brought to this process (only those: the documents linked)."""
+        index = np.unique(pairs)
+        rows = self.take(index, [column])
+        matrix = fixed_width(rows.column(column)).reshape(len(index), -1)
+        return scored(pairs, lambda i: matrix[np.searchsorted(index, i)], fn)
+
+    def take(self, index: np.ndarray, columns: Sequence[str]) -> pa.Table:
+        if self.ds is None:
+            return pa.table({c: [] for c in columns})
+        ref = self.engine.ray.put(np.asarray(index))  # shipped to the object store once, not with every task
+        found = [t for t in self.ds.map_batches(_rows_of, fn_args=(ref,), batch_format="pyarrow")
+                 .iter_batches(batch_size=None, batch_format="pyarrow")]
+        if not found:
+            schema = self.ds.schema()
+            return pa.schema(list(zip(schema.names, schema.types))).empty_table().select(list(columns))
+        rows = pa.concat_tables(found)
+        return rows.take(pc.sort_indices(rows, [("index", "ascending")])).select(list(columns))
+
+
+def _bucket_rows(buckets: list[tuple[int, Bucket]], partitions: int, rows: pa.Table) -> pa.Table:
+    """One row per (held row, bucket). ``bucket`` is what rows share when they fall together:
+    the bucket's number, then its bytes (zero-padded to the widest), as fixed-width bytes."""
+    index = rows.column("index").to_numpy()
+    n = len(index)
+    columns = {c: fixed_width(rows.column(c)).reshape(n, rows.schema.field(c).type.byte_width)
+               for c in {b.column for _, b in buckets}}
+    slices = [columns[b.column][:, b.start:b.stop] for _, b in buckets]
+    width = max(s.shape[1] for s in slices)
+    blocks = []
+    for k, values in enumerate(slices):
+        block = np.zeros((n, 8 + width), dtype=np.uint8)
+        block[:, :8] = np.array([k], dtype=">i8").view(np.uint8)
+        block[:, 8:8 + values.shape[1]] = values
+        blocks.append(block)
+    data = np.concatenate(blocks)
+    number = np.repeat(np.arange(len(buckets), dtype=np.int64), n)
+    group = np.repeat(np.array([g for g, _ in buckets], dtype=np.int64), n)
+    # the partition: the first bytes of a bucket are hash values already (MinHash values, a digest)
+    part = (np.ascontiguousarray(data[:, 8:12]).view("<u4").ravel().astype(np.int64) + number * 7919) % partitions
+    bucket = pa.FixedSizeBinaryArray.from_buffers(pa.binary(8 + width), len(data), [None, pa.py_buffer(data.tobytes())])
+    return pa.table({"part": part, "group": group, "bucket": bucket, "index": np.tile(index, len(buckets))})
+
+
+def _bucket_links(rows: pa.Table) -> pa.Table:
+    """Within one partition: (member, leader, group) for every bucket of several rows, the
+    leader being the bucket's smallest index."""
+    index = rows.column("index").to_numpy()
+    width = rows.schema.field("bucket").type.byte_width
+    buckets = fixed_width(rows.column("bucket")).view(f"V{width}")
+    _, group = np.unique(buckets, return_inverse=True)
+    leader = np.full(group.max() + 1 if len(group) else 0, np.iinfo(np.int64).max)
+    np.minimum.at(leader, group, index)
+    member = index != leader[group]
+    return pa.table({"member": pa.array(index[member], pa.int64()),
+                     "leader": pa.array(leader[group][member], pa.int64()),
+                     "group": pa.array(rows.column("group").to_numpy()[member], pa.int64())})
+
+
+def _rows_of(rows: pa.Table, index: Any) -> pa.Table:
+    """The rows whose index is in ``index`` (sorted; in the object store), and nothing else."""
+    import ray
+
+    index = ray.get(index) if isinstance(index, ray.ObjectRef) else index
+    own = rows.column("index").to_numpy()
+    if not len(index):
+        return rows.slice(0, 0)
+    at = np.minimum(np.searchsorted(index, own), len(index) - 1)
+    return rows.filter(pa.array(index[at] == own))
