@@ -15,7 +15,7 @@ from conftest import REPO, add_source, context
 from pipeline import stages
 from pipeline.core.config import DedupParams
 from pipeline.core.context import load_context
-from pipeline.core.layout import SOURCE_STAGES
+from pipeline.core.contract import source_stages
 from pipeline.core.parquet import CheckedParquetFile, RowWriter, read_batches
 from pipeline.core.schema import DEDUPED, REJECT
 from pipeline.dedup import minhash
@@ -174,7 +174,7 @@ def old_local_copies(layout, sources, p, rank):
     """Pass 1 as it was: every row's key, id and rank as Python objects, read dedup.batch_size at a time."""
     keys, ids, ranks, sig_blocks = [], [], [], []
     for source_id in sources:
-        for batch in read_batches(layout.stage_docs(source_id, SOURCE_STAGES[-1]), p.batch_size, ["id", "text"]):
+        for batch in read_batches(layout.stage_docs(source_id, source_stages()[-1]), p.batch_size, ["id", "text"]):
             texts = batch.column("text").to_pylist()
             keys.extend(text_key(t) if p.exact else len(keys).to_bytes(8, "big") for t in texts)
             ids.extend(batch.column("id").to_pylist())
@@ -191,7 +191,7 @@ def old_pass_2(layout, sources, copies, p, docs_path, rejects_path):
     marks, index = dedup_stage._Marks(copies), 0
     with RowWriter(docs_path, DEDUPED, p.batch_size) as docs, RowWriter(rejects_path, REJECT, p.batch_size) as rejects:
         for source_id in sources:
-            for batch in read_batches(layout.stage_docs(source_id, SOURCE_STAGES[-1]), p.batch_size):
+            for batch in read_batches(layout.stage_docs(source_id, source_stages()[-1]), p.batch_size):
                 start, index = index, index + batch.num_rows
                 out, removed = marks.marked(batch, start)
                 if len(removed):

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from conftest import REPO, manifest_for, run_env
-from pipeline.core.layout import SOURCE_STAGES
+from pipeline.core.contract import source_stages
 
 pytestmark = pytest.mark.e2e
 
@@ -40,7 +40,7 @@ GLOBAL = ["dedup", "decontam", "publish"]
 
 
 def stages_of(*source_ids: str) -> list[str]:
-    return [f"{stage}@{source_id}" for source_id in source_ids for stage in SOURCE_STAGES]
+    return [f"{stage}@{source_id}" for source_id in source_ids for stage in source_stages()]
 
 
 def lock(root) -> dict:

@@ -13,14 +13,10 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1] / "pipeline"
-STAGES = ("ingest", "normalize", "quality", "pii", "segment", "dedup", "publish", "decontam")
+from pipeline.core.contract import stages
 
-# Cycles in pipeline/ingest/ being removed on branch r17-ingest: the one exception, to be
-# deleted when that branch is merged (the test then holds for every module).
-KNOWN_CYCLES = {
-    frozenset({"pipeline.ingest.formats", "pipeline.ingest.readers.archive"}),  # fixed on branch r17-ingest
-}
+ROOT = Path(__file__).resolve().parents[1] / "pipeline"
+STAGES = tuple(s.name for s in stages())  # every stage package, from the contracts
 
 
 def module_name(path: Path) -> str:
@@ -173,7 +169,7 @@ def later():
 
 def test_pipeline_has_no_import_cycle():
     edges = graph()
-    cycles = [c for c in strongly_connected(edges) if frozenset(c) not in KNOWN_CYCLES]
+    cycles = list(strongly_connected(edges))
     assert not cycles, "import cycles:\n" + "\n".join(" → ".join(a_cycle(edges, c)) for c in cycles)
 
 
@@ -186,8 +182,20 @@ def reachable(edges: dict[str, set[str]], start: str) -> set[str]:
     return seen
 
 
+# The one known exception: params.yaml's pii section is declared by the pii package
+# (pipeline/pii/params.py), because its keys are the personal-data types the detector
+# modules register; core/config.py imports it to validate params.yaml in one place. Removing
+# it means params sections declared by the stage contracts (issue 17, not done).
+KNOWN = {"pipeline.pii.params"}
+
+
 def test_core_imports_no_stage_package():
     edges = graph(type_checking=True)  # a type named from a stage is knowledge of it too
+    for known in KNOWN:  # the exception and its parent packages, for the core modules that import it
+        parts = known.split(".")
+        parents = {".".join(parts[:k]) for k in range(2, len(parts) + 1)}  # pipeline.pii, pipeline.pii.params
+        edges = {m: targets - parents if m.startswith("pipeline.core") and known in targets else targets
+                 for m, targets in edges.items()}
     stages = tuple(f"pipeline.{s}" for s in STAGES)
     found = sorted(f"{m} → {t}" for m in edges if m == "pipeline.core" or m.startswith("pipeline.core.")
                    for t in reachable(edges, m) if t in stages or t.startswith(tuple(f"{s}." for s in stages)))

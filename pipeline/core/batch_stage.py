@@ -18,8 +18,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from tqdm import tqdm
 
-from pipeline.core.errors import UserError
-from pipeline.core.layout import Layout, previous_stage
+from pipeline.core.errors import missing_input
+from pipeline.core.contract import previous_stage
+from pipeline.core.layout import Layout
 from pipeline.core.parquet import RowWriter, count_rows, read_batches
 from pipeline.core.results import BatchResult, Transform
 from pipeline.core.schema import REJECT, reason_key
@@ -104,8 +105,8 @@ def run_batch_stage(layout: Layout, source_id: str, stage: str, transform: Trans
     """
     source = layout.stage_docs(source_id, previous_stage(stage))
     if not source.is_file():
-        raise UserError(layout.rel(source), f"missing: run the stages before {stage} for '{source_id}' first "
-                        f"(dvc repro {stage}@{source_id})")
+        raise missing_input(layout.rel(source), f"the stages before {stage} for '{source_id}'",
+                            f"dvc repro {stage}@{source_id}")
     documents_in = 0
     total = None if not progress else count_rows(source) if unit == "doc" else _characters(source)
     bar = tqdm(total=total, desc=f"{stage} {source_id}", unit=unit, unit_scale=unit == "char",

@@ -149,13 +149,3 @@ class Layout:
             return path.resolve().relative_to(self.root).as_posix()
         except ValueError:
             return str(path)
-
-
-# The per-source stages in pipeline order. The last one's output is what publish reads.
-# Later stages (normalize, segment, flag) append themselves here and in dvc.yaml.
-SOURCE_STAGES: tuple[str, ...] = ("ingest", "normalize", "quality", "pii", "segment")
-
-
-def previous_stage(stage: str) -> str:
-    """The per-source stage whose output ``stage`` reads."""
-    return SOURCE_STAGES[SOURCE_STAGES.index(stage) - 1]

@@ -43,9 +43,10 @@ import pyarrow.parquet as pq
 
 from pipeline.core.config import DedupParams
 from pipeline.core.context import Context
-from pipeline.core.errors import UserError
+from pipeline.core.errors import missing_input
 from pipeline.core.jsonfile import write_json
-from pipeline.core.layout import SOURCE_STAGES, Layout
+from pipeline.core.contract import source_stages
+from pipeline.core.layout import Layout
 from pipeline.core.parquet import CheckedParquetFile, RowWriter, open_parquet
 from pipeline.core.schema import DEDUPED, REJECT
 from pipeline.dedup import minhash
@@ -70,11 +71,11 @@ def text_key(text: str) -> bytes:
 
 def _final_files(layout: Layout, sources: list[str]) -> list[tuple[str, Path]]:
     """Every source's final per-source file, in source order; a missing one is an error before any is read."""
-    final, files = SOURCE_STAGES[-1], []
+    final, files = source_stages()[-1], []
     for source_id in sources:
         path = layout.stage_docs(source_id, final)
         if not path.is_file():
-            raise UserError(layout.rel(path), f"missing: run the per-source stages for '{source_id}' first (dvc repro)")
+            raise missing_input(layout.rel(path), f"the per-source stages for '{source_id}'")
         files.append((source_id, path))
     return files
 
