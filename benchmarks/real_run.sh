@@ -16,6 +16,5 @@ cp "$REAL"/*.xml data/raw/ey-gazette/
 printf 'sources:\n  ey-gazette: {}\n' > configs/sources.yaml
 git init -q
 export PYTHONPATH=$OUT HF_HUB_OFFLINE=1  # the archived commit's pipeline, not the editable install's
-for stage in ingest normalize quality pii segment; do "$REPO/.venv/bin/twcorpus" --quiet "$stage" ey-gazette; done
-"$REPO/.venv/bin/twcorpus" --quiet dedup
-"$REPO/.venv/bin/twcorpus" --quiet publish
+# every stage of that commit, in its own order
+"$REPO/.venv/bin/python" -c 'from pipeline.core.context import load_context; from pipeline.stages import run_all; run_all(load_context("."))'
