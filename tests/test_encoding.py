@@ -217,7 +217,11 @@ def test_invalid_utf8_byte_on_line_3_of_a_small_file_is_a_line_error(tmp_path):
     path = write(tmp_path, "第一行\n第二行\n".encode("utf-8") + b"bad \xff byte\n" + "第四行\n".encode("utf-8"))
     encoding, lines = lines_of(path)
     assert encoding == "utf-8"
-    assert [(line.number, line.text) for line in lines if not line.error] == [(1, "第一行\n"), (2, "第二行\n"), (4, "第四行\n")]
+    assert [(line.number, line.text) for line in lines if not line.error] == [
+        (1, "第一行\n"),
+        (2, "第二行\n"),
+        (4, "第四行\n"),
+    ]
     assert lines[2].number == 3
     assert lines[2].error is not None and "line 3" in lines[2].error
 

@@ -28,9 +28,7 @@ CONSTITUTION = REPO / "data" / "raw" / "laws" / "A0000001.json"
 
 def manifest(**csv_options) -> Manifest:
     options = {"text_column": "內容", "title_column": "標題", **csv_options}
-    return Manifest(
-        id="s", title="t", publisher="p", license="CC0-1.0", url="https://x", csv=CsvOptions(**options)
-    )
+    return Manifest(id="s", title="t", publisher="p", license="CC0-1.0", url="https://x", csv=CsvOptions(**options))
 
 
 MANIFEST = manifest()
@@ -72,9 +70,7 @@ def test_text_utf8_bom_is_not_part_of_the_text(tmp_path):
 
 def test_text_undecodable(tmp_path):
     path = write(tmp_path, "a.txt", INVALID)
-    assert read(read_text, path) == [
-        Problem("undecodable", "not UTF-8, UTF-16 or Big5 text (byte 0x80 at offset 3)")
-    ]
+    assert read(read_text, path) == [Problem("undecodable", "not UTF-8, UTF-16 or Big5 text (byte 0x80 at offset 3)")]
 
 
 def test_text_binary(tmp_path):
@@ -302,10 +298,17 @@ def test_csv_header_names_are_stripped_and_bom_removed(tmp_path):
 
 def test_csv_all_mapped_columns_and_delimiter(tmp_path):
     m = manifest(url_column="網址", date_column="日期", license_column="授權", delimiter="\t")
-    path = write(tmp_path, "a.tsv", "標題\t內容\t網址\t日期\t授權\t備註\n題\t文\t https://a.tw \t2024-05-01\tCC-BY-4.0\t 附註 \n")
+    path = write(
+        tmp_path, "a.tsv", "標題\t內容\t網址\t日期\t授權\t備註\n題\t文\t https://a.tw \t2024-05-01\tCC-BY-4.0\t 附註 \n"
+    )
     assert read(read_csv, path, m) == [
         Record(
-            text="文", line=2, title="題", url="https://a.tw", date="2024-05-01", license="CC-BY-4.0",
+            text="文",
+            line=2,
+            title="題",
+            url="https://a.tw",
+            date="2024-05-01",
+            license="CC-BY-4.0",
             meta={"備註": " 附註 "},
         )
     ]
@@ -491,7 +494,9 @@ def test_lawdb_articles_with_numbers_but_no_content_are_empty(tmp_path):
 def test_lawdb_invalid_json(tmp_path):
     path = write(tmp_path, "law.json", '{"LawName": "測試法",')
     assert read(read_lawdb, path) == [
-        Problem("malformed-file", "not valid JSON (line 1, column 19: Expecting property name enclosed in double quotes)")
+        Problem(
+            "malformed-file", "not valid JSON (line 1, column 19: Expecting property name enclosed in double quotes)"
+        )
     ]
 
 
@@ -560,8 +565,11 @@ def test_every_extension_maps_to_a_reader():
 
 
 def test_the_format_tables_are_what_the_readers_register():
-    assert set(FORMATS) == set(READERS.names()) == {
-        "text", "markdown", "jsonl", "csv", "lawdb", "html", "xml", "docx", "odt", "pdf", "zip"}
+    assert (
+        set(FORMATS)
+        == set(READERS.names())
+        == {"text", "markdown", "jsonl", "csv", "lawdb", "html", "xml", "docx", "odt", "pdf", "zip"}
+    )
     assert all(FORMATS[name] is fmt for name, fmt in READERS.items())
     assert EXTENSIONS == {ext: name for name, fmt in READERS.items() for ext in fmt.extensions}
     assert LINE_FORMATS == {"jsonl", "csv"} == {name for name, fmt in READERS.items() if fmt.per_line}

@@ -29,9 +29,7 @@ def build(cls: type[T], data: Any, where: str, prefix: str = "") -> T:
     hints = typing.get_type_hints(cls)
     for key in data:
         if key not in fields:
-            raise UserError(
-                where, f"unknown key '{_join(prefix, key)}'{did_you_mean(str(key), fields)}"
-            )
+            raise UserError(where, f"unknown key '{_join(prefix, key)}'{did_you_mean(str(key), fields)}")
     values = {}
     for name, field in fields.items():
         if name not in data:

@@ -24,7 +24,9 @@ def load_yaml(path: Path, shown_as: str) -> Any:
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
-            raise UserError(shown_as, f"{size:,} bytes: too large for a configuration file (the limit is {MAX_BYTES:,})")
+            raise UserError(
+                shown_as, f"{size:,} bytes: too large for a configuration file (the limit is {MAX_BYTES:,})"
+            )
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise UserError(shown_as, "file not found") from None
@@ -65,5 +67,7 @@ def check_limits(text: str, shown_as: str) -> None:
             sizes[anchor] = nodes
         open_nodes[-1][1] += nodes
         if open_nodes[-1][1] > MAX_NODES:
-            raise UserError(shown_as, f"its aliases expand to more than {MAX_NODES:,} values: refused as unsafe to "
-                            "parse (a YAML bomb?)")
+            raise UserError(
+                shown_as,
+                f"its aliases expand to more than {MAX_NODES:,} values: refused as unsafe to parse (a YAML bomb?)",
+            )

@@ -22,8 +22,14 @@ from pipeline.core.config import BenchmarkSpec
 
 GLOB_CHARS = set("*?[")
 # A benchmark's format from its file's extension (config.BENCHMARK_FORMATS names the same three).
-EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet",
-              ".pq": "parquet"}
+EXTENSIONS = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+    ".csv": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
 
 
 @dataclass(frozen=True)
@@ -56,8 +62,11 @@ def format_of(spec: BenchmarkSpec, path: Path, where: str) -> str:
         return spec.format
     fmt = EXTENSIONS.get(path.suffix.lower())
     if fmt is None:
-        raise UserError(where, f"benchmark '{spec.name}': cannot tell the format from the extension "
-                        f"'{path.suffix}'; set format: jsonl, csv or parquet")
+        raise UserError(
+            where,
+            f"benchmark '{spec.name}': cannot tell the format from the extension "
+            f"'{path.suffix}'; set format: jsonl, csv or parquet",
+        )
     return fmt
 
 
@@ -70,8 +79,10 @@ def _text(value: Any, where: str, spec: BenchmarkSpec, field: str) -> str:
         return str(value)
     if isinstance(value, (list, tuple)):
         return "\n".join(_text(v, where, spec, field) for v in value)
-    raise UserError(where, f"benchmark '{spec.name}': field '{field}' holds {type(value).__name__}, "
-                    "not text, a number or a list of them")
+    raise UserError(
+        where,
+        f"benchmark '{spec.name}': field '{field}' holds {type(value).__name__}, not text, a number or a list of them",
+    )
 
 
 def _missing(spec: BenchmarkSpec, where: str, have: set[str]) -> None:
@@ -79,8 +90,9 @@ def _missing(spec: BenchmarkSpec, where: str, have: set[str]) -> None:
     for field in (*spec.fields, *([spec.id_field] if spec.id_field else [])):
         if field not in have:
             names = ", ".join(sorted(have)[:20]) or "none"
-            raise UserError(where, f"benchmark '{spec.name}': no field '{field}'{did_you_mean(field, have)} "
-                            f"(the file has: {names})")
+            raise UserError(
+                where, f"benchmark '{spec.name}': no field '{field}'{did_you_mean(field, have)} (the file has: {names})"
+            )
 
 
 def _jsonl_rows(path: Path, where: str, spec: BenchmarkSpec) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -148,13 +160,17 @@ def load_benchmark(spec: BenchmarkSpec, root: Path) -> Benchmark:
         for row_no, row in READERS[format_of(spec, path, where)](path, where, spec):
             texts.append("\n".join(_text(row.get(f), f"{where}:{row_no}", spec, f) for f in spec.fields))
             if spec.id_field:
-                ids.append(_text(row.get(spec.id_field), f"{where}:{row_no}", spec, spec.id_field) or f"{stem}:{row_no}")
+                ids.append(
+                    _text(row.get(spec.id_field), f"{where}:{row_no}", spec, spec.id_field) or f"{stem}:{row_no}"
+                )
             else:
                 ids.append(f"{stem}:{row_no}")
     if not any(t.strip() for t in texts):
         what = "no rows" if not texts else f"no row with text in {', '.join(spec.fields)}"
-        raise UserError(", ".join(written) if len(written) <= 3 else f"{spec.path} ({len(written)} files)",
-                        f"benchmark '{spec.name}' is empty: {what}")
+        raise UserError(
+            ", ".join(written) if len(written) <= 3 else f"{spec.path} ({len(written)} files)",
+            f"benchmark '{spec.name}' is empty: {what}",
+        )
     return Benchmark(spec, tuple(written), tuple(ids), tuple(texts))
 
 

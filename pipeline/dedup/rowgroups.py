@@ -31,7 +31,7 @@ def _libc_trim() -> Callable[[int], Any] | None:
 
 
 _TRIM = _libc_trim()
-GIVE_BACK_BYTES = 16 * 2 ** 20  # a row group at least this large gives back what was freed around it
+GIVE_BACK_BYTES = 16 * 2**20  # a row group at least this large gives back what was freed around it
 
 
 def give_back() -> None:

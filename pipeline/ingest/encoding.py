@@ -202,12 +202,15 @@ def _byte_lines(path: Path, encoding: str) -> Iterator[Line]:
                 offset += length
                 continue
             if number == 1 and encoding == "utf-8-sig":
-                raw, offset = raw[len(codecs.BOM_UTF8):], len(codecs.BOM_UTF8)
+                raw, offset = raw[len(codecs.BOM_UTF8) :], len(codecs.BOM_UTF8)
             nul = raw.find(b"\x00")
             if nul >= 0:
-                yield Line(number, raw.decode(codec, "replace").replace("\x00", ""),
-                           f"line {number}: NUL byte at file offset {offset + nul}: binary data, not text",
-                           "binary-line")
+                yield Line(
+                    number,
+                    raw.decode(codec, "replace").replace("\x00", ""),
+                    f"line {number}: NUL byte at file offset {offset + nul}: binary data, not text",
+                    "binary-line",
+                )
             else:
                 yield _decode_line(raw, codec, encoding, number, offset)
             offset += len(raw)
@@ -231,8 +234,11 @@ def _decode_line(raw: bytes, codec: str, encoding: str, number: int, offset: int
                 return Line(number, raw.decode("big5hkscs"))
             except UnicodeDecodeError:
                 pass
-        return Line(number, raw.decode(codec, "replace"),
-                    f"line {number}: byte 0x{raw[exc.start]:02X} at file offset {offset + exc.start} is not valid {encoding}")
+        return Line(
+            number,
+            raw.decode(codec, "replace"),
+            f"line {number}: byte 0x{raw[exc.start]:02X} at file offset {offset + exc.start} is not valid {encoding}",
+        )
 
 
 def _text_lines(path: Path, encoding: str) -> Iterator[Line]:
@@ -252,8 +258,12 @@ def _text_lines(path: Path, encoding: str) -> Iterator[Line]:
                         break
                 yield _too_long(number, length, "characters", limit)
             elif "\x00" in text:
-                yield Line(number, text.replace(_MARK, "\ufffd").replace("\x00", ""),
-                           f"line {number}: NUL character: binary data, not text", "binary-line")
+                yield Line(
+                    number,
+                    text.replace(_MARK, "\ufffd").replace("\x00", ""),
+                    f"line {number}: NUL character: binary data, not text",
+                    "binary-line",
+                )
             elif _MARK in text:
                 yield Line(number, text.replace(_MARK, "\ufffd"), f"line {number}: not valid {encoding}")
             else:

@@ -27,12 +27,14 @@ class Density:
     per_1000: float  # items per 1,000 characters
 
     def describe(self) -> str:
-        return f"{self.persons:,} private persons, {self.items:,} personal items, {self.per_1000:.1f} per 1,000 characters"
+        return (
+            f"{self.persons:,} private persons, {self.items:,} personal items, {self.per_1000:.1f} per 1,000 characters"
+        )
 
 
 def density(text: str, spans: list[Span]) -> Density:
     private = [s for s in spans if s.type in PRIVATE_ITEMS]
-    persons = len({text[s.start:s.end] for s in private if s.type == "person"})
+    persons = len({text[s.start : s.end] for s in private if s.type == "person"})
     return Density(persons, len(private), 1000 * len(private) / max(len(text), 1))
 
 

@@ -59,9 +59,14 @@ class RegionalStats(Tally):
     mainland_share: Counter = field(default_factory=Counter)  # "0.05" (lower bound of a step) -> documents
 
     def count(self, r: Regional, min_terms: int) -> None:
-        self.regional.update(documents=1, mainland_terms=r.mainland_terms, taiwan_terms=r.taiwan_terms,
-                             variant_chars=r.variant_chars, with_mainland_terms=bool(r.mainland_terms),
-                             with_variant_chars=bool(r.variant_chars))
+        self.regional.update(
+            documents=1,
+            mainland_terms=r.mainland_terms,
+            taiwan_terms=r.taiwan_terms,
+            variant_chars=r.variant_chars,
+            with_mainland_terms=bool(r.mainland_terms),
+            with_variant_chars=bool(r.variant_chars),
+        )
         if r.mainland_share is not None and r.mainland_terms + r.taiwan_terms >= min_terms:
             self.regional["with_min_terms"] += 1
             step = min(int(r.mainland_share * SHARE_BUCKETS), SHARE_BUCKETS - 1)
@@ -85,9 +90,18 @@ def run(ctx: Context, source_id: str, progress: bool = True) -> dict[str, Any]:
     p = ctx.params.quality
     ctx.sources.require(ctx.layout, source_id)
     stats = RegionalStats()
-    metrics = run_batch_stage(ctx.layout, source_id, STAGE, partial(quality_batch, params=p), QUALITY_CHECKED,
-                              p.batch_size, progress, engine=engine_for(ctx.params), stats=stats,
-                              scrub=reject_scrubber(ctx.params.pii))
+    metrics = run_batch_stage(
+        ctx.layout,
+        source_id,
+        STAGE,
+        partial(quality_batch, params=p),
+        QUALITY_CHECKED,
+        p.batch_size,
+        progress,
+        engine=engine_for(ctx.params),
+        stats=stats,
+        scrub=reject_scrubber(ctx.params.pii),
+    )
     metrics |= stats.as_metrics()
     write_json(ctx.layout.stage_metrics(source_id, STAGE), metrics)
     return metrics

@@ -69,17 +69,72 @@ _NOT_GUESSED = frozenset({"html", "body", "main", "article"})
 _NAV_WORDS = ("nav", "menu", "breadcrumb", "footer", "header", "sidebar", "share", "cookie")
 _NAV_WORDS_IN_ROOT = tuple(w for w in _NAV_WORDS if w not in ("header", "footer"))
 _NAV_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar"})
-_VOID = frozenset({
-    "area", "base", "br", "col", "embed", "hr", "img", "input", "keygen", "link", "meta",
-    "param", "source", "track", "wbr",
-})
-_BLOCKS = frozenset({
-    "address", "article", "aside", "blockquote", "body", "caption", "center", "dd", "details",
-    "dialog", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1",
-    "h2", "h3", "h4", "h5", "h6", "header", "hr", "html", "legend", "li", "main", "menu",
-    "nav", "ol", "p", "pre", "section", "summary", "table", "tbody", "tfoot", "thead", "tr",
-    "ul",
-})
+_VOID = frozenset(
+    {
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "keygen",
+        "link",
+        "meta",
+        "param",
+        "source",
+        "track",
+        "wbr",
+    }
+)
+_BLOCKS = frozenset(
+    {
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "body",
+        "caption",
+        "center",
+        "dd",
+        "details",
+        "dialog",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "html",
+        "legend",
+        "li",
+        "main",
+        "menu",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "tbody",
+        "tfoot",
+        "thead",
+        "tr",
+        "ul",
+    }
+)
 _CELLS = frozenset({"td", "th"})
 
 _NAV_ATTR_WORD = re.compile(r"[a-z0-9]+")
@@ -103,15 +158,25 @@ _WRAP = re.compile(r"(?<=[^\x00-\u10ff])[ \t\f\v\xa0]*[\n\r][ \t\n\r\f\v\xa0]*(?
 _FORM_TAG = re.compile(r"<(/?)(form)(?=[\s/>])", re.IGNORECASE)
 _FORM_ALIAS = "tw-form"
 _UNALIAS = re.compile(r"<(/?)tw-(form)", re.IGNORECASE)  # where a "<form" was text (<title>, <textarea>)
-_GUESS_SELECTOR = ", ".join([
-    *(f'[{name}*="{word}" i]' for name in ("id", "class") for word in _NAV_WORDS), "[role]", "[hidden]",
-    '[style*="display" i]',
-])
+_GUESS_SELECTOR = ", ".join(
+    [
+        *(f'[{name}*="{word}" i]' for name in ("id", "class") for word in _NAV_WORDS),
+        "[role]",
+        "[hidden]",
+        '[style*="display" i]',
+    ]
+)
 
 # <meta name|property=…> that give a page's date, best first.
 _DATE_META = (
-    "article:published_time", "pubdate", "publishdate", "date", "dcterms.issued",
-    "dc.date.issued", "dcterms.date", "dc.date",
+    "article:published_time",
+    "pubdate",
+    "publishdate",
+    "date",
+    "dcterms.issued",
+    "dc.date.issued",
+    "dcterms.date",
+    "dc.date",
 )
 
 
@@ -229,8 +294,12 @@ class _State:
         self.root, self.dropped, self.guessed, self.form = root, dropped, guessed, form
 
     def same(self, other: "_State") -> bool:
-        return (self.root is other.root and self.dropped is other.dropped and self.guessed is other.guessed
-                and self.form is other.form)
+        return (
+            self.root is other.root
+            and self.dropped is other.dropped
+            and self.guessed is other.guessed
+            and self.form is other.form
+        )
 
 
 _OUTSIDE = _State(False, False, False, None)
@@ -312,8 +381,11 @@ class _Extractor:
                                 self._title_text = title
                     if tag in _BOILERPLATE:
                         effects |= _DROPPED
-                    if guess and node.mem_id in guess and _guessed_boilerplate(
-                            tag, _attributes(node), inside_root=depth[_ROOT] > 0):
+                    if (
+                        guess
+                        and node.mem_id in guess
+                        and _guessed_boilerplate(tag, _attributes(node), inside_root=depth[_ROOT] > 0)
+                    ):
                         effects |= _GUESSED
                     if tag in _ROOTS:
                         effects |= _ROOT
@@ -361,8 +433,15 @@ class _Extractor:
                 elif tag in _CELLS:
                     emit(_CELL)
 
-    def _leave(self, tag: str, effects: int, form: _Form | None, depth: dict[int, int], forms: list[_Form],
-               h1: list[str] | None) -> list[str] | None:
+    def _leave(
+        self,
+        tag: str,
+        effects: int,
+        form: _Form | None,
+        depth: dict[int, int],
+        forms: list[_Form],
+        h1: list[str] | None,
+    ) -> list[str] | None:
         if tag in _BLOCKS:
             self._parts.append(_BREAK)
         elif tag in _CELLS:
@@ -450,10 +529,10 @@ class _Extractor:
             return parts if keep(_OUTSIDE) else [p for p in parts if p is _BREAK or p is _CELL]
         kept: list[str] = []
         bounds = [*self._states, len(parts)]
-        segment = parts[:bounds[0]]
+        segment = parts[: bounds[0]]
         kept.extend(segment if keep(_OUTSIDE) else [p for p in segment if p is _BREAK or p is _CELL])
         for start, end in zip(bounds, bounds[1:]):
-            segment = parts[start + 1:end]
+            segment = parts[start + 1 : end]
             kept.extend(segment if keep(parts[start]) else [p for p in segment if p is _BREAK or p is _CELL])
         return kept
 

@@ -34,8 +34,14 @@ def find(text: str) -> Iterator[Span]:
             yield Span("credit_card", match.start(), match.end())
 
 
-register(Detector(
-    "payment_card", find, ("credit_card",),
-    finds="payment card numbers of 13–19 digits with an issuer prefix, Luhn-validated",
-    misses="partial or masked card numbers, bank account numbers",
-), order=30, types=((PiiType("credit_card", "[CARD]", "redact"), 50),))
+register(
+    Detector(
+        "payment_card",
+        find,
+        ("credit_card",),
+        finds="payment card numbers of 13–19 digits with an issuer prefix, Luhn-validated",
+        misses="partial or masked card numbers, bank account numbers",
+    ),
+    order=30,
+    types=((PiiType("credit_card", "[CARD]", "redact"), 50),),
+)
