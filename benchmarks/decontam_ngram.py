@@ -27,11 +27,11 @@ document does contain the item's text.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import random
 import re
 import sys
-import dataclasses
 import time
 from collections import Counter
 from pathlib import Path
@@ -41,6 +41,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT)]
 
+from pipeline.core.config import BenchmarkSpec  # noqa: E402
 from pipeline.core.layout import Layout  # noqa: E402
 from pipeline.core.licenses import load_registry  # noqa: E402
 from pipeline.decontam.benchmarks import Benchmark  # noqa: E402
@@ -53,7 +54,6 @@ from pipeline.decontam.ngrams import (
     scan,  # noqa: E402
     window_hashes,
 )
-from pipeline.core.config import BenchmarkSpec  # noqa: E402
 from pipeline.ingest.encoding import read_document  # noqa: E402
 from pipeline.ingest.manifest import load_manifest  # noqa: E402
 from pipeline.ingest.readers.lawdb import read_lawdb  # noqa: E402

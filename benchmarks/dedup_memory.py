@@ -50,7 +50,7 @@ def peak_mib() -> float:
 # --- the input ---------------------------------------------------------------------------------
 
 
-def _tokens(texts: list[str], rng) -> "object":
+def _tokens(texts: list[str], rng) -> object:
     """A list<string> column cutting each text into words of 1–3 characters, built from buffers."""
     import numpy as np
     import pyarrow as pa
@@ -81,6 +81,7 @@ def build(root: Path, docs: int, seed: int, params_file: Path) -> dict:
 
     sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
     from dedup_data import near_duplicate, random_document
+
     from pipeline.core.parquet import RowWriter
     from pipeline.core.schema import SEGMENTED
 
@@ -162,8 +163,8 @@ def build(root: Path, docs: int, seed: int, params_file: Path) -> dict:
 def child(kind: str, root: Path, code: Path) -> dict:
     sys.path.insert(0, str(code))
     start = time.perf_counter()
-    from pipeline.dedup import stage as dedup_stage
     from pipeline.core.context import load_context
+    from pipeline.dedup import stage as dedup_stage
 
     assert Path(dedup_stage.__file__).resolve().is_relative_to(code.resolve()), dedup_stage.__file__
     if kind == "imports":

@@ -8,8 +8,8 @@ import subprocess
 
 import pytest
 import yaml
-
 from conftest import REPO, add_source, context, run_env
+
 from pipeline import stages
 from pipeline.core.schema import PUBLISHED, PUBLISHED_COLUMNS
 

@@ -9,8 +9,8 @@ import sys
 
 import pytest
 import yaml
-
 from conftest import REPO, add_source, manifest_for, run_env
+
 from pipeline.cli import build_parser, main
 
 COMMANDS = [

@@ -6,8 +6,8 @@ import json
 
 import pyarrow.parquet as pq
 import pytest
-
 from conftest import add_source, context
+
 from pipeline.ingest import stage as ingest_stage
 from pipeline.ingest.dates import to_iso
 

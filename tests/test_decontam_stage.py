@@ -9,12 +9,12 @@ import shutil
 import pyarrow.parquet as pq
 import pytest
 import yaml
-
 from conftest import REPO, context
+from test_decontam import write_benchmarks
+
 from pipeline import stages
 from pipeline.core.errors import UserError
 from pipeline.decontam import stage as decontam
-from test_decontam import write_benchmarks
 
 LAWS = REPO / "data" / "raw" / "laws"
 

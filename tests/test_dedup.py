@@ -10,8 +10,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
-
 from conftest import REPO, add_source, context
+
 from pipeline import stages
 from pipeline.core.config import DedupParams
 from pipeline.core.context import load_context

@@ -9,8 +9,8 @@ import subprocess
 import pyarrow.parquet as pq
 import pytest
 import yaml
-
 from conftest import REPO, manifest_for, run_env
+
 from pipeline.core.contract import source_stages
 
 pytestmark = pytest.mark.e2e

@@ -15,8 +15,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import yaml
-
 from conftest import REPO, add_source, context, run_env
+
 from pipeline import stages
 from pipeline.core.config import DedupParams, RayParams
 from pipeline.core.errors import UserError
@@ -270,8 +270,9 @@ def test_a_ray_address_that_does_not_answer_is_one_line(layout):
 
 
 def test_ckip_actors_load_the_model_give_the_local_tokens_and_fill_the_cache(layout, engine, tmp_path):
-    from pipeline.segment import stage as segment
     from tiny_ckip import build
+
+    from pipeline.segment import stage as segment
 
     model = build(tmp_path / "albert-ws", arch="albert")
     texts = {f"{i}.txt": f"第{i}條　本法所稱公務員，指依法令服務於國家機關之人員。\n第二項規定之。" for i in range(6)}

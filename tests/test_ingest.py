@@ -6,8 +6,8 @@ import hashlib
 import json
 
 import pyarrow.parquet as pq
-
 from conftest import add_source, context
+
 from pipeline.core.ids import document_id
 from pipeline.ingest import stage
 

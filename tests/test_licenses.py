@@ -7,8 +7,8 @@ import json
 import pyarrow.parquet as pq
 import pytest
 import yaml
-
 from conftest import REPO, add_source, context
+
 from pipeline import stages
 from pipeline.core.config import LicensesParams
 from pipeline.core.errors import UserError

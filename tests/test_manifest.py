@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import add_source, manifest_for
+
 from pipeline.cli import main
 from pipeline.core.errors import UserError
 from pipeline.core.licenses import load_registry

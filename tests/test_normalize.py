@@ -10,8 +10,8 @@ import opencc
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-
 from conftest import add_source, context
+
 from pipeline import stages
 from pipeline.core.config import CleanupParams, NormalizeParams
 from pipeline.core.schema import DOCUMENT
@@ -73,7 +73,7 @@ def docs_batch(texts: list[str]) -> pa.RecordBatch:
             39,
         ),
         ("spaces", "\n\n  資料  開放\t政策  \n\n\n\n下一段\u3000\n", "資料 開放 政策\n\n下一段", 11),
-        ("mojibake", "中文資料".encode("utf-8").decode("cp1252"), "中文資料", 12),
+        ("mojibake", "中文資料".encode().decode("cp1252"), "中文資料", 12),
         ("mojibake", "中華民國憲法第一條".encode("cp950").decode("latin-1"), "中華民國憲法第一條", 18),
     ],
 )

@@ -10,13 +10,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import yaml
-
 from conftest import add_source, context
 from pii_gen import KINDS, business_number, items, national_id, negatives
+
 from pipeline import stages
 from pipeline.core.config import PiiParams
-from pipeline.core.ids import published_id
 from pipeline.core.errors import UserError
+from pipeline.core.ids import published_id
 from pipeline.core.schema import NORMALIZED
 from pipeline.pii.detect import detect
 from pipeline.pii.detectors import national_id as nid
@@ -154,8 +154,8 @@ def test_sensitive_data_is_flagged_or_dropped_by_policy():
 
 def test_policy_is_validated():
     with pytest.raises(UserError, match=r"^params.yaml: 'pii.policy.phone' must be redact, flag or drop, got 'hide'$"):
-        from pipeline.core.settings import build
         from pipeline.core.config import Params
+        from pipeline.core.settings import build
 
         build(Params, {"pii": {"policy": {"phone": "hide"}}}, "params.yaml")
     with pytest.raises(UserError, match=r"^params.yaml: 'pii.policy.tw_ids': unknown type \(nearest: tw_id"):

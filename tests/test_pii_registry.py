@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 import yaml
-
 from conftest import REPO
+
 from pipeline.core.config import PiiParams
 from pipeline.core.errors import UserError
 from pipeline.core.settings import build

@@ -9,10 +9,10 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 import yaml
-
 from conftest import add_source, context
-from pipeline.core.schema import PUBLISHED
+
 from pipeline import stages
+from pipeline.core.schema import PUBLISHED
 
 
 def run_all(layout):

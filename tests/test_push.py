@@ -21,8 +21,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import yaml
-
 from conftest import context
+
 from pipeline.cli import main
 from pipeline.core.errors import UserError
 from pipeline.publish.push import push, scrub

@@ -6,13 +6,13 @@ from __future__ import annotations
 from dataclasses import fields
 
 import pytest
+from rule_check import check_rule
 
 from pipeline.core.config import QualityParams
 from pipeline.quality.regional import measure_regional
 from pipeline.quality.rules import RULES, SIGNALS, Rule, cheap_first, first_broken, measured
 from pipeline.quality.signals import measure
 from pipeline.quality.stage import judge_all
-from rule_check import check_rule
 
 LAW = (
     "第一條　為建立政府資訊公開制度，便利人民共享及公平利用政府資訊，保障人民知的權利，增進人民對公共事務之"

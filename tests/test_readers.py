@@ -7,12 +7,12 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import write
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import write
-from pipeline.ingest.encoding import HEAD_BYTES
 from pipeline.core.registry import Registry
+from pipeline.ingest.encoding import HEAD_BYTES
 from pipeline.ingest.formats import EXTENSIONS, FORMATS, LINE_FORMATS, format_for
 from pipeline.ingest.manifest import CsvOptions, Manifest
 from pipeline.ingest.readers import base
@@ -64,7 +64,7 @@ def test_text_big5(tmp_path):
 
 
 def test_text_utf8_bom_is_not_part_of_the_text(tmp_path):
-    path = write(tmp_path, "a.txt", codecs.BOM_UTF8 + "公告\n".encode("utf-8"))
+    path = write(tmp_path, "a.txt", codecs.BOM_UTF8 + "公告\n".encode())
     assert read(read_text, path) == [Record(text="公告\n")]
 
 
@@ -167,7 +167,7 @@ def test_jsonl_line_numbers_are_physical_lines_and_blank_lines_are_skipped(tmp_p
 
 
 def test_jsonl_bom_on_the_first_line(tmp_path):
-    path = write(tmp_path, "a.jsonl", codecs.BOM_UTF8 + '{"text": "一"}\n'.encode("utf-8"))
+    path = write(tmp_path, "a.jsonl", codecs.BOM_UTF8 + '{"text": "一"}\n'.encode())
     assert read(read_jsonl, path) == [Record("一", line=1)]
 
 
@@ -226,8 +226,8 @@ def test_jsonl_empty_text(tmp_path, text):
 def test_jsonl_invalid_byte_on_one_line_of_a_large_file(tmp_path):
     # The first line is longer than the detection head, so the file is decoded line by line.
     first = json.dumps({"text": "x" * HEAD_BYTES}).encode() + b"\n"
-    second = '{"text": "二"}\n'.encode("utf-8")
-    path = write(tmp_path, "a.jsonl", first + second + b'{"text": "\xff"}\n' + '{"text": "四"}\n'.encode("utf-8"))
+    second = '{"text": "二"}\n'.encode()
+    path = write(tmp_path, "a.jsonl", first + second + b'{"text": "\xff"}\n' + '{"text": "四"}\n'.encode())
     offset = len(first) + len(second) + 10
     assert read(read_jsonl, path) == [
         Record("x" * HEAD_BYTES, line=1),
@@ -292,7 +292,7 @@ def test_csv_crlf_and_multiline_cell(tmp_path):
 
 
 def test_csv_header_names_are_stripped_and_bom_removed(tmp_path):
-    path = write(tmp_path, "a.csv", codecs.BOM_UTF8 + " 內容 , 標題 \n文字,題\n".encode("utf-8"))
+    path = write(tmp_path, "a.csv", codecs.BOM_UTF8 + " 內容 , 標題 \n文字,題\n".encode())
     assert read(read_csv, path) == [Record(text="文字", line=2, title="題")]
 
 
@@ -374,8 +374,8 @@ def test_csv_unreadable_header(tmp_path):
 
 def test_csv_undecodable_row_in_a_large_file(tmp_path):
     big = "x" * HEAD_BYTES
-    head = f"標題,內容\n甲,{big}\n".encode("utf-8")
-    path = write(tmp_path, "a.csv", head + b"\xe4\xb9,\xff\n" + "丙,三\n".encode("utf-8"))
+    head = f"標題,內容\n甲,{big}\n".encode()
+    path = write(tmp_path, "a.csv", head + b"\xe4\xb9,\xff\n" + "丙,三\n".encode())
     items = read(read_csv, path)
     assert items[0] == Record(text=big, line=2, title="甲")
     assert items[1] == Problem("undecodable", f"line 3: byte 0xE4 at file offset {len(head)} is not valid utf-8", 3)

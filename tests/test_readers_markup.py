@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import write
+
 from pipeline.ingest.manifest import Manifest, XmlOptions
 from pipeline.ingest.readers.base import Problem, Record
 from pipeline.ingest.readers.html import read_html

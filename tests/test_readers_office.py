@@ -8,8 +8,6 @@ import time
 import zipfile
 from pathlib import Path
 
-import pytest
-
 from pipeline.ingest.manifest import Manifest
 from pipeline.ingest.readers import archive
 from pipeline.ingest.readers.archive import read_zip

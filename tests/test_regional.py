@@ -7,8 +7,8 @@ import sys
 
 import pyarrow as pa
 import pytest
-
 from conftest import REPO
+
 from pipeline.core.config import QualityParams
 from pipeline.core.layout import Layout
 from pipeline.core.licenses import load_registry

@@ -9,8 +9,8 @@ import typing
 
 import pytest
 import yaml
-
 from conftest import BIN, add_source, run_env
+
 from pipeline.core import config
 from pipeline.core.errors import UserError
 from pipeline.core.layout import Layout, checked_source_id

@@ -19,9 +19,9 @@ import zipfile
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-
 from conftest import add_source, context, run_env
 from test_ingest import ingest
+
 from pipeline import stages
 from pipeline.cli import main
 from pipeline.core.config import CleanupParams, NormalizeParams

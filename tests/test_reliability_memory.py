@@ -15,10 +15,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import yaml
+from conftest import REPO, add_source, context
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import REPO, add_source, context
 from pipeline import stages
 from pipeline.core.config import QualityParams
 from pipeline.core.layout import Layout

@@ -24,9 +24,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import yaml
-
 from conftest import REPO, add_source, context, run_env
 from test_segment import CountingSegmenter
+
 from pipeline import stages
 from pipeline.core import parquet
 from pipeline.core.errors import UserError

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-
 from conftest import add_source, context
+
 from pipeline import stages
 from pipeline.core.ids import document_id, published_id
 

@@ -14,11 +14,11 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 import yaml
-
 from conftest import REPO, add_source, context, empty_repo, run_env
+
+from pipeline import stages
 from pipeline.cli import main
 from pipeline.core.schema import reason_key
-from pipeline import stages
 from pipeline.publish import stage
 from pipeline.publish.plots import CHART_TITLES, CHARTS, read_plot_csv, render_chart, render_charts
 

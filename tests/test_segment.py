@@ -7,17 +7,17 @@ import json
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from conftest import add_source, context
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tiny_ckip import NER_LABELS, POS_LABELS, build
 
-from conftest import add_source, context
 from pipeline import stages
 from pipeline.core.errors import UserError
 from pipeline.core.schema import NORMALIZED
 from pipeline.segment import stage as segment_stage
 from pipeline.segment.cache import SegmentCache
 from pipeline.segment.pieces import split_pieces, split_whitespace
-from tiny_ckip import NER_LABELS, POS_LABELS, build
 
 SHORT = ["中華民國基於三民主義，為民有民治民享之民主共和國。", "臺灣的資料開放政策", "第一條：本法依憲法制定之。"]
 

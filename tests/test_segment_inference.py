@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from tiny_ckip import NER_LABELS, POS_LABELS, build, vocabulary
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -6,13 +6,10 @@ were labeled: tests/labels/README.md)."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
-
 from conftest import REPO
 from real_labels import load
+
 from pipeline.core.config import NormalizeParams
 from pipeline.core.layout import Layout
 from pipeline.core.licenses import load_registry

@@ -7,8 +7,8 @@ import ast
 from pathlib import Path
 
 import yaml
-
 from conftest import REPO
+
 from pipeline.cli import build_parser
 from pipeline.core.contract import SOURCE, previous_stage, source_stages, stages
 

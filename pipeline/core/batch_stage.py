@@ -18,8 +18,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from tqdm import tqdm
 
-from pipeline.core.errors import missing_input
 from pipeline.core.contract import previous_stage
+from pipeline.core.errors import missing_input
 from pipeline.core.layout import Layout
 from pipeline.core.parquet import RowWriter, count_rows, read_batches
 from pipeline.core.results import BatchResult, Transform
@@ -88,7 +88,7 @@ class ResultWriter:
     def metrics(self, documents_in: int) -> dict[str, Any]:
         return self.counts | {"documents_in": documents_in, "rejects_by_reason": dict(sorted(self.reasons.items()))}
 
-    def __enter__(self) -> "ResultWriter":
+    def __enter__(self) -> ResultWriter:
         return self
 
     def __exit__(self, *exc: Any) -> None:

@@ -19,7 +19,6 @@ from pipeline.core.yamlio import load_yaml
 from pipeline.engine import ENGINES
 from pipeline.pii.params import PiiParams  # the pii section: its types are the ones its detectors register
 
-
 Ranges = dict[str, tuple[float, float]]  # key -> (lowest, highest) allowed, checked by settings.build
 ROWS = (1, 1_000_000)  # a batch of rows: more than a million rows at once is a typo, not a setting
 GiB = 1024**3

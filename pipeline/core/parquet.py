@@ -203,7 +203,7 @@ class OutputGuard:
         self._fd: int | None = None
         self._temps: list[Path] = []
 
-    def acquire(self) -> "OutputGuard":
+    def acquire(self) -> OutputGuard:
         if self._fd is not None:
             return self
         if fcntl is not None:
@@ -283,7 +283,7 @@ class OutputGuard:
             os.close(self._fd)  # closing the descriptor drops the flock
             self._fd = None
 
-    def __enter__(self) -> "OutputGuard":
+    def __enter__(self) -> OutputGuard:
         return self.acquire()
 
     def __exit__(self, *exc: Any) -> None:
@@ -391,7 +391,7 @@ class RowWriter:
         finally:
             self._guard.release()
 
-    def __enter__(self) -> "RowWriter":
+    def __enter__(self) -> RowWriter:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -489,7 +489,7 @@ class CheckedParquetFile:
             raise AttributeError(name)
         return getattr(self._file, name)
 
-    def __enter__(self) -> "CheckedParquetFile":
+    def __enter__(self) -> CheckedParquetFile:
         return self
 
     def __exit__(self, *exc: Any) -> None:

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.core.errors import UserError, did_you_mean
 from pipeline.core.config import BenchmarkSpec
+from pipeline.core.errors import UserError, did_you_mean
 
 GLOB_CHARS = set("*?[")
 # A benchmark's format from its file's extension (config.BENCHMARK_FORMATS names the same three).

@@ -184,7 +184,7 @@ class Table:
     present: np.ndarray  # bool, by the top bits of a hash: whether any entry has them (a cheap first test)
 
     @classmethod
-    def of(cls, hashes: np.ndarray, benchmark: np.ndarray, item: np.ndarray, position: np.ndarray) -> "Table":
+    def of(cls, hashes: np.ndarray, benchmark: np.ndarray, item: np.ndarray, position: np.ndarray) -> Table:
         """A table of sorted, distinct entries, with its first-test bits (at most 1/16 of them set)."""
         bits = int(np.clip(np.ceil(np.log2(max(1, len(hashes)) * 16)), 16, 26))
         present = np.zeros(1 << bits, dtype=bool)

@@ -23,16 +23,16 @@ import pyarrow as pa
 from tqdm import tqdm
 
 from pipeline.core.batch_stage import BatchResult, reject_row
+from pipeline.core.config import DecontamParams
 from pipeline.core.context import Context
 from pipeline.core.errors import missing_input
 from pipeline.core.jsonfile import write_json
 from pipeline.core.parquet import RowWriter, count_rows
 from pipeline.core.schema import DECONTAMINATED, REJECT, reason_key
-from pipeline.decontam.contract import DECONTAM_COLUMNS
 from pipeline.core.tally import Tally
 from pipeline.decontam.benchmarks import load_benchmark
+from pipeline.decontam.contract import DECONTAM_COLUMNS
 from pipeline.decontam.ngrams import BenchmarkIndex, Hit, build_index, scan
-from pipeline.core.config import DecontamParams
 from pipeline.engine import engine_for
 
 STAGE = "decontam"

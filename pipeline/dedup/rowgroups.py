@@ -122,7 +122,7 @@ class RowGroupWriter:
         finally:
             self._guard.release()
 
-    def __enter__(self) -> "RowGroupWriter":
+    def __enter__(self) -> RowGroupWriter:
         return self
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:

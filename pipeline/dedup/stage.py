@@ -43,9 +43,9 @@ import pyarrow.parquet as pq
 
 from pipeline.core.config import DedupParams
 from pipeline.core.context import Context
+from pipeline.core.contract import source_stages
 from pipeline.core.errors import missing_input
 from pipeline.core.jsonfile import write_json
-from pipeline.core.contract import source_stages
 from pipeline.core.layout import Layout
 from pipeline.core.parquet import CheckedParquetFile, RowWriter, open_parquet
 from pipeline.core.schema import DEDUPED, REJECT

@@ -3,7 +3,6 @@
 from pipeline.core.contract import SOURCE, Stage, register
 from pipeline.core.schema import DOCUMENT_COLUMNS
 
-
 register(
     Stage(
         name="ingest",

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache, partial
+from functools import cache, partial
 from typing import Any
 
 import pyarrow as pa
@@ -36,7 +36,7 @@ from pipeline.pii.scrub import reject_scrubber
 STAGE = "normalize"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _converter(config: str):
     import opencc
 

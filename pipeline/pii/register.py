@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline.pii.params import RegisterParams
 from pipeline.pii.detectors.base import Span
+from pipeline.pii.params import RegisterParams
 
 # What makes a row of a register: a private person and what identifies them.
 PRIVATE_ITEMS = frozenset({"person", "birth_date", "tw_id", "tw_arc", "address", "passport", "nhi_card"})

@@ -240,7 +240,7 @@ _ROLE = re.compile(
 # 申辯書): no person.
 _NOT_A_NAME = re.compile("應[立每即予於當該]|任現職|申辯書")
 # An official who is the subject of the case: the name, then at once what befell them.
-_SUBJECT_AFTER = re.compile(rf"[ 　]?(?:因|涉嫌|涉犯|涉|犯|遭|被|罹|經[^，。；\n]{{0,24}}判)")
+_SUBJECT_AFTER = re.compile(r"[ 　]?(?:因|涉嫌|涉犯|涉|犯|遭|被|罹|經[^，。；\n]{0,24}判)")
 
 
 class Evidence(NamedTuple):

@@ -11,8 +11,8 @@ becomes a reject ``pii:<type>``, and a register of private persons a reject
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -21,8 +21,8 @@ import pyarrow as pa
 from pipeline.core.batch_stage import BatchResult, reject_row, run_batch_stage
 from pipeline.core.config import PiiParams
 from pipeline.core.context import Context
-from pipeline.core.notices import warn_once
 from pipeline.core.jsonfile import write_json
+from pipeline.core.notices import warn_once
 from pipeline.core.schema import PII_CHECKED
 from pipeline.core.tally import Tally
 from pipeline.engine import engine_for, model_actors

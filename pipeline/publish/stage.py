@@ -29,12 +29,12 @@ from tqdm import tqdm
 
 from pipeline.core.batch_stage import BatchResult
 from pipeline.core.context import Context
+from pipeline.core.contract import global_stages, source_stages
 from pipeline.core.errors import UserError, missing_input
 from pipeline.core.jsonfile import read_json, write_json
-from pipeline.core.contract import global_stages, source_stages
 from pipeline.core.layout import Layout
 from pipeline.core.parquet import OutputGuard, RowWriter, count_rows, read_batches
-from pipeline.core.schema import PUBLISHED, RELEASED_REJECT, REJECT, reason_key
+from pipeline.core.schema import PUBLISHED, REJECT, RELEASED_REJECT, reason_key
 from pipeline.engine import engine_for
 from pipeline.publish.card import CardData, GroupSummary, SourceSummary, Statistics, render_card, render_licenses_file
 from pipeline.publish.plots import CHART_TITLES, render_charts, write_plots

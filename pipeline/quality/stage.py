@@ -21,10 +21,10 @@ from pipeline.core.jsonfile import write_json
 from pipeline.core.schema import QUALITY_CHECKED
 from pipeline.core.tally import Tally
 from pipeline.engine import engine_for
+from pipeline.pii.scrub import reject_scrubber
 from pipeline.quality.regional import Regional, measure_regional
 from pipeline.quality.rules import RULES, cheap_first, first_broken, measured
 from pipeline.quality.signals import Signals, char_count, measure
-from pipeline.pii.scrub import reject_scrubber
 
 STAGE = "quality"
 

@@ -40,17 +40,17 @@ from pipeline.core.batch_stage import BatchResult, run_batch_stage
 from pipeline.core.config import SegmentParams
 from pipeline.core.context import Context
 from pipeline.core.errors import UserError
-from pipeline.core.notices import warn_once
 from pipeline.core.jsonfile import write_json
+from pipeline.core.notices import warn_once
 from pipeline.core.schema import SEGMENTED
-from pipeline.segment.contract import ENTITY
 from pipeline.core.tally import Tally
 from pipeline.engine import engine_for, model_actors
+from pipeline.pii.scrub import unchanged
 from pipeline.segment import models
 from pipeline.segment.cache import SegmentCache, cache_key
+from pipeline.segment.contract import ENTITY
 from pipeline.segment.fallback import FALLBACKS
 from pipeline.segment.pieces import iter_pieces, split_whitespace
-from pipeline.pii.scrub import unchanged
 
 STAGE = "segment"
 # A window: the pieces segmented, cached and turned into Arrow at a time, across documents.

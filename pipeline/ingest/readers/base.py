@@ -44,7 +44,7 @@ class Problem:
     member: str | None = None  # path inside an archive, as for Record
 
 
-def whole_text(path: Path) -> "str | Problem":
+def whole_text(path: Path) -> str | Problem:
     """The file decoded as one text, or the Problem (undecodable, empty) that ends the reader."""
     from pipeline.ingest.encoding import Undecodable, read_document
 

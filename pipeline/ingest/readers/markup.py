@@ -293,7 +293,7 @@ class _State:
     def __init__(self, root: bool, dropped: bool, guessed: bool, form: _Form | None) -> None:
         self.root, self.dropped, self.guessed, self.form = root, dropped, guessed, form
 
-    def same(self, other: "_State") -> bool:
+    def same(self, other: _State) -> bool:
         return (
             self.root is other.root
             and self.dropped is other.dropped

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from pipeline.pii.detectors.base import register, Detector, Measured, PiiType, Span
+from pipeline.pii.detectors.base import Detector, Measured, PiiType, Span, register
 from pipeline.pii.detectors.places import COUNTIES, TOWNSHIPS
 
 _HAN = r"\u3400-\u9fff?□"  # ? and □ stand for characters lost in an export (石?村)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from pipeline.pii.detectors.base import register, Detector, PiiType, Span
+from pipeline.pii.detectors.base import Detector, PiiType, Span, register
 
 _N = r"[0-9０-９一二三四五六七八九十○〇零]{1,4}"
 _DATE = (

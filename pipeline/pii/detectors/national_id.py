@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from pipeline.pii.detectors.base import NOT_ALNUM_AFTER, register, Detector, PiiType, Span
+from pipeline.pii.detectors.base import NOT_ALNUM_AFTER, Detector, PiiType, Span, register
 
 LETTER_CODES = {
     "A": 10,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from pipeline.pii.detectors.base import NOT_DIGIT_AFTER, register, Detector, PiiType, Span
+from pipeline.pii.detectors.base import NOT_DIGIT_AFTER, Detector, PiiType, Span, register
 
 # Starts with a digit class, so the regex engine skips to digits; the digit before a match
 # is checked in find (a look-behind first would make it try every position).

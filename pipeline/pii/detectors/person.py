@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from functools import cache
 from importlib.resources import files
 
-from pipeline.pii.detectors.base import register, Detector, Measured, PiiType, Span
+from pipeline.pii.detectors.base import Detector, Measured, PiiType, Span, register
 from pipeline.pii.detectors.surnames import COMPOUND, SINGLE
 
 _HAN = "\u3400-\u9fff"

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from pipeline.pii.detectors.base import NOT_DIGIT_AFTER, register, Detector, Measured, PiiType, Span
+from pipeline.pii.detectors.base import NOT_DIGIT_AFTER, Detector, Measured, PiiType, Span, register
 
 # A trunk prefix (0, (0, +886) is required, then 8–10 digits with at most one separator
 # between any two; _plausible then checks the digit count against the area code.
