@@ -45,13 +45,13 @@ from pipeline.core.config import BenchmarkSpec  # noqa: E402
 from pipeline.core.layout import Layout  # noqa: E402
 from pipeline.core.licenses import load_registry  # noqa: E402
 from pipeline.decontam.benchmarks import Benchmark  # noqa: E402
-from pipeline.decontam.ngrams import (
+from pipeline.decontam.ngrams import (  # noqa: E402
     Table,
     build_index,
     normalize,
     normalized,
     prefix_sums,
-    scan,  # noqa: E402
+    scan,
     window_hashes,
 )
 from pipeline.ingest.encoding import read_document  # noqa: E402

@@ -219,8 +219,9 @@ def compare(args: argparse.Namespace) -> None:
     rows = []
     for name, (ver, to_text, parse_only) in found.items():
         outputs: list = []
-        seconds = best_of(args.repeat, lambda: outputs.__setitem__(slice(None), [to_text(h) for h in html]))
-        parse = best_of(args.repeat, lambda: [parse_only(h) for h in html])
+        # best_of calls each lambda at once, inside this iteration: the loop variables are the current ones
+        seconds = best_of(args.repeat, lambda: outputs.__setitem__(slice(None), [to_text(h) for h in html]))  # noqa: B023 (called now)
+        parse = best_of(args.repeat, lambda: [parse_only(h) for h in html])  # noqa: B023 (called now)
         same = [i for i, (a, b) in enumerate(zip(outputs, reference)) if a == b]
         same_gazette = sum(1 for i in same if i < gazette)
         rows.append((name, ver, seconds, parse, same_gazette, len(same) - same_gazette))

@@ -170,10 +170,10 @@ def bar_areas(pixels: np.ndarray, tolerance: int = 10) -> list[tuple[int, int, i
             current.append((left, right, run))
         previous = current
     merged: dict[int, list[int]] = {}
-    for run, (t, l, b, r) in enumerate(boxes):
-        box = merged.setdefault(find(run), [t, l, b, r])
-        box[:] = [min(box[0], t), min(box[1], l), max(box[2], b), max(box[3], r)]
-    return sorted((t, l, b - t + 1, r - l + 1) for t, l, b, r in merged.values())
+    for run, (top, lft, bottom, rgt) in enumerate(boxes):
+        box = merged.setdefault(find(run), [top, lft, bottom, rgt])
+        box[:] = [min(box[0], top), min(box[1], lft), max(box[2], bottom), max(box[3], rgt)]
+    return sorted((top, lft, bottom - top + 1, rgt - lft + 1) for top, lft, bottom, rgt in merged.values())
 
 
 # --- the run ---------------------------------------------------------------------------------

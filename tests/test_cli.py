@@ -155,8 +155,8 @@ def test_validate_reports_counts_rejects_and_samples(layout, capsys):
     "setup, args, message",
     [
         (
-            lambda l: add_source(
-                l,
+            lambda lay: add_source(
+                lay,
                 "agency",
                 {"a.txt": "文字"},
                 manifest="id: agency\ntitle: t\npublisher: p\n"
@@ -166,26 +166,26 @@ def test_validate_reports_counts_rejects_and_samples(layout, capsys):
             None,
         ),
         (
-            lambda l: add_source(l, "agency", {"a.txt": "文字"}),
+            lambda lay: add_source(lay, "agency", {"a.txt": "文字"}),
             ["quality", "agency"],
             "data/interim/agency/normalize.parquet: missing: run the stages before quality for 'agency' first "
             "(dvc repro quality@agency)",
         ),
         (
-            lambda l: add_source(l, "agency", {"a.txt": "文字"}),
+            lambda lay: add_source(lay, "agency", {"a.txt": "文字"}),
             ["dedup"],
             "data/interim/agency/segment.parquet: missing: run the per-source stages for 'agency' first (dvc repro)",
         ),
         (
-            lambda l: (
-                add_source(l, "agency", {"a.txt": "文字"}, register=False),
-                l.sources_config.write_text("sources: [agency]\n"),
+            lambda lay: (
+                add_source(lay, "agency", {"a.txt": "文字"}, register=False),
+                lay.sources_config.write_text("sources: [agency]\n"),
             ),
             ["register", "agency"],
             "configs/sources.yaml: 'sources' must be a mapping, got a list",
         ),
         (
-            lambda l: add_source(l, "Bad_Id", {"a.txt": "文字"}, register=False, manifest={"id": "Bad_Id"}),
+            lambda lay: add_source(lay, "Bad_Id", {"a.txt": "文字"}, register=False, manifest={"id": "Bad_Id"}),
             ["register", "Bad_Id"],
             "data/raw/Bad_Id: 'Bad_Id' is not a valid source id: use lowercase letters, digits and '-', at most 64, "
             "starting with a letter or digit (e.g. moj-laws)",

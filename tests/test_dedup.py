@@ -34,7 +34,10 @@ PRESS = (
 )
 
 
-def survivors_and_links(texts, params=DedupParams()):
+DEFAULT_PARAMS = DedupParams()
+
+
+def survivors_and_links(texts, params=DEFAULT_PARAMS):
     keys = [text_key(t) for t in texts]
     sigs = minhash.signatures(texts, num_perm=params.bands * params.rows, ngram=params.ngram, seed=params.seed)
     return find_duplicates(

@@ -313,7 +313,10 @@ def old_shingles(text: str, n: int) -> list[str]:
     return [chars[i : i + n] for i in range(len(chars) - n + 1)]
 
 
-def old_signature(text: str, params: DedupParams = DedupParams()) -> list[int]:
+DEFAULT_PARAMS = DedupParams()
+
+
+def old_signature(text: str, params: DedupParams = DEFAULT_PARAMS) -> list[int]:
     from rensa import RMinHash
 
     m = RMinHash(num_perm=params.bands * params.rows, seed=params.seed)

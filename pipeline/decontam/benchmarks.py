@@ -105,13 +105,15 @@ def _jsonl_rows(path: Path, where: str, spec: BenchmarkSpec) -> Iterator[tuple[i
                 try:
                     row = json.loads(line)
                 except json.JSONDecodeError as exc:
-                    raise UserError(f"{where}:{line_no}", f"benchmark '{spec.name}': not valid JSON ({exc.msg})")
+                    raise UserError(
+                        f"{where}:{line_no}", f"benchmark '{spec.name}': not valid JSON ({exc.msg})"
+                    ) from exc
                 if not isinstance(row, dict):
                     raise UserError(f"{where}:{line_no}", f"benchmark '{spec.name}': a line must be a JSON object")
                 seen.update(row)
                 yield line_no, row
         except UnicodeDecodeError as exc:
-            raise UserError(where, f"benchmark '{spec.name}': not UTF-8 (byte {exc.start}); save it as UTF-8")
+            raise UserError(where, f"benchmark '{spec.name}': not UTF-8 (byte {exc.start}); save it as UTF-8") from exc
     _missing(spec, where, seen)  # after the rows: a field only some rows have is there
 
 
@@ -120,12 +122,11 @@ def _csv_rows(path: Path, where: str, spec: BenchmarkSpec) -> Iterator[tuple[int
         try:
             reader = csv.DictReader(f)
             _missing(spec, where, set(reader.fieldnames or ()))
-            for row_no, row in enumerate(reader, start=1):
-                yield row_no, row
+            yield from enumerate(reader, start=1)
         except UnicodeDecodeError as exc:
-            raise UserError(where, f"benchmark '{spec.name}': not UTF-8 (byte {exc.start}); save it as UTF-8")
+            raise UserError(where, f"benchmark '{spec.name}': not UTF-8 (byte {exc.start}); save it as UTF-8") from exc
         except csv.Error as exc:
-            raise UserError(f"{where}:{reader.line_num}", f"benchmark '{spec.name}': not valid CSV ({exc})")
+            raise UserError(f"{where}:{reader.line_num}", f"benchmark '{spec.name}': not valid CSV ({exc})") from exc
 
 
 def _parquet_rows(path: Path, where: str, spec: BenchmarkSpec) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -134,7 +135,7 @@ def _parquet_rows(path: Path, where: str, spec: BenchmarkSpec) -> Iterator[tuple
     try:
         pf = pq.ParquetFile(path)
     except Exception as exc:  # pyarrow raises several kinds for a file that is not Parquet
-        raise UserError(where, f"benchmark '{spec.name}': not a Parquet file ({exc})")
+        raise UserError(where, f"benchmark '{spec.name}': not a Parquet file ({exc})") from exc
     _missing(spec, where, set(pf.schema_arrow.names))
     columns = list(dict.fromkeys([*spec.fields, *([spec.id_field] if spec.id_field else [])]))
     row_no = 0

@@ -79,7 +79,7 @@ class RowGroupWriter:
 
     def _write(self) -> None:
         columns = []
-        for j, field in enumerate(self.schema):
+        for j, _field in enumerate(self.schema):
             pieces, self._pieces[j] = self._pieces[j], []
             columns.append(pieces[0] if len(pieces) == 1 else pa.concat_arrays(pieces))
             del pieces  # this column's pieces go before the next column is combined

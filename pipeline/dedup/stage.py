@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar, Union
+from typing import Any, TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -57,7 +57,7 @@ from pipeline.engine.buckets import fixed_width
 STAGE = "dedup"
 READ_BYTES = 1 * 2**20  # about this much of the columns read is decoded at a time (Parquet's uncompressed size)
 T = TypeVar("T")
-Lookup = Union[Sequence[T], Mapping[int, T]]  # by document index
+Lookup = Sequence[T] | Mapping[int, T]  # by document index
 
 
 def text_key(text: str) -> bytes:

@@ -163,13 +163,16 @@ class FirstCopies:
         return BatchResult(pa.RecordBatch.from_pylist(kept, schema=DOCUMENT), rejects, result.stats)
 
 
+_NO_LIMITS_GIVEN = IngestParams()  # ingest_items' default limits: one shared (frozen) instance
+
+
 def ingest_items(
     folder: Path,
     manifest: Manifest,
     policy: Policy,
     stats: IngestStats | None = None,
     progress: bool = False,
-    limits: IngestParams = IngestParams(),
+    limits: IngestParams = _NO_LIMITS_GIVEN,
 ) -> Iterator[Doc | Reject]:
     """Every document and every reject of one source, in a deterministic order, in this process."""
     stats = stats if stats is not None else IngestStats()

@@ -185,7 +185,7 @@ def _iso_date(value: str | None) -> str | None:
 
 
 def _join_lines(lines: list[str]) -> str:
-    return "\n".join(line for line in (l.strip() for l in lines) if line)
+    return "\n".join(line for line in (raw.strip() for raw in lines) if line)
 
 
 def _table_line(cells: list[str]) -> str:
