@@ -110,8 +110,8 @@ def cmd_sources(args: argparse.Namespace) -> int:
     warnings = [s.problem for s in statuses if s.problem and not s.fatal]
     for problem in warnings:
         print(f"twcorpus: warning: {problem}", file=sys.stderr)
-    for problem in errors:
-        print(f"twcorpus: error: {problem}", file=sys.stderr)
+    for error in errors:
+        print(f"twcorpus: error: {error}", file=sys.stderr)
     if errors:
         return EXIT_USER_ERROR
     return 1 if args.strict and warnings else 0

@@ -94,15 +94,15 @@ class Codes:
 
 def _codes(texts: Sequence[str | None]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     fold, simple, kept = tables()
-    texts = [t or "" for t in texts]
-    raw = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32)
-    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+    strs = [t or "" for t in texts]
+    raw = np.frombuffer("".join(strs).encode("utf-32-le"), dtype=np.uint32)
+    lengths = np.fromiter((len(t) for t in strs), dtype=np.int64, count=len(strs))
     bounds = np.concatenate([[0], np.cumsum(lengths)])
     complex_at = np.nonzero(~simple[raw])[0]
     if len(complex_at):  # those texts normalized whole (NFKC then lowercase), the others character by character
         slow = set(np.searchsorted(bounds, complex_at, side="right") - 1)
         pieces = []
-        for i, t in enumerate(texts):
+        for i, t in enumerate(strs):
             if i in slow:
                 pieces.append(np.frombuffer(unicodedata.normalize("NFKC", t).lower().encode("utf-32-le"), np.uint32))
                 pieces[-1] = fold[pieces[-1]]
@@ -260,15 +260,15 @@ def build_index(
         skipped.append(int(((lengths < min_chars) & (lengths > 0)).sum()))
     tables = {}
     for length in sorted(parts):
-        hashes, bench, item, position = (np.concatenate(x) for x in zip(*parts[length]))
-        order = np.lexsort((position, item, bench, hashes))
-        hashes, bench, item, position = hashes[order], bench[order], item[order], position[order]
+        hashes, bench_of, item, position = (np.concatenate(x) for x in zip(*parts[length]))
+        order = np.lexsort((position, item, bench_of, hashes))
+        hashes, bench_of, item, position = hashes[order], bench_of[order], item[order], position[order]
         first = np.ones(len(hashes), dtype=bool)  # the first entry of each (hash, benchmark)
-        first[1:] = (hashes[1:] != hashes[:-1]) | (bench[1:] != bench[:-1])
+        first[1:] = (hashes[1:] != hashes[:-1]) | (bench_of[1:] != bench_of[:-1])
         hashes = hashes[first]
         if not len(hashes):
             continue
-        tables[length] = Table.of(hashes, bench[first], item[first], position[first])
+        tables[length] = Table.of(hashes, bench_of[first], item[first], position[first])
     return BenchmarkIndex(
         names=tuple(b.spec.name for b in benchmarks),
         policies=tuple(policies),
@@ -339,18 +339,18 @@ def _scan_chunk(texts: Sequence[str | None], index: BenchmarkIndex, out: list[di
             column.append(values.astype(np.int64))
     if not columns[0]:
         return
-    position, length, bench, item, at = (np.concatenate(col) for col in columns)
+    position, lengths, bench, item, at = (np.concatenate(col) for col in columns)
     text = owner[position]
     # the first candidate of each (text, benchmark): lowest position, then shortest length
     key = text * len(index.names) + bench
-    order = np.lexsort((length, position, key))
-    position, length, bench, item, at, text, key = (a[order] for a in (position, length, bench, item, at, text, key))
+    order = np.lexsort((lengths, position, key))
+    position, lengths, bench, item, at, text, key = (a[order] for a in (position, lengths, bench, item, at, text, key))
     while len(key):
         head = np.ones(len(key), dtype=bool)
         head[1:] = key[1:] != key[:-1]
         failed = np.zeros(len(key), dtype=bool)
         for i in np.nonzero(head)[0].tolist():
-            b, n, k = int(bench[i]), int(length[i]), int(item[i])
+            b, n, k = int(bench[i]), int(lengths[i]), int(item[i])
             begin = int(index.item_starts[b][k]) + int(at[i])
             window = c.codes[position[i] : position[i] + n]
             if np.array_equal(window, index.item_codes[b][begin : begin + n]):  # a hash collision never counts
@@ -361,4 +361,6 @@ def _scan_chunk(texts: Sequence[str | None], index: BenchmarkIndex, out: list[di
         # what is left: the candidates after a failed first one, of the same (text, benchmark)
         done = set(key[head & ~failed].tolist())
         rest = ~head & ~np.isin(key, np.fromiter(done, dtype=np.int64, count=len(done)))
-        position, length, bench, item, at, text, key = (a[rest] for a in (position, length, bench, item, at, text, key))
+        position, lengths, bench, item, at, text, key = (
+            a[rest] for a in (position, lengths, bench, item, at, text, key)
+        )

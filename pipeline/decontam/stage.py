@@ -123,10 +123,10 @@ def decontam_batch(batch: pa.RecordBatch, index: BenchmarkIndex) -> BatchResult:
         names = set(batch.schema.names)
         columns = [f for f in _ROW_FIELDS if f in names]
         rows = batch.select(columns).take(pa.array(positions)).to_pylist()
-        for position, row in zip(positions, rows):
-            row = {f: row.get(f) for f in _ROW_FIELDS}
+        for position, found_row in zip(positions, rows):
+            doc = {f: found_row.get(f) for f in _ROW_FIELDS}
             m = removed_at[position]
-            rejects.append(reject_row(row, STAGE, f"{STAGE}:{m.benchmark}", m.detail(index)))
+            rejects.append(reject_row(doc, STAGE, f"{STAGE}:{m.benchmark}", m.detail(index)))
     kept = batch.append_column(pa.field(CONTAMINATION[0], CONTAMINATION[1]), pa.array(flags, type=CONTAMINATION[1]))
     if not keep.all():
         kept = kept.filter(pa.array(keep))

@@ -30,11 +30,11 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -56,8 +56,13 @@ from pipeline.engine.buckets import fixed_width
 
 STAGE = "dedup"
 READ_BYTES = 1 * 2**20  # about this much of the columns read is decoded at a time (Parquet's uncompressed size)
-T = TypeVar("T")
-Lookup = Sequence[T] | Mapping[int, T]  # by document index
+T_co = TypeVar("T_co", covariant=True)
+
+
+class Lookup(Protocol[T_co]):
+    """By document index: a list over all documents, a mapping holding the linked ones, or a ``_ByIndex``."""
+
+    def __getitem__(self, i: int, /) -> T_co: ...
 
 
 def text_key(text: str) -> bytes:
@@ -149,12 +154,13 @@ def exact_links(keys: list[bytes] | np.ndarray) -> np.ndarray:
         leader = first[inverse.ravel()]
         members = np.nonzero(leader != np.arange(len(flat)))[0]
         return np.stack([members, leader[members]], axis=1).astype(np.int64).reshape(-1, 2)
-    links, first = [], {}
+    links: list[tuple[int, int]] = []
+    first_at: dict[bytes, int] = {}
     for i, key in enumerate(keys):
-        if key in first:
-            links.append((i, first[key]))
+        if key in first_at:
+            links.append((i, first_at[key]))
         else:
-            first[key] = i
+            first_at[key] = i
     return np.array(links, dtype=np.int64).reshape(-1, 2)
 
 
@@ -526,6 +532,7 @@ def run(ctx: Context, progress: bool = True) -> dict[str, Any]:
             if len(removed):
                 for position, row in zip(removed.tolist(), batch.select(_REJECT_FROM).take(removed).to_pylist()):
                     reject = _reject_for(copies, start + position, row, p)
+                    assert reject is not None  # a removed document: dedup removes it
                     counts[reject.pop("count")] += 1
                     rejects.add(reject)
                 keep = np.ones(batch.num_rows, dtype=bool)
