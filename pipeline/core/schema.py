@@ -8,6 +8,7 @@ it moves it to the rejects with a reason.
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
@@ -85,6 +86,16 @@ _SCHEMAS = {
     "DEDUPED": "dedup",
     "DECONTAMINATED": "decontam",
 }
+
+if TYPE_CHECKING:  # what __getattr__ makes of them
+    NORMALIZED: pa.Schema
+    QUALITY_CHECKED: pa.Schema
+    PII_CHECKED: pa.Schema
+    SEGMENTED: pa.Schema
+    DEDUPED: pa.Schema
+    DECONTAMINATED: pa.Schema
+    PUBLISHED: pa.Schema
+    PUBLISHED_COLUMNS: Columns
 
 
 def __getattr__(name: str) -> object:

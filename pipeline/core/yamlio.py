@@ -9,7 +9,7 @@ measured on the parser's events, so checking costs one pass over the text.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -60,7 +60,7 @@ def check_limits(text: str, shown_as: str) -> None:
         elif isinstance(event, yaml.ScalarEvent):
             anchor, nodes = event.anchor, 1
         elif isinstance(event, yaml.AliasEvent):
-            anchor, nodes = None, sizes.get(event.anchor, 1)
+            anchor, nodes = None, sizes.get(cast(str, event.anchor), 1)  # an alias always names its anchor
         else:
             continue
         if anchor is not None:

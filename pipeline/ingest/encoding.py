@@ -20,6 +20,7 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 HEAD_BYTES = 64 * 1024
 # A longer line (a 100 MB single-line file, say) is skipped in chunks of this size and
@@ -42,7 +43,8 @@ _BYTE_ORIENTED = {"utf-8", "utf-8-sig", "cp950", "big5hkscs"}  # b"\n" is always
 _MAX_BAD_SHARE = 0.05
 # Stands in for undecodable bytes in wide encodings: a noncharacter no real text holds.
 _MARK = "\U0010fffe"
-codecs.register_error("twcorpus-mark", lambda exc: (_MARK, exc.end))
+# Only ever a decoding error handler, so the error is a UnicodeDecodeError.
+codecs.register_error("twcorpus-mark", lambda exc: (_MARK, cast(UnicodeDecodeError, exc).end))
 
 
 class Undecodable(Exception):

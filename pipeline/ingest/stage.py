@@ -187,23 +187,23 @@ def ingest_items(
             stats.merge(result.stats)
 
 
-def _snapshot(path: Path, scratch: Path, limits: IngestParams) -> tuple[Path | None, Problem | None]:
+def _snapshot(path: Path, scratch: Path, limits: IngestParams) -> Path | Problem:
     """A private copy of the file to read, so a file that changes during the run is caught, not
     half-read: the copy is taken only if size and modification time are the same after copying."""
     before = path.lstat()
     if before.st_size > limits.max_file_bytes:
-        return None, Problem(
+        return Problem(
             "too-large", f"{before.st_size:,} bytes; the limit is ingest.max_file_bytes = {limits.max_file_bytes:,}"
         )
     copy = scratch / f"snapshot{path.suffix}"
     shutil.copyfile(path, copy)
     after = path.lstat()
     if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns):
-        return None, Problem(
+        return Problem(
             "changed-during-read",
             "the file changed while it was being read; run ingest again once the contribution is complete",
         )
-    return copy, None
+    return copy
 
 
 def _file_items(
@@ -236,9 +236,9 @@ def _file_items(
         return
     stats.files_by_format[fmt] += 1
     try:
-        snapshot, problem = _snapshot(path, scratch, limits)
-        if problem is not None:
-            yield _reject(manifest.id, rel, problem)
+        snapshot = _snapshot(path, scratch, limits)
+        if isinstance(snapshot, Problem):
+            yield _reject(manifest.id, rel, snapshot)
             return
         found = False
         for item in FORMATS[fmt].read(snapshot, manifest):
@@ -379,7 +379,7 @@ def run(ctx: Context, source_id: str, progress: bool = True) -> dict[str, Any]:
     try:
         manifest = load_manifest(layout, source_id, ctx.registry, sources.overrides(source_id))
         files = source_files(folder, manifest.exclude)
-        results = map(
+        results: Iterator[BatchResult] = map(
             FirstCopies(),
             engine_for(params).map_items(files, FileReader(folder, manifest, ctx.policy, params.ingest), where=folder),
         )

@@ -54,9 +54,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 from urllib.parse import urljoin
 
 from selectolax.lexbor import LexborHTMLParser
+
+if TYPE_CHECKING:
+    from selectolax.lexbor import LexborNode
 
 MAX_DEPTH = 512  # open elements tracked; deeper ones only break lines
 
@@ -327,7 +331,7 @@ class _Extractor:
         emit = parts.append
         guess = {node.mem_id for node in tree.css(_GUESS_SELECTOR)} if tree.root is not None else set()
         # (node, tag, effects, form) of each open element that has children
-        path: list[tuple[object, str, int, _Form | None]] = []
+        path: list[tuple[LexborNode, str, int, _Form | None]] = []
         depth = {_NEVER: 0, _DROPPED: 0, _GUESSED: 0, _ROOT: 0, _PRE: 0, _H1: 0}
         forms: list[_Form] = []
         state = _OUTSIDE
@@ -335,10 +339,10 @@ class _Extractor:
         h1: list[str] | None = None
         node = tree.root
         while node is not None:
-            tag = node.tag
+            tag = cast(str, node.tag)  # every node of the tree has one (text nodes: "-text")
             if tag == "-text":
                 if not depth[_NEVER]:
-                    data = node.text_content
+                    data = cast(str, node.text_content)  # a text node's text: never None
                     if aliased and "<" in data:
                         data = _UNALIAS.sub(r"<\1\2", data)
                     if data:
@@ -366,8 +370,8 @@ class _Extractor:
                 elif tag in _CELLS:
                     emit(_CELL)
                 if tag in _FORM_CONTENT:
-                    for form in forms:
-                        form.content = True
+                    for open_form in forms:
+                        open_form.content = True
                 effects = 0
                 form = None
                 if len(path) < MAX_DEPTH:
@@ -485,8 +489,8 @@ class _Extractor:
         return self._title_text or self._h1_first
 
     def url(self) -> str | None:
-        candidates = [self._links.get("canonical"), self._metas.get("og:url")]
-        candidates = [c for c in candidates if c]
+        given = [self._links.get("canonical"), self._metas.get("og:url")]
+        candidates = [c for c in given if c]
         for candidate in candidates:
             if candidate.startswith(("http://", "https://")):
                 return candidate
@@ -525,14 +529,15 @@ class _Extractor:
     def _kept(self, keep) -> list[str]:
         """The walk's output without the text that ``keep`` leaves out (its marks stay)."""
         parts = self._parts
+        texts = cast("list[str]", parts)  # sliced between the _States (at self._states): text only
         if not self._states:
-            return parts if keep(_OUTSIDE) else [p for p in parts if p is _BREAK or p is _CELL]
+            return texts if keep(_OUTSIDE) else [p for p in texts if p is _BREAK or p is _CELL]
         kept: list[str] = []
         bounds = [*self._states, len(parts)]
-        segment = parts[: bounds[0]]
+        segment = texts[: bounds[0]]
         kept.extend(segment if keep(_OUTSIDE) else [p for p in segment if p is _BREAK or p is _CELL])
         for start, end in zip(bounds, bounds[1:]):
-            segment = parts[start + 1 : end]
+            segment = texts[start + 1 : end]
             kept.extend(segment if keep(parts[start]) else [p for p in segment if p is _BREAK or p is _CELL])
         return kept
 

@@ -34,6 +34,7 @@ import re
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Literal, overload
 from xml.etree.ElementTree import Element, ParseError
 
 import defusedxml.ElementTree as SafeET
@@ -149,6 +150,10 @@ def _read_part(zf: zipfile.ZipFile, name: str) -> bytes | None:
         raise _Refused("malformed-file", f"{name} cannot be decompressed ({exc})") from None
 
 
+@overload
+def _parse(zf: zipfile.ZipFile, name: str, kind: str, required: Literal[True]) -> Element: ...
+@overload
+def _parse(zf: zipfile.ZipFile, name: str, kind: str, required: bool) -> Element | None: ...
 def _parse(zf: zipfile.ZipFile, name: str, kind: str, required: bool) -> Element | None:
     data = _read_part(zf, name)
     if data is None:
@@ -398,7 +403,7 @@ def _odt_inline(elem: Element, extra: list[str]) -> str:
 def _odt_table(table: Element) -> list[str]:
     lines = []
     for row in _odt_rows(table):
-        cells = []
+        cells: list[str] = []
         for cell in row:
             if cell.tag != _TB_CELL:
                 continue  # covered (merged) cells repeat nothing
