@@ -104,7 +104,7 @@ def run_batch_stage(
     layout: Layout,
     source_id: str,
     stage: str,
-    transform: Transform,
+    transform: Transform | Callable[[], Transform],
     schema: pa.Schema,
     batch_size: int,
     progress: bool = True,

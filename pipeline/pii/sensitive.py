@@ -301,6 +301,7 @@ def _evidence(
     if role is None:
         return None
     anchor, _ = _nearest(anchors, starts, *role)  # the subject the role stands for
+    assert anchor is not None  # anchors is never empty here: one of them is the nearest
     return Evidence(
         category, m.group(), start, end, anchor, max(0, role[0] - end, start - role[1]), text[role[0] : role[1]]
     )

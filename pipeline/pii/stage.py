@@ -18,7 +18,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from pipeline.core.batch_stage import BatchResult, reject_row, run_batch_stage
+from pipeline.core.batch_stage import BatchResult, Transform, reject_row, run_batch_stage
 from pipeline.core.config import PiiParams
 from pipeline.core.context import Context
 from pipeline.core.jsonfile import write_json
@@ -144,6 +144,7 @@ def run(ctx: Context, source_id: str, progress: bool = True) -> dict[str, Any]:
             warn_once(ctx.layout.root, warning)
     stats = PiiStats()
     engine = engine_for(ctx.params)
+    transform: Transform | Callable[[], Transform]  # with actors: the factory of the batch function
     transform, actors = partial(pii_batch, params=p), None
     if make_finder is not None:  # the NER model loads once per worker
         transform, actors = partial(_with_names, p, make_finder), model_actors(ctx.params, engine)

@@ -156,7 +156,9 @@ def push(ctx, repo_id: str | None = None, private: bool | None = None, dry_run: 
             api.create_repo(repo_id, repo_type=REPO_TYPE, private=private, exist_ok=True)
         except _hub_failures() as exc:
             raise fail(exc, "creating the repository") from None
-        operations = [CommitOperationAdd(path_in_repo=f.path, path_or_fileobj=str(f.source)) for f in files]
+        operations: list[CommitOperationAdd | CommitOperationDelete] = [
+            CommitOperationAdd(path_in_repo=f.path, path_or_fileobj=str(f.source)) for f in files
+        ]
         operations += [CommitOperationDelete(path_in_repo=path) for path in to_delete]
         message = COMMIT_MESSAGE.format(rev=git_revision(layout.root))
         try:

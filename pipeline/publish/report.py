@@ -160,7 +160,7 @@ svg.chart {{ display: block; max-width: 100%; height: auto; }}
 
 def _source_table(layout: Layout, metrics: dict[str, Any]) -> str:
     rows = []
-    totals = Counter()
+    totals: Counter[str] = Counter()
     for source_id in sorted(metrics["sources"]):
         m = metrics["sources"][source_id]
         info = _source_info(layout, source_id)

@@ -81,6 +81,7 @@ def quality_batch(batch: pa.RecordBatch, params: QualityParams) -> BatchResult:
         if failed:
             rejects.append(reject_row(doc, STAGE, f"quality:{failed[0]}", failed[1]))
         else:
+            assert signals is not None and regional is not None  # judge_all gives both when nothing failed
             stats.count(regional, params.regional_min_terms)
             kept.append(doc | {"quality": signals.as_dict(), "regional": regional.as_dict()})
     return BatchResult(pa.RecordBatch.from_pylist(kept, schema=QUALITY_CHECKED), rejects, stats)

@@ -94,6 +94,7 @@ class SegmentCache:
 
     def _warn(self, kind: str, message: str) -> None:
         if kind not in self._warned:
+            assert self.path is not None  # only a cache with a file warns
             self._warned.add(kind)
             print(
                 f"twcorpus: warning: {display(self.path)}: {message} "

@@ -67,7 +67,10 @@ class TokenClassifier:
         self, path: Path | str, *, device: Any = "cpu", precision: str = "fp32", batch_tokens: int | None = None
     ):
         import torch
-        from transformers import AutoModelForTokenClassification, BertTokenizerFast
+        from transformers import (  # type: ignore[attr-defined]  # transformers 5: a runtime alias of BertTokenizer, not in its static exports
+            AutoModelForTokenClassification,
+            BertTokenizerFast,
+        )
 
         if precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got '{precision}'")
@@ -306,7 +309,7 @@ def _float_head(model: Any) -> None:
         with torch.autocast(hidden.device.type, enabled=False):
             return inner(hidden.float())
 
-    head.forward = forward
+    head.forward = forward  # type: ignore[method-assign, assignment]  # on purpose: this instance's forward, wrapped
 
 
 def _split_long(starts: np.ndarray, lengths: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:

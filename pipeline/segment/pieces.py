@@ -88,7 +88,7 @@ def _pack(parts: Iterator[str], max_chars: int) -> Iterator[str]:
 
 def split_whitespace(tokens: list[str]) -> list[str]:
     """Tokens with runs of whitespace inside them split out as tokens of their own."""
-    out = []
+    out: list[str] = []
     for token in tokens:
         if _WHITESPACE.search(token) and not token.isspace():
             out.extend(part for part in _WHITESPACE.split(token) if part)

@@ -338,7 +338,7 @@ def _lists(chunks: list[pa.Array] | None, counts: list[int], value_type: pa.Data
 
 def _pos_for(result: dict[str, Any]) -> list[str]:
     """POS tags aligned with the whitespace-split tokens: whitespace inside a token is WHITESPACE."""
-    tags = []
+    tags: list[str] = []
     for token, tag in zip(result["tokens"], result.get("pos", [])):
         parts = split_whitespace([token])
         tags.extend("WHITESPACE" if part.isspace() else tag for part in parts)
