@@ -27,11 +27,11 @@ document does contain the item's text.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import random
 import re
 import sys
-import dataclasses
 import time
 from collections import Counter
 from pathlib import Path
@@ -41,12 +41,19 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT)]
 
+from pipeline.core.config import BenchmarkSpec  # noqa: E402
 from pipeline.core.layout import Layout  # noqa: E402
 from pipeline.core.licenses import load_registry  # noqa: E402
 from pipeline.decontam.benchmarks import Benchmark  # noqa: E402
-from pipeline.decontam.ngrams import (Table, build_index, normalize, normalized, prefix_sums, scan,  # noqa: E402
-                                      window_hashes)
-from pipeline.core.config import BenchmarkSpec  # noqa: E402
+from pipeline.decontam.ngrams import (  # noqa: E402
+    Table,
+    build_index,
+    normalize,
+    normalized,
+    prefix_sums,
+    scan,
+    window_hashes,
+)
 from pipeline.ingest.encoding import read_document  # noqa: E402
 from pipeline.ingest.manifest import load_manifest  # noqa: E402
 from pipeline.ingest.readers.lawdb import read_lawdb  # noqa: E402
@@ -56,8 +63,14 @@ NS = (6, 8, 10, 12, 13, 14, 15, 16, 17, 18, 19, 20, 22, 25, 30)
 SENTENCE = re.compile(r"[^。；！？\n]+")
 HALF = str.maketrans({"，": ",", "；": ";", "：": ":", "（": "(", "）": ")", "「": '"', "」": '"', "、": ","})
 FULL_DIGITS = str.maketrans("0123456789", "０１２３４５６７８９")
-PREFIXES = ("依《{title}》規定，", "下列敘述何者正確：", "根據{title}，", "依{title}之規定，下列何者為是？",
-            "關於{title}，", "")
+PREFIXES = (
+    "依《{title}》規定，",
+    "下列敘述何者正確：",
+    "根據{title}，",
+    "依{title}之規定，下列何者為是？",
+    "關於{title}，",
+    "",
+)
 PER_SOURCE = {"gazette": 3, "laws": 40, "meeting": 10, "prose": 2, "poems": 1}
 
 
@@ -111,9 +124,9 @@ def items(docs: dict[str, tuple[str, str]], seed: int) -> list[dict]:
         title, text = docs[key]
         sentences = [s.strip() for s in SENTENCE.findall(text) if 20 <= len(normalize(s)) <= 120]
         rng.shuffle(sentences)
-        for s in sentences[:PER_SOURCE[key.split(":")[0]]]:
+        for s in sentences[: PER_SOURCE[key.split(":")[0]]]:
             pool.append((key, s))
-    spans = [normalize(s)[i:i + 4] for _, s in pool for i in (0, 6)]
+    spans = [normalize(s)[i : i + 4] for _, s in pool for i in (0, 6)]
     out = []
     for kind in ("verbatim", "cloze"):
         for key, sentence in pool:
@@ -123,14 +136,24 @@ def items(docs: dict[str, tuple[str, str]], seed: int) -> list[dict]:
             if kind == "cloze":
                 at = rng.randrange(2, max(3, len(sentence) - 4))
                 width = rng.randint(2, 4)
-                answer, question = sentence[at:at + width], sentence[:at] + "＿＿＿" + sentence[at + width:]
+                answer, question = sentence[at : at + width], sentence[:at] + "＿＿＿" + sentence[at + width :]
             else:
                 answer, question = distractors.pop(), sentence
             choices = [answer, *distractors[:3]]
             rng.shuffle(choices)
-            out.append({"kind": kind, "source": key, "sentence": normalize(sentence),
-                        "question": _reformat(prefix + question, rng), "A": choices[0], "B": choices[1],
-                        "C": choices[2], "D": choices[3], "answer": "ABCD"[choices.index(answer)]})
+            out.append(
+                {
+                    "kind": kind,
+                    "source": key,
+                    "sentence": normalize(sentence),
+                    "question": _reformat(prefix + question, rng),
+                    "A": choices[0],
+                    "B": choices[1],
+                    "C": choices[2],
+                    "D": choices[3],
+                    "answer": "ABCD"[choices.index(answer)],
+                }
+            )
     return out
 
 
@@ -141,7 +164,7 @@ def holds_half(sentence: str, key: str, text: str) -> bool:
     """Whether the text holds a run of at least half the sentence (cached: it does not depend on n)."""
     if (sentence, key) not in _HALF:
         h = (len(sentence) + 1) // 2
-        _HALF[sentence, key] = any(sentence[i:i + h] in text for i in range(len(sentence) - h + 1))
+        _HALF[sentence, key] = any(sentence[i : i + h] in text for i in range(len(sentence) - h + 1))
     return _HALF[sentence, key]
 
 
@@ -149,7 +172,7 @@ def document_frequency(texts: list[str], n: int) -> tuple[np.ndarray, np.ndarray
     """Every distinct n-gram hash of the texts (sorted) and how many texts hold it."""
     c = normalized(texts)
     h = window_hashes(prefix_sums(c.codes), n)
-    owner = c.owner()[:len(h)]
+    owner = c.owner()[: len(h)]
     inside = np.arange(len(h)) + n <= c.ends[owner]
     pairs = np.unique(np.stack([h[inside], owner[inside].astype(np.uint64)], axis=1), axis=0)
     return np.unique(pairs[:, 0], return_counts=True)
@@ -194,8 +217,12 @@ def measure(docs: dict[str, tuple[str, str]], cut: list[dict], n: int, most: int
     for group in GROUPS:
         mine = [i for i, it in enumerate(cut) if _group(it) == group]
         result[f"false_{group}"] = sum(i in false_items for i in mine) / len(mine)
-    result.update(false_items=len(false_items), false_share=len(false_items) / len(cut), false_docs=len(false_docs),
-                  examples=grams.most_common(4))
+    result.update(
+        false_items=len(false_items),
+        false_share=len(false_items) / len(cut),
+        false_docs=len(false_docs),
+        examples=grams.most_common(4),
+    )
     return result
 
 
@@ -211,31 +238,41 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--real", type=Path, default=ROOT.parent / "shared" / "real" / "ey-gazette")
     parser.add_argument("--seed", type=int, default=19)
-    parser.add_argument("--most", type=int, default=None,
-                        help="also measure with n-grams held by more than this many documents ignored (NeMo Curator's "
-                             "max_matches, 10 there)")
+    parser.add_argument(
+        "--most",
+        type=int,
+        default=None,
+        help="also measure with n-grams held by more than this many documents ignored (NeMo Curator's "
+        "max_matches, 10 there)",
+    )
     args = parser.parse_args()
     t = time.perf_counter()
     docs = documents(args.real)
     cut = items(docs, args.seed)
     kinds = Counter(it["kind"] for it in cut)
-    print(f"{len(docs)} documents ({sum(len(t) for _, t in docs.values()):,} characters), "
-          f"{len(cut)} items ({kinds['verbatim']} verbatim, {kinds['cloze']} cloze)")
+    print(
+        f"{len(docs)} documents ({sum(len(t) for _, t in docs.values()):,} characters), "
+        f"{len(cut)} items ({kinds['verbatim']} verbatim, {kinds['cloze']} cloze)"
+    )
     groups = Counter(_group(it) for it in cut)
     print("items per source: " + ", ".join(f"{g} {groups[g]}" for g in GROUPS))
     examples = {}
     for most in (None, args.most) if args.most is not None else (None,):
         guard = "" if most is None else f", n-grams held by more than {most} documents ignored"
         print(f"\nn-grams of every length{guard}:\n")
-        print("| n | recall, verbatim | recall, cloze | items with a false match | from laws | from gazette | "
-              "from other | documents falsely matched |")
+        print(
+            "| n | recall, verbatim | recall, cloze | items with a false match | from laws | from gazette | "
+            "from other | documents falsely matched |"
+        )
         print("|---|---|---|---|---|---|---|---|")
         for n in NS:
             r = measure(docs, cut, n, most)
             examples.setdefault(n, r["examples"])
-            print(f"| {n} | {r['recall_verbatim']:.1%} | {r['recall_cloze']:.1%} | "
-                  f"{r['false_items']} ({r['false_share']:.1%}) | {r['false_laws']:.1%} | {r['false_gazette']:.1%} | "
-                  f"{r['false_other']:.1%} | {r['false_docs']} |")
+            print(
+                f"| {n} | {r['recall_verbatim']:.1%} | {r['recall_cloze']:.1%} | "
+                f"{r['false_items']} ({r['false_share']:.1%}) | {r['false_laws']:.1%} | {r['false_gazette']:.1%} | "
+                f"{r['false_other']:.1%} | {r['false_docs']} |"
+            )
     print("\nmost frequent falsely shared n-grams:")
     for n in NS:
         if examples[n]:

@@ -39,9 +39,9 @@ import pyarrow as pa
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT)]
 
+from pipeline.core.config import BenchmarkSpec, DecontamParams  # noqa: E402
 from pipeline.decontam.benchmarks import Benchmark  # noqa: E402
 from pipeline.decontam.ngrams import build_index  # noqa: E402
-from pipeline.core.config import BenchmarkSpec, DecontamParams  # noqa: E402
 from pipeline.decontam.stage import decontam_batch  # noqa: E402
 from pipeline.ingest.readers.lawdb import read_lawdb  # noqa: E402
 
@@ -62,8 +62,9 @@ def random_sentences(rng: np.random.Generator, count: int) -> list[str]:
     codes = (0x4E00 + (ranks * 7919) % 20000).astype(np.uint32)
     text = codes.tobytes().decode("utf-32-le")
     cuts = np.cumsum(rng.integers(8, 50, size=count))
-    return [text[a:b] + PUNCT[i % len(PUNCT)] for i, (a, b) in enumerate(zip(np.r_[0, cuts[:-1]], cuts))
-            if b <= len(text)]
+    return [
+        text[a:b] + PUNCT[i % len(PUNCT)] for i, (a, b) in enumerate(zip(np.r_[0, cuts[:-1]], cuts)) if b <= len(text)
+    ]
 
 
 def make(docs: int, items: int, chars: int, kind: str, seed: int) -> tuple[list[str], list[str], list[int]]:
@@ -77,8 +78,11 @@ def make(docs: int, items: int, chars: int, kind: str, seed: int) -> tuple[list[
     for i in range(items):
         s = pick.choice(item_sentences)
         at = pick.randrange(max(1, len(s) - 3))
-        item_texts.append("\n".join([f"第{i}題：依規定，" + s[:at] + "＿＿" + s[at + 2:],
-                                     *(pick.choice(sentences)[:6] for _ in range(4))]))
+        item_texts.append(
+            "\n".join(
+                [f"第{i}題：依規定，" + s[:at] + "＿＿" + s[at + 2 :], *(pick.choice(sentences)[:6] for _ in range(4))]
+            )
+        )
     texts, planted = [], []
     for d in range(docs):
         parts, size = [], 0
@@ -104,8 +108,10 @@ def main() -> None:
     args = parser.parse_args()
     p = DecontamParams()
     texts, item_texts, planted = make(args.docs, args.items, args.chars, args.text, args.seed)
-    print(f"{len(texts):,} documents, {sum(map(len, texts)):,} characters; {len(item_texts):,} items "
-          f"({args.text} text, generated); n = {p.ngram}")
+    print(
+        f"{len(texts):,} documents, {sum(map(len, texts)):,} characters; {len(item_texts):,} items "
+        f"({args.text} text, generated); n = {p.ngram}"
+    )
     if args.stage:
         return time_stage(texts, item_texts, planted)
     t0 = time.perf_counter()
@@ -115,16 +121,24 @@ def main() -> None:
     t1 = time.perf_counter()
     removed: set[int] = set()
     for start in range(0, len(texts), p.batch_size):
-        chunk = texts[start:start + p.batch_size]
-        batch = pa.RecordBatch.from_pydict({
-            "id": [str(start + i) for i in range(len(chunk))], "text": chunk, "source": ["gen"] * len(chunk),
-            "source_file": ["gen"] * len(chunk), "source_line": list(range(start, start + len(chunk)))})
+        chunk = texts[start : start + p.batch_size]
+        batch = pa.RecordBatch.from_pydict(
+            {
+                "id": [str(start + i) for i in range(len(chunk))],
+                "text": chunk,
+                "source": ["gen"] * len(chunk),
+                "source_file": ["gen"] * len(chunk),
+                "source_line": list(range(start, start + len(chunk))),
+            }
+        )
         result = decontam_batch(batch, index)
         removed.update(int(r["id"]) for r in result.rejects)
     t2 = time.perf_counter()
     missed = [d for d in planted if d not in removed]
-    print(f"index: {t1 - t0:.2f} s ({sum(len(t.hashes) for t in index.tables.values()):,} n-grams); "
-          f"scan: {t2 - t1:.2f} s ({len(texts) / (t2 - t1):,.0f} documents/s); total {t2 - t0:.2f} s")
+    print(
+        f"index: {t1 - t0:.2f} s ({sum(len(t.hashes) for t in index.tables.values()):,} n-grams); "
+        f"scan: {t2 - t1:.2f} s ({len(texts) / (t2 - t1):,.0f} documents/s); total {t2 - t0:.2f} s"
+    )
     print(f"removed {len(removed):,} documents; planted {len(planted):,}, missed {len(missed)}")
     if missed:
         raise SystemExit(f"planted items not found: {missed[:10]}")
@@ -151,27 +165,49 @@ def time_stage(texts: list[str], item_texts: list[str], planted: list[int]) -> N
         with open(root / "data" / "benchmarks" / "items.jsonl", "w", encoding="utf-8") as f:
             for i, item in enumerate(item_texts):
                 f.write(json.dumps({"id": str(i), "question": item}, ensure_ascii=False) + "\n")
-        (root / "params.yaml").write_text(yaml.safe_dump({"decontam": {"benchmarks": [
-            {"name": "speed", "path": "data/benchmarks/items.jsonl", "fields": ["question"], "id_field": "id"}]}}))
+        (root / "params.yaml").write_text(
+            yaml.safe_dump(
+                {
+                    "decontam": {
+                        "benchmarks": [
+                            {
+                                "name": "speed",
+                                "path": "data/benchmarks/items.jsonl",
+                                "fields": ["question"],
+                                "id_field": "id",
+                            }
+                        ]
+                    }
+                }
+            )
+        )
         n = len(texts)
-        given = {"id": pa.array([str(i) for i in range(n)]), "text": pa.array(texts),
-                 "source": pa.array(["gen"] * n), "source_file": pa.array(["gen"] * n),
-                 "source_line": pa.array(range(n), pa.int64())}
+        given = {
+            "id": pa.array([str(i) for i in range(n)]),
+            "text": pa.array(texts),
+            "source": pa.array(["gen"] * n),
+            "source_file": pa.array(["gen"] * n),
+            "source_line": pa.array(range(n), pa.int64()),
+        }
         table = pa.table([given.get(f.name, pa.nulls(n, f.type)) for f in DEDUPED], schema=DEDUPED)
         (root / "data" / "dedup").mkdir()
         pq.write_table(table, root / "data" / "dedup" / "documents.parquet", row_group_size=10_000)
         t0 = time.perf_counter()
         metrics = stage.run(load_context(root), progress=False)
         t1 = time.perf_counter()
-        removed = {int(i) for i in pq.read_table(root / "data" / "decontam" / "rejects.parquet").column("id").to_pylist()}
+        removed = {
+            int(i) for i in pq.read_table(root / "data" / "decontam" / "rejects.parquet").column("id").to_pylist()
+        }
         # the baseline, same run: the stage with no benchmark (Parquet read and written, nothing checked)
         (root / "params.yaml").write_text(yaml.safe_dump({"decontam": {"benchmarks": []}}))
         t2 = time.perf_counter()
         stage.run(load_context(root), progress=False)
         t3 = time.perf_counter()
     missed = [d for d in planted if d not in removed]
-    print(f"stage: {t1 - t0:.2f} s ({n / (t1 - t0):,.0f} documents/s), Parquet in and out; kept "
-          f"{metrics['documents']:,}, removed {metrics['removed']:,}; planted {len(planted):,}, missed {len(missed)}")
+    print(
+        f"stage: {t1 - t0:.2f} s ({n / (t1 - t0):,.0f} documents/s), Parquet in and out; kept "
+        f"{metrics['documents']:,}, removed {metrics['removed']:,}; planted {len(planted):,}, missed {len(missed)}"
+    )
     print(f"baseline, the stage with no benchmark: {t3 - t2:.2f} s; checking costs {(t1 - t0) / (t3 - t2):.1f}× that")
     if missed:
         raise SystemExit(f"planted items not found: {missed[:10]}")

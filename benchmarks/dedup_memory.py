@@ -50,7 +50,7 @@ def peak_mib() -> float:
 # --- the input ---------------------------------------------------------------------------------
 
 
-def _tokens(texts: list[str], rng) -> "object":
+def _tokens(texts: list[str], rng) -> object:
     """A list<string> column cutting each text into words of 1–3 characters, built from buffers."""
     import numpy as np
     import pyarrow as pa
@@ -67,8 +67,9 @@ def _tokens(texts: list[str], rng) -> "object":
         at += len(text)
         lists.append(lists[-1] + len(cuts) + 1)
     value_offsets = char_at[np.concatenate(starts + [[at]])].astype(np.int32)
-    values = pa.StringArray.from_buffers(len(value_offsets) - 1, pa.py_buffer(value_offsets.tobytes()),
-                                         pa.py_buffer(data))
+    values = pa.StringArray.from_buffers(
+        len(value_offsets) - 1, pa.py_buffer(value_offsets.tobytes()), pa.py_buffer(data)
+    )
     return pa.ListArray.from_arrays(pa.array(lists, pa.int32()), values)
 
 
@@ -80,6 +81,7 @@ def build(root: Path, docs: int, seed: int, params_file: Path) -> dict:
 
     sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
     from dedup_data import near_duplicate, random_document
+
     from pipeline.core.parquet import RowWriter
     from pipeline.core.schema import SEGMENTED
 
@@ -87,8 +89,9 @@ def build(root: Path, docs: int, seed: int, params_file: Path) -> dict:
     params = yaml.safe_load(params_file.read_text(encoding="utf-8"))
     (root / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True, sort_keys=False), encoding="utf-8")
     (root / "configs").mkdir()
-    (root / "configs" / "sources.yaml").write_text("sources:\n" + "".join(f"  {s}: {{}}\n" for s in SOURCES),
-                                                   encoding="utf-8")
+    (root / "configs" / "sources.yaml").write_text(
+        "sources:\n" + "".join(f"  {s}: {{}}\n" for s in SOURCES), encoding="utf-8"
+    )
     rng = random.Random(seed)
     nrng = np.random.default_rng(seed)
     copies = docs // 10
@@ -103,7 +106,7 @@ def build(root: Path, docs: int, seed: int, params_file: Path) -> dict:
         path.parent.mkdir(parents=True)
         with RowWriter(path, SEGMENTED, ROW_GROUP) as out:
             for start in range(0, len(part), ROW_GROUP):
-                chunk = part[start:start + ROW_GROUP]
+                chunk = part[start : start + ROW_GROUP]
                 n = len(chunk)
                 lines = list(range(start + 1, start + n + 1))
                 columns = {
@@ -118,9 +121,18 @@ def build(root: Path, docs: int, seed: int, params_file: Path) -> dict:
                     "date": ["2024-01-01"] * n,
                     "meta": ['{"generated": true}'] * n,
                     "lang": ["zh-Hant"] * n,
-                    "quality": [{"chars": len(t), "han_chars": len(t), "han_share": 1.0, "dup_line_share": 0.0,
-                                 "top_ngram_share": 0.01, "dup_ngram_share": 0.0, "boilerplate_share": 0.0}
-                                for t in chunk],
+                    "quality": [
+                        {
+                            "chars": len(t),
+                            "han_chars": len(t),
+                            "han_share": 1.0,
+                            "dup_line_share": 0.0,
+                            "top_ngram_share": 0.01,
+                            "dup_ngram_share": 0.0,
+                            "boilerplate_share": 0.0,
+                        }
+                        for t in chunk
+                    ],
                     "pii": [[] for _ in chunk],
                     "pii_types": [[] for _ in chunk],
                     "pii_fields": [[] for _ in chunk],
@@ -136,9 +148,13 @@ def build(root: Path, docs: int, seed: int, params_file: Path) -> dict:
                         arrays.append(pa.nulls(n, f.type))
                 out.write_batch(pa.RecordBatch.from_arrays(arrays, schema=SEGMENTED))
                 chars += sum(map(len, chunk))
-    return {"documents": docs, "chars": chars,
-            "input_mib": round(sum((root / "data" / "interim" / s / "segment.parquet").stat().st_size
-                                   for s in SOURCES) / 2 ** 20, 1)}
+    return {
+        "documents": docs,
+        "chars": chars,
+        "input_mib": round(
+            sum((root / "data" / "interim" / s / "segment.parquet").stat().st_size for s in SOURCES) / 2**20, 1
+        ),
+    }
 
 
 # --- children ----------------------------------------------------------------------------------
@@ -147,22 +163,29 @@ def build(root: Path, docs: int, seed: int, params_file: Path) -> dict:
 def child(kind: str, root: Path, code: Path) -> dict:
     sys.path.insert(0, str(code))
     start = time.perf_counter()
-    from pipeline.dedup import stage as dedup_stage
     from pipeline.core.context import load_context
+    from pipeline.dedup import stage as dedup_stage
 
     assert Path(dedup_stage.__file__).resolve().is_relative_to(code.resolve()), dedup_stage.__file__
     if kind == "imports":
         return {"peak_mib": peak_mib()}
     metrics = dedup_stage.run(load_context(root), progress=False)
-    return {"peak_mib": peak_mib(), "seconds": round(time.perf_counter() - start, 1),
-            "documents": metrics["documents"], "removed": metrics["documents_in"] - metrics["documents"]}
+    return {
+        "peak_mib": peak_mib(),
+        "seconds": round(time.perf_counter() - start, 1),
+        "documents": metrics["documents"],
+        "removed": metrics["documents_in"] - metrics["documents"],
+    }
 
 
 def run_child(kind: str, root: Path, code: Path) -> dict:
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {"PYTHONPATH": str(code),
-                                                                       "HF_HUB_OFFLINE": "1"}
-    out = subprocess.run([sys.executable, __file__, "--child", kind, "--root", str(root), "--child-code", str(code)],
-                         env=env, capture_output=True, text=True)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {"PYTHONPATH": str(code), "HF_HUB_OFFLINE": "1"}
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", kind, "--root", str(root), "--child-code", str(code)],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if out.returncode:
         sys.exit(f"{kind} with {code} failed (exit {out.returncode}):\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -179,8 +202,13 @@ def set_batch_size(root: Path, batch_size: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=100_000)
-    parser.add_argument("--batch-size", type=int, nargs="+", default=[10_000],
-                        help="dedup.batch_size of the runs (several: one pair of runs each)")
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        nargs="+",
+        default=[10_000],
+        help="dedup.batch_size of the runs (several: one pair of runs each)",
+    )
     parser.add_argument("--against", type=Path, help="a checkout of the code to compare with (the baseline)")
     parser.add_argument("--code", type=Path, default=ROOT, help="the code measured (default: this checkout)")
     parser.add_argument("--seed", type=int, default=0)
@@ -210,13 +238,18 @@ def main() -> None:
                 shutil.copytree(root / "data" / "dedup", kept)
                 print(json.dumps({name: runs[name]}), flush=True)
             if args.against:
-                same = all(filecmp.cmp(work / "baseline" / f, work / "current" / f, shallow=False)
-                           for f in ("documents.parquet", "rejects.parquet"))
+                same = all(
+                    filecmp.cmp(work / "baseline" / f, work / "current" / f, shallow=False)
+                    for f in ("documents.parquet", "rejects.parquet")
+                )
                 ratio = runs["current"]["peak_mib"] / runs["baseline"]["peak_mib"]
-                print(f"{args.docs:,} documents, dedup.batch_size {batch_size:,}: peak "
-                      f"{runs['baseline']['peak_mib']:,.0f} MiB before, {runs['current']['peak_mib']:,.0f} MiB now: "
-                      f"{ratio:.2f}×; {runs['baseline']['seconds']} s vs {runs['current']['seconds']} s; "
-                      f"outputs byte-identical: {same}", flush=True)
+                print(
+                    f"{args.docs:,} documents, dedup.batch_size {batch_size:,}: peak "
+                    f"{runs['baseline']['peak_mib']:,.0f} MiB before, {runs['current']['peak_mib']:,.0f} MiB now: "
+                    f"{ratio:.2f}×; {runs['baseline']['seconds']} s vs {runs['current']['seconds']} s; "
+                    f"outputs byte-identical: {same}",
+                    flush=True,
+                )
                 if not same:
                     sys.exit("outputs differ")
     finally:

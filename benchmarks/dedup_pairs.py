@@ -47,22 +47,34 @@ def documents(real: Path) -> dict[str, str]:
     """Key -> text as dedup sees it (redacted by the default policy)."""
     layout = Layout.at(ROOT)
     manifest = load_manifest(layout, "ey-gazette", load_registry(layout))
-    docs = {f"gazette:{p.name}#{r.line}": r.text for p in sorted(real.glob("*.xml")) for r in read_xml(p, manifest)
-            if hasattr(r, "text")}
-    docs |= {f"laws:{p.name}": r.text for p in sorted((ROOT / "data/raw/laws").glob("*.json")) for r in read_lawdb(p, None)}
+    docs = {
+        f"gazette:{p.name}#{r.line}": r.text
+        for p in sorted(real.glob("*.xml"))
+        for r in read_xml(p, manifest)
+        if hasattr(r, "text")
+    }
+    docs |= {
+        f"laws:{p.name}": r.text for p in sorted((ROOT / "data/raw/laws").glob("*.json")) for r in read_lawdb(p, None)
+    }
     policy = PiiParams().policy
     return {k: apply_policy(t, detect(t), policy)[0] for k, t in docs.items()}
 
 
 def _header(text: str, rng: random.Random) -> str:
-    return HEADER.format(vol=rng.randint(8, 21), num=rng.randint(1, 250), date="2006/08/10", chapter="內政篇") + text + "\nTop"
+    return (
+        HEADER.format(vol=rng.randint(8, 21), num=rng.randint(1, 250), date="2006/08/10", chapter="內政篇")
+        + text
+        + "\nTop"
+    )
 
 
 def _numerals(text: str, rng: random.Random) -> str:
     """Article and item numbers written the other way (第5條 ↔ 第五條), as the law database and the gazette differ."""
+
     def swap(m: re.Match[str]) -> str:
         digits = m.group(1)
         return f"第{''.join(CN[int(d)] for d in digits)}{m.group(2)}" if digits.isdigit() else m.group(0)
+
     return re.sub(r"第\s*([0-9]{1,3})\s*([條項款])", swap, text)
 
 
@@ -71,14 +83,16 @@ def _edit(text: str, rng: random.Random) -> str:
     chars = list(text)
     for _ in range(3):
         at = rng.randrange(max(1, len(chars) - 4))
-        chars[at:at + 3] = rng.choice(["一二三", "修正為", "並於", "日起"])
+        chars[at : at + 3] = rng.choice(["一二三", "修正為", "並於", "日起"])
     return "".join(chars)
 
 
 def _cut(text: str, rng: random.Random) -> str:
     """The last paragraph (a signature block, an attachment note) left out."""
     paragraphs = text.split("\n")
-    return "\n".join(paragraphs[:-max(1, len(paragraphs) // 10)]) if len(paragraphs) > 3 else text[: int(len(text) * 0.9)]
+    return (
+        "\n".join(paragraphs[: -max(1, len(paragraphs) // 10)]) if len(paragraphs) > 3 else text[: int(len(text) * 0.9)]
+    )
 
 
 COPY_KINDS = {"page header and footer": _header, "numerals": _numerals, "light edit": _edit, "last part cut": _cut}
@@ -103,8 +117,9 @@ def labeled_pairs(real: Path, copies_of: int = 60) -> list[tuple[str, str, str]]
 
 def estimated(pairs: list[tuple[str, str, str]], p: DedupParams) -> np.ndarray:
     """The stage's MinHash estimate of each pair's Jaccard similarity."""
-    sigs = minhash.signatures([t for a, b, _ in pairs for t in (a, b)], num_perm=p.bands * p.rows, ngram=p.ngram,
-                              seed=p.seed)
+    sigs = minhash.signatures(
+        [t for a, b, _ in pairs for t in (a, b)], num_perm=p.bands * p.rows, ngram=p.ngram, seed=p.seed
+    )
     return (sigs[0::2] == sigs[1::2]).mean(axis=1)
 
 
@@ -125,7 +140,9 @@ def main() -> None:
         truth = np.array([label.startswith("copy") for *_, label in pairs])
         exact = np.array([jaccard(a, b, n) for a, b, _ in pairs])
         estimate = estimated(pairs, DedupParams(ngram=n))
-        print(f"\n{n}-gram shingles: threshold, then precision / recall of copies on exact Jaccard | on the MinHash estimate")
+        print(
+            f"\n{n}-gram shingles: threshold, then precision / recall of copies on exact Jaccard | on the MinHash estimate"
+        )
         for t in (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95):
             row = []
             for sim in (exact, estimate):
@@ -133,12 +150,16 @@ def main() -> None:
                 tp = int((flagged & truth).sum())
                 row.append(f"{tp / max(flagged.sum(), 1):.3f} / {tp / truth.sum():.3f}")
             print(f"  {t:.2f}  {row[0]}  |  {row[1]}")
-        worst = sorted(((e, label) for e, label, y in zip(exact, [p[2] for p in pairs], truth) if not y), reverse=True)[:5]
+        worst = sorted(((e, label) for e, label, y in zip(exact, [p[2] for p in pairs], truth) if not y), reverse=True)[
+            :5
+        ]
         print("  most similar non-copies:", [(round(float(e), 3), label) for e, label in worst])
         copies = sorted(((e, label) for e, label, y in zip(exact, [p[2] for p in pairs], truth) if y))[:5]
         print("  least similar copies:", [(round(float(e), 3), label) for e, label in copies])
-        linked = {label: float((estimate[[p[2] == label for p in pairs]] >= d.family_threshold).mean())
-                  for label in ("template", "related", "unrelated", "amended")}
+        linked = {
+            label: float((estimate[[p[2] == label for p in pairs]] >= d.family_threshold).mean())
+            for label in ("template", "related", "unrelated", "amended")
+        }
         print(f"  share linked as one family at {d.family_threshold}:", {k: round(v, 3) for k, v in linked.items()})
 
 

@@ -44,8 +44,8 @@ def previous_keepers(keys, sigs, p):
 
 def one(n: int, baseline: bool) -> dict:
     import numpy as np
-
     from dedup_data import near_duplicate, random_document
+
     from pipeline.core.config import DedupParams
     from pipeline.dedup import minhash
     from pipeline.dedup.stage import find_duplicates, text_key
@@ -58,22 +58,39 @@ def one(n: int, baseline: bool) -> dict:
     p = DedupParams(ngram=3, threshold=0.5, family_threshold=0.5) if baseline else DedupParams()
     start = time.perf_counter()
     keys = [text_key(t) for t in docs]
-    sigs = np.concatenate([minhash.signatures(docs[i:i + p.batch_size], num_perm=p.bands * p.rows, ngram=p.ngram,
-                                              seed=p.seed) for i in range(0, n, p.batch_size)])
+    sigs = np.concatenate(
+        [
+            minhash.signatures(docs[i : i + p.batch_size], num_perm=p.bands * p.rows, ngram=p.ngram, seed=p.seed)
+            for i in range(0, n, p.batch_size)
+        ]
+    )
     t_sig = time.perf_counter() - start
     if baseline:
         keeper = previous_keepers(keys, sigs, p)
     else:
-        keeper, _ = find_duplicates(keys, sigs, np.arange(n), bands=p.bands, rows=p.rows, threshold=p.threshold,
-                                    family_threshold=p.family_threshold)
+        keeper, _ = find_duplicates(
+            keys,
+            sigs,
+            np.arange(n),
+            bands=p.bands,
+            rows=p.rows,
+            threshold=p.threshold,
+            family_threshold=p.family_threshold,
+        )
     seconds = time.perf_counter() - start
     found = sum(1 for i in range(copies) if keeper[n - copies + i] == keeper[i])
     flagged = [i for i in range(n) if keeper[i] != i]
     true = sum(1 for i in flagged if i >= n - copies)
-    return {"documents": n, "run": "previous" if baseline else "current", "seconds": round(seconds, 1),
-            "signature_seconds": round(t_sig, 1), "docs_per_s": round(n / seconds),
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
-            "recall": round(found / copies, 4), "precision": round(true / max(1, len(flagged)), 4)}
+    return {
+        "documents": n,
+        "run": "previous" if baseline else "current",
+        "seconds": round(seconds, 1),
+        "signature_seconds": round(t_sig, 1),
+        "docs_per_s": round(n / seconds),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+        "recall": round(found / copies, 4),
+        "precision": round(true / max(1, len(flagged)), 4),
+    }
 
 
 def main() -> None:
@@ -88,12 +105,15 @@ def main() -> None:
     for n in args.sizes:
         runs = {}
         for flag in (["--baseline"], []):
-            out = subprocess.run([sys.executable, __file__, "--one", str(n), *flag], capture_output=True, text=True,
-                                 check=True)
+            out = subprocess.run(
+                [sys.executable, __file__, "--one", str(n), *flag], capture_output=True, text=True, check=True
+            )
             runs[bool(flag)] = json.loads(out.stdout.strip().splitlines()[-1])
             print(json.dumps(runs[bool(flag)]), flush=True)
-        print(f"{n:,} documents: {runs[False]['seconds'] / runs[True]['seconds']:.2f}× the previous release's time",
-              flush=True)
+        print(
+            f"{n:,} documents: {runs[False]['seconds'] / runs[True]['seconds']:.2f}× the previous release's time",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -32,8 +32,11 @@ def texts(eval_path: Path) -> list[str]:
     for line in (ROOT / "data/raw/classical-prose/prose.jsonl").read_text(encoding="utf-8").splitlines():
         out.append(json.loads(line)["text"])
     if eval_path.is_file():
-        out += [line[9:].strip() for line in eval_path.read_text(encoding="utf-8").splitlines()
-                if line.startswith("# text = ")]
+        out += [
+            line[9:].strip()
+            for line in eval_path.read_text(encoding="utf-8").splitlines()
+            if line.startswith("# text = ")
+        ]
     return out
 
 
@@ -60,8 +63,10 @@ def main() -> None:
                 cases.append((text, text.encode(encoding), encoding))
             except UnicodeEncodeError:
                 pass
-    print(f"{len(cases)} encoded texts ({sum(1 for c in cases if c[2] == 'cp950')} Big5, "
-          f"{sum(1 for c in cases if c[2] == 'utf-8')} UTF-8)")
+    print(
+        f"{len(cases)} encoded texts ({sum(1 for c in cases if c[2] == 'cp950')} Big5, "
+        f"{sum(1 for c in cases if c[2] == 'utf-8')} UTF-8)"
+    )
     results = {}
     for name, fn in (("charset-normalizer (baseline)", charset_normalizer), ("tw-corpus detect", ours)):
         start = time.perf_counter()
@@ -71,8 +76,10 @@ def main() -> None:
         seconds = time.perf_counter() - start
         results[name] = seconds
         totals = {e: sum(1 for c in cases if c[2] == e) for e in correct}
-        print(f"{name:32} Big5 {correct['cp950']}/{totals['cp950']}  UTF-8 {correct['utf-8']}/{totals['utf-8']}  "
-              f"{seconds:.3f} s")
+        print(
+            f"{name:32} Big5 {correct['cp950']}/{totals['cp950']}  UTF-8 {correct['utf-8']}/{totals['utf-8']}  "
+            f"{seconds:.3f} s"
+        )
     base, mine = results.values()
     print(f"speed ratio (baseline time / ours): {base / mine:.0f}x")
 

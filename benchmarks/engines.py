@@ -49,9 +49,19 @@ def build(root: Path, engine: str, generated: int, num_cpus: int) -> None:
         with (folder / "docs.jsonl").open("w", encoding="utf-8") as f:
             for _ in range(generated):
                 f.write(json.dumps({"text": random_document(rng, 2000)}, ensure_ascii=False) + "\n")
-        (folder / "source.yaml").write_text(yaml.safe_dump({
-            "id": "generated", "title": "generated", "publisher": "benchmark", "license": "CC0-1.0",
-            "url": "https://example.org/", "format": "jsonl"}), encoding="utf-8")
+        (folder / "source.yaml").write_text(
+            yaml.safe_dump(
+                {
+                    "id": "generated",
+                    "title": "generated",
+                    "publisher": "benchmark",
+                    "license": "CC0-1.0",
+                    "url": "https://example.org/",
+                    "format": "jsonl",
+                }
+            ),
+            encoding="utf-8",
+        )
         sources["generated"] = {}
     (root / "configs").mkdir()
     (root / "configs/sources.yaml").write_text(yaml.safe_dump({"sources": sources}), encoding="utf-8")
@@ -121,15 +131,21 @@ def main() -> None:
                 init = time.perf_counter() - start
             results[engine] = run(root)
         writes = driver_writes(Path(tmp) / "local")
-        same = all((Path(tmp) / "local" / rel).read_bytes() == (Path(tmp) / "ray" / rel).read_bytes()
-                   for rel in (p.relative_to(Path(tmp) / "local") for p in (Path(tmp) / "local/data").rglob("*.parquet")))
+        same = all(
+            (Path(tmp) / "local" / rel).read_bytes() == (Path(tmp) / "ray" / rel).read_bytes()
+            for rel in (p.relative_to(Path(tmp) / "local") for p in (Path(tmp) / "local/data").rglob("*.parquet"))
+        )
     (local, chars), (ray, _) = results["local"], results["ray"]
-    print(f"corpus: {chars['ingest']:,} characters read by ingest (the sample corpus and {args.generated:,} generated "
-          f"documents); ray.init (local instance, {args.num_cpus} CPUs): {init:.1f} s")
+    print(
+        f"corpus: {chars['ingest']:,} characters read by ingest (the sample corpus and {args.generated:,} generated "
+        f"documents); ray.init (local instance, {args.num_cpus} CPUs): {init:.1f} s"
+    )
     print(f"{'stage':<10}{'local s':>10}{'ray s':>10}{'ray/local':>11}{'local chars/s':>16}")
     for stage in source_stages() + global_stages():
-        print(f"{stage:<10}{local[stage]:>10.2f}{ray[stage]:>10.2f}{ray[stage] / local[stage]:>10.1f}×"
-              f"{chars[stage] / local[stage]:>16,.0f}")
+        print(
+            f"{stage:<10}{local[stage]:>10.2f}{ray[stage]:>10.2f}{ray[stage] / local[stage]:>10.1f}×"
+            f"{chars[stage] / local[stage]:>16,.0f}"
+        )
     total_local, total_ray = sum(local.values()), sum(ray.values())
     print(f"{'total':<10}{total_local:>10.2f}{total_ray:>10.2f}{total_ray / total_local:>10.1f}×")
     print(f"every Parquet file byte-identical between the engines: {same}")

@@ -54,8 +54,12 @@ BASELINE = "f917e8ff5c1339d09b17102bd2cb90b38a8e1ae1"  # the last markup.py on h
 def baseline_module() -> types.ModuleType:
     if "markup_stdlib" in sys.modules:
         return sys.modules["markup_stdlib"]
-    source = subprocess.run(["git", "-C", str(REPO), "show", f"{BASELINE}:pipeline/ingest/readers/markup.py"],
-                            check=True, capture_output=True, text=True).stdout
+    source = subprocess.run(
+        ["git", "-C", str(REPO), "show", f"{BASELINE}:pipeline/ingest/readers/markup.py"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     module = types.ModuleType("markup_stdlib")
     sys.modules[module.__name__] = module  # dataclasses look their module up
     exec(compile(source, "markup_stdlib.py", "exec"), module.__dict__)  # noqa: S102 - our own file at a commit
@@ -71,8 +75,9 @@ def fragments() -> tuple[list[str], int]:
 
     xml = yaml.safe_load((REPO / "data/raw/ey-gazette/source.yaml").read_text())["xml"]
     options = XmlOptions(**{k: tuple(v) if isinstance(v, list) else v for k, v in xml.items()})
-    manifest = Manifest(id="ey-gazette", title="t", publisher="p", license="OGDL-Taiwan-1.0", url="https://x",
-                        xml=options)
+    manifest = Manifest(
+        id="ey-gazette", title="t", publisher="p", license="OGDL-Taiwan-1.0", url="https://x", xml=options
+    )
     seen: list[str] = []
     real = xml_reader.html_to_text
     xml_reader.html_to_text = lambda html: (seen.append(html), real(html))[1]
@@ -204,35 +209,45 @@ def compare(args: argparse.Namespace) -> None:
     base_void = base._VOID
     html, gazette = fragments()
     chars = sum(map(len, html))
-    print(f"{len(html)} fragments ({gazette} from the {len(list(REAL.glob('*.xml')))} gazette files, "
-          f"{len(html) - gazette} from the tests), {chars:,} characters, "
-          f"{sum(h.count('<') for h in html):,} '<'")
+    print(
+        f"{len(html)} fragments ({gazette} from the {len(list(REAL.glob('*.xml')))} gazette files, "
+        f"{len(html) - gazette} from the tests), {chars:,} characters, "
+        f"{sum(h.count('<') for h in html):,} '<'"
+    )
     found = candidates(base)
     reference = [found["stdlib"][1](h) for h in html]
     rows = []
     for name, (ver, to_text, parse_only) in found.items():
         outputs: list = []
-        seconds = best_of(args.repeat, lambda: outputs.__setitem__(slice(None), [to_text(h) for h in html]))
-        parse = best_of(args.repeat, lambda: [parse_only(h) for h in html])
+        # best_of calls each lambda at once, inside this iteration: the loop variables are the current ones
+        seconds = best_of(args.repeat, lambda: outputs.__setitem__(slice(None), [to_text(h) for h in html]))  # noqa: B023 (called now)
+        parse = best_of(args.repeat, lambda: [parse_only(h) for h in html])  # noqa: B023 (called now)
         same = [i for i, (a, b) in enumerate(zip(outputs, reference)) if a == b]
         same_gazette = sum(1 for i in same if i < gazette)
         rows.append((name, ver, seconds, parse, same_gazette, len(same) - same_gazette))
         differing = [i for i in range(len(html)) if i not in set(same)]
-        for i in differing[:args.diffs]:
+        for i in differing[: args.diffs]:
             where = f"gazette #{i}" if i < gazette else f"test string #{i - gazette}"
             print(f"--- {name}: {where} differs")
             if outputs[i][1] != reference[i][1]:
                 print(f"  title: {reference[i][1]!r} -> {outputs[i][1]!r}")
-            for line in list(difflib.unified_diff(reference[i][0].splitlines(), outputs[i][0].splitlines(),
-                                                  "stdlib", name, n=1, lineterm=""))[2:14]:
+            for line in list(
+                difflib.unified_diff(
+                    reference[i][0].splitlines(), outputs[i][0].splitlines(), "stdlib", name, n=1, lineterm=""
+                )
+            )[2:14]:
                 print("  " + line[:160])
     stdlib = rows[0][2]
-    print(f"\n| candidate | version | seconds | parse only | chars/s | vs stdlib | identical: gazette /{gazette}, "
-          f"tests /{len(html) - gazette} |")
+    print(
+        f"\n| candidate | version | seconds | parse only | chars/s | vs stdlib | identical: gazette /{gazette}, "
+        f"tests /{len(html) - gazette} |"
+    )
     print("|---|---|---|---|---|---|---|")
     for name, ver, seconds, parse, same_gazette, same_tests in rows:
-        print(f"| {name} | {ver} | {seconds:.2f} | {parse:.2f} | {chars / seconds / 1e6:.1f} M | "
-              f"{stdlib / seconds:.1f}× | {same_gazette} / {same_tests} |")
+        print(
+            f"| {name} | {ver} | {seconds:.2f} | {parse:.2f} | {chars / seconds / 1e6:.1f} M | "
+            f"{stdlib / seconds:.1f}× | {same_gazette} / {same_tests} |"
+        )
 
 
 def ingest(args: argparse.Namespace) -> None:
@@ -267,9 +282,11 @@ def ingest(args: argparse.Namespace) -> None:
         xml_reader.html_to_text = markup.html_to_text
     before, after = min(times["stdlib"]), min(times["selectolax"])
     same = sum(a == b for a, b in zip(texts["stdlib"], texts["selectolax"]))
-    print(f"\ningest of the {len(list(REAL.glob('*.xml')))} gazette files, in-process, best of {args.repeat}: "
-          f"stdlib {before:.2f} s, selectolax {after:.2f} s: {before / after:.1f}× faster; documents "
-          f"{len(texts['stdlib'])} vs {len(texts['selectolax'])}, identical text {same}")
+    print(
+        f"\ningest of the {len(list(REAL.glob('*.xml')))} gazette files, in-process, best of {args.repeat}: "
+        f"stdlib {before:.2f} s, selectolax {after:.2f} s: {before / after:.1f}× faster; documents "
+        f"{len(texts['stdlib'])} vs {len(texts['selectolax'])}, identical text {same}"
+    )
 
 
 if __name__ == "__main__":

@@ -36,13 +36,19 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = "long"
-MIB = 2 ** 20
+MIB = 2**20
 # name shown, the stage run by the child, and quality.max_chars: below the document (rejected
 # too_long, the cheap path), at least the document (every signal measured; it goes on), or as shipped
-RUNS = [("ingest", "ingest", None), ("normalize", "normalize", None),
-        ("quality: rejected too_long", "quality", "below"), ("quality: every signal", "quality", "above"),
-        ("pii", "pii", None), ("segment (offline fallback)", "segment", None), ("dedup", "dedup", None),
-        ("publish", "publish", None)]
+RUNS = [
+    ("ingest", "ingest", None),
+    ("normalize", "normalize", None),
+    ("quality: rejected too_long", "quality", "below"),
+    ("quality: every signal", "quality", "above"),
+    ("pii", "pii", None),
+    ("segment (offline fallback)", "segment", None),
+    ("dedup", "dedup", None),
+    ("publish", "publish", None),
+]
 
 
 def peak_mib() -> float:
@@ -91,7 +97,7 @@ def generate(path: Path, size: int, seed: int) -> dict:
         out.append(data)
         written += len(data)
     data = b"".join(out)
-    data = data[:data.rfind(b"\n", 0, size) + 1]  # whole lines, at most ``size`` bytes
+    data = data[: data.rfind(b"\n", 0, size) + 1]  # whole lines, at most ``size`` bytes
     path.write_bytes(data)
     text = data.decode("utf-8")
     return {"bytes": len(data), "chars": len("".join(text.split())), "lines": text.count("\n")}
@@ -136,8 +142,12 @@ def child(args: argparse.Namespace) -> None:
 
 
 def run_child(kind: str, path: Path, env: dict[str, str], *extra: str) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--child", kind, "--path", str(path), *extra], env=env,
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", kind, "--path", str(path), *extra],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if out.returncode != 0:
         sys.exit(f"{kind} failed (exit {out.returncode}):\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -153,8 +163,13 @@ def repository(root: Path) -> None:
     (root / "configs" / "sources.yaml").write_text(f"sources:\n  {SOURCE}: {{}}\n", encoding="utf-8")
     folder = root / "data" / "raw" / SOURCE
     folder.mkdir(parents=True)
-    manifest = {"id": SOURCE, "title": "one long document", "publisher": "測試機關 Test Agency", "license": "CC0-1.0",
-                "url": f"https://example.gov.tw/{SOURCE}"}
+    manifest = {
+        "id": SOURCE,
+        "title": "one long document",
+        "publisher": "測試機關 Test Agency",
+        "license": "CC0-1.0",
+        "url": f"https://example.gov.tw/{SOURCE}",
+    }
     (folder / "source.yaml").write_text(yaml.safe_dump(manifest, allow_unicode=True), encoding="utf-8")
 
 
@@ -185,11 +200,16 @@ def measure_all(root: Path, size: int, seed: int, progress: bool) -> tuple[dict,
     path = root / "data" / "raw" / SOURCE / f"{SOURCE}.txt"
     made = run_child("generate", path, env, "--bytes", str(size), "--seed", str(seed))
     say = print if progress else (lambda *a, **k: None)
-    say(f"document: {made['bytes']:,} bytes, {made['chars']:,} characters without whitespace, "
-        f"{made['lines']:,} lines", flush=True)
+    say(
+        f"document: {made['bytes']:,} bytes, {made['chars']:,} characters without whitespace, {made['lines']:,} lines",
+        flush=True,
+    )
     base = run_child("baseline", path, env) | {"name": "baseline: import the pipeline, read the file once"}
-    say(f"{'baseline':28} {base['peak_mib']:8,.0f} MiB  {base['seconds']:6.1f} s  "
-        f"(imports {base['imports_mib']:,.0f} MiB)", flush=True)
+    say(
+        f"{'baseline':28} {base['peak_mib']:8,.0f} MiB  {base['seconds']:6.1f} s  "
+        f"(imports {base['imports_mib']:,.0f} MiB)",
+        flush=True,
+    )
     rows = []
     for name, kind, max_chars in RUNS:
         set_max_chars(root, made["chars"], max_chars)
@@ -201,28 +221,43 @@ def measure_all(root: Path, size: int, seed: int, progress: bool) -> tuple[dict,
 
 def table(big: list[dict], small: list[dict], size: int, small_size: int, max_file: int) -> str:
     """Markdown; the growth per byte is the slope between the small and the large run."""
-    lines = [f"| stage | peak MiB | × baseline | peak ÷ file size | MiB per MiB of file | est. peak at "
-             f"{max_file / MIB:,.0f} MiB | seconds | result |", "|---|---:|---:|---:|---:|---:|---:|---|"]
+    lines = [
+        f"| stage | peak MiB | × baseline | peak ÷ file size | MiB per MiB of file | est. peak at "
+        f"{max_file / MIB:,.0f} MiB | seconds | result |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
     for r, s in zip(big, small):
         slope = (r["peak_mib"] - s["peak_mib"]) / ((size - small_size) / MIB)
         estimate = s["peak_mib"] + slope * (max_file - small_size) / MIB
-        lines.append(f"| {r['name']} | {r['peak_mib']:,.0f} | {r['peak_mib'] / big[0]['peak_mib']:.2f} "
-                     f"| {r['peak_mib'] / (size / MIB):.1f} | {slope:.2f} | {estimate:,.0f} | {r['seconds']:.1f} "
-                     f"| {outcome(r)} |")
+        lines.append(
+            f"| {r['name']} | {r['peak_mib']:,.0f} | {r['peak_mib'] / big[0]['peak_mib']:.2f} "
+            f"| {r['peak_mib'] / (size / MIB):.1f} | {slope:.2f} | {estimate:,.0f} | {r['seconds']:.1f} "
+            f"| {outcome(r)} |"
+        )
     return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="The growth per byte of the file is measured between the --small-bytes and the --bytes run, so\n"
-               "fixed costs cancel; it scales to ingest.max_file_bytes, which the estimate column multiplies out.\n"
-               "The default size takes about a minute on 2 cores, most of it segment.")
+        "fixed costs cancel; it scales to ingest.max_file_bytes, which the estimate column multiplies out.\n"
+        "The default size takes about a minute on 2 cores, most of it segment.",
+    )
     parser.add_argument("--bytes", type=int, default=4 * MIB, help="size of the generated file (default 4 MiB)")
-    parser.add_argument("--small-bytes", type=int, default=128 * 1024,
-                        help="size of the run that measures each stage's fixed cost (default 128 KiB)")
-    parser.add_argument("--max-file-bytes", type=int, default=268_435_456,
-                        help="the ingest.max_file_bytes the estimate is for (default 256 MiB, params.yaml's)")
+    parser.add_argument(
+        "--small-bytes",
+        type=int,
+        default=128 * 1024,
+        help="size of the run that measures each stage's fixed cost (default 128 KiB)",
+    )
+    parser.add_argument(
+        "--max-file-bytes",
+        type=int,
+        default=268_435_456,
+        help="the ingest.max_file_bytes the estimate is for (default 256 MiB, params.yaml's)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed of the generated document")
     parser.add_argument("--keep", type=Path, help="build the throw-away repositories under this folder and keep them")
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -241,8 +276,18 @@ def main() -> None:
         made, base, rows = measure_all(work / "large", args.bytes, args.seed, progress=True)
         print()
         print(table([base] + rows, [small_base] + small, made["bytes"], small_doc["bytes"], args.max_file_bytes))
-        print(json.dumps({"document": made, "baseline": base, "stages": rows, "small_document": small_doc,
-                          "small_baseline": small_base, "small_stages": small}))
+        print(
+            json.dumps(
+                {
+                    "document": made,
+                    "baseline": base,
+                    "stages": rows,
+                    "small_document": small_doc,
+                    "small_baseline": small_base,
+                    "small_stages": small,
+                }
+            )
+        )
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

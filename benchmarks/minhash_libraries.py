@@ -25,7 +25,7 @@ PERMUTATIONS = 128
 
 
 def shingles(text: str, n: int = 3) -> list[str]:
-    return [text[i:i + n] for i in range(max(1, len(text) - n + 1))]
+    return [text[i : i + n] for i in range(max(1, len(text) - n + 1))]
 
 
 def with_rensa(docs: list[list[str]]) -> list:
@@ -64,8 +64,10 @@ def main() -> None:
         for (x, y), ma, mb in zip(pairs, a, b):
             sx, sy = set(shingles(x)), set(shingles(y))
             errors.append(abs(ma.jaccard(mb) - len(sx & sy) / len(sx | sy)))
-        print(f"{name:11} {timings[name]:6.2f} s  {args.docs / timings[name]:8.0f} docs/s  "
-              f"Jaccard error {sum(errors) / len(errors):.3f}")
+        print(
+            f"{name:11} {timings[name]:6.2f} s  {args.docs / timings[name]:8.0f} docs/s  "
+            f"Jaccard error {sum(errors) / len(errors):.3f}"
+        )
     print(f"rensa is {timings['datasketch'] / timings['rensa']:.1f}x faster than datasketch")
 
 

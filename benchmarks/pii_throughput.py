@@ -79,21 +79,29 @@ def main() -> None:
     generated = items(rng, args.per_kind)
     report = {}
     digits = re.compile(r"\d+")
-    for name, texts in (("laws and minutes", repeated(laws_and_minutes(), 2_000_000)),
-                        ("gazette issues", repeated(gazette(), 2_000_000)),
-                        ("all government text", government_text(2_000_000)),
-                        ("generated personal data", [t for _, _, t in generated])):
+    for name, texts in (
+        ("laws and minutes", repeated(laws_and_minutes(), 2_000_000)),
+        ("gazette issues", repeated(gazette(), 2_000_000)),
+        ("all government text", government_text(2_000_000)),
+        ("generated personal data", [t for _, _, t in generated]),
+    ):
         chars = sum(len(t) for t in texts)
         ours = timed(detect, texts)
         base = timed(lambda t: sum(1 for _ in digits.finditer(t)), texts)
-        report[name] = {"chars": chars, "detect_chars_per_s": chars / ours, "baseline_chars_per_s": chars / base,
-                        "ratio_to_baseline": base / ours}
-        print(f"{name:24} {chars:>10,} chars  detectors {chars / ours / 1e6:5.2f} M chars/s   "
-              f"digit scan {chars / base / 1e6:5.2f} M chars/s   ratio {base / ours:.2f}")
+        report[name] = {
+            "chars": chars,
+            "detect_chars_per_s": chars / ours,
+            "baseline_chars_per_s": chars / base,
+            "ratio_to_baseline": base / ours,
+        }
+        print(
+            f"{name:24} {chars:>10,} chars  detectors {chars / ours / 1e6:5.2f} M chars/s   "
+            f"digit scan {chars / base / 1e6:5.2f} M chars/s   ratio {base / ours:.2f}"
+        )
     found, total = Counter(), Counter()
     for kind, secret, text in generated:
         total[kind] += 1
-        found[kind] += any(s.type == kind and text[s.start:s.end] == secret for s in detect(text))
+        found[kind] += any(s.type == kind and text[s.start : s.end] == secret for s in detect(text))
     report["recall"] = {k: found[k] / total[k] for k in total}
     look_alikes = negatives(rng, 8 * args.per_kind)
     report["false_positives"] = sum(1 for t in look_alikes if detect(t))

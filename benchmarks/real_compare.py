@@ -13,7 +13,11 @@ import pyarrow.parquet as pq
 
 
 def load(folder: Path) -> tuple[dict, list, dict]:
-    rows = [r for f in sorted((folder / "data" / "publish" / "data").rglob("*.parquet")) for r in pq.read_table(f).to_pylist()]
+    rows = [
+        r
+        for f in sorted((folder / "data" / "publish" / "data").rglob("*.parquet"))
+        for r in pq.read_table(f).to_pylist()
+    ]
     rejects = pq.read_table(folder / "data" / "rejects" / "rejects.parquet").to_pylist()
     pii = json.loads((folder / "data" / "metrics" / "ey-gazette" / "pii.json").read_text(encoding="utf-8"))
     return {(r["source_file"], r["source_line"]): r for r in rows}, rejects, pii
@@ -36,8 +40,10 @@ def main() -> None:
             if column not in ("id", "dup_cluster", "dup_family") and a[key][column] != b[key].get(column):
                 changed.setdefault(column, []).append(key)
     for column, keys in changed.items():
-        print(f"column {column} differs in {len(keys)} rows, e.g. {keys[0]}: {str(a[keys[0]][column])[:120]!r} → "
-              f"{str(b[keys[0]][column])[:120]!r}")
+        print(
+            f"column {column} differs in {len(keys)} rows, e.g. {keys[0]}: {str(a[keys[0]][column])[:120]!r} → "
+            f"{str(b[keys[0]][column])[:120]!r}"
+        )
 
 
 if __name__ == "__main__":

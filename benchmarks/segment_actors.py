@@ -57,16 +57,34 @@ def repo(root: Path, model: Path, docs: list[str], device: str, engine: str, act
     shutil.copytree(ROOT / "licenses", root / "licenses")
     params = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
     params["engine"] = engine
-    params["ray"].update(segment_actors=actors, segment_gpus=gpus if device != "cpu" else 0,
-                         segment_cpus=1 if device == "cpu" else 0.5)
+    params["ray"].update(
+        segment_actors=actors, segment_gpus=gpus if device != "cpu" else 0, segment_cpus=1 if device == "cpu" else 0.5
+    )
     params["segment"].update(model=str(model), device=device, cache_dir=None, batch_size=256 if device != "cpu" else 64)
     (root / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
     (root / "configs").mkdir()
     (root / "configs/sources.yaml").write_text("sources: {bench: {}}\n", encoding="utf-8")
-    rows = [{"id": f"{i:08d}", "text": t, "source": "bench", "source_file": "docs.jsonl", "source_line": i + 1,
-             "license": "CC0-1.0", "title": None, "url": None, "date": None, "meta": None, "lang": "zh-Hant",
-             "converted": None, "cleanup": None, "quality": None, "pii": [], "pii_types": []}
-            for i, t in enumerate(docs)]
+    rows = [
+        {
+            "id": f"{i:08d}",
+            "text": t,
+            "source": "bench",
+            "source_file": "docs.jsonl",
+            "source_line": i + 1,
+            "license": "CC0-1.0",
+            "title": None,
+            "url": None,
+            "date": None,
+            "meta": None,
+            "lang": "zh-Hant",
+            "converted": None,
+            "cleanup": None,
+            "quality": None,
+            "pii": [],
+            "pii_types": [],
+        }
+        for i, t in enumerate(docs)
+    ]
     (root / "data/interim/bench").mkdir(parents=True)
     pq.write_table(pa.Table.from_pylist(rows, schema=PII_CHECKED), root / "data/interim/bench/pii.parquet")
 
@@ -116,10 +134,13 @@ def main() -> None:
             root = Path(tmp) / f"ray-{pool}"
             repo(root, model, docs, args.device, "ray", int(actors), float(gpus))
             seconds, tokens = run(root)  # joins the Ray instance started above
-            report[f"ray_{pool}"] = {"chars_per_s": round(chars / seconds),
-                                     "ratio_to_local": round(report["local_chars_per_s"] and
-                                                             chars / seconds / report["local_chars_per_s"], 2),
-                                     "identical_documents": f"{sum(a == b for a, b in zip(tokens, expected))}/{len(docs)}"}
+            report[f"ray_{pool}"] = {
+                "chars_per_s": round(chars / seconds),
+                "ratio_to_local": round(
+                    report["local_chars_per_s"] and chars / seconds / report["local_chars_per_s"], 2
+                ),
+                "identical_documents": f"{sum(a == b for a, b in zip(tokens, expected))}/{len(docs)}",
+            }
     print(json.dumps(report, indent=2))
 
 

@@ -44,8 +44,10 @@ from pipeline.segment.fallback import JiebaHantBackend  # noqa: E402
 from pipeline.segment.stage import segment_batch  # noqa: E402
 
 SIZES = {
-    "albert-tiny": ("albert", dict(embedding_size=128, hidden_size=312, num_hidden_layers=4, num_attention_heads=12,
-                                   intermediate_size=1248)),
+    "albert-tiny": (
+        "albert",
+        dict(embedding_size=128, hidden_size=312, num_hidden_layers=4, num_attention_heads=12, intermediate_size=1248),
+    ),
     "bert-base": ("bert", dict(hidden_size=768, num_hidden_layers=12, num_attention_heads=12, intermediate_size=3072)),
 }
 DEFAULT_EVAL = ROOT.parent / "shared" / "eval" / "ud_chinese_gsd-dev.conllu"
@@ -99,9 +101,24 @@ def f1(pred: list[list[str]], ref: list[list[str]]) -> float:
 
 
 def batch(texts: list[str]) -> pa.RecordBatch:
-    rows = [{"id": str(i), "text": t, "source": "b", "source_file": "b", "source_line": i, "license": "CC0-1.0",
-             "title": None, "url": None, "date": None, "meta": None, "lang": "zh-Hant", "converted": None,
-             "cleanup": None} for i, t in enumerate(texts)]
+    rows = [
+        {
+            "id": str(i),
+            "text": t,
+            "source": "b",
+            "source_file": "b",
+            "source_line": i,
+            "license": "CC0-1.0",
+            "title": None,
+            "url": None,
+            "date": None,
+            "meta": None,
+            "lang": "zh-Hant",
+            "converted": None,
+            "cleanup": None,
+        }
+        for i, t in enumerate(texts)
+    ]
     return pa.RecordBatch.from_pylist(rows, schema=NORMALIZED)
 
 
@@ -126,11 +143,13 @@ def ckip(args: argparse.Namespace, corpus: list[str]) -> dict:
         t_plain = time.perf_counter() - start
         del plain
 
-        segmenters = {"ckip-stage": CkipBackend(model, device=args.device, batch_size=args.batch_size,
-                                                fingerprint="bench")}
+        segmenters = {
+            "ckip-stage": CkipBackend(model, device=args.device, batch_size=args.batch_size, fingerprint="bench")
+        }
         for precision in args.precisions.split(","):
-            segmenters[f"ours-{precision}"] = CkipInference(model, device=args.device, fingerprint="bench",
-                                                            precision=precision, batch_tokens=args.batch_tokens)
+            segmenters[f"ours-{precision}"] = CkipInference(
+                model, device=args.device, fingerprint="bench", precision=precision, batch_tokens=args.batch_tokens
+            )
         for segmenter in segmenters.values():  # warm-up
             segment_batch(batch(corpus[:16]), segmenter, SegmentCache(None), max_chars=500)
         best = {name: float("inf") for name in segmenters}
@@ -141,15 +160,27 @@ def ckip(args: argparse.Namespace, corpus: list[str]) -> dict:
                 result = segment_batch(batch(corpus), segmenter, SegmentCache(None), max_chars=500)
                 best[name] = min(best[name], time.perf_counter() - start)
                 tokens[name] = result.kept.column("tokens").to_pylist()
-    report = {"model": args.size, "activation": args.act or "config default", "device": args.device,
-              "threads": torch_threads(), "texts": len(corpus), "chars": chars, "rounds": args.rounds,
-              "plain": {"chars_per_s": round(chars / t_plain)}}
+    report = {
+        "model": args.size,
+        "activation": args.act or "config default",
+        "device": args.device,
+        "threads": torch_threads(),
+        "texts": len(corpus),
+        "chars": chars,
+        "rounds": args.rounds,
+        "plain": {"chars_per_s": round(chars / t_plain)},
+    }
     for name, seconds in best.items():
-        row = {"chars_per_s": round(chars / seconds), "vs_plain": round(t_plain / seconds, 2),
-               "vs_ckip_stage": round(best["ckip-stage"] / seconds, 2),
-               "identical_to_plain": f"{sum(a == b for a, b in zip(tokens[name], baseline))}/{len(corpus)}"}
+        row = {
+            "chars_per_s": round(chars / seconds),
+            "vs_plain": round(t_plain / seconds, 2),
+            "vs_ckip_stage": round(best["ckip-stage"] / seconds, 2),
+            "identical_to_plain": f"{sum(a == b for a, b in zip(tokens[name], baseline))}/{len(corpus)}",
+        }
         if name.startswith("ours-") and name != "ours-fp32" and "ours-fp32" in tokens:
-            row["vs_fp32_identical_texts"] = f"{sum(a == b for a, b in zip(tokens[name], tokens['ours-fp32']))}/{len(corpus)}"
+            row["vs_fp32_identical_texts"] = (
+                f"{sum(a == b for a, b in zip(tokens[name], tokens['ours-fp32']))}/{len(corpus)}"
+            )
             row["vs_fp32_word_f1"] = round(f1(tokens[name], tokens["ours-fp32"]), 4)
         report[name] = row
     return report
@@ -177,8 +208,14 @@ def fallback(eval_path: Path) -> dict:
     start = time.perf_counter()
     base_pred = [list(base.cut(s, HMM=False)) for s in sentences]
     t_base = time.perf_counter() - start
-    return {"fallback": ours.name, "f1": f1(pred, ref), "chars_per_s": chars / t_ours,
-            "baseline": "jieba-hant HMM=False", "baseline_f1": f1(base_pred, ref), "baseline_chars_per_s": chars / t_base}
+    return {
+        "fallback": ours.name,
+        "f1": f1(pred, ref),
+        "chars_per_s": chars / t_ours,
+        "baseline": "jieba-hant HMM=False",
+        "baseline_f1": f1(base_pred, ref),
+        "baseline_chars_per_s": chars / t_base,
+    }
 
 
 def main() -> None:

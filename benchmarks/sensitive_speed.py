@@ -56,10 +56,19 @@ def measure(name: str, texts: list[str]) -> dict:
     t_sensitive = best_of(3, lambda: [sensitive_categories(t, s) for t, s in zip(texts, spans)])
     flagged = sum(1 for t, s in zip(texts, spans) if sensitive_categories(t, s))
     chars = sum(len(t) for t in texts)
-    row = {"text": name, "documents": len(texts), "chars": chars, "detect_s": t_detect, "sensitive_s": t_sensitive,
-           "ratio": t_sensitive / t_detect, "flagged_documents": flagged}
-    print(f"{name:28} {len(texts):>6,} docs {chars:>10,} chars  detect {t_detect:7.3f} s  sensitive {t_sensitive:7.4f} s  "
-          f"ratio {100 * row['ratio']:5.2f} %  (budget {100 * BUDGET:.0f} %)  flagged {flagged}")
+    row = {
+        "text": name,
+        "documents": len(texts),
+        "chars": chars,
+        "detect_s": t_detect,
+        "sensitive_s": t_sensitive,
+        "ratio": t_sensitive / t_detect,
+        "flagged_documents": flagged,
+    }
+    print(
+        f"{name:28} {len(texts):>6,} docs {chars:>10,} chars  detect {t_detect:7.3f} s  sensitive {t_sensitive:7.4f} s  "
+        f"ratio {100 * row['ratio']:5.2f} %  (budget {100 * BUDGET:.0f} %)  flagged {flagged}"
+    )
     return row
 
 

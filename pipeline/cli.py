@@ -57,8 +57,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     layout = Layout.at(args.root)
     path, _ = write_report(layout, Path(args.output) if args.output else None)
     if not args.quiet:
-        print(f"report: {layout.rel(path)} (self-contained HTML: charts, sources, rejects; open it in a browser, "
-              "no network needed)", file=sys.stderr)
+        print(
+            f"report: {layout.rel(path)} (self-contained HTML: charts, sources, rejects; open it in a browser, "
+            "no network needed)",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -107,8 +110,8 @@ def cmd_sources(args: argparse.Namespace) -> int:
     warnings = [s.problem for s in statuses if s.problem and not s.fatal]
     for problem in warnings:
         print(f"twcorpus: warning: {problem}", file=sys.stderr)
-    for problem in errors:
-        print(f"twcorpus: error: {problem}", file=sys.stderr)
+    for error in errors:
+        print(f"twcorpus: error: {error}", file=sys.stderr)
     if errors:
         return EXIT_USER_ERROR
     return 1 if args.strict and warnings else 0
@@ -140,31 +143,51 @@ def build_parser() -> argparse.ArgumentParser:
         for flags, options in stage.arguments:
             p.add_argument(*flags, **options)
 
-    p = add("push", cmd_push, "Upload data/publish/ to a Hugging Face dataset repository (token from HF_TOKEN, "
-            "never printed; HF_ENDPOINT selects another hub). Files no longer published are deleted there.")
+    p = add(
+        "push",
+        cmd_push,
+        "Upload data/publish/ to a Hugging Face dataset repository (token from HF_TOKEN, "
+        "never printed; HF_ENDPOINT selects another hub). Files no longer published are deleted there.",
+    )
     p.add_argument("--repo-id", help="org/name on the hub (default: push.repo_id in params.yaml)")
-    p.add_argument("--private", action=argparse.BooleanOptionalAction, default=None,
-                   help="create the repository private (default: push.private in params.yaml)")
+    p.add_argument(
+        "--private",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="create the repository private (default: push.private in params.yaml)",
+    )
     p.add_argument("--dry-run", action="store_true", help="list what would be uploaded and deleted; change nothing")
 
-    p = add("report", cmd_report, "Write one self-contained HTML page on the last run (no network needed, unlike "
-            "`dvc plots show`): the charts, the per-source figures and a sample of each reject reason, from "
-            "data/metrics/publish.json, data/plots/ and data/rejects/rejects.parquet.")
+    p = add(
+        "report",
+        cmd_report,
+        "Write one self-contained HTML page on the last run (no network needed, unlike "
+        "`dvc plots show`): the charts, the per-source figures and a sample of each reject reason, from "
+        "data/metrics/publish.json, data/plots/ and data/rejects/rejects.parquet.",
+    )
     p.add_argument("--output", metavar="PATH", help="the HTML file to write (default: data/report.html)")
 
     p = add("register", cmd_register, "Validate a source folder's manifest and register it in configs/sources.yaml.")
     p.add_argument("folders", nargs="+", metavar="FOLDER", help="data/raw/<id> (or just <id>)")
 
-    p = add("validate", cmd_validate, "Check a source folder without running the pipeline: manifest, license, "
-            "every file readable; prints counts, rejects and sample documents. Exit 1 if the manifest is invalid, "
-            "the folder yields no document or a field the manifest names (xml.title_field, …) never appears.")
+    p = add(
+        "validate",
+        cmd_validate,
+        "Check a source folder without running the pipeline: manifest, license, "
+        "every file readable; prints counts, rejects and sample documents. Exit 1 if the manifest is invalid, "
+        "the folder yields no document or a field the manifest names (xml.title_field, …) never appears.",
+    )
     p.add_argument("folder", metavar="FOLDER", help="data/raw/<id> (or just <id>)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--strict", action="store_true", help="also exit 1 when any file or document would be rejected")
 
-    p = add("sources", cmd_sources, "List source folders and registrations, and warn about unregistered folders "
-            "and invalid manifests. Exits 2 when params.yaml, configs/sources.yaml or a registered source's manifest "
-            "is invalid (`make repro` runs `sources --check` before DVC).")
+    p = add(
+        "sources",
+        cmd_sources,
+        "List source folders and registrations, and warn about unregistered folders "
+        "and invalid manifests. Exits 2 when params.yaml, configs/sources.yaml or a registered source's manifest "
+        "is invalid (`make repro` runs `sources --check` before DVC).",
+    )
     p.add_argument("--check", action="store_true", help="print only the problems")
     p.add_argument("--strict", action="store_true", help="exit 1 when there is any warning")
     return parser

@@ -40,7 +40,9 @@ class SourceStatus:
         if self.error:
             return self.error
         if not self.registered:
-            return f"data/raw/{self.id}: has a manifest but is not registered; run: twcorpus register data/raw/{self.id}"
+            return (
+                f"data/raw/{self.id}: has a manifest but is not registered; run: twcorpus register data/raw/{self.id}"
+            )
         return None
 
 
@@ -70,8 +72,15 @@ def survey(layout: Layout, registry: Registry) -> list[SourceStatus]:
     for source_id in sorted(folders | set(sources.sources)):
         if not SOURCE_ID.fullmatch(source_id):  # a folder only: configs/sources.yaml's keys are checked on load
             shown = shown_name(source_id)[0]
-            out.append(SourceStatus(shown, False, True, None, f"{layout.rel(layout.raw)}/{shown}: the folder name is "
-                                    f"not a valid source id: use {SOURCE_ID_RULE}"))
+            out.append(
+                SourceStatus(
+                    shown,
+                    False,
+                    True,
+                    None,
+                    f"{layout.rel(layout.raw)}/{shown}: the folder name is not a valid source id: use {SOURCE_ID_RULE}",
+                )
+            )
             continue
         has_folder = layout.source_dir(source_id).is_dir()
         manifest, error = None, None

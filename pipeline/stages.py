@@ -20,10 +20,12 @@ def runner(name: str) -> Callable[..., dict[str, Any]]:
     return STAGES.get(name).runner()
 
 
-def run_source(ctx: Context, source_id: str, progress: bool = False, until: str | None = None) -> dict[str, dict[str, Any]]:
+def run_source(
+    ctx: Context, source_id: str, progress: bool = False, until: str | None = None
+) -> dict[str, dict[str, Any]]:
     """The per-source stages in order, for one source; ``until`` stops after that stage."""
     names = source_stages()
-    names = names[:names.index(until) + 1] if until else names
+    names = names[: names.index(until) + 1] if until else names
     return {name: runner(name)(ctx, source_id, progress=progress) for name in names}
 
 

@@ -58,8 +58,11 @@ class _Preview:
 
     def __init__(self, ctx: Context):
         p = ctx.params
-        self.stages = [("normalize", lambda b: normalize_batch(b, p.normalize)),
-                       ("quality", lambda b: quality_batch(b, p.quality)), ("pii", lambda b: pii_batch(b, p.pii))]
+        self.stages = [
+            ("normalize", lambda b: normalize_batch(b, p.normalize)),
+            ("quality", lambda b: quality_batch(b, p.quality)),
+            ("pii", lambda b: pii_batch(b, p.pii)),
+        ]
         self.dropped: dict[str, dict[str, dict[str, Any]]] = {}
         self.kept = {"documents": 0, "characters": 0}
 
@@ -69,7 +72,8 @@ class _Preview:
             result = fn(batch)
             for reject in result.rejects:
                 entry = self.dropped.setdefault(stage, {}).setdefault(
-                    reject["reason"], {"documents": 0, "characters": 0, "sample": None})
+                    reject["reason"], {"documents": 0, "characters": 0, "sample": None}
+                )
                 entry["documents"] += 1
                 entry["characters"] += len(reject["text"] or "")
                 if entry["sample"] is None:
@@ -111,8 +115,9 @@ def validate(ctx: Context, source_id: str) -> Report:
             found.update(["license"] if row["license"] != manifest.license else [])
             found.update(["date"] if row["meta"] and '"date_written"' in row["meta"] else [])
             if len(report.samples) < SAMPLES:
-                report.samples.append({k: row[k] for k in ("source_file", "source_line", "title")} |
-                                      {"text": _preview(row["text"])})
+                report.samples.append(
+                    {k: row[k] for k in ("source_file", "source_line", "title")} | {"text": _preview(row["text"])}
+                )
         else:
             reasons[reason_key(row["reason"])] += 1
             if len(report.rejects) < SHOWN_REJECTS:
@@ -136,8 +141,12 @@ def _configured_fields(manifest: Manifest) -> list[tuple[str, str, str]]:
         value = getattr(manifest.xml, key)
         if value is not None and value != getattr(xml_defaults, key):
             named.append((f"xml.{key}", value, column))
-    for key, column in (("title_column", "title"), ("url_column", "url"), ("date_column", "date"),
-                        ("license_column", "license")):
+    for key, column in (
+        ("title_column", "title"),
+        ("url_column", "url"),
+        ("date_column", "date"),
+        ("license_column", "license"),
+    ):
         value = getattr(manifest.csv, key)
         if value is not None:
             named.append((f"csv.{key}", value, column))
@@ -146,10 +155,15 @@ def _configured_fields(manifest: Manifest) -> list[tuple[str, str, str]]:
 
 def _problems(where: str, manifest: Manifest, report: Report, found: Counter) -> list[str]:
     if not report.documents:
-        return [f"{where}: the folder yields no document ({report.files} files, "
-                f"{sum(report.rejects_by_reason.values())} rejects): check the format and its options"]
-    return [f"{where}: '{key}: {value}' never appears: none of the {report.documents:,} documents has a "
-            f"{column}" for key, value, column in _configured_fields(manifest) if not found[column]]
+        return [
+            f"{where}: the folder yields no document ({report.files} files, "
+            f"{sum(report.rejects_by_reason.values())} rejects): check the format and its options"
+        ]
+    return [
+        f"{where}: '{key}: {value}' never appears: none of the {report.documents:,} documents has a {column}"
+        for key, value, column in _configured_fields(manifest)
+        if not found[column]
+    ]
 
 
 def _preview(text: str, width: int = 60) -> str:
@@ -180,10 +194,14 @@ def render(report: Report) -> str:
         lines.append("  after ingest 讀取之後 (normalize, quality, personal data; nothing written):")
         for stage, by_reason in report.dropped.items():
             for reason, d in by_reason.items():
-                lines.append(f"    {stage} {reason}: {d['documents']:,} documents, {d['characters']:,} characters"
-                             f" — e.g. {d['sample']['where']}: {d['sample']['detail']}")
-        lines.append(f"    go on to dedup and publish 進入去重與發布: {report.kept['documents']:,} documents, "
-                     f"{report.kept['characters']:,} characters")
+                lines.append(
+                    f"    {stage} {reason}: {d['documents']:,} documents, {d['characters']:,} characters"
+                    f" — e.g. {d['sample']['where']}: {d['sample']['detail']}"
+                )
+        lines.append(
+            f"    go on to dedup and publish 進入去重與發布: {report.kept['documents']:,} documents, "
+            f"{report.kept['characters']:,} characters"
+        )
     for s in report.samples:
         where = s["source_file"] + (f":{s['source_line']}" if s["source_line"] is not None else "")
         title = f" 《{s['title']}》" if s["title"] else ""

@@ -66,8 +66,15 @@ def manifest_for(source_id: str, **fields: Any) -> dict[str, Any]:
     return {k: v for k, v in data.items() if v is not None}
 
 
-def add_source(layout: Layout, source_id: str, files: dict[str, str | bytes], *, register: bool = True,
-               manifest: dict[str, Any] | str | None = None, **fields: Any) -> Path:
+def add_source(
+    layout: Layout,
+    source_id: str,
+    files: dict[str, str | bytes],
+    *,
+    register: bool = True,
+    manifest: dict[str, Any] | str | None = None,
+    **fields: Any,
+) -> Path:
     """Contribute a folder: files (str → UTF-8), a source.yaml, and optionally its registration."""
     folder = layout.raw / source_id  # not source_dir: tests contribute folders with invalid names too
     folder.mkdir(parents=True)

@@ -43,19 +43,48 @@ def arc_old(rng: random.Random) -> str:
 
 def mobile(rng: random.Random) -> str:
     d = f"9{rng.randrange(10**8):08d}"
-    return rng.choice([
-        f"0{d}", f"0{d[:3]}-{d[3:6]}-{d[6:]}", f"0{d[:3]} {d[3:6]} {d[6:]}",
-        f"+886 {d[:3]} {d[3:6]} {d[6:]}", f"+886-{d}", f"+886{d}",
-    ])
+    return rng.choice(
+        [
+            f"0{d}",
+            f"0{d[:3]}-{d[3:6]}-{d[6:]}",
+            f"0{d[:3]} {d[3:6]} {d[6:]}",
+            f"+886 {d[:3]} {d[3:6]} {d[6:]}",
+            f"+886-{d}",
+            f"+886{d}",
+        ]
+    )
 
 
 def landline(rng: random.Random) -> str:
-    area, local = rng.choice([("2", 8), ("3", 7), ("37", 6), ("4", 7), ("4", 8), ("49", 7), ("5", 7), ("6", 7),
-                              ("7", 7), ("8", 7), ("82", 6), ("826", 5), ("836", 5), ("89", 6)])
+    area, local = rng.choice(
+        [
+            ("2", 8),
+            ("3", 7),
+            ("37", 6),
+            ("4", 7),
+            ("4", 8),
+            ("49", 7),
+            ("5", 7),
+            ("6", 7),
+            ("7", 7),
+            ("8", 7),
+            ("82", 6),
+            ("826", 5),
+            ("836", 5),
+            ("89", 6),
+        ]
+    )
     n = f"{rng.randrange(2 * 10 ** (local - 1), 10**local)}"
     head, tail = n[:-4], n[-4:]
-    return rng.choice([f"(0{area}){head}-{tail}", f"0{area}-{head}-{tail}", f"0{area}-{n}", f"+886-{area}-{head}-{tail}",
-                       f"(0{area}) {head} {tail}"])
+    return rng.choice(
+        [
+            f"(0{area}){head}-{tail}",
+            f"0{area}-{head}-{tail}",
+            f"0{area}-{n}",
+            f"+886-{area}-{head}-{tail}",
+            f"(0{area}) {head} {tail}",
+        ]
+    )
 
 
 def email(rng: random.Random) -> str:
@@ -80,7 +109,7 @@ def luhn_complete(prefix: str, length: int, rng: random.Random) -> str:
 
 def card(rng: random.Random) -> str:
     number = luhn_complete(rng.choice(["4", "51", "55", "35", "62"]), 16, rng)
-    groups = [number[i:i + 4] for i in range(0, 16, 4)]
+    groups = [number[i : i + 4] for i in range(0, 16, 4)]
     return rng.choice([number, " ".join(groups), "-".join(groups)])
 
 

@@ -49,12 +49,21 @@ class Score:
         return self.right / self.detected if self.detected else 1.0
 
     def __str__(self) -> str:
-        return (f"recall {self.recall:.3f} ({self.found}/{self.labeled}, exact {self.exact}), "
-                f"precision {self.precision:.3f} ({self.right}/{self.detected})")
+        return (
+            f"recall {self.recall:.3f} ({self.found}/{self.labeled}, exact {self.exact}), "
+            f"precision {self.precision:.3f} ({self.right}/{self.detected})"
+        )
 
 
-def score(rows: list[dict], field: str, key: str, types: set[str], wanted=lambda item: True,
-          misses: list | None = None, wrong: list | None = None) -> Score:
+def score(
+    rows: list[dict],
+    field: str,
+    key: str,
+    types: set[str],
+    wanted=lambda item: True,
+    misses: list | None = None,
+    wrong: list | None = None,
+) -> Score:
     """Score detections of ``types`` against the items of ``rows[*][field]`` that ``wanted`` keeps."""
     s = Score()
     for row in rows:
@@ -76,7 +85,7 @@ def score(rows: list[dict], field: str, key: str, types: set[str], wanted=lambda
                 s.found += 1
                 s.exact += g in found
             elif misses is not None:
-                misses.append((row["file"], row["record"], text[g[0]:g[1]], text))
+                misses.append((row["file"], row["record"], text[g[0] : g[1]], text))
         for b, e in found:
             s.detected += 1
             if any(b < g[1] and g[0] < e for g in gold):

@@ -8,8 +8,8 @@ import subprocess
 
 import pytest
 import yaml
-
 from conftest import REPO, add_source, context, run_env
+
 from pipeline import stages
 from pipeline.core.schema import PUBLISHED, PUBLISHED_COLUMNS
 
@@ -18,10 +18,17 @@ datasets = pytest.importorskip("datasets")
 
 @pytest.fixture
 def release(layout):
-    add_source(layout, "open", {"a.jsonl": "\n".join(json.dumps({"text": t, "title": f"公告{i}"}, ensure_ascii=False)
-                                                     for i, t in enumerate(["臺灣的資料開放政策持續推動。",
-                                                                            "請洽服務專線02-2345-6789。"]))},
-               license="CC-BY-4.0")
+    add_source(
+        layout,
+        "open",
+        {
+            "a.jsonl": "\n".join(
+                json.dumps({"text": t, "title": f"公告{i}"}, ensure_ascii=False)
+                for i, t in enumerate(["臺灣的資料開放政策持續推動。", "請洽服務專線02-2345-6789。"])
+            )
+        },
+        license="CC-BY-4.0",
+    )
     add_source(layout, "wiki", {"a.txt": "維基百科的條目內容，採用創用CC授權。"}, license="CC-BY-SA-4.0")
     stages.run_all(context(layout))
     return layout
@@ -42,8 +49,9 @@ def test_card_metadata_is_complete_and_parses(release):
     assert meta["task_categories"] == ["text-generation"] and meta["size_categories"] == ["n<1K"]
     assert [c["config_name"] for c in meta["configs"]] == ["default", "share-alike"]
     infos = {i["config_name"]: i for i in meta["dataset_info"]}
-    assert infos["default"]["splits"] == [{"name": "train", "num_bytes": infos["default"]["dataset_size"],
-                                           "num_examples": 2}]
+    assert infos["default"]["splits"] == [
+        {"name": "train", "num_bytes": infos["default"]["dataset_size"], "num_examples": 2}
+    ]
     assert infos["share-alike"]["splits"][0]["num_examples"] == 1
     declared = datasets.Features._from_yaml_list(infos["default"]["features"])
     assert declared == datasets.Features.from_arrow_schema(PUBLISHED)
@@ -51,9 +59,21 @@ def test_card_metadata_is_complete_and_parses(release):
 
 def test_card_body_has_every_section_and_describes_every_column(release):
     body = (release.publish / "README.md").read_text(encoding="utf-8")
-    for heading in ["## How to load", "## Columns", "## Statistics", "## Sources", "## Licenses", "### Attribution",
-                    "## What was removed", "## Processing", "## Limitations", "## How to cite", "## Provenance",
-                    "## Charts", "## Risk summary"]:
+    for heading in [
+        "## How to load",
+        "## Columns",
+        "## Statistics",
+        "## Sources",
+        "## Licenses",
+        "### Attribution",
+        "## What was removed",
+        "## Processing",
+        "## Limitations",
+        "## How to cite",
+        "## Provenance",
+        "## Charts",
+        "## Risk summary",
+    ]:
         assert heading in body, heading
     shown = re.findall(r"!\[[^\]]+\]\((plots/[a-z_]+\.svg)\)", body)
     assert len(shown) == 6 and all((release.publish / rel).read_text().startswith("<svg") for rel in shown)
@@ -68,8 +88,10 @@ def test_card_body_has_every_section_and_describes_every_column(release):
 
 
 def test_every_config_loads_with_the_declared_features_and_streams(release):
-    declared = {i["config_name"]: datasets.Features._from_yaml_list(i["features"])
-                for i in front_matter(release)["dataset_info"]}
+    declared = {
+        i["config_name"]: datasets.Features._from_yaml_list(i["features"])
+        for i in front_matter(release)["dataset_info"]
+    }
     for config, rows in (("default", 2), ("share-alike", 1)):
         ds = datasets.load_dataset(str(release.publish), config, split="train")
         assert ds.num_rows == rows and ds.features == declared[config]
@@ -89,8 +111,7 @@ def test_the_cards_snippet_runs_as_written(release, capsys):
 def test_plots_are_written_and_defined_in_dvc_yaml(release):
     plots = release.root / "data" / "plots"
     assert (plots / "rejects_by_reason.csv").read_text() == "reason,documents\n"
-    assert (plots / "characters_per_license.csv").read_text() == (
-        "license,characters\nCC-BY-4.0,28\nCC-BY-SA-4.0,19\n")
+    assert (plots / "characters_per_license.csv").read_text() == ("license,characters\nCC-BY-4.0,28\nCC-BY-SA-4.0,19\n")
     assert (plots / "personal_data.csv").read_text() == "type,items\nphone,1\n"
     defined = [next(iter(p)) for p in yaml.safe_load((REPO / "dvc.yaml").read_text())["plots"]]
     assert sorted(defined) == sorted(f"data/plots/{p.name}" for p in plots.iterdir())
@@ -102,8 +123,9 @@ def test_dvc_plots_show_renders(release, tmp_path):
     shutil.copy(REPO / "dvc.yaml", release.root / "dvc.yaml")
     subprocess.run(["git", "init", "-q"], cwd=release.root, check=True)
     subprocess.run(["dvc", "init", "-q"], cwd=release.root, check=True, env=run_env())
-    out = subprocess.run(["dvc", "plots", "show", "--json"], cwd=release.root, capture_output=True, text=True,
-                         env=run_env(), check=True)
+    out = subprocess.run(
+        ["dvc", "plots", "show", "--json"], cwd=release.root, capture_output=True, text=True, env=run_env(), check=True
+    )
     shown = json.loads(out.stdout)["data"]
     assert sorted(shown) == sorted(f"data/plots/{p.name}" for p in (release.root / "data" / "plots").iterdir())
     values = shown["data/plots/characters_per_license.csv"][0]["content"]["data"]["values"]
@@ -120,9 +142,14 @@ def test_summary_from_counts_matches_the_sorted_list():
     for n in (1, 2, 3, 10, 101, 1000):
         values = [rng.choice([rng.randrange(5), rng.randrange(10_000)]) for _ in range(n)]
         ordered = sorted(values)
-        at = lambda f: ordered[min(n - 1, int(f * n))]  # noqa: E731
-        assert Statistics.summary(Counter(values)) == {"min": ordered[0], "p50": at(0.5), "p90": at(0.9),
-                                                       "max": ordered[-1], "mean": round(sum(values) / n, 1)}
+        at = lambda f: ordered[min(n - 1, int(f * n))]  # noqa: E731, B023 (only called in this iteration)
+        assert Statistics.summary(Counter(values)) == {
+            "min": ordered[0],
+            "p50": at(0.5),
+            "p90": at(0.9),
+            "max": ordered[-1],
+            "mean": round(sum(values) / n, 1),
+        }
     assert Statistics.summary(Counter()) == {"min": 0, "p50": 0, "p90": 0, "max": 0, "mean": 0.0}
 
 
@@ -137,11 +164,20 @@ def test_the_card_follows_the_inputs(release):
     assert "JSON Lines: 1 file; plain text: 1 file." in before and "XML" not in before
     assert "converted from Simplified" not in before  # nothing was
     assert "| `phone` | redact | 1 | 0 | 0 |" in before
-    xml = ("<records><record><title>公告 聯絡電話0912-345-678</title><date>中華民國95年1月2日</date>"
-           "<text>政府資料開放平臺提供各機關的開放資料集。</text></record></records>")
-    add_source(release, "gazette", {"a.xml": xml}, license="CC0-1.0",
-               xml={"record_path": "record", "text_fields": ["text"], "title_field": "title", "date_field": "date"})
-    add_source(release, "mainland", {"a.txt": "这是一个关于软件和网络的简体中文文档，内容用于测试转换。"}, license="CC0-1.0")
+    xml = (
+        "<records><record><title>公告 聯絡電話0912-345-678</title><date>中華民國95年1月2日</date>"
+        "<text>政府資料開放平臺提供各機關的開放資料集。</text></record></records>"
+    )
+    add_source(
+        release,
+        "gazette",
+        {"a.xml": xml},
+        license="CC0-1.0",
+        xml={"record_path": "record", "text_fields": ["text"], "title_field": "title", "date_field": "date"},
+    )
+    add_source(
+        release, "mainland", {"a.txt": "这是一个关于软件和网络的简体中文文档，内容用于测试转换。"}, license="CC0-1.0"
+    )
     stages.run_all(context(release))
     after = card_text(release)
     assert "plain text: 2 files; JSON Lines: 1 file; XML records (HTML inside turned into text): 1 file" in after
@@ -166,12 +202,18 @@ def test_the_card_lists_the_detectors_that_ran_and_what_they_miss(release):
 def test_the_release_lists_what_was_removed_without_text(layout):
     import pyarrow.parquet as pq
 
-    add_source(layout, "open", {"a.txt": "臺灣的資料開放政策持續推動。", "b.txt": "臺灣的資料開放政策持續推動。",
-                                "c.txt": b"\xff\xfe\x00"}, license="CC-BY-4.0")
+    add_source(
+        layout,
+        "open",
+        {"a.txt": "臺灣的資料開放政策持續推動。", "b.txt": "臺灣的資料開放政策持續推動。", "c.txt": b"\xff\xfe\x00"},
+        license="CC-BY-4.0",
+    )
     stages.run_all(context(layout))
     listed = pq.read_table(layout.publish / "rejects.parquet").to_pylist()
-    assert sorted((r["source_file"], r["reason"]) for r in listed) == [("b.txt", "duplicate-in-source"),
-                                                                       ("c.txt", "undecodable")]
+    assert sorted((r["source_file"], r["reason"]) for r in listed) == [
+        ("b.txt", "duplicate-in-source"),
+        ("c.txt", "undecodable"),
+    ]
     assert "text" not in pq.read_schema(layout.publish / "rejects.parquet").names
     assert "in `rejects.parquet` beside this card" in card_text(layout)
 
@@ -195,15 +237,22 @@ def test_dvc_metrics_show_prints_a_short_table(release):
 
     summary = release.root / "data" / "metrics" / "summary"
     assert sorted(p.name for p in summary.iterdir()) == ["_total.json", "open.json", "wiki.json"]
-    assert json.loads((summary / "_total.json").read_text()) == {"documents_in": 3, "published": 3, "rejected": 0,
-                                                                 "characters": 47}
+    assert json.loads((summary / "_total.json").read_text()) == {
+        "documents_in": 3,
+        "published": 3,
+        "rejected": 0,
+        "characters": 47,
+    }
     shutil.copy(REPO / "dvc.yaml", release.root / "dvc.yaml")
     subprocess.run(["git", "init", "-q"], cwd=release.root, check=True)
     subprocess.run(["dvc", "init", "-q"], cwd=release.root, check=True, env=run_env())
-    out = subprocess.run(["dvc", "metrics", "show"], cwd=release.root, capture_output=True, text=True,
-                         env=run_env(), check=True).stdout.splitlines()
+    out = subprocess.run(
+        ["dvc", "metrics", "show"], cwd=release.root, capture_output=True, text=True, env=run_env(), check=True
+    ).stdout.splitlines()
     assert out[0].split() == ["Path", "characters", "documents_in", "published", "rejected"]
-    assert [line.split() for line in out[1:]] == [["data/metrics/summary/_total.json", "47", "3", "3", "0"],
-                                                 ["data/metrics/summary/open.json", "28", "2", "2", "0"],
-                                                 ["data/metrics/summary/wiki.json", "19", "1", "1", "0"]]
+    assert [line.split() for line in out[1:]] == [
+        ["data/metrics/summary/_total.json", "47", "3", "3", "0"],
+        ["data/metrics/summary/open.json", "28", "2", "2", "0"],
+        ["data/metrics/summary/wiki.json", "19", "1", "1", "0"],
+    ]
     assert max(len(line) for line in out) < 100

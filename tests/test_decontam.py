@@ -12,14 +12,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-
 from conftest import REPO
+
+from pipeline.core.config import BenchmarkSpec, DecontamParams
 from pipeline.core.errors import UserError
 from pipeline.core.settings import build
 from pipeline.decontam import ngrams
 from pipeline.decontam.benchmarks import Benchmark, load_benchmark
 from pipeline.decontam.ngrams import build_index, normalize, scan
-from pipeline.core.config import BenchmarkSpec, DecontamParams
 from pipeline.decontam.stage import CONTAMINATION, decontam_batch, find_matches, load_index, report
 from pipeline.ingest.readers.lawdb import read_lawdb
 
@@ -32,8 +32,16 @@ def laws() -> pa.RecordBatch:
     rows = []
     for path in sorted(LAWS.glob("*.json")):
         (record,) = read_lawdb(path, None)
-        rows.append({"id": path.stem, "text": record.text, "source": "laws", "source_file": path.name,
-                     "source_line": None, "license": "LicenseRef-TW-Copyright-Act-Art9"})
+        rows.append(
+            {
+                "id": path.stem,
+                "text": record.text,
+                "source": "laws",
+                "source_file": path.name,
+                "source_line": None,
+                "license": "LicenseRef-TW-Copyright-Act-Art9",
+            }
+        )
     return pa.RecordBatch.from_pylist(rows)
 
 
@@ -54,21 +62,37 @@ def write_benchmarks(tmp_path):
     blanked = copyright_.replace("正當目的", "＿＿＿＿")  # a cloze: the answer blanked out
     with open(tmp_path / "civics.jsonl", "w", encoding="utf-8") as f:
         for row in [
-            {"qid": "c1", "question": "下列何者為我國的首都？", "choices": ["臺北", "臺中", "臺南", "高雄"], "answer": "A"},
-            {"qid": "c2", "question": f"依中華民國憲法第二十三條之規定，{constitution}，下列敘述何者正確？",
-             "choices": ["甲", "乙", "丙", "丁"], "answer": "B"},
+            {
+                "qid": "c1",
+                "question": "下列何者為我國的首都？",
+                "choices": ["臺北", "臺中", "臺南", "高雄"],
+                "answer": "A",
+            },
+            {
+                "qid": "c2",
+                "question": f"依中華民國憲法第二十三條之規定，{constitution}，下列敘述何者正確？",
+                "choices": ["甲", "乙", "丙", "丁"],
+                "answer": "B",
+            },
         ]:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
     with open(tmp_path / "law_quiz.csv", "w", encoding="utf-8", newline="") as f:
         w = csv.writer(f)
         w.writerow(["question", "A", "B", "C", "D", "answer"])
         w.writerow(["颱風假由哪一機關宣布？", "行政院人事行政總處", "地方政府", "交通部", "內政部", "B"])
-        w.writerow([f"個人資料保護法規定：「{privacy}」所稱罰鍰為多少？", "二萬元", "五萬元", "十萬元", "一百萬元", "A"])
-    pq.write_table(pa.table({
-        "id": ["t1", "t2"],
-        "question": [f"根據著作權法，{blanked}空格應填入？", "水的化學式為何？"],
-        "choices": [["正當目的", "營利目的", "商業目的", "私人目的"], ["H2O", "CO2", "O2", "NaCl"]],
-    }), tmp_path / "tmmlu.parquet")
+        w.writerow(
+            [f"個人資料保護法規定：「{privacy}」所稱罰鍰為多少？", "二萬元", "五萬元", "十萬元", "一百萬元", "A"]
+        )
+    pq.write_table(
+        pa.table(
+            {
+                "id": ["t1", "t2"],
+                "question": [f"根據著作權法，{blanked}空格應填入？", "水的化學式為何？"],
+                "choices": [["正當目的", "營利目的", "商業目的", "私人目的"], ["H2O", "CO2", "O2", "NaCl"]],
+            }
+        ),
+        tmp_path / "tmmlu.parquet",
+    )
     return [
         BenchmarkSpec("civics", "civics.jsonl", ("question", "choices", "answer"), id_field="qid"),
         BenchmarkSpec("law-quiz", "law_quiz.csv", ("question", "A", "B", "C", "D")),
@@ -87,8 +111,11 @@ def test_questions_cut_from_laws_find_their_laws_and_no_other(laws, specs):
     index = load_index(DecontamParams(benchmarks=tuple(benchmarks)), root)
     matches = dict(zip(laws.column("id").to_pylist(), find_matches(laws, index)))
     found = {law: [(m.benchmark, m.item_id) for m in ms] for law, ms in matches.items() if ms}
-    assert found == {"A0000001": [("civics", "c2")], "I0050021": [("law-quiz", "law_quiz.csv:2")],
-                     "J0070017": [("tmmlu-sample", "t1")]}
+    assert found == {
+        "A0000001": [("civics", "c2")],
+        "I0050021": [("law-quiz", "law_quiz.csv:2")],
+        "J0070017": [("tmmlu-sample", "t1")],
+    }
     m = matches["A0000001"][0]
     assert len(m.ngram) == 18 and m.ngram in normalize(article("A0000001", "第 23 條"))
 
@@ -102,7 +129,10 @@ def test_remove_policy_rejects_and_keeps_the_others(laws, specs):
     assert result.kept.schema.field(CONTAMINATION[0]).type == CONTAMINATION[1]
     by_id = {r["id"]: r for r in result.rejects}
     assert {k: r["reason"] for k, r in by_id.items()} == {
-        "A0000001": "decontam:civics", "I0050021": "decontam:law-quiz", "J0070017": "decontam:tmmlu-sample"}
+        "A0000001": "decontam:civics",
+        "I0050021": "decontam:law-quiz",
+        "J0070017": "decontam:tmmlu-sample",
+    }
     reject = by_id["A0000001"]
     assert reject["stage"] == "decontam" and reject["source_file"] == "A0000001.json" and reject["text"]
     assert reject["detail"].startswith("shares a 18-character sequence with civics item c2 (…")
@@ -124,8 +154,12 @@ def test_flag_policy_keeps_the_document_and_names_the_benchmark(laws, specs):
 
 
 def test_formatting_does_not_hide_a_match():
-    variants = ["依本法第12條規定，應於三十日內公告。", "依本法第 １２ 條規定, 應於三十日內公告",
-                "依本法第12條規定：「應於三十日內公告」", "依本法\n第12條\u3000規定，應於三十日內公告！"]
+    variants = [
+        "依本法第12條規定，應於三十日內公告。",
+        "依本法第 １２ 條規定, 應於三十日內公告",
+        "依本法第12條規定：「應於三十日內公告」",
+        "依本法\n第12條\u3000規定，應於三十日內公告！",
+    ]
     assert len({normalize(v) for v in variants}) == 1
     assert normalize("ＡＢＣ abc") == "abcabc" and normalize("一○樓") == normalize("一〇樓")
 
@@ -135,10 +169,21 @@ def _bench(texts, name="b"):
 
 
 def test_items_shorter_than_n_are_matched_whole_or_counted_as_too_short():
-    index = build_index([_bench(["國民身分證統一編號", "資料主管機關", "個人資料之蒐集處理或利用應尊重當事人之權益"])], [18],
-                        ["remove"], 6)
+    index = build_index(
+        [_bench(["國民身分證統一編號", "資料主管機關", "個人資料之蒐集處理或利用應尊重當事人之權益"])],
+        [18],
+        ["remove"],
+        6,
+    )
     assert (index.whole, index.skipped) == ((2,), (0,))
-    hits = scan(["應填寫國民身分證統一編號。", "國民身分證", "依誠實及信用方法為之，個人資料之蒐集、處理或利用，應尊重當事人之權益"], index)
+    hits = scan(
+        [
+            "應填寫國民身分證統一編號。",
+            "國民身分證",
+            "依誠實及信用方法為之，個人資料之蒐集、處理或利用，應尊重當事人之權益",
+        ],
+        index,
+    )
     assert [sorted((h.item, h.length) for h in row.values()) for row in hits] == [[(0, 9)], [], [(2, 18)]]
     short = build_index([_bench(["個資", "資料主管機關"])], [18], ["remove"], 8)
     assert (short.whole, short.skipped) == ((0,), (2,)) and not short.tables
@@ -157,7 +202,7 @@ def test_a_hash_that_is_found_is_checked_character_by_character():
 def test_hashes_are_fixed_and_the_scan_does_not_depend_on_chunking(laws, specs, monkeypatch):
     codes = ngrams.normalized(["中華民國"]).codes
     value = int(ngrams.window_hashes(ngrams.prefix_sums(codes), 4)[0])
-    assert value == sum(int(c) * pow(ngrams.BASE_INV, j, 2 ** 64) for j, c in enumerate(codes)) % 2 ** 64
+    assert value == sum(int(c) * pow(ngrams.BASE_INV, j, 2**64) for j, c in enumerate(codes)) % 2**64
     root, benchmarks = specs
     p = DecontamParams(benchmarks=tuple(benchmarks))
     a, b = load_index(p, root), load_index(p, root)
@@ -170,13 +215,18 @@ def test_hashes_are_fixed_and_the_scan_does_not_depend_on_chunking(laws, specs, 
 
 
 def test_several_benchmarks_and_lengths_in_one_scan():
-    index = build_index([_bench(["甲乙丙丁戊己庚辛壬癸子丑"], "one"), _bench(["丙丁戊己庚辛壬癸子丑寅卯"], "two")],
-                        [8, 10], ["remove", "flag"], 8)
+    index = build_index(
+        [_bench(["甲乙丙丁戊己庚辛壬癸子丑"], "one"), _bench(["丙丁戊己庚辛壬癸子丑寅卯"], "two")],
+        [8, 10],
+        ["remove", "flag"],
+        8,
+    )
     (row,) = scan(["天干地支：甲乙丙丁戊己庚辛壬癸、子丑寅卯"], index)
     assert {b: (h.position, h.length, h.item_position) for b, h in row.items()} == {0: (4, 8, 0), 1: (6, 10, 0)}
 
 
 # errors: one line naming the file (and the field)
+
 
 def test_a_missing_file_is_one_line(tmp_path):
     with pytest.raises(UserError) as e:
@@ -222,8 +272,10 @@ def test_a_glob_reads_every_file_sorted(tmp_path):
 
 
 def test_params_are_validated_as_the_other_sections():
-    good = {"ngram": 20, "benchmarks": [{"name": "tmmlu-plus", "path": "data/benchmarks/b/*.csv",
-                                         "fields": ["question", "A"]}]}
+    good = {
+        "ngram": 20,
+        "benchmarks": [{"name": "tmmlu-plus", "path": "data/benchmarks/b/*.csv", "fields": ["question", "A"]}],
+    }
     p = build(DecontamParams, good, "params.yaml", "decontam")
     assert p.benchmarks[0].fields == ("question", "A") and p.ngram_of(p.benchmarks[0]) == 20
     assert p.policy_of(p.benchmarks[0]) == "remove"
@@ -234,10 +286,15 @@ def test_params_are_validated_as_the_other_sections():
         ({"benchmarks": [{"name": "x", "path": "a.csv"}]}, "missing required field 'decontam.benchmarks[0].fields'"),
         ({"benchmarks": [{"name": "TMMLU+", "path": "a.csv", "fields": ["q"]}]}, "'decontam.benchmarks[0].name' must"),
         ({"benchmarks": [{"name": "a", "path": "data/benchmarks/a.csv", "fields": ["q"]}] * 2}, "'a' is used twice"),
-        ({"benchmarks": [{"name": "a", "path": "exams/a.csv", "fields": ["q"]}]},
-         "'decontam.benchmarks[0].path' must be a file or glob under data/benchmarks/ (the folder DVC watches for "
-         "the decontam stage), got 'exams/a.csv'"),
-        ({"benchmarks": [{"name": "a", "path": "data/benchmarks/../a.csv", "fields": ["q"]}]}, "must be a file or glob"),
+        (
+            {"benchmarks": [{"name": "a", "path": "exams/a.csv", "fields": ["q"]}]},
+            "'decontam.benchmarks[0].path' must be a file or glob under data/benchmarks/ (the folder DVC watches for "
+            "the decontam stage), got 'exams/a.csv'",
+        ),
+        (
+            {"benchmarks": [{"name": "a", "path": "data/benchmarks/../a.csv", "fields": ["q"]}]},
+            "must be a file or glob",
+        ),
         ({"benchmarks": [{"name": "a", "path": "a.csv", "fields": ["q"], "fromat": "csv"}]}, "unknown key"),
     ]:
         with pytest.raises(UserError, match=re.escape(message)):

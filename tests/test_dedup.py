@@ -10,8 +10,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
-
 from conftest import REPO, add_source, context
+
 from pipeline import stages
 from pipeline.core.config import DedupParams
 from pipeline.core.context import load_context
@@ -28,15 +28,27 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 import dedup_memory  # noqa: E402  (the generated segment.parquet of two sources, tokens included)
 from dedup_data import near_duplicate, random_document  # noqa: E402
 
-PRESS = ("行政院今日召開記者會，說明智慧國家二點零推動方案的年度成果，並宣布將建置符合臺灣價值的繁體中文語料庫，"
-         "促進資料開放與創新應用，同時保障個人資料與智慧財產權。")
+PRESS = (
+    "行政院今日召開記者會，說明智慧國家二點零推動方案的年度成果，並宣布將建置符合臺灣價值的繁體中文語料庫，"
+    "促進資料開放與創新應用，同時保障個人資料與智慧財產權。"
+)
 
 
-def survivors_and_links(texts, params=DedupParams()):
+DEFAULT_PARAMS = DedupParams()
+
+
+def survivors_and_links(texts, params=DEFAULT_PARAMS):
     keys = [text_key(t) for t in texts]
     sigs = minhash.signatures(texts, num_perm=params.bands * params.rows, ngram=params.ngram, seed=params.seed)
-    return find_duplicates(keys, sigs, np.arange(len(texts)), bands=params.bands, rows=params.rows,
-                           threshold=params.threshold, family_threshold=params.family_threshold)
+    return find_duplicates(
+        keys,
+        sigs,
+        np.arange(len(texts)),
+        bands=params.bands,
+        rows=params.rows,
+        threshold=params.threshold,
+        family_threshold=params.family_threshold,
+    )
 
 
 # Generated copies with 3–10 % of characters edited at random are farther from their source
@@ -74,7 +86,11 @@ def test_exact_copies_across_sources_keep_the_priority_source(layout):
     rejects = [r for r in pq.read_table(layout.rejects).to_pylist() if r["stage"] == "dedup"]
     assert [(r["source"], r["reason"], r["detail"]) for r in rejects] == [
         ("agency-a", f"duplicate-of:{b['id']}", f"exact copy of {b['id']}"),
-        ("agency-c", f"duplicate-of:{b['id']}", f"near-duplicate (MinHash, estimated Jaccard ≥ 0.8 with it) of {b['id']}"),
+        (
+            "agency-c",
+            f"duplicate-of:{b['id']}",
+            f"near-duplicate (MinHash, estimated Jaccard ≥ 0.8 with it) of {b['id']}",
+        ),
     ]
     assert metrics["rejects_by_reason"] == {"duplicate-of": 2}
     assert metrics["sources"]["agency-a"]["rejected"] == 1
@@ -118,8 +134,15 @@ def test_no_chains_a_document_goes_only_when_like_its_keeper():
     sigs = minhash.signatures([a, b, c], num_perm=params.bands * params.rows, ngram=params.ngram, seed=params.seed)
     similarity = lambda i, j: float((sigs[i] == sigs[j]).mean())  # noqa: E731
     assert similarity(0, 1) >= 0.6 and similarity(1, 2) >= 0.6 and similarity(0, 2) < 0.6
-    keeper, how = find_duplicates(keys, sigs, np.arange(3), bands=params.bands, rows=params.rows,
-                                  threshold=params.threshold, family_threshold=params.family_threshold)
+    keeper, how = find_duplicates(
+        keys,
+        sigs,
+        np.arange(3),
+        bands=params.bands,
+        rows=params.rows,
+        threshold=params.threshold,
+        family_threshold=params.family_threshold,
+    )
     assert keeper.tolist() == [0, 0, 2] and how.tolist() == [0, 2, 0]
 
 
@@ -170,6 +193,7 @@ def test_components_and_links_are_exact_on_small_cases():
 
 # --- memory: what each pass reads and holds, and that the bytes are what they were -------------
 
+
 def old_local_copies(layout, sources, p, rank):
     """Pass 1 as it was: every row's key, id and rank as Python objects, read dedup.batch_size at a time."""
     keys, ids, ranks, sig_blocks = [], [], [], []
@@ -195,8 +219,9 @@ def old_pass_2(layout, sources, copies, p, docs_path, rejects_path):
                 start, index = index, index + batch.num_rows
                 out, removed = marks.marked(batch, start)
                 if len(removed):
-                    for position, row in zip(removed.tolist(),
-                                             batch.select(dedup_stage._REJECT_FROM).take(removed).to_pylist()):
+                    for position, row in zip(
+                        removed.tolist(), batch.select(dedup_stage._REJECT_FROM).take(removed).to_pylist()
+                    ):
                         reject = dedup_stage._reject_for(copies, start + position, row, p)
                         reject.pop("count")
                         rejects.add(reject)
@@ -223,9 +248,14 @@ def test_outputs_are_the_bytes_the_previous_passes_wrote(tmp_path):
     # two sources of 1,200 generated documents (tokens included) in row groups of 1,000: batches that
     # cross row groups and sources, rejects inside batches, the ranking's position within and across them
     root = generated_repo(tmp_path)
-    settings = [dict(batch_size=10_000), dict(batch_size=700), dict(batch_size=333, exact=False),
-                dict(batch_size=512, ngram=3, threshold=0.5, family_threshold=0.3, max_per_family=2),
-                dict(batch_size=1_000, ngram=3, threshold=0.5, source_priority=["gen-b"]), dict(batch_size=7, near=False)]
+    settings = [
+        dict(batch_size=10_000),
+        dict(batch_size=700),
+        dict(batch_size=333, exact=False),
+        dict(batch_size=512, ngram=3, threshold=0.5, family_threshold=0.3, max_per_family=2),
+        dict(batch_size=1_000, ngram=3, threshold=0.5, source_priority=["gen-b"]),
+        dict(batch_size=7, near=False),
+    ]
     for values in settings:
         set_dedup(root, **values)
         ctx = load_context(root)
@@ -234,8 +264,13 @@ def test_outputs_are_the_bytes_the_previous_passes_wrote(tmp_path):
         metrics = dedup_stage.run(ctx, progress=False)
         old, n = old_local_copies(ctx.layout, sources, p, rank)
         new, m = dedup_stage.find_copies(LocalEngine(), ctx.layout, sources, p, rank, False)
-        assert (new.removed, new.kept_for, new.families, new.capped, m) == (old.removed, old.kept_for, old.families,
-                                                                              old.capped, n), values
+        assert (new.removed, new.kept_for, new.families, new.capped, m) == (
+            old.removed,
+            old.kept_for,
+            old.families,
+            old.capped,
+            n,
+        ), values
         assert metrics["documents_in"] == 2400 and metrics["documents"] < 2400, (values, metrics)
         docs, rejects = root / "data" / "old" / "documents.parquet", root / "data" / "old" / "rejects.parquet"
         old_pass_2(ctx.layout, sources, old, p, docs, rejects)
@@ -271,8 +306,14 @@ def test_pass_1_reads_only_id_and_text_and_pass_2_streams_every_column(tmp_path,
 def test_the_row_group_writer_writes_the_bytes_row_writer_writes(tmp_path):
     rng = random.Random(4)
     texts = [random_document(rng, rng.choice([5, 50, 500])) for _ in range(230)]
-    table = pa.table({"text": texts, "tokens": [[t[i:i + 2] for i in range(0, len(t), 2)] for t in texts],
-                      "n": list(range(230)), "maybe": [None if i % 3 else f"x{i}" for i in range(230)]})
+    table = pa.table(
+        {
+            "text": texts,
+            "tokens": [[t[i : i + 2] for i in range(0, len(t), 2)] for t in texts],
+            "n": list(range(230)),
+            "maybe": [None if i % 3 else f"x{i}" for i in range(230)],
+        }
+    )
     for rows in (1, 7, 100, 230, 1000):
         for pieces in ([230], [1] * 230, [13, 100, 1, 116], [229, 1]):
             expected, got = tmp_path / "a" / f"{rows}.parquet", tmp_path / "b" / f"{rows}.parquet"
@@ -305,7 +346,9 @@ def test_a_failed_row_group_writer_leaves_the_output_as_it_was(tmp_path):
         pass
     assert path.read_bytes() == before
     assert pq.read_table(path).column("n").to_pylist() == [1, 2, 3]
-    assert [p.name for p in path.parent.iterdir() if not p.name.endswith(".lock")] == ["out.parquet"]  # no temporary left
+    assert [p.name for p in path.parent.iterdir() if not p.name.endswith(".lock")] == [
+        "out.parquet"
+    ]  # no temporary left
 
 
 def test_links_from_arrays_are_the_links_from_lists():

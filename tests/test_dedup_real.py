@@ -8,12 +8,12 @@ import sys
 
 import numpy as np
 import pytest
-
 from conftest import REPO
+
 from pipeline.core.config import DedupParams
 
 sys.path.insert(0, str(REPO / "benchmarks"))
-from dedup_pairs import labeled_pairs, estimated  # noqa: E402
+from dedup_pairs import estimated, labeled_pairs  # noqa: E402
 
 REAL = REPO.parent / "shared" / "real" / "ey-gazette"
 

@@ -9,19 +9,23 @@ import subprocess
 import pyarrow.parquet as pq
 import pytest
 import yaml
-
 from conftest import REPO, manifest_for, run_env
+
 from pipeline.core.contract import source_stages
 
 pytestmark = pytest.mark.e2e
 
 
-
 def clone_files() -> list[str]:
     """What a clone of this working tree holds: the tracked files and those git does not ignore
     (the files a commit of the tree would add), so the test sees what a fresh clone sees."""
-    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"], cwd=REPO,
-                            capture_output=True, text=True, check=True).stdout.split("\0")
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split("\0")
     return [rel for rel in listed if rel and (REPO / rel).is_file()]
 
 
@@ -61,14 +65,27 @@ def repo(tmp_path_factory):
 def test_repro_publishes_the_sample_corpus(repo):
     root, first = repo
     assert ran_stages(first.stdout) == sorted(
-        stages_of("classical-poems", "classical-prose", "ey-gazette", "laws", "smart-nation-meeting") + GLOBAL)
+        stages_of("classical-poems", "classical-prose", "ey-gazette", "laws", "smart-nation-meeting") + GLOBAL
+    )
     table = pq.read_table(root / "data" / "publish" / "data")
     rows = table.to_pylist()
-    assert {r["source"] for r in rows} == {"classical-poems", "classical-prose", "ey-gazette", "laws",
-                                           "smart-nation-meeting"}
+    assert {r["source"] for r in rows} == {
+        "classical-poems",
+        "classical-prose",
+        "ey-gazette",
+        "laws",
+        "smart-nation-meeting",
+    }
     titles = {r["title"] for r in rows if r["source"] == "laws"}
-    assert titles == {"中華民國憲法", "中央法規標準法", "文化資產保存法", "國家語言發展法", "政府資訊公開法",
-                      "個人資料保護法", "著作權法"}
+    assert titles == {
+        "中華民國憲法",
+        "中央法規標準法",
+        "文化資產保存法",
+        "國家語言發展法",
+        "政府資訊公開法",
+        "個人資料保護法",
+        "著作權法",
+    }
     poem = next(r for r in rows if r["source_file"] == "chun-wang.txt")  # the Big5 file
     assert "國破山河在，城春草木深。" in poem["text"]
     metrics = json.loads((root / "data" / "metrics" / "publish.json").read_text())
@@ -79,10 +96,16 @@ def test_repro_publishes_the_sample_corpus(repo):
     assert sum(r["reason"] == "pii:register" for r in rejects) == 6
     shown = json.loads(sh(root, "dvc", "metrics", "show", "--json").stdout)[""]["data"]
     summary = "data/metrics/summary/"
-    assert sorted(shown) == [f"{summary}{name}.json" for name in ("_total", "classical-poems", "classical-prose",
-                                                                 "ey-gazette", "laws", "smart-nation-meeting")]
-    assert shown[f"{summary}_total.json"]["data"] == {"documents_in": len(rows) + len(rejects), "published": len(rows),
-                                                      "rejected": len(rejects), "characters": metrics["characters"]}
+    assert sorted(shown) == [
+        f"{summary}{name}.json"
+        for name in ("_total", "classical-poems", "classical-prose", "ey-gazette", "laws", "smart-nation-meeting")
+    ]
+    assert shown[f"{summary}_total.json"]["data"] == {
+        "documents_in": len(rows) + len(rejects),
+        "published": len(rows),
+        "rejected": len(rejects),
+        "characters": metrics["characters"],
+    }
     assert shown[f"{summary}laws.json"]["data"]["published"] == 7
     detail = json.loads((root / "data" / "metrics" / "classical-poems" / "ingest.json").read_text())
     assert detail["files_by_encoding"] == {"cp950": 1, "utf-8": 10}  # the detail stays in the stage's file
@@ -113,21 +136,33 @@ def test_adding_a_source_reruns_only_that_source_and_publish(repo):
     before = lock(root)
     folder = root / "data" / "raw" / "agency-news"
     folder.mkdir()
-    (folder / "source.yaml").write_text(yaml.safe_dump(manifest_for("agency-news", license="CC-BY-4.0"),
-                                                       allow_unicode=True))
+    (folder / "source.yaml").write_text(
+        yaml.safe_dump(manifest_for("agency-news", license="CC-BY-4.0"), allow_unicode=True)
+    )
     (folder / "news.jsonl").write_text(
-        json.dumps({"text": "行政院今日宣布推動繁體中文語料庫。", "title": "新聞稿"}, ensure_ascii=False) + "\n"
-        + "{broken\n", encoding="utf-8")
+        json.dumps({"text": "行政院今日宣布推動繁體中文語料庫。", "title": "新聞稿"}, ensure_ascii=False)
+        + "\n"
+        + "{broken\n",
+        encoding="utf-8",
+    )
 
     warned = sh(root, "twcorpus", "sources", "--check")
-    assert warned.stderr == ("twcorpus: warning: data/raw/agency-news: has a manifest but is not registered; "
-                             "run: twcorpus register data/raw/agency-news\n")
+    assert warned.stderr == (
+        "twcorpus: warning: data/raw/agency-news: has a manifest but is not registered; "
+        "run: twcorpus register data/raw/agency-news\n"
+    )
     registered = sh(root, "twcorpus", "register", "data/raw/agency-news")
     assert registered.stdout.startswith("agency-news: registered in configs/sources.yaml")
     config = (root / "configs" / "sources.yaml").read_text()
     assert "# Registered sources." in config  # comments survive the edit
-    assert list(yaml.safe_load(config)["sources"]) == ["classical-poems", "classical-prose", "laws",
-                                                       "smart-nation-meeting", "ey-gazette", "agency-news"]
+    assert list(yaml.safe_load(config)["sources"]) == [
+        "classical-poems",
+        "classical-prose",
+        "laws",
+        "smart-nation-meeting",
+        "ey-gazette",
+        "agency-news",
+    ]
 
     status = json.loads(sh(root, "dvc", "status", "--json").stdout)
     # status lists the stages whose own inputs changed; decontam follows once dedup has a new output
@@ -142,10 +177,12 @@ def test_adding_a_source_reruns_only_that_source_and_publish(repo):
     rows = pq.read_table(root / "data" / "publish" / "data").to_pylist()
     news = [r for r in rows if r["source"] == "agency-news"]
     assert [(r["text"], r["title"], r["license"], r["source_line"]) for r in news] == [
-        ("行政院今日宣布推動繁體中文語料庫。", "新聞稿", "CC-BY-4.0", 1)]
+        ("行政院今日宣布推動繁體中文語料庫。", "新聞稿", "CC-BY-4.0", 1)
+    ]
     rejects = pq.read_table(root / "data" / "rejects" / "rejects.parquet").to_pylist()
-    assert [(r["source"], r["source_file"], r["source_line"], r["reason"]) for r in rejects
-            if r["source"] != "ey-gazette"] == [("agency-news", "news.jsonl", 2, "malformed-line")]
+    assert [
+        (r["source"], r["source_file"], r["source_line"], r["reason"]) for r in rejects if r["source"] != "ey-gazette"
+    ] == [("agency-news", "news.jsonl", 2, "malformed-line")]
 
 
 def test_changing_one_registration_or_file_reruns_only_that_source(repo):
@@ -168,11 +205,14 @@ def test_a_benchmark_reruns_only_decontam_and_publish_and_removes_what_it_quotes
     before = lock(root)
     law = json.loads((root / "data" / "raw" / "laws" / "J0070017.json").read_text(encoding="utf-8"))
     (quoted,) = [a["ArticleContent"] for a in law["LawArticles"] if a["ArticleNo"] == "第 52 條"]
-    (root / "data" / "benchmarks" / "exam.jsonl").write_text(json.dumps(
-        {"q": f"依著作權法，{quoted}下列何者正確？", "choices": ["甲", "乙"]}, ensure_ascii=False) + "\n", encoding="utf-8")
+    (root / "data" / "benchmarks" / "exam.jsonl").write_text(
+        json.dumps({"q": f"依著作權法，{quoted}下列何者正確？", "choices": ["甲", "乙"]}, ensure_ascii=False) + "\n",
+        encoding="utf-8",
+    )
     params = yaml.safe_load((root / "params.yaml").read_text(encoding="utf-8"))
-    params["decontam"]["benchmarks"] = [{"name": "exam", "path": "data/benchmarks/exam.jsonl",
-                                         "fields": ["q", "choices"]}]
+    params["decontam"]["benchmarks"] = [
+        {"name": "exam", "path": "data/benchmarks/exam.jsonl", "fields": ["q", "choices"]}
+    ]
     (root / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True, sort_keys=False), encoding="utf-8")
     assert ran_stages(sh(root, "dvc", "repro").stdout) == ["decontam", "publish"]
     after = lock(root)
@@ -181,7 +221,8 @@ def test_a_benchmark_reruns_only_decontam_and_publish_and_removes_what_it_quotes
     assert "著作權法" not in titles and "個人資料保護法" in titles
     rejects = pq.read_table(root / "data" / "rejects" / "rejects.parquet").to_pylist()
     assert [(r["source_file"], r["reason"]) for r in rejects if r["stage"] == "decontam"] == [
-        ("J0070017.json", "decontam:exam")]
+        ("J0070017.json", "decontam:exam")
+    ]
 
 
 def test_rerun_from_scratch_is_byte_identical(repo, tmp_path):

@@ -26,7 +26,7 @@ def lines_of(path):
 
 
 def test_detect_plain_utf8():
-    assert detect("臺灣 text\n".encode("utf-8"), complete=True) == "utf-8"
+    assert detect("臺灣 text\n".encode(), complete=True) == "utf-8"
 
 
 def test_detect_empty_head_is_utf8():
@@ -63,7 +63,7 @@ def test_detect_big5hkscs_when_cp950_cannot_decode():
 
 
 def test_detect_tolerates_a_character_cut_at_the_end_of_an_incomplete_head():
-    head = "中文".encode("utf-8")[:-1]  # the head of a longer file ends mid-character
+    head = "中文".encode()[:-1]  # the head of a longer file ends mid-character
     assert detect(head, complete=False) == "utf-8"
     with pytest.raises(Undecodable, match=r"^not UTF-8, UTF-16 or Big5 text \(byte 0xE6 at offset 3\)$"):
         detect(head, complete=True)
@@ -156,7 +156,7 @@ def test_invalid_bytes_are_undecodable(tmp_path):
 @pytest.mark.parametrize(
     ("data", "encoding"),
     [
-        ("第一行\r\n第二行\r\n\r\nlast".encode("utf-8"), "utf-8"),
+        ("第一行\r\n第二行\r\n\r\nlast".encode(), "utf-8"),
         ("第一行\r\n第二行\r\n\r\nlast".encode("cp950"), "cp950"),
         (codecs.BOM_UTF16_LE + "第一行\r\n第二行\r\n\r\nlast".encode("utf-16-le"), "utf-16"),
         ("first\r\nsecond\r\n\r\nlast".encode("utf-16-le"), "utf-16-le"),
@@ -183,9 +183,9 @@ def _big_prefix() -> bytes:
 
 def test_invalid_utf8_byte_on_line_3_of_a_large_file_is_a_line_error(tmp_path):
     line1 = _big_prefix()
-    line2 = "第二行\n".encode("utf-8")
+    line2 = "第二行\n".encode()
     line3 = b"bad \xff byte\n"
-    line4 = "第四行\n".encode("utf-8")
+    line4 = "第四行\n".encode()
     path = write(tmp_path, line1 + line2 + line3 + line4)
     offset = len(line1) + len(line2) + 4
     encoding, lines = lines_of(path)
@@ -214,10 +214,14 @@ def test_file_offset_in_line_errors_counts_the_utf8_bom(tmp_path):
 
 
 def test_invalid_utf8_byte_on_line_3_of_a_small_file_is_a_line_error(tmp_path):
-    path = write(tmp_path, "第一行\n第二行\n".encode("utf-8") + b"bad \xff byte\n" + "第四行\n".encode("utf-8"))
+    path = write(tmp_path, "第一行\n第二行\n".encode() + b"bad \xff byte\n" + "第四行\n".encode())
     encoding, lines = lines_of(path)
     assert encoding == "utf-8"
-    assert [(line.number, line.text) for line in lines if not line.error] == [(1, "第一行\n"), (2, "第二行\n"), (4, "第四行\n")]
+    assert [(line.number, line.text) for line in lines if not line.error] == [
+        (1, "第一行\n"),
+        (2, "第二行\n"),
+        (4, "第四行\n"),
+    ]
     assert lines[2].number == 3
     assert lines[2].error is not None and "line 3" in lines[2].error
 

@@ -15,8 +15,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import yaml
-
 from conftest import REPO, add_source, context, run_env
+
 from pipeline import stages
 from pipeline.core.config import DedupParams, RayParams
 from pipeline.core.errors import UserError
@@ -52,8 +52,14 @@ def sample_repo(root: Path, engine_name: str) -> Layout:
     (root / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
     layout = Layout.at(root)
     minutes = next((REPO / "data/raw/smart-nation-meeting").glob("*.md")).read_text(encoding="utf-8")
-    add_source(layout, "press-copies", {"exact.txt": minutes.replace("。", "。 "),
-                                        "near.txt": "（本紀錄另刊登於行政院公報）\n" + minutes + "\n（完）"})
+    add_source(
+        layout,
+        "press-copies",
+        {
+            "exact.txt": minutes.replace("。", "。 "),
+            "near.txt": "（本紀錄另刊登於行政院公報）\n" + minutes + "\n（完）",
+        },
+    )
     # a source whose one document normalize rejects: the later stages read files without rows
     add_source(layout, "english-only", {"a.txt": "An English notice only, which the corpus does not keep."})
     return layout
@@ -65,7 +71,9 @@ def test_ray_publishes_the_same_files_as_local(tmp_path, engine, monkeypatch):
     calls = []
     for name in ("map_batches", "map_items"):
         original = getattr(RayEngine, name)
-        monkeypatch.setattr(RayEngine, name, lambda self, *a, _f=original, _n=name, **k: calls.append(_n) or _f(self, *a, **k))
+        monkeypatch.setattr(
+            RayEngine, name, lambda self, *a, _f=original, _n=name, **k: calls.append(_n) or _f(self, *a, **k)
+        )
     ray_metrics = stages.run_all(context(on_ray))
     sources = len(context(on_ray).sources.ids)
     assert calls.count("map_items") == sources and calls.count("map_batches") == 4 * sources + 2  # + decontam, publish
@@ -105,8 +113,12 @@ def test_ray_dedup_keeps_the_same_documents_on_generated_copies(layout, engine, 
     rank = ranker(p, ctx.sources.registration_order)
     expected, n = find_copies(LocalEngine(), layout, ctx.sources.ids, p, rank, progress=False)
     found, m = find_copies(engine, layout, ctx.sources.ids, p, rank, progress=False)
-    assert (found.removed, found.kept_for, found.families, m) == (expected.removed, expected.kept_for,
-                                                                  expected.families, n)
+    assert (found.removed, found.kept_for, found.families, m) == (
+        expected.removed,
+        expected.kept_for,
+        expected.families,
+        n,
+    )
     # 27 near and 12 exact copies, a few near ones possibly missed; exact copies are near ones too
     assert {exact for _, exact in expected.removed.values()} == {"exact" not in kinds, "near" in kinds}
     assert len(expected.removed) >= (12 if "near" in kinds else 35)
@@ -160,8 +172,11 @@ def test_a_file_some_node_cannot_see_is_named(tmp_path, engine, monkeypatch):
     seen = tmp_path / "seen.parquet"
     pq.write_table(pa.table({"n": [1]}), seen)
     engine.check_visible(seen)
-    with pytest.raises(UserError, match=r"missing.parquet: not visible on Ray node\(s\) .+: the repository must be on "
-                                        r"storage every node mounts at the same path"):
+    with pytest.raises(
+        UserError,
+        match=r"missing.parquet: not visible on Ray node\(s\) .+: the repository must be on "
+        r"storage every node mounts at the same path",
+    ):
         engine.check_visible(tmp_path / "missing.parquet")
 
 
@@ -176,8 +191,10 @@ def test_a_pool_the_cluster_cannot_hold_is_refused_not_waited_for(tmp_path, engi
 
 def test_the_local_engine_never_imports_ray(layout):
     add_source(layout, "agency", {"a.txt": "中華民國基於三民主義，為民有民治民享之民主共和國。"})
-    script = ("import sys; from pipeline import stages; from pipeline.core.context import load_context; "
-              f"stages.run_all(load_context({str(layout.root)!r})); print('ray' in sys.modules)")
+    script = (
+        "import sys; from pipeline import stages; from pipeline.core.context import load_context; "
+        f"stages.run_all(load_context({str(layout.root)!r})); print('ray' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=run_env(), check=True)
     assert out.stdout == "False\n"
 
@@ -186,7 +203,9 @@ def test_an_unknown_engine_is_one_line_with_a_hint(layout):
     params = yaml.safe_load(layout.params.read_text())
     params["engine"] = "rey"
     layout.params.write_text(yaml.safe_dump(params))
-    with pytest.raises(UserError, match=r"^params.yaml: 'engine' must be one of local, ray, got 'rey' \(nearest: ray\)$"):
+    with pytest.raises(
+        UserError, match=r"^params.yaml: 'engine' must be one of local, ray, got 'rey' \(nearest: ray\)$"
+    ):
         context(layout)
 
 
@@ -224,8 +243,12 @@ def test_a_stage_on_ray_from_the_command_line_says_nothing_but_its_result(layout
     ray_source(layout)
     env = run_env() | {"HF_HUB_OFFLINE": "1"}
     env.pop("RAY_ADDRESS", None)
-    out = subprocess.run([sys.executable, "-m", "pipeline", "--root", str(layout.root), "--quiet", "normalize",
-                          "agency"], capture_output=True, text=True, env=env)
+    out = subprocess.run(
+        [sys.executable, "-m", "pipeline", "--root", str(layout.root), "--quiet", "normalize", "agency"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert (out.returncode, out.stderr) == (0, "")
     (doc,) = pq.read_table(layout.stage_docs("agency", "normalize")).to_pylist()
     assert doc["lang"] == "zh-Hant"
@@ -233,16 +256,23 @@ def test_a_stage_on_ray_from_the_command_line_says_nothing_but_its_result(layout
 
 def test_a_ray_address_that_does_not_answer_is_one_line(layout):
     ray_source(layout)
-    out = subprocess.run([sys.executable, "-m", "pipeline", "--root", str(layout.root), "normalize", "agency"],
-                         capture_output=True, text=True, env=run_env() | {"RAY_ADDRESS": "127.0.0.1:9"})
+    out = subprocess.run(
+        [sys.executable, "-m", "pipeline", "--root", str(layout.root), "normalize", "agency"],
+        capture_output=True,
+        text=True,
+        env=run_env() | {"RAY_ADDRESS": "127.0.0.1:9"},
+    )
     assert out.returncode == 2
-    assert out.stderr == ("twcorpus: error: RAY_ADDRESS: nothing answers at '127.0.0.1:9' (Connection refused): start "
-                          "the Ray cluster, fix RAY_ADDRESS, or unset it to use a local Ray instance\n")
+    assert out.stderr == (
+        "twcorpus: error: RAY_ADDRESS: nothing answers at '127.0.0.1:9' (Connection refused): start "
+        "the Ray cluster, fix RAY_ADDRESS, or unset it to use a local Ray instance\n"
+    )
 
 
 def test_ckip_actors_load_the_model_give_the_local_tokens_and_fill_the_cache(layout, engine, tmp_path):
-    from pipeline.segment import stage as segment
     from tiny_ckip import build
+
+    from pipeline.segment import stage as segment
 
     model = build(tmp_path / "albert-ws", arch="albert")
     texts = {f"{i}.txt": f"第{i}條　本法所稱公務員，指依法令服務於國家機關之人員。\n第二項規定之。" for i in range(6)}

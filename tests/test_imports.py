@@ -29,7 +29,8 @@ MODULES = {module_name(p): p for p in sorted(ROOT.rglob("*.py"))}
 
 def _is_type_checking(test: ast.expr) -> bool:
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def _imports(node: ast.AST, type_checking: bool) -> Iterator[ast.Import | ast.ImportFrom]:
@@ -64,7 +65,7 @@ def imported(module: str, type_checking: bool = False, source: str | None = None
         else:
             base = node.module or ""
             if node.level:
-                anchor = package.split(".")[:len(package.split(".")) - node.level + 1]
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join(anchor + ([base] if base else []))
             # ``from a import b``: the module a.b when there is one, else a
             names = [f"{base}.{alias.name}" if f"{base}.{alias.name}" in MODULES else base for alias in node.names]
@@ -158,9 +159,17 @@ def later():
     import pipeline.ingest.readers.csv
 """
     assert imported("pipeline.engine.local", source=source) == {
-        "pipeline.core", "pipeline.core.errors", "pipeline.engine.base", "pipeline.engine.buckets",
-        "pipeline.core.layout", "pipeline.dedup", "pipeline.dedup.minhash", "pipeline.ingest",
-        "pipeline.ingest.readers", "pipeline.ingest.readers.csv"}  # and not its own package, pipeline.engine
+        "pipeline.core",
+        "pipeline.core.errors",
+        "pipeline.engine.base",
+        "pipeline.engine.buckets",
+        "pipeline.core.layout",
+        "pipeline.dedup",
+        "pipeline.dedup.minhash",
+        "pipeline.ingest",
+        "pipeline.ingest.readers",
+        "pipeline.ingest.readers.csv",
+    }  # and not its own package, pipeline.engine
     assert "pipeline.core.config" in imported("pipeline.engine.local", type_checking=True, source=source)
     edges = graph()
     assert set(edges) >= {"pipeline", "pipeline.core", "pipeline.core.config", "pipeline.engine.on_ray"}
@@ -194,9 +203,16 @@ def test_core_imports_no_stage_package():
     for known in KNOWN:  # the exception and its parent packages, for the core modules that import it
         parts = known.split(".")
         parents = {".".join(parts[:k]) for k in range(2, len(parts) + 1)}  # pipeline.pii, pipeline.pii.params
-        edges = {m: targets - parents if m.startswith("pipeline.core") and known in targets else targets
-                 for m, targets in edges.items()}
+        edges = {
+            m: targets - parents if m.startswith("pipeline.core") and known in targets else targets
+            for m, targets in edges.items()
+        }
     stages = tuple(f"pipeline.{s}" for s in STAGES)
-    found = sorted(f"{m} → {t}" for m in edges if m == "pipeline.core" or m.startswith("pipeline.core.")
-                   for t in reachable(edges, m) if t in stages or t.startswith(tuple(f"{s}." for s in stages)))
+    found = sorted(
+        f"{m} → {t}"
+        for m in edges
+        if m == "pipeline.core" or m.startswith("pipeline.core.")
+        for t in reachable(edges, m)
+        if t in stages or t.startswith(tuple(f"{s}." for s in stages))
+    )
     assert not found, "core reaches stage packages:\n" + "\n".join(found)

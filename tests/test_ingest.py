@@ -6,8 +6,8 @@ import hashlib
 import json
 
 import pyarrow.parquet as pq
-
 from conftest import add_source, context
+
 from pipeline.core.ids import document_id
 from pipeline.ingest import stage
 
@@ -17,14 +17,26 @@ MESSY = {
     "empty.txt": "  \n\n",
     "broken.txt": b"\xe4\xb8\xad\xff\xfe\xfa\n",  # starts like UTF-8, then garbage: neither UTF-8 nor Big5
     "copy.txt": "臺灣是一個美麗的島嶼。\n",  # same text as good.txt
-    "docs.jsonl": "\n".join([
-        json.dumps({"text": "第一則新聞稿。", "title": "新聞一", "url": "https://x.gov.tw/1", "date": "2026-01-02", "category": "新聞"}, ensure_ascii=False),
-        "",
-        "{not json",
-        json.dumps({"title": "沒有內文"}, ensure_ascii=False),
-        json.dumps({"text": "採用 CC BY 授權的文字。", "license": "CC-BY-4.0"}, ensure_ascii=False),
-        json.dumps({"text": "授權不明的文字。", "license": "CC-BY-9.9"}, ensure_ascii=False),
-    ]) + "\n",
+    "docs.jsonl": "\n".join(
+        [
+            json.dumps(
+                {
+                    "text": "第一則新聞稿。",
+                    "title": "新聞一",
+                    "url": "https://x.gov.tw/1",
+                    "date": "2026-01-02",
+                    "category": "新聞",
+                },
+                ensure_ascii=False,
+            ),
+            "",
+            "{not json",
+            json.dumps({"title": "沒有內文"}, ensure_ascii=False),
+            json.dumps({"text": "採用 CC BY 授權的文字。", "license": "CC-BY-4.0"}, ensure_ascii=False),
+            json.dumps({"text": "授權不明的文字。", "license": "CC-BY-9.9"}, ensure_ascii=False),
+        ]
+    )
+    + "\n",
     "notes.doc": b"\xd0\xcf\x11\xe0 legacy Word, not supported",
     ".hidden": "not a document",
     "sub/deeper.md": "# 標題\n\n內文。\n",
@@ -66,8 +78,13 @@ def test_messy_folder_every_document_accounted_for(layout):
 
     assert metrics["documents"] == 5 and metrics["rejected"] == 7 and metrics["documents_in"] == 12
     assert metrics["rejects_by_reason"] == {
-        "duplicate-in-source": 1, "empty": 1, "malformed-line": 1, "missing-text": 1,
-        "undecodable": 1, "unknown-license": 1, "unsupported-format": 1,
+        "duplicate-in-source": 1,
+        "empty": 1,
+        "malformed-line": 1,
+        "missing-text": 1,
+        "undecodable": 1,
+        "unknown-license": 1,
+        "unsupported-format": 1,
     }
     assert metrics["characters"] == sum(len(d["text"]) for d in docs)
     assert metrics["files_by_encoding"] == {"cp950": 1, "undecodable": 1, "utf-8": 5}
@@ -112,19 +129,28 @@ def test_batches_bound_the_writer_and_keep_order(layout):
     (layout.params).write_text("ingest:\n  batch_size: 1000\n")
     docs, _, _ = ingest(layout)
     assert [d["text"] for d in docs] == [f"第{i}行。" for i in range(2500)]
-    row_groups = [pq.ParquetFile(layout.stage_docs("agency", "ingest")).metadata.row_group(i).num_rows
-                  for i in range(3)]
+    row_groups = [
+        pq.ParquetFile(layout.stage_docs("agency", "ingest")).metadata.row_group(i).num_rows for i in range(3)
+    ]
     assert row_groups == [1000, 1000, 500]
 
 
 def test_exclude_globs_and_csv_options(layout):
-    add_source(layout, "agency", {
-        "news.csv": "標題,內容,網址\n新聞一,內文一,https://x.tw/1\n新聞二,內文二,https://x.tw/2\n",
-        "readme.txt": "not a document",
-    }, exclude=["readme.*"], csv={"text_column": "內容", "title_column": "標題", "url_column": "網址"})
+    add_source(
+        layout,
+        "agency",
+        {
+            "news.csv": "標題,內容,網址\n新聞一,內文一,https://x.tw/1\n新聞二,內文二,https://x.tw/2\n",
+            "readme.txt": "not a document",
+        },
+        exclude=["readme.*"],
+        csv={"text_column": "內容", "title_column": "標題", "url_column": "網址"},
+    )
     docs, rejects, _ = ingest(layout)
     assert [(d["title"], d["text"], d["url"], d["source_line"]) for d in docs] == [
-        ("新聞一", "內文一", "https://x.tw/1", 2), ("新聞二", "內文二", "https://x.tw/2", 3)]
+        ("新聞一", "內文一", "https://x.tw/1", 2),
+        ("新聞二", "內文二", "https://x.tw/2", 3),
+    ]
     assert rejects == []
 
 
@@ -154,7 +180,8 @@ def test_a_lone_surrogate_is_one_reject_not_a_crash(layout):
     docs, rejects, _ = ingest(layout)
     assert [d["text"] for d in docs] == ["好的內容"]
     assert [(r["source_line"], r["reason"], r["detail"]) for r in rejects] == [
-        (1, "undecodable", "a.jsonl:1: text holds a lone surrogate (an invalid \\u escape)")]
+        (1, "undecodable", "a.jsonl:1: text holds a lone surrogate (an invalid \\u escape)")
+    ]
 
 
 def test_a_huge_single_line_is_one_reject_in_bounded_memory(layout, monkeypatch):
@@ -188,7 +215,8 @@ def test_too_large_files_are_rejected_unread(layout):
     docs, rejects, _ = ingest(layout)
     assert [d["source_file"] for d in docs] == ["small.txt"]
     assert [(r["source_file"], r["reason"], r["detail"]) for r in rejects] == [
-        ("big.txt", "too-large", "3,000 bytes; the limit is ingest.max_file_bytes = 1,000")]
+        ("big.txt", "too-large", "3,000 bytes; the limit is ingest.max_file_bytes = 1,000")
+    ]
 
 
 def test_a_file_that_changes_while_it_is_read_is_rejected(layout, monkeypatch):
@@ -217,24 +245,40 @@ def test_an_agency_folder_of_mixed_formats(layout):
 
     from test_readers_office import make_docx
 
-    gazette = ('<?xml version="1.0" encoding="UTF-8"?><Gazette><Record><Title>公告一</Title>'
-               '<Content><![CDATA[<p>行政院公告第一則。</p><p>第二段。</p>]]></Content><PubDate>20260323</PubDate>'
-               '</Record><Record><Title>公告二</Title><Content></Content></Record></Gazette>')
-    folder = add_source(layout, "agency", {
-        "gazette/2026.xml": gazette,
-        "page.html": "<html><head><title>新聞稿</title></head><body><nav>回首頁 | 網站導覽</nav>"
-                     "<article><p>智慧國家推動小組今日召開會議。</p></article></body></html>",
-        "evil.xml": '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>',
-    }, xml={"record_path": ".//Record", "text_fields": ["Content"], "html_fields": ["Content"],
-            "title_field": "Title", "date_field": "PubDate"})
+    gazette = (
+        '<?xml version="1.0" encoding="UTF-8"?><Gazette><Record><Title>公告一</Title>'
+        "<Content><![CDATA[<p>行政院公告第一則。</p><p>第二段。</p>]]></Content><PubDate>20260323</PubDate>"
+        "</Record><Record><Title>公告二</Title><Content></Content></Record></Gazette>"
+    )
+    folder = add_source(
+        layout,
+        "agency",
+        {
+            "gazette/2026.xml": gazette,
+            "page.html": "<html><head><title>新聞稿</title></head><body><nav>回首頁 | 網站導覽</nav>"
+            "<article><p>智慧國家推動小組今日召開會議。</p></article></body></html>",
+            "evil.xml": '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>',
+        },
+        xml={
+            "record_path": ".//Record",
+            "text_fields": ["Content"],
+            "html_fields": ["Content"],
+            "title_field": "Title",
+            "date_field": "PubDate",
+        },
+    )
     make_docx(folder / "report.docx")
     with zipfile.ZipFile(folder / "bundle.zip", "w") as z:
         z.writestr("a.txt", "壓縮檔裡的文字。")
         z.writestr("../escape.txt", "不該被讀到")
     docs, rejects, metrics = ingest(layout)
     by_file = {(d["source_file"], d["source_line"]): d for d in docs}
-    assert sorted(by_file) == [("bundle.zip!a.txt", None), ("gazette/2026.xml", 1), ("page.html", None),
-                               ("report.docx", None)]
+    assert sorted(by_file) == [
+        ("bundle.zip!a.txt", None),
+        ("gazette/2026.xml", 1),
+        ("page.html", None),
+        ("report.docx", None),
+    ]
     assert by_file[("gazette/2026.xml", 1)]["text"] == "行政院公告第一則。\n第二段。"
     assert by_file[("gazette/2026.xml", 1)]["title"] == "公告一"
     assert by_file[("page.html", None)]["text"] == "智慧國家推動小組今日召開會議。"
@@ -266,8 +310,13 @@ def test_symbolic_links_are_rejected_not_followed(layout, tmp_path):
 def test_reject_order_does_not_depend_on_the_batch_size(layout):
     import yaml
 
-    lines = [{"text": "同一段文字。"}, {"text": "另一段文字。"}, {"text": "同一段文字。"},
-             {"text": "授權不明。", "license": "CC-BY-9.9"}, {"text": "另一段文字。"}]
+    lines = [
+        {"text": "同一段文字。"},
+        {"text": "另一段文字。"},
+        {"text": "同一段文字。"},
+        {"text": "授權不明。", "license": "CC-BY-9.9"},
+        {"text": "另一段文字。"},
+    ]
     add_source(layout, "agency", {"a.jsonl": "\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n"})
     seen = []
     for batch_size in (1, 2, 1000):
@@ -275,6 +324,8 @@ def test_reject_order_does_not_depend_on_the_batch_size(layout):
         params["ingest"]["batch_size"] = batch_size
         layout.params.write_text(yaml.safe_dump(params, allow_unicode=True))
         docs, rejects, _ = ingest(layout)
-        seen.append(([d["source_line"] for d in docs], [(r["source_line"], r["reason"].split(":")[0]) for r in rejects]))
+        seen.append(
+            ([d["source_line"] for d in docs], [(r["source_line"], r["reason"].split(":")[0]) for r in rejects])
+        )
     # the file's duplicates come after its other rejects, whatever the chunking
     assert seen == [([1, 2], [(4, "unknown-license"), (3, "duplicate-in-source"), (5, "duplicate-in-source")])] * 3

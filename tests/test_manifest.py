@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import add_source, manifest_for
+
 from pipeline.cli import main
 from pipeline.core.errors import UserError
 from pipeline.core.licenses import load_registry
@@ -20,10 +20,17 @@ def error_of(layout, overrides=None) -> str:
 
 
 def test_valid_manifest_is_read_with_its_options(layout):
-    add_source(layout, "agency", {"a.csv": "內容\n文字\n"}, format="csv", csv={"text_column": "內容"},
-               collected="2026-11-27")
+    add_source(
+        layout, "agency", {"a.csv": "內容\n文字\n"}, format="csv", csv={"text_column": "內容"}, collected="2026-11-27"
+    )
     m = load_manifest(layout, "agency", load_registry(layout))
-    assert (m.id, m.license, m.format, m.csv.text_column, m.collected) == ("agency", "CC0-1.0", "csv", "內容", "2026-11-27")
+    assert (m.id, m.license, m.format, m.csv.text_column, m.collected) == (
+        "agency",
+        "CC0-1.0",
+        "csv",
+        "內容",
+        "2026-11-27",
+    )
 
 
 @pytest.mark.parametrize("missing", ["id", "title", "publisher", "license", "url"])
@@ -55,7 +62,8 @@ def test_empty_field_url_scheme_and_unknown_format(layout):
     layout.manifest("agency").write_text("id: agency\ntitle: t\npublisher: p\nlicense: CC0-1.0\nurl: example.gov.tw\n")
     assert error_of(layout) == f"{WHERE}: field 'url' must be an http(s) URL, got 'example.gov.tw'"
     layout.manifest("agency").write_text(
-        "id: agency\ntitle: t\npublisher: p\nlicense: CC0-1.0\nurl: https://x.tw\nformat: jsonlines\n")
+        "id: agency\ntitle: t\npublisher: p\nlicense: CC0-1.0\nurl: https://x.tw\nformat: jsonlines\n"
+    )
     assert error_of(layout) == (
         f"{WHERE}: field 'format': unknown format 'jsonlines' (nearest: jsonl); "
         "known formats: csv, docx, html, jsonl, lawdb, markdown, odt, pdf, text, xml, zip"
@@ -66,7 +74,8 @@ def test_unknown_key_and_wrong_type(layout):
     add_source(layout, "agency", {"a.txt": "文字"}, formt="csv")
     assert error_of(layout) == f"{WHERE}: unknown key 'formt' (nearest: format, formats)"
     layout.manifest("agency").write_text(
-        "id: agency\ntitle: t\npublisher: p\nlicense: CC0-1.0\nurl: https://x.tw\nexclude: '*.pdf'\n")
+        "id: agency\ntitle: t\npublisher: p\nlicense: CC0-1.0\nurl: https://x.tw\nexclude: '*.pdf'\n"
+    )
     assert error_of(layout) == f"{WHERE}: 'exclude' must be a list, got text ('*.pdf')"
 
 
@@ -91,8 +100,10 @@ def test_validate_command_prints_one_line_and_exits_1(layout, capsys):
     add_source(layout, "agency", {"a.txt": "文字"}, license="CC-BY-4")
     assert main(["--root", str(layout.root), "validate", "agency"]) == 1
     out, err = capsys.readouterr()
-    assert out.splitlines() == [f"✗ agency: {WHERE}: field 'license': unknown license 'CC-BY-4' (nearest: "
-                                "CC-BY-4.0, CC-BY-SA-4.0, CC-BY-ND-4.0); known licenses are listed in licenses/registry.yaml"]
+    assert out.splitlines() == [
+        f"✗ agency: {WHERE}: field 'license': unknown license 'CC-BY-4' (nearest: "
+        "CC-BY-4.0, CC-BY-SA-4.0, CC-BY-ND-4.0); known licenses are listed in licenses/registry.yaml"
+    ]
     assert err == ""
 
 

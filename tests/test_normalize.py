@@ -10,8 +10,8 @@ import opencc
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-
 from conftest import add_source, context
+
 from pipeline import stages
 from pipeline.core.config import CleanupParams, NormalizeParams
 from pipeline.core.schema import DOCUMENT
@@ -19,41 +19,64 @@ from pipeline.normalize import cleanup, tables
 from pipeline.normalize.langid import identify
 from pipeline.normalize.stage import NormalizeStats, normalize_batch, normalize_text
 
-SENTENCES = Path(__file__).with_name("data").joinpath("ud_gsd_dev_sentences.txt").read_text(encoding="utf-8").splitlines()
+SENTENCES = (
+    Path(__file__).with_name("data").joinpath("ud_gsd_dev_sentences.txt").read_text(encoding="utf-8").splitlines()
+)
 DEFAULT = NormalizeParams()
 
 PARAGRAPHS = {
     "en": "The Executive Yuan held the first meeting of the Smart Nation promotion group on Monday. "
-          "Members discussed how public data can be opened to industry while protecting personal data.",
+    "Members discussed how public data can be opened to industry while protecting personal data.",
     "ja": "行政院は月曜日に会議を開きました。委員たちは、個人情報を守りながら公共データを産業界に開放する方法について話し合いました。",
     "ko": "행정원은 월요일에 스마트 국가 추진 그룹의 첫 회의를 열었습니다. 위원들은 개인 정보를 보호하면서 공공 데이터를 개방하는 방법을 논의했습니다.",
     "fr": "Le Yuan exécutif a tenu lundi la première réunion du groupe de promotion de la nation intelligente. "
-          "Les membres ont discuté de l'ouverture des données publiques à l'industrie.",
+    "Les membres ont discuté de l'ouverture des données publiques à l'industrie.",
     "de": "Der Exekutiv-Yuan hielt am Montag die erste Sitzung der Förderungsgruppe für die intelligente Nation ab. "
-          "Die Mitglieder erörterten, wie öffentliche Daten für die Industrie geöffnet werden können.",
+    "Die Mitglieder erörterten, wie öffentliche Daten für die Industrie geöffnet werden können.",
 }
 
 
 def docs_batch(texts: list[str]) -> pa.RecordBatch:
-    rows = [{"id": f"id{i}", "text": t, "source": "s", "source_file": "f.txt", "source_line": i + 1,
-             "license": "CC0-1.0", "title": None, "url": None, "date": None, "meta": None} for i, t in enumerate(texts)]
+    rows = [
+        {
+            "id": f"id{i}",
+            "text": t,
+            "source": "s",
+            "source_file": "f.txt",
+            "source_line": i + 1,
+            "license": "CC0-1.0",
+            "title": None,
+            "url": None,
+            "date": None,
+            "meta": None,
+        }
+        for i, t in enumerate(texts)
+    ]
     return pa.RecordBatch.from_pylist(rows, schema=DOCUMENT)
 
 
 # --- clean-up steps --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("step, text, expected, changed", [
-    ("newlines", "第一行\r\n第二行\r第三行", "第一行\n第二行\n第三行", 2),
-    ("control_chars", "資\u200b料\x07開\ufeff放\u00ad\f下一頁", "資料開放\n下一頁", 5),
-    ("fullwidth_alnum", "ＡＩ２．０，「智慧國家」！", "AI2．0，「智慧國家」！", 4),
-    ("compat_ideographs", "\uf900\ufa0e", "豈\ufa0e", 1),  # U+FA0E is a unified ideograph: kept
-    ("nfc", "Cafe\u0301", "Café", 1),
-    ("page_numbers", "第一段。\n- 3 -\n第 2 頁，共 10 頁\nPage 3 of 9\n12\n3/10\n第二段。", "第一段。\n第二段。", 39),
-    ("spaces", "\n\n  資料  開放\t政策  \n\n\n\n下一段\u3000\n", "資料 開放 政策\n\n下一段", 11),
-    ("mojibake", "中文資料".encode("utf-8").decode("cp1252"), "中文資料", 12),
-    ("mojibake", "中華民國憲法第一條".encode("cp950").decode("latin-1"), "中華民國憲法第一條", 18),
-])
+@pytest.mark.parametrize(
+    "step, text, expected, changed",
+    [
+        ("newlines", "第一行\r\n第二行\r第三行", "第一行\n第二行\n第三行", 2),
+        ("control_chars", "資\u200b料\x07開\ufeff放\u00ad\f下一頁", "資料開放\n下一頁", 5),
+        ("fullwidth_alnum", "ＡＩ２．０，「智慧國家」！", "AI2．0，「智慧國家」！", 4),
+        ("compat_ideographs", "\uf900\ufa0e", "豈\ufa0e", 1),  # U+FA0E is a unified ideograph: kept
+        ("nfc", "Cafe\u0301", "Café", 1),
+        (
+            "page_numbers",
+            "第一段。\n- 3 -\n第 2 頁，共 10 頁\nPage 3 of 9\n12\n3/10\n第二段。",
+            "第一段。\n第二段。",
+            39,
+        ),
+        ("spaces", "\n\n  資料  開放\t政策  \n\n\n\n下一段\u3000\n", "資料 開放 政策\n\n下一段", 11),
+        ("mojibake", "中文資料".encode().decode("cp1252"), "中文資料", 12),
+        ("mojibake", "中華民國憲法第一條".encode("cp950").decode("latin-1"), "中華民國憲法第一條", 18),
+    ],
+)
 def test_each_cleanup_step(step, text, expected, changed):
     assert cleanup.STEPS[step](text) == (expected, changed)
 
@@ -64,9 +87,11 @@ def test_mojibake_repair_leaves_real_text_alone(text):
 
 
 def test_broken_paragraphs_are_joined_but_titles_and_list_items_are_not():
-    text = ("此舉不僅突顯臺灣在資料與語言資源上的價值，也有助於推動本土語料與國際接軌，此舉不僅突顯臺灣在資料與語言資"
-            "\n\n源上的價值。\n\n（一）第一項。\n\n春望\n唐・杜甫\n\n國破山河在，城春草木深。"
-            "\n\n二、會議地點：行政院第一會議室行政院第一會議室行政院第一會議室\n\n三、主持人：總召集人")
+    text = (
+        "此舉不僅突顯臺灣在資料與語言資源上的價值，也有助於推動本土語料與國際接軌，此舉不僅突顯臺灣在資料與語言資"
+        "\n\n源上的價值。\n\n（一）第一項。\n\n春望\n唐・杜甫\n\n國破山河在，城春草木深。"
+        "\n\n二、會議地點：行政院第一會議室行政院第一會議室行政院第一會議室\n\n三、主持人：總召集人"
+    )
     joined, changed = cleanup.join_broken_paragraphs(text)
     assert joined == text.replace("語言資\n\n源上", "語言資源上")
     assert changed == 2
@@ -74,13 +99,18 @@ def test_broken_paragraphs_are_joined_but_titles_and_list_items_are_not():
 
 def test_clean_reports_each_step_and_respects_switches():
     text = "ＡＩ\r\n政策  "
-    assert cleanup.clean(text, vars(CleanupParams())) == ("AI\n政策", {"fullwidth_alnum": 2, "newlines": 1, "spaces": 2})
+    assert cleanup.clean(text, vars(CleanupParams())) == (
+        "AI\n政策",
+        {"fullwidth_alnum": 2, "newlines": 1, "spaces": 2},
+    )
     only_newlines = {name: name == "newlines" for name in cleanup.STEPS}
     assert cleanup.clean(text, only_newlines) == ("ＡＩ\n政策  ", {"newlines": 1})
 
 
 def test_meeting_minutes_page_breaks_are_repaired():
-    minutes = next((Path(__file__).parents[1] / "data/raw/smart-nation-meeting").glob("*.md")).read_text(encoding="utf-8")
+    minutes = next((Path(__file__).parents[1] / "data/raw/smart-nation-meeting").glob("*.md")).read_text(
+        encoding="utf-8"
+    )
     text, changes = cleanup.clean(minutes, vars(CleanupParams()))
     assert "此舉不僅突顯臺灣在資料與語言資源上的價值" in text
     assert "讓國際夥伴知道臺灣的可信任度" in text
@@ -125,8 +155,11 @@ def test_langdetect_is_never_asked_about_mostly_han_text(monkeypatch):
     import pipeline.normalize.langid as langid
 
     monkeypatch.setattr(langid, "_langdetect", lambda text, seed: pytest.fail("langdetect called"))
-    for text in ["今天天氣很好", "中華民國憲法第一條：中華民國基於三民主義，為民有民治民享之民主共和國。",
-                 "政府推動 AI 與 open data 政策"]:
+    for text in [
+        "今天天氣很好",
+        "中華民國憲法第一條：中華民國基於三民主義，為民有民治民享之民主共和國。",
+        "政府推動 AI 與 open data 政策",
+    ]:
         assert identify(text)[0] == "zh-Hant"
 
 
@@ -177,13 +210,30 @@ def test_stage_output_metrics_and_rejects(layout):
     ]
     rejects = pq.read_table(layout.stage_rejects("agency", "normalize")).to_pylist()
     assert [(r["source_file"], r["source_line"], r["stage"], r["reason"]) for r in rejects] == [
-        ("a.jsonl", 3, "normalize", "language:en")]
+        ("a.jsonl", 3, "normalize", "language:en")
+    ]
     assert out == json.loads(layout.stage_metrics("agency", "normalize").read_text())
-    assert {k: out[k] for k in ("documents_in", "documents", "rejected", "rejects_by_reason", "detected", "lang",
-                                "converted", "cleanup_chars")} == {
-        "documents_in": 3, "documents": 2, "rejected": 1, "rejects_by_reason": {"language:en": 1},
-        "detected": {"en": 1, "zh-Hans": 1, "zh-Hant": 1}, "lang": {"zh-Hant": 2},
-        "converted": {"s2twp": 1}, "cleanup_chars": {"newlines": 1},
+    assert {
+        k: out[k]
+        for k in (
+            "documents_in",
+            "documents",
+            "rejected",
+            "rejects_by_reason",
+            "detected",
+            "lang",
+            "converted",
+            "cleanup_chars",
+        )
+    } == {
+        "documents_in": 3,
+        "documents": 2,
+        "rejected": 1,
+        "rejects_by_reason": {"language:en": 1},
+        "detected": {"en": 1, "zh-Hans": 1, "zh-Hant": 1},
+        "lang": {"zh-Hant": 2},
+        "converted": {"s2twp": 1},
+        "cleanup_chars": {"newlines": 1},
     }
 
 

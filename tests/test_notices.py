@@ -21,19 +21,29 @@ def fake_dvc(tmp_path, processes: int) -> subprocess.CompletedProcess:
     """A program named dvc that runs ``processes`` stage processes one after the other, as dvc does."""
     dvc = tmp_path / "bin" / "dvc"
     dvc.parent.mkdir(exist_ok=True)
-    dvc.write_text(textwrap.dedent(f"""
+    dvc.write_text(
+        textwrap.dedent(f"""
         import subprocess, sys
         for _ in range({processes}):
             subprocess.run(["/bin/sh", "-c", '"$0" -c "$1" "$2"', sys.executable, {WARN!r}, sys.argv[1]], check=True)
-    """), encoding="utf-8")
-    return subprocess.run([sys.executable, str(dvc), str(tmp_path)], capture_output=True, text=True,
-                          env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"}, check=True)
+    """),
+        encoding="utf-8",
+    )
+    return subprocess.run(
+        [sys.executable, str(dvc), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
+        check=True,
+    )
 
 
 def test_a_warning_is_printed_once_in_a_dvc_run(tmp_path):
     out = fake_dvc(tmp_path, 3)
-    assert out.stderr.splitlines() == ["twcorpus: warning: no CKIP model: using the fallback",
-                                       "twcorpus: warning: source 'a' was left out"]
+    assert out.stderr.splitlines() == [
+        "twcorpus: warning: no CKIP model: using the fallback",
+        "twcorpus: warning: source 'a' was left out",
+    ]
 
 
 def test_the_next_run_warns_again_and_forgets_the_last(tmp_path):
@@ -45,7 +55,12 @@ def test_the_next_run_warns_again_and_forgets_the_last(tmp_path):
 
 def test_without_dvc_every_call_warns(tmp_path):
     for _ in range(2):
-        out = subprocess.run([sys.executable, "-c", WARN, str(tmp_path)], capture_output=True, text=True,
-                             env={"PYTHONPATH": str(REPO)}, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", WARN, str(tmp_path)],
+            capture_output=True,
+            text=True,
+            env={"PYTHONPATH": str(REPO)},
+            check=True,
+        )
         assert out.stderr.count("twcorpus: warning:") == 2
     assert not (tmp_path / ".tmp").exists()

@@ -7,8 +7,22 @@ import pytest
 from pipeline.ingest.readers.pdf import clean_pages
 from pipeline.normalize.cleanup import remove_page_numbers
 
-FORMS = ["12", "- 12 -", "－12－", "~ 12 ~", "3/10", "3 ／ 10", "Page 3 of 10", "page 3 / 10", "p. 3",
-         "第 3 頁", "第3頁，共10頁", "第 3 頁 / 共 10 頁", "共 10 頁 第 3 頁", "共10頁，第3頁"]
+FORMS = [
+    "12",
+    "- 12 -",
+    "－12－",
+    "~ 12 ~",
+    "3/10",
+    "3 ／ 10",
+    "Page 3 of 10",
+    "page 3 / 10",
+    "p. 3",
+    "第 3 頁",
+    "第3頁，共10頁",
+    "第 3 頁 / 共 10 頁",
+    "共 10 頁 第 3 頁",
+    "共10頁，第3頁",
+]
 NOT_FORMS = ["12345", "第三頁", "1~3", "3/10/2024", "Page three", "共 10 頁", "12 號", "- 12 - 13"]
 
 

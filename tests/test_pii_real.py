@@ -8,13 +8,13 @@ import json
 
 import pyarrow as pa
 import pytest
-
 from conftest import REPO
 from real_labels import COVER, Score, load, occurrences, score
+
 from pipeline.core.config import PiiParams
-from pipeline.core.schema import NORMALIZED
 from pipeline.core.layout import Layout
 from pipeline.core.licenses import load_registry
+from pipeline.core.schema import NORMALIZED
 from pipeline.ingest.manifest import load_manifest
 from pipeline.ingest.readers.xml import read_xml
 from pipeline.pii.detect import REGEX_DETECTORS, detect
@@ -102,10 +102,21 @@ def gazette() -> dict[str, dict]:
 
 
 def run_pii(record) -> tuple[list[dict], list[dict]]:
-    row = {"id": "x", "text": record.text, "source": "ey-gazette", "source_file": "095-08-10.xml",
-           "source_line": record.line, "license": "OGDL-Taiwan-1.0", "title": record.title, "url": record.url,
-           "date": record.date, "meta": json.dumps(record.meta, ensure_ascii=False), "lang": "zh-Hant",
-           "converted": None, "cleanup": None}
+    row = {
+        "id": "x",
+        "text": record.text,
+        "source": "ey-gazette",
+        "source_file": "095-08-10.xml",
+        "source_line": record.line,
+        "license": "OGDL-Taiwan-1.0",
+        "title": record.title,
+        "url": record.url,
+        "date": record.date,
+        "meta": json.dumps(record.meta, ensure_ascii=False),
+        "lang": "zh-Hant",
+        "converted": None,
+        "cleanup": None,
+    }
     result = pii_batch(pa.RecordBatch.from_pylist([row], schema=NORMALIZED), PiiParams())
     return result.kept.to_pylist(), result.rejects
 
@@ -122,13 +133,15 @@ def test_a_named_notice_is_redacted_and_its_document_number_kept(gazette):
 
 def test_an_old_county_address_with_chinese_numerals_is_redacted():
     text = "請向本局（地址：320桃園縣中壢市仁德里晉元路三○一巷二○號）洽領。"
-    assert [(s.type, text[s.start:s.end]) for s in detect(text)] == [("address", "320桃園縣中壢市仁德里晉元路三○一巷二○號")]
+    assert [(s.type, text[s.start : s.end]) for s in detect(text)] == [
+        ("address", "320桃園縣中壢市仁德里晉元路三○一巷二○號")
+    ]
 
 
 def test_signing_officials_are_flagged_not_redacted(gazette):
     (doc,), _ = run_pii(gazette["095-08-10.xml:1"])  # 內政部令, signed 部長 李逸洋
     assert "李逸洋" in doc["text"]
-    assert [doc["text"][s["start"]:s["end"]] for s in doc["pii"] if s["type"] == "official"] == ["李逸洋"]
+    assert [doc["text"][s["start"] : s["end"]] for s in doc["pii"] if s["type"] == "official"] == ["李逸洋"]
 
 
 @pytest.mark.parametrize("where", ["095-08-10.xml:7", "095-08-10.xml:20", "095-08-10.xml:23"])
@@ -139,5 +152,5 @@ def test_registers_are_dropped_with_their_density_and_redacted_text(gazette, whe
     assert kept == [] and reject["reason"] == "pii:register"
     assert reject["detail"].startswith("a register of private persons: ")
     assert "per 1,000 characters" in reject["detail"]
-    names = {gazette[where].text[s.start:s.end] for s in detect(gazette[where].text) if s.type == "person"}
+    names = {gazette[where].text[s.start : s.end] for s in detect(gazette[where].text) if s.type == "person"}
     assert names and not any(name in reject["text"] for name in names)

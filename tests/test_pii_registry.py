@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 import yaml
-
 from conftest import REPO
+
 from pipeline.core.config import PiiParams
 from pipeline.core.errors import UserError
 from pipeline.core.settings import build
@@ -30,11 +30,15 @@ def test_the_shipped_params_document_every_type_with_its_default():
 def test_an_unknown_type_in_params_is_one_line_listing_the_registered_ones():
     with pytest.raises(UserError) as e:
         build(PiiParams, {"policy": {"tw_idd": "redact"}}, "params.yaml", "pii")
-    assert str(e.value) == ("params.yaml: 'pii.policy.tw_idd': unknown type (nearest: tw_id, tw_arc); types: "
-                            + ", ".join(TYPES.names()))
+    assert str(e.value) == (
+        "params.yaml: 'pii.policy.tw_idd': unknown type (nearest: tw_id, tw_arc); types: " + ", ".join(TYPES.names())
+    )
 
 
 def test_a_detector_must_declare_exactly_the_types_it_finds():
     with pytest.raises(ValueError, match="finds \\('x', 'y'\\) but declares \\['x'\\]"):
-        register(Detector("xy", lambda text: iter(()), ("x", "y"), finds="", misses=""), order=999,
-                 types=((PiiType("x", "[X]"), 999),))
+        register(
+            Detector("xy", lambda text: iter(()), ("x", "y"), finds="", misses=""),
+            order=999,
+            types=((PiiType("x", "[X]"), 999),),
+        )

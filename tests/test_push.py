@@ -21,8 +21,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import yaml
-
 from conftest import context
+
 from pipeline.cli import main
 from pipeline.core.errors import UserError
 from pipeline.publish.push import push, scrub
@@ -56,8 +56,11 @@ class FakeHub:
 
     def commits(self) -> list[list[dict]]:
         """The NDJSON body of every commit request, decoded."""
-        return [[json.loads(line) for line in r.body.splitlines() if line.strip()]
-                for r in self.requests if r.method == "POST" and "/commit/" in r.path]
+        return [
+            [json.loads(line) for line in r.body.splitlines() if line.strip()]
+            for r in self.requests
+            if r.method == "POST" and "/commit/" in r.path
+        ]
 
 
 def _handler(hub: FakeHub):
@@ -78,8 +81,9 @@ def _handler(hub: FakeHub):
         def _handle(self) -> None:
             parts = urlsplit(self.path)
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            hub.requests.append(Request(self.command, parts.path, parts.query,
-                                        {k.lower(): v for k, v in self.headers.items()}, body))
+            hub.requests.append(
+                Request(self.command, parts.path, parts.query, {k.lower(): v for k, v in self.headers.items()}, body)
+            )
             for (method, suffix), (status, message) in hub.fail.items():
                 if self.command == method and parts.path.endswith(suffix):
                     return self._answer(status, {"error": message, "errors": [{"message": message}]})
@@ -92,8 +96,9 @@ def _handler(hub: FakeHub):
                 repo_id = f"{payload['organization']}/{payload['name']}"
                 if repo_id in hub.repos:
                     # as the hub does: the conflict still says where the repository is
-                    return self._answer(409, {"error": "You already created this dataset repo",
-                                              "url": f"{hub.url}/datasets/{repo_id}"})
+                    return self._answer(
+                        409, {"error": "You already created this dataset repo", "url": f"{hub.url}/datasets/{repo_id}"}
+                    )
                 hub.repos[repo_id] = [".gitattributes"]  # what the hub puts in a new repository
                 return self._answer(200, {"url": f"{hub.url}/datasets/{repo_id}", "name": repo_id})
             if self.command == "POST" and path == "/api/validate-yaml":
@@ -101,19 +106,23 @@ def _handler(hub: FakeHub):
             if not path.startswith("/api/datasets/"):
                 return self._answer(404, {"error": f"fake hub: no route for {self.command} {path}"})
             # /api/datasets/<org>/<name>[/<action>/<revision>[/...]]
-            org, name, action, *rest = path[len("/api/datasets/"):].split("/") + [""]
+            org, name, action, *rest = path[len("/api/datasets/") :].split("/") + [""]
             repo_id = f"{org}/{name}"
             if repo_id not in hub.repos:  # also answers repo_info, which create_repo asks after a 403
                 return self._answer(404, {"error": "Repository not found"}, {"X-Error-Code": "RepoNotFound"})
             if self.command == "GET" and action == "tree":  # list_repo_tree(recursive=True)
                 files = hub.repos[repo_id]
                 folders = sorted({f.rsplit("/", 1)[0] for f in files if "/" in f})
-                return self._answer(200, [{"type": "directory", "path": d, "oid": "0" * 40, "size": 0} for d in folders]
-                                    + [{"type": "file", "path": f, "oid": "1" * 40, "size": 1} for f in files])
+                return self._answer(
+                    200,
+                    [{"type": "directory", "path": d, "oid": "0" * 40, "size": 0} for d in folders]
+                    + [{"type": "file", "path": f, "oid": "1" * 40, "size": 1} for f in files],
+                )
             if self.command == "POST" and action == "preupload":
                 files = json.loads(body)["files"]
-                return self._answer(200, {"files": [{"path": f["path"], "uploadMode": "regular", "shouldIgnore": False}
-                                                    for f in files]})
+                return self._answer(
+                    200, {"files": [{"path": f["path"], "uploadMode": "regular", "shouldIgnore": False} for f in files]}
+                )
             if self.command == "POST" and action == "commit":
                 lines = [json.loads(line) for line in body.splitlines() if line.strip()]
                 files = set(hub.repos[repo_id])
@@ -124,8 +133,9 @@ def _handler(hub: FakeHub):
                         files.discard(op["value"]["path"])
                 hub.repos[repo_id] = sorted(files)
                 oid = "c" * 40
-                return self._answer(200, {"commitUrl": f"{hub.url}/datasets/{repo_id}/commit/{oid}",
-                                          "commitOid": oid, "success": True})
+                return self._answer(
+                    200, {"commitUrl": f"{hub.url}/datasets/{repo_id}/commit/{oid}", "commitOid": oid, "success": True}
+                )
             return self._answer(404, {"error": f"fake hub: no route for {self.command} {path}"})
 
         def do_GET(self):
@@ -162,8 +172,7 @@ def hub(monkeypatch):
 
 def write_parquet(path, texts):
     path.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(pa.table({"id": [f"doc-{i}" for i in range(len(texts))], "text": texts}), path,
-                   compression="zstd")
+    pq.write_table(pa.table({"id": [f"doc-{i}" for i in range(len(texts))], "text": texts}), path, compression="zstd")
 
 
 @pytest.fixture
@@ -176,7 +185,9 @@ def repo(layout):
     publish.mkdir(parents=True)
     (publish / "README.md").write_text(
         "---\nlicense: other\nlanguage:\n- zh\nconfigs:\n- config_name: default\n  data_files:\n"
-        "  - split: train\n    path: data/default/train-*\n---\n\n# 測試語料\n", encoding="utf-8")
+        "  - split: train\n    path: data/default/train-*\n---\n\n# 測試語料\n",
+        encoding="utf-8",
+    )
     (publish / "LICENSES.md").write_text("# 授權\n\nCC0-1.0\n", encoding="utf-8")
     write_parquet(publish / "data" / "default" / "train-00000-of-00001.parquet", ["憲法條文。", "第一則新聞稿。"])
     write_parquet(publish / "data" / "share-alike" / "train-00000-of-00001.parquet", ["姓名標示－相同方式分享。"])
@@ -188,8 +199,11 @@ def repo(layout):
 
 
 def local(layout) -> dict[str, bytes]:
-    return {p.relative_to(layout.publish).as_posix(): p.read_bytes()
-            for p in sorted(layout.publish.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(layout.publish).as_posix(): p.read_bytes()
+        for p in sorted(layout.publish.rglob("*"))
+        if p.is_file()
+    }
 
 
 def cli(layout, *args) -> int:
@@ -198,17 +212,21 @@ def cli(layout, *args) -> int:
 
 def test_push_mirrors_publish_in_one_commit(repo, hub, capsys):
     hub.repos[REPO_ID] = [".gitattributes", "README.md", STALE, "data/default/train-00001-of-00002.parquet"]
-    rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo.root, capture_output=True, text=True,
-                         check=True).stdout.strip()
+    rev = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=repo.root, capture_output=True, text=True, check=True
+    ).stdout.strip()
 
     assert push(context(repo)) == 0
 
-    assert hub.created == [{"name": "tw-corpus-test", "organization": "org", "visibility": "private",
-                            "type": "dataset"}]
+    assert hub.created == [
+        {"name": "tw-corpus-test", "organization": "org", "visibility": "private", "type": "dataset"}
+    ]
     (commit,) = hub.commits()
     header, *ops = commit
-    assert header == {"key": "header", "value": {"summary": f"Publish tw-corpus dataset from git revision {rev}",
-                                                 "description": ""}}
+    assert header == {
+        "key": "header",
+        "value": {"summary": f"Publish tw-corpus dataset from git revision {rev}", "description": ""},
+    }
     sent = {op["value"]["path"]: base64.b64decode(op["value"]["content"]) for op in ops if op["key"] == "file"}
     assert sent == local(repo)  # exactly the local files, byte for byte
     assert list(sent) == sorted(sent)
@@ -228,8 +246,7 @@ def test_push_mirrors_publish_in_one_commit(repo, hub, capsys):
 
 def test_push_creates_a_new_repository_with_cli_overrides(repo, hub, capsys):
     assert cli(repo, "--repo-id", "other-org/corpus", "--no-private") == 0
-    assert hub.created == [{"name": "corpus", "organization": "other-org", "visibility": "public",
-                            "type": "dataset"}]
+    assert hub.created == [{"name": "corpus", "organization": "other-org", "visibility": "public", "type": "dataset"}]
     (commit,) = hub.commits()
     assert [op["key"] for op in commit[1:]] == ["file"] * 4  # a new repository: nothing to delete
     assert hub.repos["other-org/corpus"] == sorted([".gitattributes", *local(repo)])
@@ -254,13 +271,26 @@ def test_token_is_sent_but_never_shown(repo, hub, capfd):
     assert TOKEN not in out + err
 
 
-@pytest.mark.parametrize("method, suffix, status, server_message, expected", [
-    ("POST", "/api/repos/create", 403, f"You don't have the rights to create a dataset under org (token {TOKEN})",
-     "creating the repository failed: HTTP 403 Forbidden: You don't have the rights to create a dataset under "
-     "org (token ***); check that HF_TOKEN is a write token with access to 'org'"),
-    ("POST", "/commit/main", 500, f"Internal Error: Bearer {TOKEN} rejected",
-     "committing failed: HTTP 500 Internal Server Error: Internal Error: Bearer *** rejected"),
-])
+@pytest.mark.parametrize(
+    "method, suffix, status, server_message, expected",
+    [
+        (
+            "POST",
+            "/api/repos/create",
+            403,
+            f"You don't have the rights to create a dataset under org (token {TOKEN})",
+            "creating the repository failed: HTTP 403 Forbidden: You don't have the rights to create a dataset under "
+            "org (token ***); check that HF_TOKEN is a write token with access to 'org'",
+        ),
+        (
+            "POST",
+            "/commit/main",
+            500,
+            f"Internal Error: Bearer {TOKEN} rejected",
+            "committing failed: HTTP 500 Internal Server Error: Internal Error: Bearer *** rejected",
+        ),
+    ],
+)
 def test_hub_errors_are_one_line_without_token(repo, hub, capfd, method, suffix, status, server_message, expected):
     # the fake hub echoes the token in its error, as a careless server might
     hub.fail[(method, suffix)] = (status, server_message)
@@ -283,8 +313,10 @@ def test_hub_errors_are_one_line_without_token(repo, hub, capfd, method, suffix,
 def test_card_rejected_by_the_hub(repo, hub, capsys):
     hub.fail[("POST", "/api/validate-yaml")] = (400, '"license" must be one of [...]')
     assert cli(repo) == 2
-    assert capsys.readouterr().err == ("twcorpus: error: data/publish/README.md: the hub rejected the metadata: "
-                                       'Invalid metadata in README.md. - "license" must be one of [...]\n')
+    assert capsys.readouterr().err == (
+        "twcorpus: error: data/publish/README.md: the hub rejected the metadata: "
+        'Invalid metadata in README.md. - "license" must be one of [...]\n'
+    )
     assert not hub.commits()
 
 
@@ -294,8 +326,10 @@ def test_dry_run_lists_and_changes_nothing(repo, hub, capsys):
     lines = capsys.readouterr().out.splitlines()
     files = local(repo)
     assert lines[:-1] == [f"upload {path} ({len(data)} bytes)" for path, data in files.items()] + [f"delete {STALE}"]
-    assert lines[-1] == (f"dry run: 4 file(s) to upload ({sum(map(len, files.values()))} bytes) to "
-                         f"{hub.url}/datasets/{REPO_ID}; 1 file(s) to delete; nothing was changed")
+    assert lines[-1] == (
+        f"dry run: 4 file(s) to upload ({sum(map(len, files.values()))} bytes) to "
+        f"{hub.url}/datasets/{REPO_ID}; 1 file(s) to delete; nothing was changed"
+    )
     assert hub.requests and {r.method for r in hub.requests} == {"GET"}
     assert not hub.created and not hub.commits()
     assert hub.repos[REPO_ID] == [".gitattributes", "README.md", STALE]
@@ -305,8 +339,10 @@ def test_dry_run_needs_no_token_and_reports_a_new_repository(repo, hub, capsys, 
     monkeypatch.delenv("HF_TOKEN")
     assert cli(repo, "--dry-run") == 0
     last = capsys.readouterr().out.splitlines()[-1]
-    assert "the repository does not exist yet (or it is private and HF_TOKEN is not set) and would be created " \
-           "private" in last
+    assert (
+        "the repository does not exist yet (or it is private and HF_TOKEN is not set) and would be created "
+        "private" in last
+    )
     assert {r.method for r in hub.requests} == {"GET"}
 
 
@@ -347,8 +383,9 @@ def test_real_push_offline_is_a_user_error(repo, hub, monkeypatch, capsys):
 
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
     assert cli(repo) == 2
-    assert capsys.readouterr().err == ("twcorpus: error: HF_HUB_OFFLINE: offline mode is on; unset HF_HUB_OFFLINE "
-                                       "to reach the hub\n")
+    assert capsys.readouterr().err == (
+        "twcorpus: error: HF_HUB_OFFLINE: offline mode is on; unset HF_HUB_OFFLINE to reach the hub\n"
+    )
     assert not hub.requests
 
 
@@ -357,8 +394,9 @@ def test_repo_id_not_set(repo, hub, capsys):
     params["push"]["repo_id"] = ""
     repo.params.write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
     assert cli(repo) == 2
-    assert capsys.readouterr().err == ("twcorpus: error: params.yaml: push.repo_id is not set; set it to "
-                                       "<org>/<name> or pass --repo-id\n")
+    assert capsys.readouterr().err == (
+        "twcorpus: error: params.yaml: push.repo_id is not set; set it to <org>/<name> or pass --repo-id\n"
+    )
     assert not hub.requests
 
 
@@ -378,8 +416,9 @@ def test_publish_missing(repo, hub, capsys):
 def test_token_missing(repo, hub, capsys, monkeypatch):
     monkeypatch.delenv("HF_TOKEN")
     assert cli(repo) == 2
-    assert capsys.readouterr().err == ("twcorpus: error: HF_TOKEN: not set; export a Hugging Face token with write "
-                                       "access, or use --dry-run\n")
+    assert capsys.readouterr().err == (
+        "twcorpus: error: HF_TOKEN: not set; export a Hugging Face token with write access, or use --dry-run\n"
+    )
     assert not hub.requests
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import REPO
+
 from pipeline.core.config import QualityParams
 from pipeline.core.layout import Layout
 from pipeline.core.licenses import load_registry
@@ -17,9 +17,11 @@ from pipeline.quality.signals import measure
 from pipeline.quality.stage import failed_rule
 
 PARAMS = QualityParams()
-LAW = ("第一條　為建立政府資訊公開制度，便利人民共享及公平利用政府資訊，保障人民知的權利，增進人民對公共事務之"
-       "瞭解、信賴及監督，並促進民主參與，特制定本法。\n第二條　政府資訊之公開，依本法之規定。但其他法律另有規定者，"
-       "依其規定。\n")
+LAW = (
+    "第一條　為建立政府資訊公開制度，便利人民共享及公平利用政府資訊，保障人民知的權利，增進人民對公共事務之"
+    "瞭解、信賴及監督，並促進民主參與，特制定本法。\n第二條　政府資訊之公開，依本法之規定。但其他法律另有規定者，"
+    "依其規定。\n"
+)
 
 
 def check(text: str, rule: str | None, params: QualityParams = PARAMS) -> None:
@@ -52,7 +54,9 @@ def law_text(chars: int) -> str:
 def test_a_bilingual_text_is_judged_by_its_chinese_part():
     layout = Layout.at(REPO)
     manifest = load_manifest(layout, "ey-gazette", load_registry(layout))
-    english = "\n".join(r.meta.get("TitleEnglish", "") for r in read_xml(REPO / "data/raw/ey-gazette/095-08-10.xml", manifest))
+    english = "\n".join(
+        r.meta.get("TitleEnglish", "") for r in read_xml(REPO / "data/raw/ey-gazette/095-08-10.xml", manifest)
+    )
     treaty = law_text(400) + "\n" + english  # the full Chinese text beside a long English one
     assert measure(treaty).han_share < PARAMS.min_han_share and measure(treaty).han_chars >= 300
     check(treaty, None)
@@ -106,11 +110,14 @@ def test_regulations_of_the_shipped_gazette_all_pass():
 def test_mainland_vocabulary_is_judged_only_when_the_rule_is_on():
     from pipeline.quality.regional import measure_regional
 
-    mainland = "本軟件支持視頻播放，可用鼠標點擊打印按鈕，服務器上的數據庫默認保存在內存中。\n" + LAW  # s2t of Mainland text
+    mainland = (
+        "本軟件支持視頻播放，可用鼠標點擊打印按鈕，服務器上的數據庫默認保存在內存中。\n" + LAW
+    )  # s2t of Mainland text
     on = QualityParams(max_mainland_share=0.5)
     assert failed_rule(measure(mainland), PARAMS, measure_regional(mainland)) is None  # off by default
     assert failed_rule(measure(mainland), on, measure_regional(mainland))[0] == "mainland_vocabulary"
     assert failed_rule(measure(LAW), on, measure_regional(LAW)) is None
     regulations = [gazette("100-06-07.xml", n) for n in range(1, 4)]
-    assert [failed_rule(measure(t), QualityParams(max_mainland_share=0.0), measure_regional(t)) for t in regulations] \
-        == [None] * 3  # real gazette records have no Mainland term at all
+    assert [
+        failed_rule(measure(t), QualityParams(max_mainland_share=0.0), measure_regional(t)) for t in regulations
+    ] == [None] * 3  # real gazette records have no Mainland term at all

@@ -6,23 +6,33 @@ from __future__ import annotations
 from dataclasses import fields
 
 import pytest
+from rule_check import check_rule
 
 from pipeline.core.config import QualityParams
 from pipeline.quality.regional import measure_regional
 from pipeline.quality.rules import RULES, SIGNALS, Rule, cheap_first, first_broken, measured
 from pipeline.quality.signals import measure
 from pipeline.quality.stage import judge_all
-from rule_check import check_rule
 
-LAW = ("第一條　為建立政府資訊公開制度，便利人民共享及公平利用政府資訊，保障人民知的權利，增進人民對公共事務之"
-       "瞭解、信賴及監督，並促進民主參與，特制定本法。\n第二條　政府資訊之公開，依本法之規定。但其他法律另有規定者，"
-       "依其規定。\n")
+LAW = (
+    "第一條　為建立政府資訊公開制度，便利人民共享及公平利用政府資訊，保障人民知的權利，增進人民對公共事務之"
+    "瞭解、信賴及監督，並促進民主參與，特制定本法。\n第二條　政府資訊之公開，依本法之規定。但其他法律另有規定者，"
+    "依其規定。\n"
+)
 MAINLAND = "本軟件支持視頻播放，可用鼠標點擊打印按鈕，服務器上的數據庫默認保存在內存中。\n"
 
 
 def test_the_rules_are_asked_in_the_order_whose_reason_wins():
-    assert RULES.names() == ("too_short", "too_long", "han_share", "dup_lines", "top_ngram", "dup_ngrams",
-                             "boilerplate", "mainland_vocabulary")
+    assert RULES.names() == (
+        "too_short",
+        "too_long",
+        "han_share",
+        "dup_lines",
+        "top_ngram",
+        "dup_ngrams",
+        "boilerplate",
+        "mainland_vocabulary",
+    )
     cheap, rest = cheap_first()
     assert [r.name for r in cheap] == ["too_short", "too_long"]  # decided on a count, before measuring
     assert [r.name for r in cheap + rest] == list(RULES.names())
@@ -82,12 +92,17 @@ def test_the_first_rule_broken_gives_the_reason():
 
 
 def test_check_rule_fails_a_rule_that_reads_what_it_does_not_declare():
-    sneaky = Rule("sneaky", params=("min_chars",), signals=("chars",),
-                  check=lambda s, p: None if s["han_share"] > 0 else "no Han")
+    sneaky = Rule(
+        "sneaky", params=("min_chars",), signals=("chars",), check=lambda s, p: None if s["han_share"] > 0 else "no Han"
+    )
     with pytest.raises(KeyError, match="han_share"):
         check_rule(sneaky, LAW, False)
-    greedy = Rule("greedy", params=("min_chars",), signals=("chars",),
-                  check=lambda s, p: None if s["chars"] < p.max_chars else "long")
+    greedy = Rule(
+        "greedy",
+        params=("min_chars",),
+        signals=("chars",),
+        check=lambda s, p: None if s["chars"] < p.max_chars else "long",
+    )
     with pytest.raises(AttributeError, match="max_chars"):
         check_rule(greedy, LAW, False)
 
@@ -98,4 +113,5 @@ def test_the_card_sentence_is_the_rules_phrases_in_order():
         "shorter than 10 or longer than 2,000,000 characters, when Han characters are under 30% of letters, or (from "
         "100 characters) when repeated lines cover more than 70%, the most frequent character 2-gram more than 30%, "
         "repeated character 10-grams more than 95%, or boilerplate lines (page numbers, navigation) more than 30% of "
-        "lines")
+        "lines"
+    )

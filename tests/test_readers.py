@@ -7,12 +7,12 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import write
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import write
-from pipeline.ingest.encoding import HEAD_BYTES
 from pipeline.core.registry import Registry
+from pipeline.ingest.encoding import HEAD_BYTES
 from pipeline.ingest.formats import EXTENSIONS, FORMATS, LINE_FORMATS, format_for
 from pipeline.ingest.manifest import CsvOptions, Manifest
 from pipeline.ingest.readers import base
@@ -28,9 +28,7 @@ CONSTITUTION = REPO / "data" / "raw" / "laws" / "A0000001.json"
 
 def manifest(**csv_options) -> Manifest:
     options = {"text_column": "內容", "title_column": "標題", **csv_options}
-    return Manifest(
-        id="s", title="t", publisher="p", license="CC0-1.0", url="https://x", csv=CsvOptions(**options)
-    )
+    return Manifest(id="s", title="t", publisher="p", license="CC0-1.0", url="https://x", csv=CsvOptions(**options))
 
 
 MANIFEST = manifest()
@@ -66,15 +64,13 @@ def test_text_big5(tmp_path):
 
 
 def test_text_utf8_bom_is_not_part_of_the_text(tmp_path):
-    path = write(tmp_path, "a.txt", codecs.BOM_UTF8 + "公告\n".encode("utf-8"))
+    path = write(tmp_path, "a.txt", codecs.BOM_UTF8 + "公告\n".encode())
     assert read(read_text, path) == [Record(text="公告\n")]
 
 
 def test_text_undecodable(tmp_path):
     path = write(tmp_path, "a.txt", INVALID)
-    assert read(read_text, path) == [
-        Problem("undecodable", "not UTF-8, UTF-16 or Big5 text (byte 0x80 at offset 3)")
-    ]
+    assert read(read_text, path) == [Problem("undecodable", "not UTF-8, UTF-16 or Big5 text (byte 0x80 at offset 3)")]
 
 
 def test_text_binary(tmp_path):
@@ -171,7 +167,7 @@ def test_jsonl_line_numbers_are_physical_lines_and_blank_lines_are_skipped(tmp_p
 
 
 def test_jsonl_bom_on_the_first_line(tmp_path):
-    path = write(tmp_path, "a.jsonl", codecs.BOM_UTF8 + '{"text": "一"}\n'.encode("utf-8"))
+    path = write(tmp_path, "a.jsonl", codecs.BOM_UTF8 + '{"text": "一"}\n'.encode())
     assert read(read_jsonl, path) == [Record("一", line=1)]
 
 
@@ -230,8 +226,8 @@ def test_jsonl_empty_text(tmp_path, text):
 def test_jsonl_invalid_byte_on_one_line_of_a_large_file(tmp_path):
     # The first line is longer than the detection head, so the file is decoded line by line.
     first = json.dumps({"text": "x" * HEAD_BYTES}).encode() + b"\n"
-    second = '{"text": "二"}\n'.encode("utf-8")
-    path = write(tmp_path, "a.jsonl", first + second + b'{"text": "\xff"}\n' + '{"text": "四"}\n'.encode("utf-8"))
+    second = '{"text": "二"}\n'.encode()
+    path = write(tmp_path, "a.jsonl", first + second + b'{"text": "\xff"}\n' + '{"text": "四"}\n'.encode())
     offset = len(first) + len(second) + 10
     assert read(read_jsonl, path) == [
         Record("x" * HEAD_BYTES, line=1),
@@ -296,16 +292,23 @@ def test_csv_crlf_and_multiline_cell(tmp_path):
 
 
 def test_csv_header_names_are_stripped_and_bom_removed(tmp_path):
-    path = write(tmp_path, "a.csv", codecs.BOM_UTF8 + " 內容 , 標題 \n文字,題\n".encode("utf-8"))
+    path = write(tmp_path, "a.csv", codecs.BOM_UTF8 + " 內容 , 標題 \n文字,題\n".encode())
     assert read(read_csv, path) == [Record(text="文字", line=2, title="題")]
 
 
 def test_csv_all_mapped_columns_and_delimiter(tmp_path):
     m = manifest(url_column="網址", date_column="日期", license_column="授權", delimiter="\t")
-    path = write(tmp_path, "a.tsv", "標題\t內容\t網址\t日期\t授權\t備註\n題\t文\t https://a.tw \t2024-05-01\tCC-BY-4.0\t 附註 \n")
+    path = write(
+        tmp_path, "a.tsv", "標題\t內容\t網址\t日期\t授權\t備註\n題\t文\t https://a.tw \t2024-05-01\tCC-BY-4.0\t 附註 \n"
+    )
     assert read(read_csv, path, m) == [
         Record(
-            text="文", line=2, title="題", url="https://a.tw", date="2024-05-01", license="CC-BY-4.0",
+            text="文",
+            line=2,
+            title="題",
+            url="https://a.tw",
+            date="2024-05-01",
+            license="CC-BY-4.0",
             meta={"備註": " 附註 "},
         )
     ]
@@ -371,8 +374,8 @@ def test_csv_unreadable_header(tmp_path):
 
 def test_csv_undecodable_row_in_a_large_file(tmp_path):
     big = "x" * HEAD_BYTES
-    head = f"標題,內容\n甲,{big}\n".encode("utf-8")
-    path = write(tmp_path, "a.csv", head + b"\xe4\xb9,\xff\n" + "丙,三\n".encode("utf-8"))
+    head = f"標題,內容\n甲,{big}\n".encode()
+    path = write(tmp_path, "a.csv", head + b"\xe4\xb9,\xff\n" + "丙,三\n".encode())
     items = read(read_csv, path)
     assert items[0] == Record(text=big, line=2, title="甲")
     assert items[1] == Problem("undecodable", f"line 3: byte 0xE4 at file offset {len(head)} is not valid utf-8", 3)
@@ -491,7 +494,9 @@ def test_lawdb_articles_with_numbers_but_no_content_are_empty(tmp_path):
 def test_lawdb_invalid_json(tmp_path):
     path = write(tmp_path, "law.json", '{"LawName": "測試法",')
     assert read(read_lawdb, path) == [
-        Problem("malformed-file", "not valid JSON (line 1, column 19: Expecting property name enclosed in double quotes)")
+        Problem(
+            "malformed-file", "not valid JSON (line 1, column 19: Expecting property name enclosed in double quotes)"
+        )
     ]
 
 
@@ -560,8 +565,11 @@ def test_every_extension_maps_to_a_reader():
 
 
 def test_the_format_tables_are_what_the_readers_register():
-    assert set(FORMATS) == set(READERS.names()) == {
-        "text", "markdown", "jsonl", "csv", "lawdb", "html", "xml", "docx", "odt", "pdf", "zip"}
+    assert (
+        set(FORMATS)
+        == set(READERS.names())
+        == {"text", "markdown", "jsonl", "csv", "lawdb", "html", "xml", "docx", "odt", "pdf", "zip"}
+    )
     assert all(FORMATS[name] is fmt for name, fmt in READERS.items())
     assert EXTENSIONS == {ext: name for name, fmt in READERS.items() for ext in fmt.extensions}
     assert LINE_FORMATS == {"jsonl", "csv"} == {name for name, fmt in READERS.items() if fmt.per_line}

@@ -14,8 +14,18 @@ MANIFEST = Manifest(id="s", title="t", publisher="p", license="CC0-1.0", url="ht
 SUFFIX = {fmt: ext for ext, fmt in sorted(EXTENSIONS.items(), reverse=True)}
 
 # Bytes that look a little like each format, so the fuzzer gets past the first check.
-PREFIXES = [b"", b"\xef\xbb\xbf", b"\xff\xfe", b'{"text": "', b"text,title\n", b"<html><body>", b"<?xml version='1.0'?>",
-            b"PK\x03\x04", b"%PDF-1.4\n", "中華民國".encode("cp950")]
+PREFIXES = [
+    b"",
+    b"\xef\xbb\xbf",
+    b"\xff\xfe",
+    b'{"text": "',
+    b"text,title\n",
+    b"<html><body>",
+    b"<?xml version='1.0'?>",
+    b"PK\x03\x04",
+    b"%PDF-1.4\n",
+    "中華民國".encode("cp950"),
+]
 
 
 @pytest.mark.parametrize("fmt", sorted(FORMATS))

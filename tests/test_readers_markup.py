@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import write
+
 from pipeline.ingest.manifest import Manifest, XmlOptions
 from pipeline.ingest.readers.base import Problem, Record
 from pipeline.ingest.readers.html import read_html
@@ -14,8 +14,12 @@ from pipeline.ingest.readers.markup import HtmlPage, html_to_text, parse_html
 from pipeline.ingest.readers.xml import MAX_DEPTH, read_xml
 
 GAZETTE = XmlOptions(
-    record_path=".//Record", text_fields=("Content",), html_fields=("Content",),
-    title_field="Title", url_field="Url", date_field="PubDate",
+    record_path=".//Record",
+    text_fields=("Content",),
+    html_fields=("Content",),
+    title_field="Title",
+    url_field="Url",
+    date_field="PubDate",
 )
 MANIFEST = Manifest(id="s", title="t", publisher="p", license="CC0-1.0", url="https://x", xml=GAZETTE)
 
@@ -133,20 +137,30 @@ def test_twenty_thousand_nested_divs():
 
 def test_read_html_one_document(tmp_path):
     path = write(tmp_path, "a.html", PAGE)
-    assert read(read_html, path) == [Record(
-        text="院會決議\n行政院今天召開院會， 通過　三項議案。\nA&B 中文<tag>",
-        title="行政院新聞稿",
-        url="https://www.ey.gov.tw/Page/9277F759E41CCD91/1",
-        date="20240102",
-    )]
+    assert read(read_html, path) == [
+        Record(
+            text="院會決議\n行政院今天召開院會， 通過　三項議案。\nA&B 中文<tag>",
+            title="行政院新聞稿",
+            url="https://www.ey.gov.tw/Page/9277F759E41CCD91/1",
+            date="20240102",
+        )
+    ]
 
 
 def test_read_html_og_url_and_relative_canonical(tmp_path):
-    og = write(tmp_path, "og.html", '<meta property="og:url" content="https://a.gov.tw/x"><meta name="date" '
-               'content="2024-05-06T10:00:00+08:00"><p>內文</p>')
+    og = write(
+        tmp_path,
+        "og.html",
+        '<meta property="og:url" content="https://a.gov.tw/x"><meta name="date" '
+        'content="2024-05-06T10:00:00+08:00"><p>內文</p>',
+    )
     assert read(read_html, og) == [Record(text="內文", url="https://a.gov.tw/x", date="2024-05-06T10:00:00+08:00")]
-    relative = write(tmp_path, "rel.html", '<base href="https://b.gov.tw/news/"><link rel="canonical" href="12.html">'
-                     '<meta property="article:published_time" content="2024/5/6"><p>內文</p>')
+    relative = write(
+        tmp_path,
+        "rel.html",
+        '<base href="https://b.gov.tw/news/"><link rel="canonical" href="12.html">'
+        '<meta property="article:published_time" content="2024/5/6"><p>內文</p>',
+    )
     assert read(read_html, relative) == [Record(text="內文", url="https://b.gov.tw/news/12.html", date="2024/5/6")]
 
 
@@ -156,8 +170,15 @@ def test_read_html_big5(tmp_path):
     assert read(read_html, path) == [Record(text="中華民國憲法", title="臺灣公報")]
 
 
-@pytest.mark.parametrize("data", [b"", b"  \n", b"<html><head><title>\xe7\xa9\xba</title></head><body> </body></html>",
-                                  b"<script>x()</script><nav>menu</nav>"])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"  \n",
+        b"<html><head><title>\xe7\xa9\xba</title></head><body> </body></html>",
+        b"<script>x()</script><nav>menu</nav>",
+    ],
+)
 def test_read_html_empty(tmp_path, data):
     [problem] = read(read_html, write(tmp_path, "e.html", data))
     assert problem.reason == "empty"
@@ -227,26 +248,38 @@ def test_plain_text_fields_and_default_options(tmp_path):
 
 
 def test_rss_channel_items(tmp_path):
-    options = XmlOptions(record_path="channel/item", text_fields=("description",), html_fields=("description",),
-                         title_field="title", url_field="link", date_field="date")
+    options = XmlOptions(
+        record_path="channel/item",
+        text_fields=("description",),
+        html_fields=("description",),
+        title_field="title",
+        url_field="link",
+        date_field="date",
+    )
     m = Manifest(id="s", title="t", publisher="p", license="CC0-1.0", url="https://x", xml=options)
-    xml = ('<rss xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>頻道</title>'
-           '<item><title>新聞</title><link>https://a/1</link><dc:date>2024-01-02</dc:date>'
-           '<description>&lt;p&gt;內容&lt;/p&gt;</description><guid>g1</guid></item></channel></rss>')
+    xml = (
+        '<rss xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>頻道</title>'
+        "<item><title>新聞</title><link>https://a/1</link><dc:date>2024-01-02</dc:date>"
+        "<description>&lt;p&gt;內容&lt;/p&gt;</description><guid>g1</guid></item></channel></rss>"
+    )
     assert read(read_xml, write(tmp_path, "rss.xml", xml), m) == [
         Record(text="內容", line=1, title="新聞", url="https://a/1", date="2024-01-02", meta={"guid": "g1"}),
     ]
 
 
 def test_big5_xml(tmp_path):
-    xml = '<?xml version="1.0" encoding="Big5"?><Root><Record><Title>公報</Title><Content>臺灣</Content></Record></Root>'
+    xml = (
+        '<?xml version="1.0" encoding="Big5"?><Root><Record><Title>公報</Title><Content>臺灣</Content></Record></Root>'
+    )
     path = write(tmp_path, "b.xml", xml, "big5")
     assert read(read_xml, path) == [Record(text="臺灣", line=1, title="公報")]
 
 
 def test_no_records(tmp_path):
     path = write(tmp_path, "n.xml", "<Gazette><Item/></Gazette>")
-    assert read(read_xml, path) == [Problem("empty", "no <.//Record> elements under the root <Gazette> (xml.record_path)")]
+    assert read(read_xml, path) == [
+        Problem("empty", "no <.//Record> elements under the root <Gazette> (xml.record_path)")
+    ]
 
 
 @pytest.mark.parametrize("data", ["", "  \n"])
@@ -256,43 +289,65 @@ def test_empty_xml_file(tmp_path, data):
 
 def test_malformed_xml(tmp_path):
     path = write(tmp_path, "m.xml", "<Gazette>\n  <Record><Title>x</Record>\n</Gazette>")
-    assert read(read_xml, path) == [Problem("malformed-file", "not well-formed XML (line 2, column 21): mismatched tag")]
+    assert read(read_xml, path) == [
+        Problem("malformed-file", "not well-formed XML (line 2, column 21): mismatched tag")
+    ]
     path = write(tmp_path, "u.xml", "<a>&nbsp;</a>")
-    assert read(read_xml, path) == [Problem("malformed-file", "not well-formed XML (line 1, column 4): undefined entity")]
+    assert read(read_xml, path) == [
+        Problem("malformed-file", "not well-formed XML (line 1, column 4): undefined entity")
+    ]
 
 
 def test_invalid_record_path(tmp_path):
-    m = Manifest(id="s", title="t", publisher="p", license="CC0-1.0", url="https://x", xml=XmlOptions(record_path="/abs"))
+    m = Manifest(
+        id="s", title="t", publisher="p", license="CC0-1.0", url="https://x", xml=XmlOptions(record_path="/abs")
+    )
     [problem] = read(read_xml, write(tmp_path, "a.xml", "<a><record/></a>"), m)
-    assert problem.reason == "manifest" and problem.detail.startswith("xml.record_path '/abs' is not a valid ElementPath")
+    assert problem.reason == "manifest" and problem.detail.startswith(
+        "xml.record_path '/abs' is not a valid ElementPath"
+    )
 
 
 XXE = '<?xml version="1.0"?>\n<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>\n<x><Record><Content>&e;</Content></Record></x>'
-LAUGHS = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-          + "".join(f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10 if i > 1 else "&lol;" * 10}">' for i in range(1, 10))
-          + ']><lolz><Record><Content>&lol9;</Content></Record></lolz>')
+LAUGHS = (
+    '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + "".join(f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10 if i > 1 else "&lol;" * 10}">' for i in range(1, 10))
+    + "]><lolz><Record><Content>&lol9;</Content></Record></lolz>"
+)
 
 
 @pytest.mark.parametrize("xml, name", [(XXE, "x"), (LAUGHS, "lolz")])
 def test_dtds_are_refused(tmp_path, xml, name):
     items = read(read_xml, write(tmp_path, "h.xml", xml))
-    assert items == [Problem("hostile-xml", f"refused the DTD <!DOCTYPE {name}>: DTDs can declare entities that "
-                             "expand without bound or read local files, so none is read")]
+    assert items == [
+        Problem(
+            "hostile-xml",
+            f"refused the DTD <!DOCTYPE {name}>: DTDs can declare entities that "
+            "expand without bound or read local files, so none is read",
+        )
+    ]
     assert "root:" not in repr(items) and "lollol" not in repr(items)
 
 
 def test_external_dtd_is_refused_not_fetched(tmp_path):
     xml = '<!DOCTYPE x SYSTEM "http://127.0.0.1:9/evil.dtd"><x/>'
     [problem] = read(read_xml, write(tmp_path, "h.xml", xml))
-    assert problem == Problem("hostile-xml", "refused the DTD <!DOCTYPE x SYSTEM 'http://127.0.0.1:9/evil.dtd'>: DTDs "
-                              "can declare entities that expand without bound or read local files, so none is read")
+    assert problem == Problem(
+        "hostile-xml",
+        "refused the DTD <!DOCTYPE x SYSTEM 'http://127.0.0.1:9/evil.dtd'>: DTDs "
+        "can declare entities that expand without bound or read local files, so none is read",
+    )
 
 
 def test_deep_nesting_is_refused_without_crashing(tmp_path):
     deep = write(tmp_path, "deep.xml", "<a>" * 100_000 + "</a>" * 100_000)
-    assert read(read_xml, deep) == [Problem("hostile-xml", f"refused: elements nested more than {MAX_DEPTH} levels deep")]
+    assert read(read_xml, deep) == [
+        Problem("hostile-xml", f"refused: elements nested more than {MAX_DEPTH} levels deep")
+    ]
     unclosed = write(tmp_path, "unclosed.xml", "<a>" * 100_000)
-    assert read(read_xml, unclosed) == [Problem("hostile-xml", f"refused: elements nested more than {MAX_DEPTH} levels deep")]
+    assert read(read_xml, unclosed) == [
+        Problem("hostile-xml", f"refused: elements nested more than {MAX_DEPTH} levels deep")
+    ]
 
 
 def test_nesting_up_to_the_limit_is_read(tmp_path):
@@ -308,8 +363,7 @@ def test_pathological_unclosed_tags_are_refused_quickly(tmp_path):
     start = time.perf_counter()
     items = read(read_html, path)
     assert time.perf_counter() - start < 1
-    assert [(i.reason, i.detail) for i in items] == [
-        ("malformed-file", "40,000 more '<' than '>': not parseable HTML")]
+    assert [(i.reason, i.detail) for i in items] == [("malformed-file", "40,000 more '<' than '>': not parseable HTML")]
 
 
 def test_many_nested_forms_stay_small(tmp_path):
@@ -325,16 +379,20 @@ def test_many_nested_forms_stay_small(tmp_path):
 
 
 def test_header_like_class_names_inside_the_article_are_content():
-    html = ('<html><body><nav class="menu">回首頁</nav><article><div class="section-header"><h2>第一章 總則</h2></div>'
-            '<p>本法依憲法制定。</p><table><tr class="table-header"><th>項目</th></tr><tr><td>甲</td></tr></table>'
-            '</article></body></html>')
+    html = (
+        '<html><body><nav class="menu">回首頁</nav><article><div class="section-header"><h2>第一章 總則</h2></div>'
+        '<p>本法依憲法制定。</p><table><tr class="table-header"><th>項目</th></tr><tr><td>甲</td></tr></table>'
+        "</article></body></html>"
+    )
     text, _ = html_to_text(html)
     assert text == "第一章 總則\n本法依憲法制定。\n項目\n甲"
 
 
 def test_a_small_article_card_does_not_replace_the_body():
     body = "".join(f"<p>第{i}段正文，說明本次會議的決議內容與後續辦理事項。</p>" for i in range(5))
-    html = f"<html><body><div id='content'>{body}</div><article class='card'><p>相關新聞標題</p></article></body></html>"
+    html = (
+        f"<html><body><div id='content'>{body}</div><article class='card'><p>相關新聞標題</p></article></body></html>"
+    )
     text, _ = html_to_text(html)
     assert text.startswith("第0段正文") and text.endswith("相關新聞標題")
 
@@ -343,16 +401,20 @@ def test_a_small_article_card_does_not_replace_the_body():
 
 
 def test_word_export_conditional_comments_and_hidden_text():
-    html = ('<!--[if gte mso 9]><xml><o:OfficeDocumentSettings>設定</o:OfficeDocumentSettings></xml><![endif]-->'
-            '<p class=MsoNormal>第一條<o:p></o:p></p>\r\n<p class=MsoListParagraph><![if !supportLists]><span>1.'
-            '<span style="font:7.0pt">&nbsp;&nbsp; </span></span><![endif]>項目'
-            '<span style="display:none;mso-hide:all">隱藏</span></p>')
+    html = (
+        "<!--[if gte mso 9]><xml><o:OfficeDocumentSettings>設定</o:OfficeDocumentSettings></xml><![endif]-->"
+        "<p class=MsoNormal>第一條<o:p></o:p></p>\r\n<p class=MsoListParagraph><![if !supportLists]><span>1."
+        '<span style="font:7.0pt">&nbsp;&nbsp; </span></span><![endif]>項目'
+        '<span style="display:none;mso-hide:all">隱藏</span></p>'
+    )
     assert html_to_text(html) == ("第一條\n1. 項目", None)
 
 
 def test_nested_and_unclosed_tables():
     assert html_to_text("<table><tr><td>甲<table><tr><td>乙<td>丙</table><td>丁</table><p>後") == (
-        "甲\n乙 | 丙\n丁\n後", None)
+        "甲\n乙 | 丙\n丁\n後",
+        None,
+    )
     assert html_to_text("<div><table><tr><td>一<td>二<tr><td>三") == ("一 | 二\n三", None)
 
 
@@ -363,11 +425,18 @@ def test_entities_without_semicolons_numeric_and_full_width_spaces():
 
 def test_line_breaks_crlf_and_comments():
     assert html_to_text("<p>第一行<br>第二行</br>第三行<br/>第\r\n四行<BR>end</p>") == (
-        "第一行\n第二行\n第三行\n第四行\nend", None)
+        "第一行\n第二行\n第三行\n第四行\nend",
+        None,
+    )
     assert html_to_text("<p>中文\r\n  斷行\r\nEnglish\r\n word</p>") == ("中文斷行 English word", None)
     assert html_to_text("<p>前<!-- 註解 <p>不是 --></p>後<!---->文<p><span>一<div>二</div>三</span>") == (
-        "前\n後文\n一\n二\n三", None)
-    assert html_to_text("<pre>\r\n  x\r\n    y</pre><p>中\n文</p><p>a < b > c</p>") == ("  x\n    y\n中文\na < b > c", None)
+        "前\n後文\n一\n二\n三",
+        None,
+    )
+    assert html_to_text("<pre>\r\n  x\r\n    y</pre><p>中\n文</p><p>a < b > c</p>") == (
+        "  x\n    y\n中文\na < b > c",
+        None,
+    )
 
 
 def test_a_form_tag_written_as_text_stays_text():

@@ -8,8 +8,6 @@ import time
 import zipfile
 from pathlib import Path
 
-import pytest
-
 from pipeline.ingest.manifest import Manifest
 from pipeline.ingest.readers import archive
 from pipeline.ingest.readers.archive import read_zip
@@ -67,15 +65,17 @@ def cell(text: str) -> str:
 
 
 def docx_body(body: str) -> str:
-    return f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document {W}><w:body>{body}' \
-           "<w:sectPr/></w:body></w:document>"
+    return (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document {W}><w:body>{body}'
+        "<w:sectPr/></w:body></w:document>"
+    )
 
 
 DOCX_BODY = docx_body(
     '<w:p><w:pPr><w:tabs><w:tab w:val="left" w:pos="720"/></w:tabs></w:pPr>'
-    "<w:r><w:t>第一段</w:t></w:r><w:r><w:t xml:space=\"preserve\">文字，</w:t></w:r>"
+    '<w:r><w:t>第一段</w:t></w:r><w:r><w:t xml:space="preserve">文字，</w:t></w:r>'
     "<w:del><w:r><w:delText>刪除的字</w:delText></w:r></w:del>"
-    '<w:hyperlink><w:r><w:t>含連結</w:t></w:r></w:hyperlink><w:r><w:t>。</w:t></w:r></w:p>'
+    "<w:hyperlink><w:r><w:t>含連結</w:t></w:r></w:hyperlink><w:r><w:t>。</w:t></w:r></w:p>"
     '<w:p><w:pPr><w:pStyle w:val="Heading1"/></w:pPr><w:r><w:t>第一章 總則</w:t></w:r></w:p>'
     "<w:p/>"  # an empty paragraph is dropped
     f"<w:tbl><w:tblPr/><w:tr>{cell('名稱')}{cell('數量')}</w:tr><w:tr>{cell('蘋果')}{cell('3')}</w:tr></w:tbl>"
@@ -105,9 +105,11 @@ def test_docx_created_date_when_not_modified_and_no_core_properties(tmp_path):
 
 
 def test_docx_main_part_named_by_relationships(tmp_path):
-    rels = ('<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            '<Relationship Id="r1" Target="/word/main.xml" Type="http://schemas.openxmlformats.org/'
-            'officeDocument/2006/relationships/officeDocument"/></Relationships>')
+    rels = (
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="r1" Target="/word/main.xml" Type="http://schemas.openxmlformats.org/'
+        'officeDocument/2006/relationships/officeDocument"/></Relationships>'
+    )
     path = make_zip(tmp_path / "a.docx", {"_rels/.rels": rels, "word/main.xml": DOCX_BODY})
     assert records(read(read_docx, path))[0].text == DOCX_TEXT
 
@@ -115,14 +117,18 @@ def test_docx_main_part_named_by_relationships(tmp_path):
 def test_docx_text_box_fallback_not_duplicated(tmp_path):
     mc = 'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"'
     box = "<w:txbxContent><w:p><w:r><w:t>框內文字</w:t></w:r></w:p></w:txbxContent>"
-    body = docx_body(f"<w:p><w:r><w:t>本文</w:t></w:r><w:r><mc:AlternateContent {mc}><mc:Choice>{box}</mc:Choice>"
-                     f"<mc:Fallback>{box}</mc:Fallback></mc:AlternateContent></w:r><w:r><w:t>續</w:t></w:r></w:p>")
+    body = docx_body(
+        f"<w:p><w:r><w:t>本文</w:t></w:r><w:r><mc:AlternateContent {mc}><mc:Choice>{box}</mc:Choice>"
+        f"<mc:Fallback>{box}</mc:Fallback></mc:AlternateContent></w:r><w:r><w:t>續</w:t></w:r></w:p>"
+    )
     assert records(read(read_docx, make_docx(tmp_path / "a.docx", body)))[0].text == "本文續\n框內文字"
 
 
 def test_docx_ruby_annotation_left_out(tmp_path):
-    body = docx_body("<w:p><w:r><w:ruby><w:rubyPr/><w:rt><w:r><w:t>ㄓㄨㄥ</w:t></w:r></w:rt><w:rubyBase><w:r>"
-                     "<w:t>中</w:t></w:r></w:rubyBase></w:ruby></w:r><w:r><w:t>文</w:t></w:r></w:p>")
+    body = docx_body(
+        "<w:p><w:r><w:ruby><w:rubyPr/><w:rt><w:r><w:t>ㄓㄨㄥ</w:t></w:r></w:rt><w:rubyBase><w:r>"
+        "<w:t>中</w:t></w:r></w:rubyBase></w:ruby></w:r><w:r><w:t>文</w:t></w:r></w:p>"
+    )
     assert records(read(read_docx, make_docx(tmp_path / "a.docx", body)))[0].text == "中文"
 
 
@@ -141,13 +147,16 @@ def test_docx_not_a_zip_or_without_document(tmp_path):
 
 def test_docx_broken_xml_and_empty(tmp_path):
     assert reasons(read(read_docx, make_docx(tmp_path / "a.docx", "<w:document"))) == ["malformed-file"]
-    assert reasons(read(read_docx, make_docx(tmp_path / "b.docx", docx_body("<w:p/><w:p><w:r><w:t> </w:t></w:r></w:p>")))) \
-        == ["empty"]
+    assert reasons(
+        read(read_docx, make_docx(tmp_path / "b.docx", docx_body("<w:p/><w:p><w:r><w:t> </w:t></w:r></w:p>")))
+    ) == ["empty"]
 
 
 def test_docx_entities_refused(tmp_path):
-    laughs = ('<?xml version="1.0"?><!DOCTYPE w:document [<!ENTITY a "lol"><!ENTITY b "&a;&a;&a;&a;">]>'
-              f'<w:document {W}><w:body><w:p><w:r><w:t>&b;</w:t></w:r></w:p></w:body></w:document>')
+    laughs = (
+        '<?xml version="1.0"?><!DOCTYPE w:document [<!ENTITY a "lol"><!ENTITY b "&a;&a;&a;&a;">]>'
+        f"<w:document {W}><w:body><w:p><w:r><w:t>&b;</w:t></w:r></w:p></w:body></w:document>"
+    )
     [problem] = read(read_docx, make_docx(tmp_path / "a.docx", laughs))
     assert problem.reason == "hostile-xml"
 
@@ -160,8 +169,9 @@ def test_docx_zip_bomb_refused(tmp_path):
 
 def test_docx_deep_nesting_does_not_crash(tmp_path):
     depth = 50_000
-    body = docx_body("<w:sdt><w:sdtContent>" * depth + "<w:p><w:r><w:t>x</w:t></w:r></w:p>"
-                     + "</w:sdtContent></w:sdt>" * depth)
+    body = docx_body(
+        "<w:sdt><w:sdtContent>" * depth + "<w:p><w:r><w:t>x</w:t></w:r></w:p>" + "</w:sdtContent></w:sdt>" * depth
+    )
     path = make_zip(tmp_path / "a.docx", {"word/document.xml": body}, zipfile.ZIP_STORED)  # deflated: a bomb
     [problem] = read(read_docx, path)
     assert problem.reason == "malformed-file" and "deeply" in problem.detail
@@ -169,16 +179,20 @@ def test_docx_deep_nesting_does_not_crash(tmp_path):
 
 # --- ODT -----------------------------------------------------------------------------------
 
-ODT_NS = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
-          'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
-          'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
-          'xmlns:meta="urn:oasis:names:tc:opendocument:xmlns:meta:1.0" '
-          'xmlns:dc="http://purl.org/dc/elements/1.1/"')
+ODT_NS = (
+    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+    'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+    'xmlns:meta="urn:oasis:names:tc:opendocument:xmlns:meta:1.0" '
+    'xmlns:dc="http://purl.org/dc/elements/1.1/"'
+)
 
 
 def odt_content(body: str) -> str:
-    return (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ODT_NS} office:version="1.3">'
-            f"<office:body><office:text>{body}</office:text></office:body></office:document-content>")
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ODT_NS} office:version="1.3">'
+        f"<office:body><office:text>{body}</office:text></office:body></office:document-content>"
+    )
 
 
 def odt_cell(text: str, **attrs: str) -> str:
@@ -189,7 +203,7 @@ def odt_cell(text: str, **attrs: str) -> str:
 ODT_BODY = odt_content(
     '<text:sequence-decls/><text:h text:outline-level="1">第一章 總則</text:h>'
     '<text:p>第一段<text:span text:style-name="T1">文字</text:span>，<text:s text:c="2"/>有空格'
-    '<text:note><text:note-citation>1</text:note-citation><text:note-body><text:p>註腳</text:p>'
+    "<text:note><text:note-citation>1</text:note-citation><text:note-body><text:p>註腳</text:p>"
     "</text:note-body></text:note>。</text:p>"
     '<table:table table:name="T"><table:table-column table:number-columns-repeated="2"/>'
     f"<table:table-header-rows><table:table-row>{odt_cell('名稱')}{odt_cell('數量')}</table:table-row>"
@@ -199,9 +213,11 @@ ODT_BODY = odt_content(
     "<text:p/><text:p>第二段。</text:p>"
 )
 ODT_TEXT = "第一章 總則\n第一段文字，  有空格。\n名稱 | 數量\n蘋果 | 3\n項目一\n項目二\t附註\n次行\n第二段。"
-ODT_META = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-meta {ODT_NS}><office:meta>'
-            "<dc:title>公報選輯</dc:title><meta:creation-date>2024-02-03T10:00:00</meta:creation-date>"
-            "</office:meta></office:document-meta>")
+ODT_META = (
+    f'<?xml version="1.0" encoding="UTF-8"?><office:document-meta {ODT_NS}><office:meta>'
+    "<dc:title>公報選輯</dc:title><meta:creation-date>2024-02-03T10:00:00</meta:creation-date>"
+    "</office:meta></office:document-meta>"
+)
 
 
 def make_odt(path: Path, content: str = ODT_BODY, meta: str | None = ODT_META) -> Path:
@@ -217,20 +233,26 @@ def test_odt_headings_paragraphs_table_and_lists_in_reading_order(tmp_path):
 
 
 def test_odt_repeated_cells_are_kept_once_and_empty_ones_dropped(tmp_path):
-    table = (f"<table:table><table:table-row>{odt_cell('甲', number_columns_repeated='2')}"
-             f"<table:table-cell table:number-columns-repeated='1000000000'/></table:table-row>"
-             f"<table:table-row table:number-rows-repeated='1000000000'>"
-             f"<table:table-cell table:number-columns-repeated='1000'/></table:table-row></table:table>")
+    table = (
+        f"<table:table><table:table-row>{odt_cell('甲', number_columns_repeated='2')}"
+        f"<table:table-cell table:number-columns-repeated='1000000000'/></table:table-row>"
+        f"<table:table-row table:number-rows-repeated='1000000000'>"
+        f"<table:table-cell table:number-columns-repeated='1000'/></table:table-row></table:table>"
+    )
     [record] = read(read_odt, make_odt(tmp_path / "a.odt", odt_content(table), meta=None))
     assert (record.text, record.title, record.date) == ("甲", None, None)
 
 
 def test_odt_nested_repeats_do_not_multiply(tmp_path):
-    inner = (f"<table:table><table:table-row table:number-rows-repeated='100'>"
-             f"{odt_cell('字' * 10, number_columns_repeated='100')}</table:table-row></table:table>")
-    outer = (f"<table:table><table:table-row table:number-rows-repeated='100'>"
-             f"<table:table-cell table:number-columns-repeated='100'>{inner}</table:table-cell>"
-             f"</table:table-row></table:table>")
+    inner = (
+        f"<table:table><table:table-row table:number-rows-repeated='100'>"
+        f"{odt_cell('字' * 10, number_columns_repeated='100')}</table:table-row></table:table>"
+    )
+    outer = (
+        f"<table:table><table:table-row table:number-rows-repeated='100'>"
+        f"<table:table-cell table:number-columns-repeated='100'>{inner}</table:table-cell>"
+        f"</table:table-row></table:table>"
+    )
     [record] = read(read_odt, make_odt(tmp_path / "a.odt", odt_content(outer), meta=None))
     assert record.text == "字" * 10
 
@@ -264,8 +286,10 @@ def make_pdf(path: Path, pages: list[list[str]], title: str | None = None) -> Pa
     for page_id, lines in zip(page_ids, pages):
         ops = " ".join(f"{_pdf_string(line)} Tj T*" for line in lines)
         stream = f"BT /F1 12 Tf 14 TL 72 740 Td {ops} ET"
-        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
-                       f"/Resources << /Font << /F1 {font_id} 0 R >> >> /Contents {page_id + 1} 0 R >>")
+        objects.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+            f"/Resources << /Font << /F1 {font_id} 0 R >> >> /Contents {page_id + 1} 0 R >>"
+        )
         objects.append(f"<< /Length {len(stream)} >>\nstream\n{stream}\nendstream")
     objects.append("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
     info = f"/Title {_pdf_string(title)} " if title else ""
@@ -278,7 +302,9 @@ def make_pdf(path: Path, pages: list[list[str]], title: str | None = None) -> Pa
     xref = len(out)
     out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
     out += "".join(f"{offset:010d} 00000 n \n" for offset in offsets).encode()
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R /Info {info_id} 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    out += (
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R /Info {info_id} 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
     path.write_bytes(bytes(out))
     return path
 
@@ -291,11 +317,14 @@ def test_pdf_running_headers_page_numbers_and_hyphenation_removed(tmp_path):
     ]
     path = make_pdf(tmp_path / "a.pdf", pages, title="Executive Yuan Gazette")
     items = read(read_pdf, path)
-    assert items == [Record(
-        text="The information in this\nnotice is public information for all readers of the gazette.\n"
-             "Second paragraph.\nThird page text.",
-        title="Executive Yuan Gazette", date="2024-03-05",
-    )]
+    assert items == [
+        Record(
+            text="The information in this\nnotice is public information for all readers of the gazette.\n"
+            "Second paragraph.\nThird page text.",
+            title="Executive Yuan Gazette",
+            date="2024-03-05",
+        )
+    ]
 
 
 def test_pdf_two_pages_keep_a_first_line_that_repeats(tmp_path):
@@ -314,8 +343,9 @@ def test_pdf_without_text_layer(tmp_path):
     path = tmp_path / "scan.pdf"
     with path.open("wb") as f:
         writer.write(f)
-    assert read(read_pdf, path) == [Problem(
-        "no-text-layer", "2 pages and no extractable text: a scanned PDF needs OCR first")]
+    assert read(read_pdf, path) == [
+        Problem("no-text-layer", "2 pages and no extractable text: a scanned PDF needs OCR first")
+    ]
 
 
 def test_pdf_garbage_truncated_and_encrypted_are_malformed_quietly(tmp_path, caplog, capsys):
@@ -361,7 +391,7 @@ LONG_B = "民享之民主共和國人民依法律有選舉罷免創制複決之�
 
 def test_clean_pages_joins_chinese_lines_broken_by_layout():
     page = ["第一章 總則", LONG_A, LONG_B, "受憲法之保障。", "第二條", "中華民國之主權屬於國民全體。"]
-    assert clean_pages([ "\n".join(page)]) == (
+    assert clean_pages(["\n".join(page)]) == (
         f"第一章 總則\n{LONG_A}{LONG_B}受憲法之保障。\n第二條\n中華民國之主權屬於國民全體。"
     )
 
@@ -395,12 +425,15 @@ def test_clean_pages_hyphenation_rules():
 
 
 def test_zip_members_read_by_their_format_with_member_names(tmp_path):
-    path = make_zip(tmp_path / "a.zip", {
-        "docs/": "",
-        "docs/a.txt": "第一份文件",
-        "b.md": "# 標題\n\n內文",
-        "c.jsonl": '{"text": "一"}\n{"text": "二", "title": "T"}\n',
-    })
+    path = make_zip(
+        tmp_path / "a.zip",
+        {
+            "docs/": "",
+            "docs/a.txt": "第一份文件",
+            "b.md": "# 標題\n\n內文",
+            "c.jsonl": '{"text": "一"}\n{"text": "二", "title": "T"}\n',
+        },
+    )
     items = read(read_zip, path)
     assert items == [
         Record(text="第一份文件", member="docs/a.txt"),
@@ -423,8 +456,12 @@ def test_zip_slip_and_symlinks_refused_and_the_rest_read(tmp_path):
         zf.writestr("a/../inside.txt", "inside")
     items = read(read_zip, path)
     problems = [(p.reason, p.member) for p in items if isinstance(p, Problem)]
-    assert problems == [("hostile-archive", "../evil.txt"), ("hostile-archive", "/abs.txt"),
-                        ("hostile-archive", "a/../../up.txt"), ("hostile-archive", "link.txt")]
+    assert problems == [
+        ("hostile-archive", "../evil.txt"),
+        ("hostile-archive", "/abs.txt"),
+        ("hostile-archive", "a/../../up.txt"),
+        ("hostile-archive", "link.txt"),
+    ]
     assert items[0].detail == "../evil.txt: path escapes the archive"
     assert [(r.text, r.member) for r in records(items)] == [("fine", "ok.txt"), ("inside", "a/../inside.txt")]
 
@@ -439,12 +476,16 @@ def test_zip_bomb_refused_without_extracting(tmp_path, monkeypatch):
         zf.writestr("ok.txt", "still read")
     extracted = []
     real_extract = archive._extract
-    monkeypatch.setattr(archive, "_extract", lambda zf, info, *a: extracted.append(info.filename) or real_extract(zf, info, *a))
+    monkeypatch.setattr(
+        archive, "_extract", lambda zf, info, *a: extracted.append(info.filename) or real_extract(zf, info, *a)
+    )
     start = time.monotonic()
     items = read(read_zip, path)
     assert time.monotonic() - start < 1
     assert [(type(i).__name__, getattr(i, "reason", None), i.member) for i in items] == [
-        ("Problem", "hostile-archive", "zeros.txt"), ("Record", None, "ok.txt")]
+        ("Problem", "hostile-archive", "zeros.txt"),
+        ("Record", None, "ok.txt"),
+    ]
     assert "zip bomb" in items[0].detail and extracted == ["ok.txt"]
 
 
@@ -489,7 +530,10 @@ def test_zip_nested_archives_chain_member_names_up_to_depth_two(tmp_path):
 def test_zip_unknown_extension_not_a_zip_and_empty(tmp_path):
     items = read(read_zip, make_zip(tmp_path / "a.zip", {"image.png": b"\x89PNG", "README": "x", "a.txt": "文"}))
     assert [(getattr(i, "reason", None), i.member) for i in items] == [
-        ("unsupported-format", "image.png"), ("unsupported-format", "README"), (None, "a.txt")]
+        ("unsupported-format", "image.png"),
+        ("unsupported-format", "README"),
+        (None, "a.txt"),
+    ]
     not_zip = tmp_path / "b.zip"
     not_zip.write_bytes(b"PK but not really")
     assert reasons(read(read_zip, not_zip)) == ["malformed-file"]
@@ -527,16 +571,20 @@ def test_pages_of_one_line_each_are_content_not_running_headers():
 
 def test_docx_block_level_alternate_content_is_read_once(tmp_path):
     mc = "http://schemas.openxmlformats.org/markup-compatibility/2006"
-    body = (f'<w:p><w:r><w:t>前文</w:t></w:r></w:p><mc:AlternateContent xmlns:mc="{mc}"><mc:Choice Requires="w14">'
-            f'<w:p><w:r><w:t>選擇的段落</w:t></w:r></w:p></mc:Choice><mc:Fallback><w:p><w:r><w:t>選擇的段落</w:t>'
-            f'</w:r></w:p></mc:Fallback></mc:AlternateContent>')
+    body = (
+        f'<w:p><w:r><w:t>前文</w:t></w:r></w:p><mc:AlternateContent xmlns:mc="{mc}"><mc:Choice Requires="w14">'
+        f"<w:p><w:r><w:t>選擇的段落</w:t></w:r></w:p></mc:Choice><mc:Fallback><w:p><w:r><w:t>選擇的段落</w:t>"
+        f"</w:r></w:p></mc:Fallback></mc:AlternateContent>"
+    )
     [record] = read(read_docx, make_docx(tmp_path / "a.docx", docx_body(body)))
     assert record.text == "前文\n選擇的段落"
 
 
 def test_odt_numbered_paragraphs_and_page_anchored_frames(tmp_path):
-    body = ('<text:numbered-paragraph><text:p>第一項</text:p></text:numbered-paragraph>'
-            '<draw:frame xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0"><draw:text-box>'
-            '<text:p>框內文字</text:p></draw:text-box></draw:frame>')
+    body = (
+        "<text:numbered-paragraph><text:p>第一項</text:p></text:numbered-paragraph>"
+        '<draw:frame xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0"><draw:text-box>'
+        "<text:p>框內文字</text:p></draw:text-box></draw:frame>"
+    )
     [record] = read(read_odt, make_odt(tmp_path / "a.odt", odt_content(body), meta=None))
     assert record.text == "第一項\n框內文字"

@@ -7,8 +7,8 @@ import sys
 
 import pyarrow as pa
 import pytest
-
 from conftest import REPO
+
 from pipeline.core.config import QualityParams
 from pipeline.core.layout import Layout
 from pipeline.core.licenses import load_registry
@@ -23,12 +23,18 @@ from pipeline.quality.signals import measure
 from pipeline.quality.stage import failed_rule, quality_batch
 
 # A Mainland paragraph as s2t writes it (Traditional characters, Mainland words), and as s2twp does.
-MAINLAND = ("我們的軟件支持視頻播放，用戶可以用鼠標點擊打印按鈕。服務器上的數據庫默認保存在內存中，網絡連接通過路由器。"
-            "該芯片的硬件性能很高，屏幕分辨率也不錯。")
-TAIWAN = ("我們的軟體支援影片播放，使用者可以用滑鼠點選列印按鈕。伺服器上的資料庫預設儲存在記憶體中，網路連線通過路由器。"
-          "該晶片的硬體效能很高，螢幕解析度也不錯。")
-LAW = ("第一條　為建立政府資訊公開制度，便利人民共享及公平利用政府資訊，保障人民知的權利，增進人民對公共事務之"
-       "瞭解、信賴及監督，並促進民主參與，特制定本法。\n")  # 資訊 is a Taiwan form (of 信息)
+MAINLAND = (
+    "我們的軟件支持視頻播放，用戶可以用鼠標點擊打印按鈕。服務器上的數據庫默認保存在內存中，網絡連接通過路由器。"
+    "該芯片的硬件性能很高，屏幕分辨率也不錯。"
+)
+TAIWAN = (
+    "我們的軟體支援影片播放，使用者可以用滑鼠點選列印按鈕。伺服器上的資料庫預設儲存在記憶體中，網路連線通過路由器。"
+    "該晶片的硬體效能很高，螢幕解析度也不錯。"
+)
+LAW = (
+    "第一條　為建立政府資訊公開制度，便利人民共享及公平利用政府資訊，保障人民知的權利，增進人民對公共事務之"
+    "瞭解、信賴及監督，並促進民主參與，特制定本法。\n"
+)  # 資訊 is a Taiwan form (of 信息)
 POEM = "床前明月光，疑是地上霜。舉頭望明月，低頭思故鄉。"  # neither kind
 
 
@@ -38,8 +44,17 @@ def kinds() -> dict[str, str]:
 
 def test_the_lexicon_holds_the_mainland_terms_and_their_taiwan_forms():
     lexicon = read_lexicon()
-    for mainland, taiwan in (("軟件", "軟體"), ("視頻", "影片"), ("鼠標", "滑鼠"), ("服務器", "伺服器"), ("數據庫", "資料庫"),
-                             ("默認", "預設"), ("內存", "記憶體"), ("打印機", "印表機"), ("芯片", "晶片")):
+    for mainland, taiwan in (
+        ("軟件", "軟體"),
+        ("視頻", "影片"),
+        ("鼠標", "滑鼠"),
+        ("服務器", "伺服器"),
+        ("數據庫", "資料庫"),
+        ("默認", "預設"),
+        ("內存", "記憶體"),
+        ("打印機", "印表機"),
+        ("芯片", "晶片"),
+    ):
         assert lexicon.entries[mainland] == "mainland" and taiwan in lexicon.taiwan_forms[mainland]
         assert lexicon.entries[taiwan] == "taiwan"
     assert 650 < sum(kind == "mainland" for kind in lexicon.entries.values()) < 800
@@ -58,7 +73,9 @@ def test_terms_taiwanese_government_text_uses_were_pruned():
 
 
 def test_mainland_text_counts_as_mainland_and_taiwan_text_as_taiwan():
-    assert measure_regional(MAINLAND) == Regional(mainland_terms=12, taiwan_terms=0, mainland_share=1.0, variant_chars=0)
+    assert measure_regional(MAINLAND) == Regional(
+        mainland_terms=12, taiwan_terms=0, mainland_share=1.0, variant_chars=0
+    )
     assert measure_regional(TAIWAN) == Regional(mainland_terms=0, taiwan_terms=12, mainland_share=0.0, variant_chars=0)
     mixed = measure_regional(MAINLAND + TAIWAN)
     assert (mixed.mainland_terms, mixed.taiwan_terms, mixed.mainland_share) == (12, 12, 0.5)
@@ -70,7 +87,13 @@ def test_mainland_text_counts_as_mainland_and_taiwan_text_as_taiwan():
 def test_a_term_counts_only_as_a_whole_entry_longest_first():
     assert measure_regional("買了一台打印機").mainland_terms == 1  # 打印機, once
     assert measure_regional("請至車身部位打印號碼").mainland_terms == 0  # 打印 is Taiwan usage: not in the lexicon
-    for text in ("廣播電視頻率使用費", "本台電視頻道", "符合規定之帶狀反光標識", "以最近三個月內核發者為限", "有重大功過事實時"):
+    for text in (
+        "廣播電視頻率使用費",
+        "本台電視頻道",
+        "符合規定之帶狀反光標識",
+        "以最近三個月內核發者為限",
+        "有重大功過事實時",
+    ):
         assert measure_regional(text).mainland_terms == 0, text  # 視頻, 光標, 內核, 實時 across a word boundary
     assert measure_regional("觀看視頻").mainland_terms == 1
 
@@ -85,9 +108,9 @@ def naive(lexicon: Lexicon, text: str) -> list[tuple[int, str, str]]:
     out, i, longest = [], 0, max(map(len, lexicon.entries))
     while i < len(text):
         for n in range(min(longest, len(text) - i), 1, -1):
-            kind = lexicon.entries.get(text[i:i + n])
+            kind = lexicon.entries.get(text[i : i + n])
             if kind:
-                out.append((i, text[i:i + n], kind))
+                out.append((i, text[i : i + n], kind))
                 i += n
                 break
         else:
@@ -103,12 +126,19 @@ def test_the_hashed_scan_equals_a_plain_longest_match_scan():
     for _ in range(300):
         text = "".join(rng.choice(pieces) if rng.random() < 0.5 else rng.choice(pieces)[1:] for _ in range(30))
         assert list(scanner.matches(text)) == naive(lexicon, text), text
-    assert list(scanner.matches("𠀀軟件😀視頻")) == [(1, "軟件", "mainland"), (4, "視頻", "mainland")]  # astral code points
+    assert list(scanner.matches("𠀀軟件😀視頻")) == [
+        (1, "軟件", "mainland"),
+        (4, "視頻", "mainland"),
+    ]  # astral code points
 
 
 def test_a_broken_lexicon_file_is_refused(tmp_path):
-    for bad, message in (("mainland\t軟\t軟體\n", "at least two characters"), ("variant\t爲裏\t\n", "one character"),
-                         ("typo\t軟件\t\n", "expected kind"), ("mainland\t軟件\t軟體\ntaiwan\t軟件\t\n", "both")):
+    for bad, message in (
+        ("mainland\t軟\t軟體\n", "at least two characters"),
+        ("variant\t爲裏\t\n", "one character"),
+        ("typo\t軟件\t\n", "expected kind"),
+        ("mainland\t軟件\t軟體\ntaiwan\t軟件\t\n", "both"),
+    ):
         path = tmp_path / "lexicon.tsv"
         path.write_text("# comment\n" + bad, encoding="utf-8")
         with pytest.raises(ValueError, match=message):
@@ -118,11 +148,21 @@ def test_a_broken_lexicon_file_is_refused(tmp_path):
 def government_documents() -> list[tuple[str, str]]:
     layout = Layout.at(REPO)
     manifest = load_manifest(layout, "ey-gazette", load_registry(layout))
-    docs = [(f"{p.name}:{r.line}", r.text) for p in sorted((REPO / "data/raw/ey-gazette").glob("*.xml"))
-            for r in read_xml(p, manifest) if isinstance(r, Record)]
-    docs += [(p.name, r.text) for p in sorted((REPO / "data/raw/laws").glob("*.json"))
-             for r in read_lawdb(p, None) if isinstance(r, Record)]
-    return docs + [(p.name, p.read_text(encoding="utf-8")) for p in (REPO / "data/raw/smart-nation-meeting").glob("*.md")]
+    docs = [
+        (f"{p.name}:{r.line}", r.text)
+        for p in sorted((REPO / "data/raw/ey-gazette").glob("*.xml"))
+        for r in read_xml(p, manifest)
+        if isinstance(r, Record)
+    ]
+    docs += [
+        (p.name, r.text)
+        for p in sorted((REPO / "data/raw/laws").glob("*.json"))
+        for r in read_lawdb(p, None)
+        if isinstance(r, Record)
+    ]
+    return docs + [
+        (p.name, p.read_text(encoding="utf-8")) for p in (REPO / "data/raw/smart-nation-meeting").glob("*.md")
+    ]
 
 
 def test_no_shipped_government_document_has_a_mainland_term_or_variant():
@@ -139,8 +179,10 @@ def test_the_rule_is_off_by_default_and_rejects_above_the_share_when_on():
     assert QualityParams().max_mainland_share is None
     assert failed_rule(s, QualityParams(), r) is None
     on = QualityParams(max_mainland_share=0.5)
-    assert failed_rule(s, on, r) == ("mainland_vocabulary",
-                                     "Mainland terms are 1.00 of 12 regional terms (12 Mainland, 0 Taiwan) > 0.5")
+    assert failed_rule(s, on, r) == (
+        "mainland_vocabulary",
+        "Mainland terms are 1.00 of 12 regional terms (12 Mainland, 0 Taiwan) > 0.5",
+    )
     assert failed_rule(s, on, measure_regional(TAIWAN)) is None
     assert failed_rule(s, on) is None  # not measured: not judged
     assert failed_rule(s, QualityParams(max_mainland_share=0.5, regional_min_terms=13), r) is None  # too few terms
@@ -149,8 +191,18 @@ def test_the_rule_is_off_by_default_and_rejects_above_the_share_when_on():
 
 
 def batch_of(*texts: str) -> pa.RecordBatch:
-    rows = [{"id": f"d{i}", "text": t, "source": "s", "source_file": "a.txt", "source_line": i, "license": "CC0-1.0",
-             "lang": "zh-Hant"} for i, t in enumerate(texts)]
+    rows = [
+        {
+            "id": f"d{i}",
+            "text": t,
+            "source": "s",
+            "source_file": "a.txt",
+            "source_line": i,
+            "license": "CC0-1.0",
+            "lang": "zh-Hant",
+        }
+        for i, t in enumerate(texts)
+    ]
     return pa.RecordBatch.from_pylist(rows, schema=NORMALIZED)
 
 
@@ -167,9 +219,17 @@ def test_the_quality_stage_keeps_the_column_and_applies_the_rule_only_when_on():
 
 
 def test_card_section_states_the_distribution_and_the_rule():
-    text = card_section(documents=100, measured=100, with_terms=40, mainland_documents=3,
-                        share_quantiles={"p50": 0.0, "p90": 0.0, "p99": 0.2, "max": 1.0}, variant_documents=2,
-                        rejected=0, max_mainland_share=None, min_terms=5)
+    text = card_section(
+        documents=100,
+        measured=100,
+        with_terms=40,
+        mainland_documents=3,
+        share_quantiles={"p50": 0.0, "p90": 0.0, "p99": 0.2, "max": 1.0},
+        variant_documents=2,
+        rejected=0,
+        max_mainland_share=None,
+        min_terms=5,
+    )
     assert text.startswith("### Regional vocabulary\n") and "40 documents have 5 or more" in text
     assert "`quality.max_mainland_share` is off" in text and "1.00 at most" in text
     on = card_section(100, 100, 0, 0, {}, 0, 7, 0.5, 5)
@@ -192,6 +252,12 @@ def test_the_committed_lexicon_is_what_the_derivation_gives():
 def test_card_counts_feed_card_section():
     values = [measure_regional(t).as_dict() for t in (LAW + MAINLAND, LAW + TAIWAN, POEM, "爲人民服務")] + [None]
     counts = regional.card_counts(values, min_terms=5)
-    assert counts == {"documents": 5, "measured": 4, "with_terms": 2, "mainland_documents": 1,
-                      "share_quantiles": {"p50": 0.8, "p90": 0.8, "p99": 0.8, "max": 0.8}, "variant_documents": 1}
+    assert counts == {
+        "documents": 5,
+        "measured": 4,
+        "with_terms": 2,
+        "mainland_documents": 1,
+        "share_quantiles": {"p50": 0.8, "p90": 0.8, "p99": 0.8, "max": 0.8},
+        "variant_documents": 1,
+    }
     assert "2 documents have 5 or more" in card_section(**counts, rejected=0, max_mainland_share=None, min_terms=5)

@@ -16,10 +16,13 @@ def package(tmp_path, monkeypatch):
     root = tmp_path / "plugins_pkg"
     root.mkdir()
     (root / "__init__.py").write_text(
-        "from pipeline.core.registry import Registry\nREG = Registry('rule', package='plugins_pkg')\n")
+        "from pipeline.core.registry import Registry\nREG = Registry('rule', package='plugins_pkg')\n"
+    )
     (root / "b_second.py").write_text("from plugins_pkg import REG\nREG.add('b', 2)\n")
     (root / "a_first.py").write_text("from plugins_pkg import REG\nREG.add('a', 1)\nREG.add('late', 9, order=200)\n")
-    (root / "c_early.py").write_text("from plugins_pkg import REG\n@REG.register('c', order=5)\ndef c():\n    return 3\n")
+    (root / "c_early.py").write_text(
+        "from plugins_pkg import REG\n@REG.register('c', order=5)\ndef c():\n    return 3\n"
+    )
     (root / "_private.py").write_text("raise RuntimeError('never imported')\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     yield root
@@ -65,15 +68,21 @@ def test_a_name_registered_twice_is_refused():
 
 def test_with_module_each_subpackage_that_has_it_registers(tmp_path, monkeypatch):
     root = tmp_path / "stages_pkg"
-    for sub, body in [("b_stage", "REG.add('b', 2, order=1)"), ("a_stage", "REG.add('a', 1, order=2)"), ("c_none", None)]:
+    for sub, body in [
+        ("b_stage", "REG.add('b', 2, order=1)"),
+        ("a_stage", "REG.add('a', 1, order=2)"),
+        ("c_none", None),
+    ]:
         (root / sub).mkdir(parents=True)
         (root / sub / "__init__.py").write_text("")
         if body:
             (root / sub / "contract.py").write_text(f"from stages_pkg import REG\n{body}\n")
         else:
             (root / sub / "other.py").write_text("raise RuntimeError('never imported')\n")
-    (root / "__init__.py").write_text("from pipeline.core.registry import Registry\n"
-                                      "REG = Registry('stage', package='stages_pkg', module='contract')\n")
+    (root / "__init__.py").write_text(
+        "from pipeline.core.registry import Registry\n"
+        "REG = Registry('stage', package='stages_pkg', module='contract')\n"
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     from stages_pkg import REG
 

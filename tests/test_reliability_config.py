@@ -9,8 +9,8 @@ import typing
 
 import pytest
 import yaml
-
 from conftest import BIN, add_source, run_env
+
 from pipeline.core import config
 from pipeline.core.errors import UserError
 from pipeline.core.layout import Layout, checked_source_id
@@ -18,25 +18,52 @@ from pipeline.core.settings import build
 
 pytestmark = pytest.mark.reliability
 
-BOMB = "\n".join(["a: &a [" + ", ".join(['"lol"'] * 9) + "]"]
-                 + [f"{b}: &{b} [" + ", ".join([f"*{a}"] * 9) + "]" for a, b in zip("abcdef", "bcdefg")]) + "\n"
+BOMB = (
+    "\n".join(
+        ["a: &a [" + ", ".join(['"lol"'] * 9) + "]"]
+        + [f"{b}: &{b} [" + ", ".join([f"*{a}"] * 9) + "]" for a, b in zip("abcdef", "bcdefg")]
+    )
+    + "\n"
+)
 
 
 def twcorpus(layout: Layout, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(BIN / "twcorpus"), "--root", str(layout.root), "--quiet", *args], env=run_env(),
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [str(BIN / "twcorpus"), "--root", str(layout.root), "--quiet", *args],
+        env=run_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def files_under(folder) -> set:
     return {p for p in folder.rglob("*")}
 
 
-@pytest.mark.parametrize("bad", ["../../../escape", "..", "/etc", "/tmp/abs", "a/b", "Laws", "laws.v2", "la ws", "",
-                                 "-laws", "法規", "x" * 65, "a\x00b"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "../../../escape",
+        "..",
+        "/etc",
+        "/tmp/abs",
+        "a/b",
+        "Laws",
+        "laws.v2",
+        "la ws",
+        "",
+        "-laws",
+        "法規",
+        "x" * 65,
+        "a\x00b",
+    ],
+)
 def test_a_bad_source_id_in_sources_yaml_stops_every_command_and_writes_nothing(layout, bad):
     add_source(layout, "laws", {"a.txt": "第一條。"})
-    layout.sources_config.write_text(yaml.safe_dump({"sources": {"laws": {}, bad: {}}}, allow_unicode=True),
-                                     encoding="utf-8")
+    layout.sources_config.write_text(
+        yaml.safe_dump({"sources": {"laws": {}, bad: {}}}, allow_unicode=True), encoding="utf-8"
+    )
     outside = layout.root.parent
     before = files_under(outside)
     commands = [["sources", "--check"]]  # every command loads the configuration the same way: all three for one id
@@ -45,9 +72,11 @@ def test_a_bad_source_id_in_sources_yaml_stops_every_command_and_writes_nothing(
     for command in commands:
         result = twcorpus(layout, *command)
         assert result.returncode == 2, (command, result.stderr)
-        assert result.stderr == (f"twcorpus: error: configs/sources.yaml: sources: {bad!r} is not a valid source id: "
-                                 "use lowercase letters, digits and '-', at most 64, starting with a letter or digit "
-                                 "(e.g. moj-laws)\n")
+        assert result.stderr == (
+            f"twcorpus: error: configs/sources.yaml: sources: {bad!r} is not a valid source id: "
+            "use lowercase letters, digits and '-', at most 64, starting with a letter or digit "
+            "(e.g. moj-laws)\n"
+        )
     assert files_under(outside) == before
 
 
@@ -60,11 +89,14 @@ def test_no_path_is_built_from_an_invalid_id(layout, bad):
 
 
 @pytest.mark.parametrize("target", ["configs/sources.yaml", "params.yaml", "data/raw/laws/source.yaml"])
-@pytest.mark.parametrize("attack, message", [
-    (BOMB, "its aliases expand to more than 100,000 values: refused as unsafe to parse (a YAML bomb?)"),
-    ("a: " + "[" * 100 + "]" * 100 + "\n", "nested deeper than 64 levels: refused as unsafe to parse"),
-    ("# padding\n" * 120_000, "1,200,000 bytes: too large for a configuration file (the limit is 1,048,576)"),
-])
+@pytest.mark.parametrize(
+    "attack, message",
+    [
+        (BOMB, "its aliases expand to more than 100,000 values: refused as unsafe to parse (a YAML bomb?)"),
+        ("a: " + "[" * 100 + "]" * 100 + "\n", "nested deeper than 64 levels: refused as unsafe to parse"),
+        ("# padding\n" * 120_000, "1,200,000 bytes: too large for a configuration file (the limit is 1,048,576)"),
+    ],
+)
 def test_make_repro_refuses_unsafe_yaml_before_dvc_runs(layout, target, attack, message):
     add_source(layout, "laws", {"a.txt": "第一條。"})
     (layout.root / target).write_text(attack, encoding="utf-8")
@@ -76,14 +108,18 @@ def test_sources_check_stops_on_a_params_typo_and_on_a_broken_registered_manifes
     add_source(layout, "laws", {"a.txt": "第一條。"})
     add_source(layout, "extra", {"a.txt": "第一條。"}, register=False, manifest="id: extra\n")
     result = twcorpus(layout, "sources", "--check")
-    assert (result.returncode, result.stderr) == (0, "twcorpus: warning: data/raw/extra/source.yaml: missing "
-                                                     "required field 'title'\n")
+    assert (result.returncode, result.stderr) == (
+        0,
+        "twcorpus: warning: data/raw/extra/source.yaml: missing required field 'title'\n",
+    )
     params = yaml.safe_load(layout.params.read_text(encoding="utf-8"))
     params["quality"]["min_char"] = 5
     layout.params.write_text(yaml.safe_dump(params), encoding="utf-8")
     result = twcorpus(layout, "sources", "--check")
     assert (result.returncode, result.stderr) == (
-        2, "twcorpus: error: params.yaml: unknown key 'quality.min_char' (nearest: min_chars, max_chars, min_han_share)\n")
+        2,
+        "twcorpus: error: params.yaml: unknown key 'quality.min_char' (nearest: min_chars, max_chars, min_han_share)\n",
+    )
     del params["quality"]["min_char"]
     layout.params.write_text(yaml.safe_dump(params), encoding="utf-8")
     layout.manifest("laws").write_text("id: laws\n", encoding="utf-8")
@@ -92,19 +128,38 @@ def test_sources_check_stops_on_a_params_typo_and_on_a_broken_registered_manifes
     assert "twcorpus: error: data/raw/laws/source.yaml: missing required field 'title'\n" in result.stderr
 
 
-@pytest.mark.parametrize("section, key, value, message", [
-    ("normalize", "batch_size", 10 ** 23, "'normalize.batch_size' must be between 1 and 1,000,000, got "
-                                          "100,000,000,000,000,000,000,000"),
-    ("publish", "row_group_rows", 10 ** 23, "'publish.row_group_rows' must be between 1 and 10,000,000, got "
-                                            "100,000,000,000,000,000,000,000"),
-    ("dedup", "seed", 10 ** 23, "'dedup.seed' must be between 0 and 4,294,967,295, got "
-                                "100,000,000,000,000,000,000,000"),
-    ("dedup", "bands", 200_000, "'dedup.bands' × 'dedup.rows' must be at most 2,048 MinHash permutations, "
-                                "got 600,000"),
-    ("dedup", "ngram", 1000, "'dedup.ngram' must be between 1 and 100, got 1,000"),
-    ("dedup", "rows", 0, "'dedup.rows' must be between 1 and 64, got 0"),
-    ("ingest", "max_file_bytes", -1, "'ingest.max_file_bytes' must be between 1 and 4,294,967,296, got -1"),
-])
+@pytest.mark.parametrize(
+    "section, key, value, message",
+    [
+        (
+            "normalize",
+            "batch_size",
+            10**23,
+            "'normalize.batch_size' must be between 1 and 1,000,000, got 100,000,000,000,000,000,000,000",
+        ),
+        (
+            "publish",
+            "row_group_rows",
+            10**23,
+            "'publish.row_group_rows' must be between 1 and 10,000,000, got 100,000,000,000,000,000,000,000",
+        ),
+        (
+            "dedup",
+            "seed",
+            10**23,
+            "'dedup.seed' must be between 0 and 4,294,967,295, got 100,000,000,000,000,000,000,000",
+        ),
+        (
+            "dedup",
+            "bands",
+            200_000,
+            "'dedup.bands' × 'dedup.rows' must be at most 2,048 MinHash permutations, got 600,000",
+        ),
+        ("dedup", "ngram", 1000, "'dedup.ngram' must be between 1 and 100, got 1,000"),
+        ("dedup", "rows", 0, "'dedup.rows' must be between 1 and 64, got 0"),
+        ("ingest", "max_file_bytes", -1, "'ingest.max_file_bytes' must be between 1 and 4,294,967,296, got -1"),
+    ],
+)
 def test_every_number_has_a_bound(section, key, value, message):
     with pytest.raises(UserError) as caught:
         build(config.Params, {section: {key: value}}, "params.yaml")
@@ -112,8 +167,11 @@ def test_every_number_has_a_bound(section, key, value, message):
 
 
 def test_bands_times_rows_is_bounded():
-    with pytest.raises(UserError, match=r"'dedup.bands' × 'dedup.rows' must be at most 2,048 MinHash permutations, "
-                                        r"got 32,768"):
+    with pytest.raises(
+        UserError,
+        match=r"'dedup.bands' × 'dedup.rows' must be at most 2,048 MinHash permutations, "
+        r"got 32,768",
+    ):
         build(config.Params, {"dedup": {"bands": 1024, "rows": 32}}, "params.yaml")
 
 
@@ -128,8 +186,11 @@ def _sections(cls) -> typing.Iterator[type]:
 def test_each_number_of_every_section_declares_its_range():
     for cls in _sections(config.Params):
         hints = typing.get_type_hints(cls)
-        numbers = {f.name for f in dataclasses.fields(cls)
-                   if {int, float} & set(typing.get_args(hints[f.name]) or (hints[f.name],))}
+        numbers = {
+            f.name
+            for f in dataclasses.fields(cls)
+            if {int, float} & set(typing.get_args(hints[f.name]) or (hints[f.name],))
+        }
         assert numbers <= set(getattr(cls, "RANGES", {})), (cls.__name__, numbers - set(getattr(cls, "RANGES", {})))
 
 
@@ -138,8 +199,10 @@ def test_sources_check_stops_on_what_dvc_cannot_hash_in_a_registered_folder(layo
     (folder / "gone.txt").symlink_to(folder / "nowhere.txt")
     result = twcorpus(layout, "sources", "--check")
     assert (result.returncode, result.stderr) == (
-        2, "twcorpus: error: data/raw/laws/gone.txt: a dangling symbolic link (its target does not exist): remove it; "
-           "dvc fails on it\n")
+        2,
+        "twcorpus: error: data/raw/laws/gone.txt: a dangling symbolic link (its target does not exist): remove it; "
+        "dvc fails on it\n",
+    )
     add_source(layout, "poems", {"a.txt": "床前明月光。"}, register=False)
     (layout.raw / "poems" / "王小明.txt".encode("cp950").decode("utf-8", "surrogateescape")).write_text("文字")
     result = twcorpus(layout, "register", "poems")

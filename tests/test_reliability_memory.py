@@ -15,10 +15,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import yaml
+from conftest import REPO, add_source, context
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import REPO, add_source, context
 from pipeline import stages
 from pipeline.core.config import QualityParams
 from pipeline.core.layout import Layout
@@ -39,7 +39,7 @@ OLD_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f\u3040-\u30ff\uac00-\ud7af]")
 def old_coverage(chars: str, n: int) -> tuple[float, float]:
     if len(chars) < n * 2:
         return 0.0, 0.0
-    grams = [chars[i:i + n] for i in range(len(chars) - n + 1)]
+    grams = [chars[i : i + n] for i in range(len(chars) - n + 1)]
     counts = Counter(grams)
     top_gram, top_count = counts.most_common(1)[0]
     covered = bytearray(len(chars))
@@ -47,12 +47,12 @@ def old_coverage(chars: str, n: int) -> tuple[float, float]:
     if top_count > 1:
         for i, gram in enumerate(grams):
             if gram == top_gram:
-                covered[i:i + n] = b"\x01" * n
+                covered[i : i + n] = b"\x01" * n
         top = sum(covered) / len(chars)
         covered = bytearray(len(chars))
     for i, gram in enumerate(grams):
         if counts[gram] > 1:
-            covered[i:i + n] = b"\x01" * n
+            covered[i : i + n] = b"\x01" * n
     return top, sum(covered) / len(chars)
 
 
@@ -67,11 +67,15 @@ def old_measure(text: str, top_ngram: int = 2, dup_ngram: int = 10) -> dict[str,
         seen.add(line)
     han = len(OLD_HAN.findall(chars))
     letters = han + len(OLD_LETTER.findall(chars))
-    return {"chars": len(chars), "han_chars": han, "han_share": han / letters if letters else 0.0,
-            "dup_line_share": dup_chars / (sum(len(line) for line in lines) or 1),
-            "top_ngram_share": old_coverage(chars, top_ngram)[0], "dup_ngram_share": old_coverage(chars, dup_ngram)[1],
-            "boilerplate_share":
-                sum(1 for line in lines if signals.BOILERPLATE.match(line)) / len(lines) if lines else 0.0}
+    return {
+        "chars": len(chars),
+        "han_chars": han,
+        "han_share": han / letters if letters else 0.0,
+        "dup_line_share": dup_chars / (sum(len(line) for line in lines) or 1),
+        "top_ngram_share": old_coverage(chars, top_ngram)[0],
+        "dup_ngram_share": old_coverage(chars, dup_ngram)[1],
+        "boilerplate_share": sum(1 for line in lines if signals.BOILERPLATE.match(line)) / len(lines) if lines else 0.0,
+    }
 
 
 @functools.cache
@@ -104,8 +108,21 @@ def long_document(chars: int, seed: int = 0) -> str:
 
 
 def batch_of(*texts: str) -> pa.RecordBatch:
-    rows = [{"id": str(i), "text": t, "source": "s", "source_file": "a.txt", "source_line": None, "license": "CC0-1.0",
-             "title": None, "url": None, "date": None, "meta": None} for i, t in enumerate(texts)]
+    rows = [
+        {
+            "id": str(i),
+            "text": t,
+            "source": "s",
+            "source_file": "a.txt",
+            "source_line": None,
+            "license": "CC0-1.0",
+            "title": None,
+            "url": None,
+            "date": None,
+            "meta": None,
+        }
+        for i, t in enumerate(texts)
+    ]
     return pa.RecordBatch.from_pylist(rows, schema=DOCUMENT)
 
 
@@ -116,8 +133,15 @@ def batch_of(*texts: str) -> pa.RecordBatch:
 def no_signals(monkeypatch) -> Counter:
     """Every signal function replaced by a spy that counts its calls."""
     calls: Counter = Counter()
-    for name in ("without_whitespace", "line_signals", "han_signals", "top_ngram_share", "dup_ngram_share",
-                 "_gram_ids", "measure"):
+    for name in (
+        "without_whitespace",
+        "line_signals",
+        "han_signals",
+        "top_ngram_share",
+        "dup_ngram_share",
+        "_gram_ids",
+        "measure",
+    ):
         real = getattr(signals, name)
 
         def spy(*args, _name=name, _real=real, **kwargs):
@@ -220,14 +244,20 @@ def test_the_signals_equal_the_ngram_lists_on_real_texts():
     assert len(texts) > 50
     for text in texts:
         for top_ngram, dup_ngram in ((2, 10), (3, 7)):  # the defaults, and an odd n for each signal
-            assert signals.measure(text, top_ngram=top_ngram, dup_ngram=dup_ngram).as_dict() == \
-                old_measure(text, top_ngram, dup_ngram), text[:40]
+            assert signals.measure(text, top_ngram=top_ngram, dup_ngram=dup_ngram).as_dict() == old_measure(
+                text, top_ngram, dup_ngram
+            ), text[:40]
 
 
 @pytest.mark.reliability
 def test_the_verdicts_equal_the_ngram_lists_on_real_texts():
-    junk = ["本公告為測試用的一行文字，重複出現。\n" * 20, "哈哈" * 200, "回首頁\n網站導覽\n友善列印\n第一條　本法依憲法制定之。",
-            "This notice is written in English only, with one word 公告 in Chinese. " * 3, "公告。"]
+    junk = [
+        "本公告為測試用的一行文字，重複出現。\n" * 20,
+        "哈哈" * 200,
+        "回首頁\n網站導覽\n友善列印\n第一條　本法依憲法制定之。",
+        "This notice is written in English only, with one word 公告 in Chinese. " * 3,
+        "公告。",
+    ]
     texts = [*real_texts(), *(long_document(5_000, seed) for seed in range(3)), *junk]
     # the bounds before the development set set them: real records fail the repetition rules too
     params = QualityParams(max_dup_line_share=0.3, max_top_ngram_share=0.2, max_dup_ngram_share=0.6)
@@ -244,8 +274,9 @@ def test_the_verdicts_equal_the_ngram_lists_on_real_texts():
 @given(st.text(alphabet=st.sampled_from("ab中文\n ＿"), max_size=300), st.integers(1, 6), st.integers(1, 12))
 def test_the_signals_equal_the_ngram_lists_on_repetitive_text(text, top_ngram, dup_ngram):
     # small alphabets: ties for the top n-gram, overlapping occurrences, repeated lines
-    assert signals.measure(text, top_ngram=top_ngram, dup_ngram=dup_ngram).as_dict() == \
-        old_measure(text, top_ngram, dup_ngram)
+    assert signals.measure(text, top_ngram=top_ngram, dup_ngram=dup_ngram).as_dict() == old_measure(
+        text, top_ngram, dup_ngram
+    )
 
 
 @pytest.mark.reliability
@@ -279,10 +310,13 @@ def old_shingles(text: str, n: int) -> list[str]:
     chars = "".join(text.split())
     if len(chars) <= n:
         return [chars] if chars else [""]
-    return [chars[i:i + n] for i in range(len(chars) - n + 1)]
+    return [chars[i : i + n] for i in range(len(chars) - n + 1)]
 
 
-def old_signature(text: str, params: DedupParams = DedupParams()) -> list[int]:
+DEFAULT_PARAMS = DedupParams()
+
+
+def old_signature(text: str, params: DedupParams = DEFAULT_PARAMS) -> list[int]:
     from rensa import RMinHash
 
     m = RMinHash(num_perm=params.bands * params.rows, seed=params.seed)
@@ -294,7 +328,17 @@ def old_text_key(text: str) -> bytes:
     return hashlib.sha256("".join(text.split()).encode("utf-8")).digest()[:16]
 
 
-EDGES = ["", " ", "\n\t\u3000", "甲", "甲乙丙丁", "甲乙丙丁戊", "甲乙丙丁戊己", "甲 乙\n丙\u3000丁 戊", " 甲乙丙丁戊己 "]
+EDGES = [
+    "",
+    " ",
+    "\n\t\u3000",
+    "甲",
+    "甲乙丙丁",
+    "甲乙丙丁戊",
+    "甲乙丙丁戊己",
+    "甲 乙\n丙\u3000丁 戊",
+    " 甲乙丙丁戊己 ",
+]
 
 
 @pytest.mark.reliability
@@ -308,7 +352,7 @@ def test_rensa_gives_the_same_digest_chunked_as_in_one_call():
     for size in (minhash.BLOCK, 1_000, 7, 1):
         chunked = RMinHash(num_perm=126, seed=42)
         for start in range(0, len(grams), size):
-            chunked.update(grams[start:start + size])
+            chunked.update(grams[start : start + size])
         assert chunked.digest() == whole.digest(), size
 
 
@@ -345,7 +389,7 @@ def test_signatures_equal_one_update_with_the_whole_ngram_list():
 @pytest.mark.reliability
 def test_the_exact_key_is_the_digest_of_the_whitespace_free_copy():
     every = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF)
-    spaced = " \n".join(every[i:i + 1_000] for i in range(0, len(every), 1_000))  # whitespace on block edges too
+    spaced = " \n".join(every[i : i + 1_000] for i in range(0, len(every), 1_000))  # whitespace on block edges too
     for text in [*EDGES, every, spaced, long_document(300_000), *real_texts()]:
         assert dedup_stage.text_key(text) == old_text_key(text)
 
@@ -356,8 +400,9 @@ def test_signature_and_key_of_a_long_document_hold_no_string_per_ngram():
     params = DedupParams()
     # a string per 5-gram is ~90 bytes (the list replaced held one per character): now one chunk of
     # them, whatever the length of the text
-    peak = traced_peak(minhash.signatures, [text], num_perm=params.bands * params.rows, ngram=params.ngram,
-                       seed=params.seed)
+    peak = traced_peak(
+        minhash.signatures, [text], num_perm=params.bands * params.rows, ngram=params.ngram, seed=params.seed
+    )
     assert peak < 110 * minhash.BLOCK < 8 * len(text)
     # one block's pieces at a time (~11 bytes a character of the block), not the whitespace-free copy of
     # the text, its UTF-8 and the list of its pieces (~10 bytes a character of the text)
@@ -379,23 +424,46 @@ def old_final_pass(layout, sources, copies, p, docs_path, rejects_path) -> Count
                     continue
                 n = copies.kept_for.get(i, 0)
                 family, size = copies.families.get(i, (None, 0))
-                docs.add(row | {"dup_cluster": row["id"] if n else None, "dup_removed": n,
-                                "dup_family": family, "dup_family_size": size})
+                docs.add(
+                    row
+                    | {
+                        "dup_cluster": row["id"] if n else None,
+                        "dup_removed": n,
+                        "dup_family": family,
+                        "dup_family_size": size,
+                    }
+                )
     return counts
 
 
-PRESS = ("行政院今日召開記者會，說明智慧國家二點零推動方案的年度成果，並宣布將建置符合臺灣價值的繁體中文語料庫，"
-         "促進資料開放與創新應用，同時保障個人資料與智慧財產權。")
+PRESS = (
+    "行政院今日召開記者會，說明智慧國家二點零推動方案的年度成果，並宣布將建置符合臺灣價值的繁體中文語料庫，"
+    "促進資料開放與創新應用，同時保障個人資料與智慧財產權。"
+)
 NOTICE = "行政院公共工程委員會公告：核准{name}換發技師執業執照，依技師法第6條第1項第2款方式執行土木工程科技師業務。"
 
 
 @pytest.mark.reliability
 def test_the_dedup_outputs_are_the_bytes_the_row_by_row_pass_wrote(layout):
-    add_source(layout, "agency-a", {"a.txt": PRESS, "own.txt": "甲機關自己的公告內容，與其他機關無關。" * 2,
-                                    **{f"n{i}.txt": NOTICE.format(name=n) for i, n in enumerate(["陳鴻輝", "許鈞程"])}})
-    add_source(layout, "agency-b", {"b.txt": PRESS.replace("，", "， "), "c.txt": PRESS + "（完）",
-                                    **{f"n{i}.txt": NOTICE.format(name=n) for i, n in enumerate(["高金林", "林志銘", "王小明"])},
-                                    **{f"d{i}.txt": f"第{i}號文件，內容各不相同：{long_document(300, i)}" for i in range(7)}})
+    add_source(
+        layout,
+        "agency-a",
+        {
+            "a.txt": PRESS,
+            "own.txt": "甲機關自己的公告內容，與其他機關無關。" * 2,
+            **{f"n{i}.txt": NOTICE.format(name=n) for i, n in enumerate(["陳鴻輝", "許鈞程"])},
+        },
+    )
+    add_source(
+        layout,
+        "agency-b",
+        {
+            "b.txt": PRESS.replace("，", "， "),
+            "c.txt": PRESS + "（完）",
+            **{f"n{i}.txt": NOTICE.format(name=n) for i, n in enumerate(["高金林", "林志銘", "王小明"])},
+            **{f"d{i}.txt": f"第{i}號文件，內容各不相同：{long_document(300, i)}" for i in range(7)},
+        },
+    )
     params = yaml.safe_load(layout.params.read_text(encoding="utf-8"))
     params["pii"] = {"policy": {"person": "flag"}}  # keep the names so the notices differ
     params["dedup"] = {"threshold": 0.9, "family_threshold": 0.5, "max_per_family": 2, "batch_size": 3}
@@ -407,38 +475,63 @@ def test_the_dedup_outputs_are_the_bytes_the_row_by_row_pass_wrote(layout):
     assert metrics["exact_duplicates"] and metrics["near_duplicates"] and metrics["family_capped"]
     assert metrics["clusters"] and metrics["family_members"] > metrics["family_capped"]
     p, sources = ctx.params.dedup, ctx.sources.ids
-    copies, _ = dedup_stage.find_copies(LocalEngine(), layout, sources, p,
-                                        dedup_stage.ranker(p, ctx.sources.registration_order), False)
-    old_docs, old_rejects = layout.root / "data" / "old" / "docs.parquet", layout.root / "data" / "old" / "rejects.parquet"
+    copies, _ = dedup_stage.find_copies(
+        LocalEngine(), layout, sources, p, dedup_stage.ranker(p, ctx.sources.registration_order), False
+    )
+    old_docs, old_rejects = (
+        layout.root / "data" / "old" / "docs.parquet",
+        layout.root / "data" / "old" / "rejects.parquet",
+    )
     counts = old_final_pass(layout, sources, copies, p, old_docs, old_rejects)
     assert (counts["exact"], counts["near"], counts["capped"]) == (
-        metrics["exact_duplicates"], metrics["near_duplicates"], metrics["family_capped"])
+        metrics["exact_duplicates"],
+        metrics["near_duplicates"],
+        metrics["family_capped"],
+    )
     assert layout.dedup.read_bytes() == old_docs.read_bytes()
     assert layout.dedup_rejects.read_bytes() == old_rejects.read_bytes()
     assert pq.read_table(layout.dedup).schema == DEDUPED
 
 
 def segmented_batch(texts: list[str], tokens: list[list[str] | None]) -> pa.RecordBatch:
-    rows = [{"id": f"{i:032x}", "text": t, "source": "s", "source_file": f"{i}.txt", "license": "CC0-1.0",
-             "tokens": tok, "segmenter": "fallback:test"} for i, (t, tok) in enumerate(zip(texts, tokens))]
+    rows = [
+        {
+            "id": f"{i:032x}",
+            "text": t,
+            "source": "s",
+            "source_file": f"{i}.txt",
+            "license": "CC0-1.0",
+            "tokens": tok,
+            "segmenter": "fallback:test",
+        }
+        for i, (t, tok) in enumerate(zip(texts, tokens))
+    ]
     return pa.RecordBatch.from_pylist(rows, schema=SEGMENTED)
 
 
 @pytest.mark.reliability
 def test_the_marked_batch_is_the_rows_marked_one_by_one():
     batch = segmented_batch([f"文件{i}" for i in range(12)], [[f"文件{i}", " "] for i in range(12)])
-    copies = dedup_stage.Copies(removed={3: (f"{1:032x}", True), 14: (f"{1:032x}", False)},
-                                kept_for=Counter({1: 2, 13: 1}), families={5: ("f", 3), 6: ("f", 3), 12: ("f", 3)},
-                                capped={6: "f"})
+    copies = dedup_stage.Copies(
+        removed={3: (f"{1:032x}", True), 14: (f"{1:032x}", False)},
+        kept_for=Counter({1: 2, 13: 1}),
+        families={5: ("f", 3), 6: ("f", 3), 12: ("f", 3)},
+        capped={6: "f"},
+    )
     marks = dedup_stage._Marks(copies)
     for start in (0, 10):  # the batch as documents 0–11 and as 10–21 of the stream
         out, removed = marks.marked(batch, start)
         assert out.schema == DEDUPED
-        expected = [row | {"dup_cluster": row["id"] if copies.kept_for.get(start + i, 0) else None,
-                           "dup_removed": copies.kept_for.get(start + i, 0),
-                           "dup_family": copies.families.get(start + i, (None, 0))[0],
-                           "dup_family_size": copies.families.get(start + i, (None, 0))[1]}
-                    for i, row in enumerate(batch.to_pylist())]
+        expected = [
+            row
+            | {
+                "dup_cluster": row["id"] if copies.kept_for.get(start + i, 0) else None,
+                "dup_removed": copies.kept_for.get(start + i, 0),
+                "dup_family": copies.families.get(start + i, (None, 0))[0],
+                "dup_family_size": copies.families.get(start + i, (None, 0))[1],
+            }
+            for i, row in enumerate(batch.to_pylist())
+        ]
         assert out.to_pylist() == expected
         assert removed.tolist() == [i for i in range(12) if start + i in copies.removed or start + i in copies.capped]
 
@@ -452,7 +545,7 @@ def test_the_token_count_is_str_isspace_on_every_code_point():
     every = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
     assert pc.utf8_is_space(pa.array(every)).to_pylist() == [c.isspace() for c in every]
     odd = ["", " ", "  ", "\u3000\n", " a", "a ", "甲", "\x1c", "\x85", "\u200b", "\ufeff", "\u2028 \u2029"]
-    tokens = [[c] for c in every[:5_000]] + [every[i:i + 97] for i in range(0, len(every), 97)] + [odd, [], odd[:1]]
+    tokens = [[c] for c in every[:5_000]] + [every[i : i + 97] for i in range(0, len(every), 97)] + [odd, [], odd[:1]]
     batch = segmented_batch(["x"] * len(tokens), tokens)
     assert Statistics.word_counts(batch.column("tokens")).tolist() == old_token_counts(batch)
     for start, length in ((1, 30), (5_000, 12_000), (len(tokens) - 3, 3)):  # sliced: offsets into the arrays
@@ -465,7 +558,8 @@ def test_the_token_count_is_str_isspace_on_every_code_point():
 @given(st.lists(st.lists(st.text(alphabet=st.sampled_from("a中 \n\u3000\t"), max_size=4), max_size=6), max_size=8))
 def test_statistics_count_the_tokens_the_lists_counted(tokens):
     batch = segmented_batch(["".join(t) for t in tokens], tokens).append_column(
-        "dup_family", pa.nulls(len(tokens), pa.string()))
+        "dup_family", pa.nulls(len(tokens), pa.string())
+    )
     stats = Statistics()
     stats.count(batch)
     assert stats.token_counts == Counter(old_token_counts(batch))
@@ -475,15 +569,16 @@ def test_statistics_count_the_tokens_the_lists_counted(tokens):
 @pytest.mark.reliability
 def test_statistics_of_a_long_document_make_no_string_per_token():
     text = long_document(500_000)
-    tokens = [text[i:i + 2] for i in range(0, len(text), 2)]
+    tokens = [text[i : i + 2] for i in range(0, len(text), 2)]
     batch = segmented_batch([text], [tokens]).append_column("dup_family", pa.nulls(1, pa.string()))
     del tokens
     stats = Statistics()
     # the tokens as Python strings (the list replaced) are ~70 bytes a token, 35 a character
     assert traced_peak(stats.count, batch) < 65_536
     assert traced_peak(old_token_counts, batch) > 20 * len(text)
-    assert stats.token_counts == Counter([len(range(0, len(text), 2)) - sum(
-        1 for i in range(0, len(text), 2) if text[i:i + 2].isspace())])
+    assert stats.token_counts == Counter(
+        [len(range(0, len(text), 2)) - sum(1 for i in range(0, len(text), 2) if text[i : i + 2].isspace())]
+    )
 
 
 @pytest.mark.reliability
@@ -491,10 +586,24 @@ def test_a_batch_of_one_source_counts_as_its_filtered_copy():
     from pipeline.core.schema import PUBLISHED
 
     batch = pa.RecordBatch.from_pylist(
-        [{"id": f"{i:032x}", "text": "甲乙丙" * (i + 1), "source": "s", "license": "CC0-1.0", "lang": "zh-Hant",
-          "converted": "s2twp" if i % 2 else None, "segmenter": "fallback:test", "tokens": ["甲乙丙"],
-          "pii": [{"type": "email", "start": 0, "end": 1}] if i % 3 else [], "pii_fields": [], "dup_removed": 0}
-         for i in range(10)], schema=PUBLISHED)
+        [
+            {
+                "id": f"{i:032x}",
+                "text": "甲乙丙" * (i + 1),
+                "source": "s",
+                "license": "CC0-1.0",
+                "lang": "zh-Hant",
+                "converted": "s2twp" if i % 2 else None,
+                "segmenter": "fallback:test",
+                "tokens": ["甲乙丙"],
+                "pii": [{"type": "email", "start": 0, "end": 1}] if i % 3 else [],
+                "pii_fields": [],
+                "dup_removed": 0,
+            }
+            for i in range(10)
+        ],
+        schema=PUBLISHED,
+    )
     whole, filtered = SourceSummary("s", {"id": "s"}), SourceSummary("s", {"id": "s"})
     whole.count(batch)
     filtered.count(batch.filter(pc.equal(batch.column("source"), "s")))
@@ -512,7 +621,7 @@ class PairSegmenter:
     produces: frozenset = frozenset()
 
     def segment(self, pieces):
-        return [{"tokens": [piece[i:i + 2] for i in range(0, len(piece), 2)]} for piece in pieces]
+        return [{"tokens": [piece[i : i + 2] for i in range(0, len(piece), 2)]} for piece in pieces]
 
 
 @pytest.mark.reliability
@@ -524,8 +633,9 @@ def test_segment_holds_a_window_of_a_long_document_as_python_objects_not_all_of_
     assert text.count("\n") > 10_000
 
     def peak(chars, **window):
-        return traced_peak(segment_batch, batch_of(text[:chars]), PairSegmenter(), SegmentCache(None), max_chars=500,
-                           **window)
+        return traced_peak(
+            segment_batch, batch_of(text[:chars]), PairSegmenter(), SegmentCache(None), max_chars=500, **window
+        )
 
     small = dict(window_pieces=500, window_chars=20_000)
     # per character: the text as one Python string (2 bytes a character for Han) and each token's
@@ -533,7 +643,7 @@ def test_segment_holds_a_window_of_a_long_document_as_python_objects_not_all_of_
     assert peak(len(text), **small) - peak(100_000, **small) < 10 * (len(text) - 100_000)
     assert peak(len(text), **small) < 10 * len(text)
     # the same document in one window, as before windows: ~80 bytes a character
-    assert peak(len(text), window_pieces=10 ** 9, window_chars=10 ** 12) > 50 * len(text)
+    assert peak(len(text), window_pieces=10**9, window_chars=10**12) > 50 * len(text)
 
 
 @pytest.mark.reliability

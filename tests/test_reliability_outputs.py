@@ -24,9 +24,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import yaml
-
 from conftest import REPO, add_source, context, run_env
 from test_segment import CountingSegmenter
+
 from pipeline import stages
 from pipeline.core import parquet
 from pipeline.core.errors import UserError
@@ -49,8 +49,15 @@ UNREADABLE = r"not a readable Parquet file \(.+\); delete it and run dvc repro$"
 
 def news(layout, n=40, batch=10):
     """One source of ``n`` documents; segment reads ``batch`` documents at a time."""
-    add_source(layout, "news", {"news.jsonl": "\n".join(
-        json.dumps({"text": f"第{i}則新聞稿：{SENTENCES[i]}"}, ensure_ascii=False) for i in range(n))})
+    add_source(
+        layout,
+        "news",
+        {
+            "news.jsonl": "\n".join(
+                json.dumps({"text": f"第{i}則新聞稿：{SENTENCES[i]}"}, ensure_ascii=False) for i in range(n)
+            )
+        },
+    )
     params = yaml.safe_load(layout.params.read_text(encoding="utf-8"))
     params["segment"]["rows_per_batch"] = batch
     layout.params.write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
@@ -67,8 +74,11 @@ def leftovers(layout) -> list[str]:
 
 
 def digests(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 # A stage run in another process, paused (or killed with SIGKILL) inside its second batch,
@@ -108,8 +118,14 @@ PUBLISH = textwrap.dedent("""
 
 
 def start(script: str, layout, mode: str) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-c", script, str(layout.root), mode], cwd=REPO, env=run_env(),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script, str(layout.root), mode],
+        cwd=REPO,
+        env=run_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     line = proc.stdout.readline()
     if line != "writing\n":
         proc.kill()
@@ -118,11 +134,17 @@ def start(script: str, layout, mode: str) -> subprocess.Popen:
 
 
 def twcorpus(layout, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pipeline", "--root", str(layout.root), "--quiet", *args],
-                          capture_output=True, text=True, env=run_env(), cwd=REPO)
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline", "--root", str(layout.root), "--quiet", *args],
+        capture_output=True,
+        text=True,
+        env=run_env(),
+        cwd=REPO,
+    )
 
 
 # --- crashes ---------------------------------------------------------------------------------------
+
 
 def test_an_exception_mid_write_leaves_nothing_and_the_next_write_succeeds(layout):
     out = layout.stage_docs("news", "segment")
@@ -165,9 +187,11 @@ def test_a_stage_killed_mid_write_leaves_nothing_in_data_and_the_next_run_succee
 
     metrics = segment_stage.run(ctx, "news", progress=False)
     assert metrics["documents"] == 40
-    assert names(layout.root / "data") - before == {"interim/news/segment.parquet",
-                                                    "interim/news/segment.rejects.parquet",
-                                                    "metrics/news/segment.json"}
+    assert names(layout.root / "data") - before == {
+        "interim/news/segment.parquet",
+        "interim/news/segment.rejects.parquet",
+        "metrics/news/segment.json",
+    }
     assert leftovers(layout) == []
     first = digests(layout.interim("news"))
     segment_stage.run(ctx, "news", progress=False)
@@ -188,20 +212,25 @@ def test_outputs_get_the_usual_permissions(layout):
 
 # --- concurrent runs -------------------------------------------------------------------------------
 
+
 def test_a_second_run_of_the_same_stage_stops_with_one_line(layout):
     news(layout)
     ctx = context(layout)
     stages.run_source(ctx, "news", until="pii")
     holder = start(SEGMENT, layout, "hold")
     try:
-        with pytest.raises(UserError, match=r"^data/interim/news/segment\.parquet: another run is writing this output "
-                           r"right now \(lock \.tmp/[^)]+\.lock\); wait for it to finish, or stop it, then run again$"):
+        with pytest.raises(
+            UserError,
+            match=r"^data/interim/news/segment\.parquet: another run is writing this output "
+            r"right now \(lock \.tmp/[^)]+\.lock\); wait for it to finish, or stop it, then run again$",
+        ):
             segment_stage.run(ctx, "news", progress=False)
         result = twcorpus(layout, "segment", "news")
         assert result.returncode == 2
         errors = [line for line in result.stderr.splitlines() if "warning" not in line]
         assert len(errors) == 1 and errors[0].startswith(
-            "twcorpus: error: data/interim/news/segment.parquet: another run is writing this output")
+            "twcorpus: error: data/interim/news/segment.parquet: another run is writing this output"
+        )
     finally:
         holder.kill()
         holder.wait()
@@ -220,6 +249,7 @@ def test_two_writers_of_one_file_in_one_process_collide_cleanly(layout):
 
 
 # --- the release folder ----------------------------------------------------------------------------
+
 
 def released(layout) -> tuple[dict[str, str], set[str]]:
     return digests(layout.publish), names(layout.publish)
@@ -254,8 +284,10 @@ def test_a_publish_killed_before_its_card_is_complete_leaves_the_old_release(lay
     news(layout)
     stages.run_all(context(layout))
     old_release = released(layout)
-    (layout.params).write_text(layout.params.read_text(encoding="utf-8")
-                               .replace("max_shard_bytes:", "max_shard_bytes: 2000 #"), encoding="utf-8")
+    (layout.params).write_text(
+        layout.params.read_text(encoding="utf-8").replace("max_shard_bytes:", "max_shard_bytes: 2000 #"),
+        encoding="utf-8",
+    )
     proc = start(PUBLISH, layout, "kill")
     assert proc.wait(timeout=60) == -signal.SIGKILL
     assert released(layout) == old_release  # shards and README of the new one exist only in .tmp
@@ -292,6 +324,7 @@ def test_the_release_is_the_same_without_an_atomic_exchange(layout, monkeypatch)
 
 
 # --- corruption ------------------------------------------------------------------------------------
+
 
 def text_chunk(path: Path) -> tuple[int, int]:
     """The byte range of the text column's pages (dictionary and data) in the first row group."""
@@ -380,7 +413,7 @@ def test_a_truncated_input_is_one_line_naming_it(layout, cut):
     stages.run_source(ctx, "news", until="pii")
     path = layout.stage_docs("news", "pii")
     data = path.read_bytes()
-    path.write_bytes(data[:int(len(data) * cut)])
+    path.write_bytes(data[: int(len(data) * cut)])
     with pytest.raises(UserError, match=r"^data/interim/news/pii\.parquet: " + UNREADABLE):
         segment_stage.run(ctx, "news", progress=False)
     with pytest.raises(UserError, match=r"^data/interim/news/pii\.parquet: " + UNREADABLE):
@@ -391,8 +424,12 @@ def test_every_output_carries_page_checksums(layout):
     news(layout, n=5)
     add_source(layout, "laws", {"a.txt": "憲法條文。", "b.txt": b"\xff\xfe\xfa" * 3})  # a reject
     stages.run_all(context(layout))
-    outputs = [*layout.interim("news").glob("*.parquet"), layout.dedup, layout.rejects,
-               *(layout.publish / "data").rglob("*.parquet")]
+    outputs = [
+        *layout.interim("news").glob("*.parquet"),
+        layout.dedup,
+        layout.rejects,
+        *(layout.publish / "data").rglob("*.parquet"),
+    ]
     checked = 0
     for path in outputs:
         if pq.read_metadata(path).num_rows == 0:
@@ -412,18 +449,37 @@ def test_a_corrupt_json_input_is_one_line(layout):
     write_json(path, {"id": "news"})
     assert read_json(path) == {"id": "news"} and leftovers(layout) == []
     path.write_bytes(b'{"id": "ne')
-    with pytest.raises(UserError, match=r"^data/interim/news/source\.json: not a readable JSON file \(.+\); "
-                       r"delete it and run dvc repro$"):
+    with pytest.raises(
+        UserError,
+        match=r"^data/interim/news/source\.json: not a readable JSON file \(.+\); "
+        r"delete it and run dvc repro$",
+    ):
         read_json(path)
 
 
 # --- the segmentation cache ------------------------------------------------------------------------
 
+
 def batch_of(texts):
     """Documents as normalize writes them (the columns segment reads)."""
-    rows = [{"id": f"id{i}", "text": t, "source": "s", "source_file": "f", "source_line": i, "license": "CC0-1.0",
-             "title": None, "url": None, "date": None, "meta": None, "lang": "zh-Hant", "converted": None,
-             "cleanup": None} for i, t in enumerate(texts)]
+    rows = [
+        {
+            "id": f"id{i}",
+            "text": t,
+            "source": "s",
+            "source_file": "f",
+            "source_line": i,
+            "license": "CC0-1.0",
+            "title": None,
+            "url": None,
+            "date": None,
+            "meta": None,
+            "lang": "zh-Hant",
+            "converted": None,
+            "cleanup": None,
+        }
+        for i, t in enumerate(texts)
+    ]
     return pa.RecordBatch.from_pylist(rows, schema=NORMALIZED)
 
 
@@ -465,7 +521,7 @@ def test_an_unreadable_cache_file_is_replaced_by_a_new_one(layout, capsys, damag
     path = layout.root / ".cache" / "segment" / "segments.sqlite"
     _, tokens = segment(path, [f"第{i}句話。" * 30 for i in range(200)])
     data = path.read_bytes()
-    path.write_bytes(os.urandom(len(data)) if damage == "garbage" else data[:len(data) // 3])
+    path.write_bytes(os.urandom(len(data)) if damage == "garbage" else data[: len(data) // 3])
     capsys.readouterr()
 
     seg, again = segment(path, [f"第{i}句話。" * 30 for i in range(200)])
@@ -495,8 +551,9 @@ def test_a_cache_from_before_digests_is_carried_over(tmp_path):
     path = tmp_path / "c.sqlite"
     db = sqlite3.connect(path)
     db.execute("CREATE TABLE segments (key BLOB PRIMARY KEY, value TEXT NOT NULL)")
-    db.execute("INSERT INTO segments VALUES (?, ?)", (cache_key("counting-v1", "第三句。"),
-                                                      '{"tokens": ["第三", "句。"]}'))
+    db.execute(
+        "INSERT INTO segments VALUES (?, ?)", (cache_key("counting-v1", "第三句。"), '{"tokens": ["第三", "句。"]}')
+    )
     db.commit()
     db.close()
     seg, tokens = segment(path)

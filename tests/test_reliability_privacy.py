@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-
 from conftest import add_source, context
+
 from pipeline import stages
 from pipeline.core.ids import document_id, published_id
 
@@ -21,17 +21,26 @@ SECRETS = ("0912345678", "A123456789")
 
 
 def _published(layout) -> list[dict]:
-    return [row for shard in sorted((layout.publish / "data").rglob("*.parquet")) for row in pq.read_table(shard).to_pylist()]
+    return [
+        row
+        for shard in sorted((layout.publish / "data").rglob("*.parquet"))
+        for row in pq.read_table(shard).to_pylist()
+    ]
 
 
 @pytest.fixture
 def released(layout):
     """A release built from a contact line and a file named after a person, and one rejected file of that name."""
-    add_source(layout, "agency", {
-        "notice.jsonl": json.dumps({"text": CONTACT}, ensure_ascii=False) + "\n",
-        SECRET_FILE: "臺北市政府公告：本府訂於下週辦理公聽會，歡迎市民參加。\n",
-        "A123456789_0912345678.bin": b"\x00\x01binary",
-    }, format=None)
+    add_source(
+        layout,
+        "agency",
+        {
+            "notice.jsonl": json.dumps({"text": CONTACT}, ensure_ascii=False) + "\n",
+            SECRET_FILE: "臺北市政府公告：本府訂於下週辦理公聽會，歡迎市民參加。\n",
+            "A123456789_0912345678.bin": b"\x00\x01binary",
+        },
+        format=None,
+    )
     stages.run_all(context(layout))
     return layout
 
@@ -44,8 +53,10 @@ def test_the_published_id_does_not_confirm_a_guess_of_a_redacted_number(released
     # the attack of the issue: substitute candidate numbers (the true one among them) and hash
     candidates = [f"09123456{n:02d}" for n in range(100)]
     guesses = {document_id("agency", row["text"].replace("[PHONE]", c)) for c in candidates}
-    guesses |= {published_id("agency", row["source_file"], row["source_line"], row["text"].replace("[PHONE]", c))
-                for c in candidates}
+    guesses |= {
+        published_id("agency", row["source_file"], row["source_line"], row["text"].replace("[PHONE]", c))
+        for c in candidates
+    }
     assert row["id"] not in guesses
     # the id is stable: the same contribution gives the same id in a second run
     stages.run_all(context(released))
@@ -60,8 +71,12 @@ def test_file_names_are_redacted_in_the_release_and_in_the_rejects(released):
 
 
 def test_no_secret_in_any_file_of_the_release_rejects_metrics_or_statistics(released):
-    outside_interim = [p for folder in ("publish", "rejects", "metrics", "plots", "dedup")
-                       for p in (released.root / "data" / folder).rglob("*") if p.is_file()]
+    outside_interim = [
+        p
+        for folder in ("publish", "rejects", "metrics", "plots", "dedup")
+        for p in (released.root / "data" / folder).rglob("*")
+        if p.is_file()
+    ]
     assert outside_interim
     for path in outside_interim:
         data = path.read_bytes()

@@ -14,11 +14,11 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 import yaml
-
 from conftest import REPO, add_source, context, empty_repo, run_env
+
+from pipeline import stages
 from pipeline.cli import main
 from pipeline.core.schema import reason_key
-from pipeline import stages
 from pipeline.publish import stage
 from pipeline.publish.plots import CHART_TITLES, CHARTS, read_plot_csv, render_chart, render_charts
 
@@ -31,23 +31,36 @@ def release(tmp_path_factory):
     data in a text and in a title; and the CardData publish drew its plots from."""
     with pytest.MonkeyPatch.context() as mp:
         cache = tmp_path_factory.mktemp("hf")
-        for name, value in {"HF_HOME": str(cache), "HF_DATASETS_CACHE": str(cache / "datasets"),
-                            "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}.items():
+        for name, value in {
+            "HF_HOME": str(cache),
+            "HF_DATASETS_CACHE": str(cache / "datasets"),
+            "HF_HUB_OFFLINE": "1",
+            "HF_DATASETS_OFFLINE": "1",
+        }.items():
             mp.setenv(name, value)
         layout = empty_repo(tmp_path_factory.mktemp("report") / "repo")
 
-        lines = [json.dumps(r, ensure_ascii=False) for r in [
-            {"text": "臺灣的資料開放政策持續推動。", "title": "公告一"},
-            {"text": "請洽服務專線02-2345-6789。", "title": "公告二"},
-            {"text": "本公告說明申請流程與時程。", "title": "聯絡 02-2765-4321"},
-            {"text": SCRIPT, "title": "腳本"},
-            {"text": SCRIPT, "title": "腳本重複"},  # duplicate-in-source: its text goes to the rejects
-        ]] + ["{not json"]
+        lines = [
+            json.dumps(r, ensure_ascii=False)
+            for r in [
+                {"text": "臺灣的資料開放政策持續推動。", "title": "公告一"},
+                {"text": "請洽服務專線02-2345-6789。", "title": "公告二"},
+                {"text": "本公告說明申請流程與時程。", "title": "聯絡 02-2765-4321"},
+                {"text": SCRIPT, "title": "腳本"},
+                {"text": SCRIPT, "title": "腳本重複"},  # duplicate-in-source: its text goes to the rejects
+            ]
+        ] + ["{not json"]
         add_source(layout, "open", {"a.jsonl": "\n".join(lines)}, license="CC-BY-4.0")
         add_source(layout, "laws", {"a.txt": "憲法條文。", "b.txt": b"\xff\xfe\xfa" * 3, "c.txt": ""})
-        add_source(layout, "wiki", {"a.txt": "維基百科的條目內容，採用創用CC授權。",
-                                    "b.txt": "臺灣的資料開放政策持續推動。"},  # a copy of open's first: dedup removes it
-                   license="CC-BY-SA-4.0")
+        add_source(
+            layout,
+            "wiki",
+            {
+                "a.txt": "維基百科的條目內容，採用創用CC授權。",
+                "b.txt": "臺灣的資料開放政策持續推動。",
+            },  # a copy of open's first: dedup removes it
+            license="CC-BY-SA-4.0",
+        )
 
         cards = []
         write_plots = stage.write_plots
@@ -98,8 +111,10 @@ def test_render_charts_matches_the_csvs_and_counts_personal_data_in_fields(relea
 def test_the_report_has_the_per_source_figures(release):
     layout, metrics, _ = release
     page = (layout.root / "data" / "report.html").read_text(encoding="utf-8")
-    rows = {re.search(r'id="source-([^"]+)"', r).group(1): cells(r)
-            for r in re.findall(r'<tr id="source-.*?</tr>', page, re.S)}
+    rows = {
+        re.search(r'id="source-([^"]+)"', r).group(1): cells(r)
+        for r in re.findall(r'<tr id="source-.*?</tr>', page, re.S)
+    }
     assert sorted(rows) == ["laws", "open", "wiki"]
     expected = {"laws": (3, 1, 2), "open": (6, 4, 2), "wiki": (2, 1, 1)}  # in, published, rejected
     for source_id, (documents_in, published, rejected) in expected.items():
@@ -109,8 +124,12 @@ def test_the_report_has_the_per_source_figures(release):
     assert "open title" in rows["open"][1] and "測試機關 Test Agency" in rows["open"][1]
     assert '<a href="https://example.gov.tw/open" rel="noopener noreferrer">open title</a>' in page
     total = cells(re.search(r"<tfoot>.*?</tfoot>", page, re.S).group())
-    assert total[1:] == [f"{metrics['documents_in']:,}", f"{metrics['documents']:,}", f"{metrics['rejected']:,}",
-                         f"{metrics['characters']:,}"]
+    assert total[1:] == [
+        f"{metrics['documents_in']:,}",
+        f"{metrics['documents']:,}",
+        f"{metrics['rejected']:,}",
+        f"{metrics['characters']:,}",
+    ]
 
 
 def test_the_report_has_a_sample_of_every_reject_reason(release):
@@ -143,7 +162,7 @@ def test_the_report_is_self_contained_and_its_charts_parse(release):
     assert not re.search(r"""\b(src|srcset|poster|data|action)\s*=\s*["']?\s*(https?:)?//""", page, re.I)
     # the only URLs are links to click
     for m in re.finditer(r"""(?:https?:)?//[^\s"'<>)]+""", page):
-        before = page[max(0, m.start() - 200):m.start()]
+        before = page[max(0, m.start() - 200) : m.start()]
         assert re.search(r'<a href="$', before), m.group()
     assert "@import" not in page and not re.search(r"url\(", page, re.I)
     assert not re.search(r"<(script|link|iframe|object|embed|img|image|use)\b", page, re.I)
@@ -159,16 +178,18 @@ def test_the_report_is_byte_identical_on_a_second_run(release, tmp_path):
     assert (layout.root / "data" / "report.html").read_bytes() == first
 
 
-@pytest.mark.parametrize("path", ["data/metrics/publish.json", "data/plots/personal_data.csv",
-                                  "data/rejects/rejects.parquet"])
+@pytest.mark.parametrize(
+    "path", ["data/metrics/publish.json", "data/plots/personal_data.csv", "data/rejects/rejects.parquet"]
+)
 def test_a_missing_input_is_one_line(release, tmp_path, path):
     layout, _, _ = release
     root = tmp_path / "copy"
     for part in ("data/metrics", "data/plots", "data/rejects", "data/interim"):
         shutil.copytree(layout.root / part, root / part)
     (root / path).unlink()
-    result = subprocess.run([sys.executable, "-m", "pipeline", "--root", str(root), "report"],
-                            capture_output=True, text=True, env=run_env())
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeline", "--root", str(root), "report"], capture_output=True, text=True, env=run_env()
+    )
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr == f"twcorpus: error: {path}: missing: run the pipeline first (dvc repro)\n"
     assert not (root / "data" / "report.html").exists()
@@ -192,8 +213,17 @@ def test_no_data_and_labels_that_need_escaping():
 @pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="no Chromium (apt-get install chromium)")
 def test_the_charts_render_in_headless_chromium(release, tmp_path):
     layout, _, _ = release
-    result = subprocess.run([sys.executable, str(REPO / "benchmarks" / "report_render.py"),
-                             str(layout.root / "data" / "report.html"), "--keep", str(tmp_path)],
-                            capture_output=True, text=True, timeout=180)
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "benchmarks" / "report_render.py"),
+            str(layout.root / "data" / "report.html"),
+            "--keep",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "PASS" in result.stdout

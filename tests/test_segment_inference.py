@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from tiny_ckip import NER_LABELS, POS_LABELS, build, vocabulary
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -20,8 +19,17 @@ SHORT = ["中華民國基於三民主義，為民有民治民享之民主共和�
 # whitespace of every kind inside a piece, characters the vocabulary lacks (full-width letters, an
 # ideograph outside the BMP, a zero-width space, an accented letter), one character, 510+ characters
 # (ckip-transformers cuts them into 510-character rows), upper- and lower-case letters
-ODD = ["AI 時代　全形空白\t定位", " 前後 ", "Ａ𠀀é\u200b字", "x", "無標點" * 200, "政府推動資料開放，促進創新應用。" * 40,
-       "Data 開放 data", "，，。。：", "中" * 511]
+ODD = [
+    "AI 時代　全形空白\t定位",
+    " 前後 ",
+    "Ａ𠀀é\u200b字",
+    "x",
+    "無標點" * 200,
+    "政府推動資料開放，促進創新應用。" * 40,
+    "Data 開放 data",
+    "，，。。：",
+    "中" * 511,
+]
 
 
 def sample_texts() -> list[str]:
@@ -44,9 +52,11 @@ def models(tmp_path_factory):
     texts = sample_texts()
     out = {}
     for arch in ("bert", "albert"):
-        out[arch] = {"ws": build(root / f"{arch}-ws", arch=arch, texts=texts),
-                     "pos": build(root / f"{arch}-pos", arch=arch, labels=POS_LABELS, seed=1, texts=texts),
-                     "ner": build(root / f"{arch}-ner", arch=arch, labels=NER_LABELS, seed=2, texts=texts)}
+        out[arch] = {
+            "ws": build(root / f"{arch}-ws", arch=arch, texts=texts),
+            "pos": build(root / f"{arch}-pos", arch=arch, labels=POS_LABELS, seed=1, texts=texts),
+            "ner": build(root / f"{arch}-ner", arch=arch, labels=NER_LABELS, seed=2, texts=texts),
+        }
     return out
 
 
@@ -122,7 +132,7 @@ def test_batches_of_any_size_give_the_same_words(models, texts):
     from pipeline.segment.inference import TokenClassifier
 
     expected = TokenClassifier(models["bert"]["ws"]).words(texts)
-    for batch_tokens in (1, 64, 10 ** 6):  # one row per batch; a few; everything in one batch
+    for batch_tokens in (1, 64, 10**6):  # one row per batch; a few; everything in one batch
         assert TokenClassifier(models["bert"]["ws"], batch_tokens=batch_tokens).words(texts) == expected
 
 
@@ -208,8 +218,12 @@ def test_names_for_the_personal_data_stage_are_the_ner_models(models):
     found = finder.find(texts)
     from pipeline.segment.pieces import split_pieces
 
-    jobs = [(doc, offset, piece) for doc, text in enumerate(texts)
-            for piece, is_text, offset in _with_offsets(split_pieces(text, finder.max_chars)) if is_text]
+    jobs = [
+        (doc, offset, piece)
+        for doc, text in enumerate(texts)
+        for piece, is_text, offset in _with_offsets(split_pieces(text, finder.max_chars))
+        if is_text
+    ]
     entities = CkipNerChunker(model_name=str(path))([piece for _, _, piece in jobs], show_progress=False)
     expected: list[list[tuple[int, int]]] = [[] for _ in texts]
     for (doc, offset, _), found_in_piece in zip(jobs, entities):

@@ -7,8 +7,8 @@ import ast
 from pathlib import Path
 
 import yaml
-
 from conftest import REPO
+
 from pipeline.cli import build_parser
 from pipeline.core.contract import SOURCE, previous_stage, source_stages, stages
 
@@ -38,7 +38,7 @@ def _imports(path: Path, module: str) -> set[str]:
         if isinstance(node, ast.Import):
             found |= {a.name for a in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module:
-            base = node.module if node.level == 0 else ".".join(module.split(".")[:-node.level] + [node.module])
+            base = node.module if node.level == 0 else ".".join(module.split(".")[: -node.level] + [node.module])
             found |= {base} | {f"{base}.{a.name}" for a in node.names}
     return {m for m in found if m.split(".")[0] == "pipeline"}
 
@@ -69,8 +69,9 @@ def test_each_stage_depends_in_dvc_yaml_on_every_package_its_code_imports():
             seen.add(module)
             todo += _imports(files[module], module)
             todo += [m for m in files if m != module and module.startswith(m + ".")]  # parent packages run first
-        packages = {f"pipeline/{m.split('.')[1]}" for m in seen if m.count(".") >= 1 and
-                    (PIPELINE / m.split(".")[1]).is_dir()}
+        packages = {
+            f"pipeline/{m.split('.')[1]}" for m in seen if m.count(".") >= 1 and (PIPELINE / m.split(".")[1]).is_dir()
+        }
         body = dvc[stage.name].get("do", dvc[stage.name])
         deps = set(body["deps"])
         assert packages <= deps, f"{stage.name}: dvc.yaml lacks {sorted(packages - deps)}"

@@ -15,8 +15,9 @@ POS_LABELS = ["Na", "Nb", "VC", "VH", "D", "P", "DE", "COMMACATEGORY", "PERIODCA
 NER_LABELS = ["O", "B-PERSON", "I-PERSON", "E-PERSON", "S-PERSON", "B-ORG", "I-ORG", "E-ORG", "S-ORG"]
 
 # albert-tiny's real shape (ckiplab/albert-tiny-chinese-ws), for the benchmark
-ALBERT_TINY = dict(embedding_size=128, hidden_size=312, num_hidden_layers=4, num_attention_heads=12,
-                   intermediate_size=1248)
+ALBERT_TINY = dict(
+    embedding_size=128, hidden_size=312, num_hidden_layers=4, num_attention_heads=12, intermediate_size=1248
+)
 TEST_SIZE = dict(embedding_size=16, hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64)
 
 
@@ -30,11 +31,23 @@ def vocabulary(texts: list[str] | None = None) -> list[str]:
     return ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + sorted(chars)
 
 
-def build(folder: Path, *, arch: str = "bert", labels: list[str] = WS_LABELS, size: dict | None = None,
-          texts: list[str] | None = None, seed: int = 0) -> Path:
+def build(
+    folder: Path,
+    *,
+    arch: str = "bert",
+    labels: list[str] = WS_LABELS,
+    size: dict | None = None,
+    texts: list[str] | None = None,
+    seed: int = 0,
+) -> Path:
     import torch
-    from transformers import (AlbertConfig, AlbertForTokenClassification, BertConfig, BertForTokenClassification,
-                              BertTokenizerFast)
+    from transformers import (
+        AlbertConfig,
+        AlbertForTokenClassification,
+        BertConfig,
+        BertForTokenClassification,
+        BertTokenizerFast,
+    )
 
     folder.mkdir(parents=True, exist_ok=True)
     vocab = vocabulary(texts)
@@ -42,8 +55,13 @@ def build(folder: Path, *, arch: str = "bert", labels: list[str] = WS_LABELS, si
     tokenizer = BertTokenizerFast(vocab_file=str(folder / "vocab.txt"), model_max_length=512)
     tokenizer.save_pretrained(folder)
     shape = dict(size or TEST_SIZE)
-    common = dict(vocab_size=len(vocab), max_position_embeddings=512, num_labels=len(labels),
-                  id2label=dict(enumerate(labels)), label2id={label: i for i, label in enumerate(labels)})
+    common = dict(
+        vocab_size=len(vocab),
+        max_position_embeddings=512,
+        num_labels=len(labels),
+        id2label=dict(enumerate(labels)),
+        label2id={label: i for i, label in enumerate(labels)},
+    )
     torch.manual_seed(seed)
     if arch == "albert":
         model = AlbertForTokenClassification(AlbertConfig(**common, **shape))

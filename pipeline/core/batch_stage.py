@@ -18,8 +18,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from tqdm import tqdm
 
-from pipeline.core.errors import missing_input
 from pipeline.core.contract import previous_stage
+from pipeline.core.errors import missing_input
 from pipeline.core.layout import Layout
 from pipeline.core.parquet import RowWriter, count_rows, read_batches
 from pipeline.core.results import BatchResult, Transform
@@ -54,8 +54,16 @@ class ResultWriter:
     and shown to agencies), so a stage before pii passes the redaction of
     ``pipeline.pii.scrub`` — it is required so that no stage can forget it."""
 
-    def __init__(self, docs: Path, rejects: Path, schema: pa.Schema, batch_size: int, stats: Tally | None = None, *,
-                 scrub: Callable[[dict[str, Any]], dict[str, Any]]):
+    def __init__(
+        self,
+        docs: Path,
+        rejects: Path,
+        schema: pa.Schema,
+        batch_size: int,
+        stats: Tally | None = None,
+        *,
+        scrub: Callable[[dict[str, Any]], dict[str, Any]],
+    ):
         self.scrub = scrub
         self.docs = RowWriter(docs, schema, batch_size)
         self.rejects = RowWriter(rejects, REJECT, batch_size)
@@ -80,7 +88,7 @@ class ResultWriter:
     def metrics(self, documents_in: int) -> dict[str, Any]:
         return self.counts | {"documents_in": documents_in, "rejects_by_reason": dict(sorted(self.reasons.items()))}
 
-    def __enter__(self) -> "ResultWriter":
+    def __enter__(self) -> ResultWriter:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -92,10 +100,21 @@ class ResultWriter:
         self.rejects.__exit__(*exc)
 
 
-def run_batch_stage(layout: Layout, source_id: str, stage: str, transform: Transform, schema: pa.Schema,
-                    batch_size: int, progress: bool = True, *, engine: Engine | None = None, stats: Tally | None = None,
-                    actors: Actors | None = None, unit: str = "doc",
-                    scrub: Callable[[dict[str, Any]], dict[str, Any]]) -> dict[str, Any]:
+def run_batch_stage(
+    layout: Layout,
+    source_id: str,
+    stage: str,
+    transform: Transform | Callable[[], Transform],
+    schema: pa.Schema,
+    batch_size: int,
+    progress: bool = True,
+    *,
+    engine: Engine | None = None,
+    stats: Tally | None = None,
+    actors: Actors | None = None,
+    unit: str = "doc",
+    scrub: Callable[[dict[str, Any]], dict[str, Any]],
+) -> dict[str, Any]:
     """Stream one source through ``transform`` on ``engine``; returns the stage's base metrics.
 
     ``stats`` receives every batch's counts. With ``actors``, ``transform`` is a factory
@@ -105,14 +124,22 @@ def run_batch_stage(layout: Layout, source_id: str, stage: str, transform: Trans
     """
     source = layout.stage_docs(source_id, previous_stage(stage))
     if not source.is_file():
-        raise missing_input(layout.rel(source), f"the stages before {stage} for '{source_id}'",
-                            f"dvc repro {stage}@{source_id}")
+        raise missing_input(
+            layout.rel(source), f"the stages before {stage} for '{source_id}'", f"dvc repro {stage}@{source_id}"
+        )
     documents_in = 0
     total = None if not progress else count_rows(source) if unit == "doc" else _characters(source)
-    bar = tqdm(total=total, desc=f"{stage} {source_id}", unit=unit, unit_scale=unit == "char",
-               disable=not progress or None)
-    with ResultWriter(layout.stage_docs(source_id, stage), layout.stage_rejects(source_id, stage), schema, batch_size,
-                      stats, scrub=scrub) as out:
+    bar = tqdm(
+        total=total, desc=f"{stage} {source_id}", unit=unit, unit_scale=unit == "char", disable=not progress or None
+    )
+    with ResultWriter(
+        layout.stage_docs(source_id, stage),
+        layout.stage_rejects(source_id, stage),
+        schema,
+        batch_size,
+        stats,
+        scrub=scrub,
+    ) as out:
         for rows_in, result in (engine or LocalEngine()).map_batches(source, transform, batch_size, actors):
             characters = out.add(result)
             documents_in += rows_in

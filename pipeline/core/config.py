@@ -19,11 +19,10 @@ from pipeline.core.yamlio import load_yaml
 from pipeline.engine import ENGINES
 from pipeline.pii.params import PiiParams  # the pii section: its types are the ones its detectors register
 
-
 Ranges = dict[str, tuple[float, float]]  # key -> (lowest, highest) allowed, checked by settings.build
 ROWS = (1, 1_000_000)  # a batch of rows: more than a million rows at once is a typo, not a setting
-GiB = 1024 ** 3
-SEED = (0, 2 ** 32 - 1)
+GiB = 1024**3
+SEED = (0, 2**32 - 1)
 SHARE = (0, 1)
 
 
@@ -65,18 +64,27 @@ class NormalizeParams:
     traditional_variants: str | None = None  # optional OpenCC pass for Traditional documents (t2tw), off by default
     langdetect_seed: int = 0
 
-    RANGES: ClassVar[Ranges] = {"batch_size": ROWS, "min_han_share": SHARE, "simplified_share": SHARE,
-                                "langdetect_seed": SEED}
+    RANGES: ClassVar[Ranges] = {
+        "batch_size": ROWS,
+        "min_han_share": SHARE,
+        "simplified_share": SHARE,
+        "langdetect_seed": SEED,
+    }
 
     def check(self, where: str, prefix: str) -> None:
         for key in ("min_han_share", "simplified_share"):
             if not 0 < getattr(self, key) <= 1:
                 raise UserError(where, f"'{prefix}.{key}' must be in (0, 1]")
         if self.convert_simplified not in SIMPLIFIED_CONFIGS:
-            raise UserError(where, f"'{prefix}.convert_simplified' must be one of {', '.join(SIMPLIFIED_CONFIGS)}"
-                            f" (never a config that also rewrites Traditional text), got '{self.convert_simplified}'")
+            raise UserError(
+                where,
+                f"'{prefix}.convert_simplified' must be one of {', '.join(SIMPLIFIED_CONFIGS)}"
+                f" (never a config that also rewrites Traditional text), got '{self.convert_simplified}'",
+            )
         if self.traditional_variants not in (None, *TRADITIONAL_CONFIGS):
-            raise UserError(where, f"'{prefix}.traditional_variants' must be null or t2tw, got '{self.traditional_variants}'")
+            raise UserError(
+                where, f"'{prefix}.traditional_variants' must be null or t2tw, got '{self.traditional_variants}'"
+            )
         if not self.keep_languages:
             raise UserError(where, f"'{prefix}.keep_languages' must name at least one language")
 
@@ -102,8 +110,12 @@ class SegmentParams:
     cache_dir: str | None = ".cache/segment"  # content-addressed cache, relative to the repo root; null: none
     rows_per_batch: int = 1000  # documents read at a time
 
-    RANGES: ClassVar[Ranges] = {"batch_size": (1, 8192), "batch_tokens": (1, 16_777_216), "max_chars": (1, 509),
-                                "rows_per_batch": ROWS}
+    RANGES: ClassVar[Ranges] = {
+        "batch_size": (1, 8192),
+        "batch_tokens": (1, 16_777_216),
+        "max_chars": (1, 509),
+        "rows_per_batch": ROWS,
+    }
 
     def check(self, where: str, prefix: str) -> None:
         if not 1 <= self.max_chars <= 509:
@@ -113,8 +125,9 @@ class SegmentParams:
         if self.precision not in ("fp32", "bf16", "int8"):
             raise UserError(where, f"'{prefix}.precision' must be fp32, bf16 or int8, got '{self.precision}'")
         if self.fallback not in FALLBACK_SEGMENTERS:
-            raise UserError(where, f"'{prefix}.fallback' must be one of {', '.join(FALLBACK_SEGMENTERS)}, "
-                            f"got '{self.fallback}'")
+            raise UserError(
+                where, f"'{prefix}.fallback' must be one of {', '.join(FALLBACK_SEGMENTERS)}, got '{self.fallback}'"
+            )
 
 
 @dataclass(frozen=True)
@@ -142,11 +155,20 @@ class QualityParams:
     batch_size: int = 1000
 
     RANGES: ClassVar[Ranges] = {
-        "min_chars": (0, 1_000_000_000), "max_chars": (1, 1_000_000_000), "min_han_share": SHARE,
-        "bilingual_han_chars": (0, 1_000_000_000), "repetition_min_chars": (0, 1_000_000_000),
-        "max_dup_line_share": SHARE, "top_ngram": (1, 10), "max_top_ngram_share": SHARE, "dup_ngram": (1, 100),
-        "max_dup_ngram_share": SHARE, "max_boilerplate_share": SHARE, "max_mainland_share": SHARE,
-        "regional_min_terms": (1, 1_000_000), "batch_size": ROWS,
+        "min_chars": (0, 1_000_000_000),
+        "max_chars": (1, 1_000_000_000),
+        "min_han_share": SHARE,
+        "bilingual_han_chars": (0, 1_000_000_000),
+        "repetition_min_chars": (0, 1_000_000_000),
+        "max_dup_line_share": SHARE,
+        "top_ngram": (1, 10),
+        "max_top_ngram_share": SHARE,
+        "dup_ngram": (1, 100),
+        "max_dup_ngram_share": SHARE,
+        "max_boilerplate_share": SHARE,
+        "max_mainland_share": SHARE,
+        "regional_min_terms": (1, 1_000_000),
+        "batch_size": ROWS,
     }
 
     def check(self, where: str, prefix: str) -> None:
@@ -173,9 +195,16 @@ class DedupParams:
     source_priority: tuple[str, ...] = ()  # sources whose copy is kept first; then registration order, then position
     batch_size: int = 10_000
 
-    RANGES: ClassVar[Ranges] = {"ngram": (1, 100), "bands": (1, 1024), "rows": (1, 64), "threshold": SHARE,
-                                "family_threshold": SHARE, "max_per_family": (1, 1_000_000_000), "seed": SEED,
-                                "batch_size": ROWS}
+    RANGES: ClassVar[Ranges] = {
+        "ngram": (1, 100),
+        "bands": (1, 1024),
+        "rows": (1, 64),
+        "threshold": SHARE,
+        "family_threshold": SHARE,
+        "max_per_family": (1, 1_000_000_000),
+        "seed": SEED,
+        "batch_size": ROWS,
+    }
 
     def check(self, where: str, prefix: str) -> None:
         for key in ("threshold", "family_threshold"):
@@ -184,8 +213,11 @@ class DedupParams:
         if self.family_threshold > self.threshold:
             raise UserError(where, f"'{prefix}.family_threshold' must not exceed '{prefix}.threshold'")
         if self.bands * self.rows > MAX_PERMUTATIONS:  # each permutation is a hash of every shingle
-            raise UserError(where, f"'{prefix}.bands' × '{prefix}.rows' must be at most {MAX_PERMUTATIONS:,} MinHash "
-                            f"permutations, got {self.bands * self.rows:,}")
+            raise UserError(
+                where,
+                f"'{prefix}.bands' × '{prefix}.rows' must be at most {MAX_PERMUTATIONS:,} MinHash "
+                f"permutations, got {self.bands * self.rows:,}",
+            )
 
 
 # The decontam section. Benchmark files live under data/benchmarks/, the folder the stage
@@ -207,7 +239,9 @@ class BenchmarkSpec:
     name: str  # lowercase letters, digits, '.', '_', '-': the reject reason is decontam:<name>
     path: str  # under data/benchmarks/, relative to the repository root; a glob (*, ?, [...]) reads every matching file, sorted
     fields: tuple[str, ...]  # fields / columns joined into an item's text, e.g. [question, A, B, C, D, answer]
-    format: str | None = None  # jsonl, csv or parquet; null: from the extension (.jsonl/.ndjson/.json, .csv, .parquet/.pq)
+    format: str | None = (
+        None  # jsonl, csv or parquet; null: from the extension (.jsonl/.ndjson/.json, .csv, .parquet/.pq)
+    )
     id_field: str | None = None  # field holding the item's id; null: <file>:<row> (rows count from 1)
     ngram: int | None = None  # this benchmark's n-gram size in characters; null: decontam.ngram
     policy: str | None = None  # remove or flag for this benchmark; null: decontam.policy
@@ -216,20 +250,28 @@ class BenchmarkSpec:
 
     def check(self, where: str, prefix: str) -> None:
         if not BENCHMARK_NAME.fullmatch(self.name):
-            raise UserError(where, f"'{prefix}.name' must be lowercase letters, digits, '.', '_' or '-' "
-                            f"(it becomes the reject reason decontam:<name>), got '{self.name}'")
+            raise UserError(
+                where,
+                f"'{prefix}.name' must be lowercase letters, digits, '.', '_' or '-' "
+                f"(it becomes the reject reason decontam:<name>), got '{self.name}'",
+            )
         if not self.path.strip():
             raise UserError(where, f"'{prefix}.path' is empty")
         parts = self.path.replace("\\", "/").split("/")
         if self.path.startswith("/") or ".." in parts or "/".join(parts[:2]) != BENCHMARK_FOLDER or len(parts) < 3:
-            raise UserError(where, f"'{prefix}.path' must be a file or glob under {BENCHMARK_FOLDER}/ (the folder DVC watches "
-                            f"for the decontam stage), got '{self.path}'")
+            raise UserError(
+                where,
+                f"'{prefix}.path' must be a file or glob under {BENCHMARK_FOLDER}/ (the folder DVC watches "
+                f"for the decontam stage), got '{self.path}'",
+            )
         if not self.fields:
             raise UserError(where, f"'{prefix}.fields' must name at least one field (e.g. [question, answer])")
         if any(not f for f in self.fields):
             raise UserError(where, f"'{prefix}.fields' holds an empty field name")
         if self.format is not None and self.format not in BENCHMARK_FORMATS:
-            raise UserError(where, f"'{prefix}.format' must be null or one of {', '.join(BENCHMARK_FORMATS)}, got '{self.format}'")
+            raise UserError(
+                where, f"'{prefix}.format' must be null or one of {', '.join(BENCHMARK_FORMATS)}, got '{self.format}'"
+            )
         if self.policy is not None and self.policy not in DECONTAM_POLICIES:
             raise UserError(where, f"'{prefix}.policy' must be null, remove or flag, got '{self.policy}'")
 
@@ -273,16 +315,19 @@ class DecontamParams:
 class PublishParams:
     pretty_name: str = "Taiwan Traditional-Chinese Public Text Corpus"
     description: str = (
-        "Taiwanese government and cultural text in Traditional Chinese, "
-        "with provenance and license for every document."
+        "Taiwanese government and cultural text in Traditional Chinese, with provenance and license for every document."
     )
     max_shard_bytes: int = 256 * 1024 * 1024  # cut shards at this much UTF-8 text
     row_group_rows: int = 10_000  # small row groups keep the hub's dataset viewer fast
     compression_level: int = 9  # zstd
     batch_size: int = 1000
 
-    RANGES: ClassVar[Ranges] = {"max_shard_bytes": (1, 16 * GiB), "row_group_rows": (1, 10_000_000),
-                                "compression_level": (1, 22), "batch_size": ROWS}
+    RANGES: ClassVar[Ranges] = {
+        "max_shard_bytes": (1, 16 * GiB),
+        "row_group_rows": (1, 10_000_000),
+        "compression_level": (1, 22),
+        "batch_size": ROWS,
+    }
 
 
 @dataclass(frozen=True)
@@ -293,17 +338,27 @@ class LicensesParams:
     ``license:<id>``. Cross-checks against the registry live in ``pipeline.core.policy``.
     """
 
-    groups: dict[str, tuple[str, ...]] = field(default_factory=lambda: {
-        "default": ("LicenseRef-TW-Copyright-Act-Art9", "LicenseRef-Public-Domain", "OGDL-Taiwan-1.0", "CC0-1.0",
-                    "CC-BY-4.0"),
-        "share-alike": ("CC-BY-SA-4.0",),
-    })
+    groups: dict[str, tuple[str, ...]] = field(
+        default_factory=lambda: {
+            "default": (
+                "LicenseRef-TW-Copyright-Act-Art9",
+                "LicenseRef-Public-Domain",
+                "OGDL-Taiwan-1.0",
+                "CC0-1.0",
+                "CC-BY-4.0",
+            ),
+            "share-alike": ("CC-BY-SA-4.0",),
+        }
+    )
     default_group: str = "default"  # the hub's default config
 
     def check(self, where: str, prefix: str) -> None:
         if self.default_group not in self.groups:
-            raise UserError(where, f"'{prefix}.default_group' is '{self.default_group}', which is not a group "
-                            f"(groups: {', '.join(self.groups)})")
+            raise UserError(
+                where,
+                f"'{prefix}.default_group' is '{self.default_group}', which is not a group "
+                f"(groups: {', '.join(self.groups)})",
+            )
         for name in self.groups:
             if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", name):
                 raise UserError(where, f"'{prefix}.groups.{name}': a group name is lowercase letters, digits and '-'")
@@ -335,8 +390,14 @@ class RayParams:
     segment_rows: int = 256  # documents per actor call
     dedup_partitions: int = 16  # hash partitions of the LSH bucket shuffle
 
-    RANGES: ClassVar[Ranges] = {"num_cpus": (1, 100_000), "segment_actors": (1, 10_000), "segment_cpus": (0, 1024),
-                                "segment_gpus": (0, 64), "segment_rows": ROWS, "dedup_partitions": (1, 100_000)}
+    RANGES: ClassVar[Ranges] = {
+        "num_cpus": (1, 100_000),
+        "segment_actors": (1, 10_000),
+        "segment_cpus": (0, 1024),
+        "segment_gpus": (0, 64),
+        "segment_rows": ROWS,
+        "dedup_partitions": (1, 100_000),
+    }
 
 
 @dataclass(frozen=True)
@@ -357,8 +418,10 @@ class Params:
     def check(self, where: str, prefix: str) -> None:
         if self.engine not in ENGINES:  # by name: checking an engine never imports it
             names = ENGINES.names()
-            raise UserError(where, f"'engine' must be one of {', '.join(names)}, got '{self.engine}'"
-                            f"{did_you_mean(self.engine, names)}")
+            raise UserError(
+                where,
+                f"'engine' must be one of {', '.join(names)}, got '{self.engine}'{did_you_mean(self.engine, names)}",
+            )
 
 
 def load_params(layout: Layout) -> Params:
@@ -392,8 +455,10 @@ class SourcesConfig:
     def require(self, layout: Layout, source_id: str) -> None:
         """A one-line error when a stage is asked to run for a source nobody registered."""
         if source_id not in self.sources:
-            raise UserError(layout.rel(layout.sources_config),
-                            f"source '{source_id}' is not registered; run: twcorpus register data/raw/{source_id}")
+            raise UserError(
+                layout.rel(layout.sources_config),
+                f"source '{source_id}' is not registered; run: twcorpus register data/raw/{source_id}",
+            )
 
     def overrides(self, source_id: str) -> dict[str, Any]:
         return dict(self.sources.get(source_id) or {})

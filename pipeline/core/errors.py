@@ -10,7 +10,6 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
-
 EXIT_USER_ERROR = 2  # the exit status of a UserError on the command line
 
 

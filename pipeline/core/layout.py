@@ -31,7 +31,7 @@ class Layout:
     root: Path
 
     @classmethod
-    def at(cls, root: str | Path | None = None) -> "Layout":
+    def at(cls, root: str | Path | None = None) -> Layout:
         return cls(Path(root or ".").resolve())
 
     # inputs

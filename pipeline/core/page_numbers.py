@@ -16,10 +16,12 @@ def page_number_forms(space: str) -> str:
     """The forms as one regex alternation, unanchored; ``space`` is the regex class of one
     space allowed between their parts (``[ \\t]``; ``\\s`` only where no newline can occur)."""
     s = space
-    return "|".join((
-        rf"{_DASH}?{s}*{_N}{s}*{_DASH}?",  # 12   - 12 -
-        rf"第{s}*{_N}{s}*頁(?:{s}*[，,、/／]?{s}*共{s}*{_N}{s}*頁)?",  # 第 3 頁，共 10 頁
-        rf"共{s}*{_N}{s}*頁{s}*[，,、]?{s}*第{s}*{_N}{s}*頁",  # 共 10 頁 第 3 頁
-        rf"{_N}{s}*[/／]{s}*{_N}",  # 3/10
-        rf"(?i:page|p\.){s}*{_N}(?:{s}*(?i:of|/){s}*{_N})?",  # Page 3 of 10
-    ))
+    return "|".join(
+        (
+            rf"{_DASH}?{s}*{_N}{s}*{_DASH}?",  # 12   - 12 -
+            rf"第{s}*{_N}{s}*頁(?:{s}*[，,、/／]?{s}*共{s}*{_N}{s}*頁)?",  # 第 3 頁，共 10 頁
+            rf"共{s}*{_N}{s}*頁{s}*[，,、]?{s}*第{s}*{_N}{s}*頁",  # 共 10 頁 第 3 頁
+            rf"{_N}{s}*[/／]{s}*{_N}",  # 3/10
+            rf"(?i:page|p\.){s}*{_N}(?:{s}*(?i:of|/){s}*{_N})?",  # Page 3 of 10
+        )
+    )

@@ -72,6 +72,7 @@ def writer_options(compression_level: int = 9, *, for_hub: bool = False) -> dict
 
 # --- where outputs are written from ------------------------------------------------------------
 
+
 def repo_root(path: Path) -> Path | None:
     """The repository an output belongs to: the nearest folder above it with dvc.yaml,
     params.yaml or .dvc (every output lives under ``<root>/data/``); None outside one."""
@@ -202,7 +203,7 @@ class OutputGuard:
         self._fd: int | None = None
         self._temps: list[Path] = []
 
-    def acquire(self) -> "OutputGuard":
+    def acquire(self) -> OutputGuard:
         if self._fd is not None:
             return self
         if fcntl is not None:
@@ -212,9 +213,11 @@ class OutputGuard:
                 fcntl.flock(fd, fcntl.LOCK_EX if self.wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 os.close(fd)
-                raise UserError(display(self.path), f"another run is writing this output right now (lock "
-                                f"{display(self.lock_path)}); wait for it to finish, or stop it, then run again"
-                                ) from None
+                raise UserError(
+                    display(self.path),
+                    f"another run is writing this output right now (lock "
+                    f"{display(self.lock_path)}); wait for it to finish, or stop it, then run again",
+                ) from None
             except BaseException:
                 os.close(fd)
                 raise
@@ -280,7 +283,7 @@ class OutputGuard:
             os.close(self._fd)  # closing the descriptor drops the flock
             self._fd = None
 
-    def __enter__(self) -> "OutputGuard":
+    def __enter__(self) -> OutputGuard:
         return self.acquire()
 
     def __exit__(self, *exc: Any) -> None:
@@ -298,6 +301,7 @@ def write_durably(path: Path, data: bytes) -> None:
 
 
 # --- writing -------------------------------------------------------------------------------------
+
 
 class RowWriter:
     """Collects rows (dicts or record batches) and writes them as row groups of ``batch_size`` rows.
@@ -387,7 +391,7 @@ class RowWriter:
         finally:
             self._guard.release()
 
-    def __enter__(self) -> "RowWriter":
+    def __enter__(self) -> RowWriter:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -398,6 +402,7 @@ class RowWriter:
 
 
 # --- reading -------------------------------------------------------------------------------------
+
 
 def _unreadable(path: Path, exc: BaseException) -> UserError:
     said = " ".join(str(exc).split()) or type(exc).__name__
@@ -419,6 +424,7 @@ def _schema_agrees(path: Path, f: pq.ParquetFile) -> pq.ParquetFile:
     """The footer holds the schema twice (Parquet's own and Arrow's, serialized), and no page
     checksum covers either: a corrupt byte there renames a column without any read failing.
     Our files always have the two equal, so a difference is corruption."""
+
     def agree() -> bool:
         stored = (f.metadata.metadata or {}).get(b"ARROW:schema")
         if stored is None:  # not written by Arrow: nothing to compare
@@ -441,8 +447,9 @@ class CheckedParquetFile:
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        self._file = _schema_agrees(self.path, _checked(
-            self.path, lambda: pq.ParquetFile(self.path, page_checksum_verification=True)))
+        self._file = _schema_agrees(
+            self.path, _checked(self.path, lambda: pq.ParquetFile(self.path, page_checksum_verification=True))
+        )
 
     @property
     def metadata(self) -> pq.FileMetaData:
@@ -482,7 +489,7 @@ class CheckedParquetFile:
             raise AttributeError(name)
         return getattr(self._file, name)
 
-    def __enter__(self) -> "CheckedParquetFile":
+    def __enter__(self) -> CheckedParquetFile:
         return self
 
     def __exit__(self, *exc: Any) -> None:

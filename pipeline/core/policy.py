@@ -49,11 +49,17 @@ def build_policy(params: LicensesParams, registry: Registry, where: str = "param
                 raise UserError(where, f"{key}: {license_id} is already in group '{group_of[license_id]}'")
             entry = registry.get(license_id)
             if not entry.modification or not entry.commercial_use:
-                raise UserError(where, f"{key}: {license_id} can never be published: "
-                                + ("it forbids modification" if not entry.modification else "it forbids commercial use"))
+                raise UserError(
+                    where,
+                    f"{key}: {license_id} can never be published: "
+                    + ("it forbids modification" if not entry.modification else "it forbids commercial use"),
+                )
             kinds.add(entry.share_alike)
             group_of[license_id] = group
         if len(kinds) > 1:
-            raise UserError(where, f"'licenses.groups.{group}' mixes share-alike and other licenses; "
-                            "put share-alike licenses in a group of their own")
+            raise UserError(
+                where,
+                f"'licenses.groups.{group}' mixes share-alike and other licenses; "
+                "put share-alike licenses in a group of their own",
+            )
     return Policy(group_of, registry, params.default_group, tuple(params.groups))

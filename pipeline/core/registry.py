@@ -32,8 +32,9 @@ DEFAULT_ORDER = 100
 
 
 class Registry(Generic[T]):
-    def __init__(self, kind: str, *, package: str | None = None, module: str | None = None,
-                 lazy: dict[str, str] | None = None):
+    def __init__(
+        self, kind: str, *, package: str | None = None, module: str | None = None, lazy: dict[str, str] | None = None
+    ):
         self.kind = kind
         self.package = package
         self.module = module
@@ -50,8 +51,10 @@ class Registry(Generic[T]):
 
     def register(self, name: str, *, order: int = DEFAULT_ORDER) -> Callable[[T], T]:
         """The decorator form of ``add``."""
+
         def decorate(entry: T) -> T:
             return self.add(name, entry, order=order)
+
         return decorate
 
     def _find(self) -> None:
@@ -85,8 +88,10 @@ class Registry(Generic[T]):
             self._entries[name] = (DEFAULT_ORDER, len(self._entries), entry)
         if name not in self._entries:
             known = self.names()
-            raise UserError(where or self.kind, f"unknown {self.kind} '{name}'{did_you_mean(name, known)}; "
-                            f"known: {', '.join(known)}")
+            raise UserError(
+                where or self.kind,
+                f"unknown {self.kind} '{name}'{did_you_mean(name, known)}; known: {', '.join(known)}",
+            )
         return self._entries[name][2]
 
     def __contains__(self, name: object) -> bool:

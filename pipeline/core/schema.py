@@ -8,6 +8,7 @@ it moves it to the rejects with a reason.
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
@@ -15,15 +16,31 @@ from pipeline.core.contract import stages
 
 # (name, type, description); the descriptions are rendered into the dataset card.
 DOCUMENT_COLUMNS: list[tuple[str, pa.DataType, str]] = [
-    ("id", pa.string(), "Stable document id: the first 32 hex digits of SHA-256 over this row's own published values (source, source_file, source_line and the redacted text), so it reveals nothing a redaction removed. The same contributed file gives the same ids in every run while the personal-data settings give the same redactions."),
+    (
+        "id",
+        pa.string(),
+        "Stable document id: the first 32 hex digits of SHA-256 over this row's own published values (source, source_file, source_line and the redacted text), so it reveals nothing a redaction removed. The same contributed file gives the same ids in every run while the personal-data settings give the same redactions.",
+    ),
     ("text", pa.string(), "The document text."),
     ("source", pa.string(), "Id of the contributing source (the folder under data/raw/)."),
     ("source_file", pa.string(), "Path of the contributed file, relative to the source folder."),
-    ("source_line", pa.int64(), "Line of the document in a JSON Lines or CSV file, or its position in a multi-record export; null when the file is one document."),
-    ("license", pa.string(), "License id (SPDX or LicenseRef, see the licenses section) under which this document is published."),
+    (
+        "source_line",
+        pa.int64(),
+        "Line of the document in a JSON Lines or CSV file, or its position in a multi-record export; null when the file is one document.",
+    ),
+    (
+        "license",
+        pa.string(),
+        "License id (SPDX or LicenseRef, see the licenses section) under which this document is published.",
+    ),
     ("title", pa.string(), "Title, when the source has one."),
     ("url", pa.string(), "URL of the document or its source page, when known."),
-    ("date", pa.string(), "Date of the document as ISO 8601 (YYYY-MM-DD, or a full timestamp when the source gave one); Minguo dates (中華民國95年1月2日, 095/01/02) are converted and the form as written is kept in meta.date_written; null when the source gave none or it could not be read (then only in meta.date_written)."),
+    (
+        "date",
+        pa.string(),
+        "Date of the document as ISO 8601 (YYYY-MM-DD, or a full timestamp when the source gave one); Minguo dates (中華民國95年1月2日, 095/01/02) are converted and the form as written is kept in meta.date_written; null when the source gave none or it could not be read (then only in meta.date_written).",
+    ),
     ("meta", pa.string(), "Other fields the source provided, as a JSON object with sorted keys; null when none."),
 ]
 DOCUMENT = pa.schema([(name, typ) for name, typ, _ in DOCUMENT_COLUMNS])
@@ -61,8 +78,24 @@ def published_schema() -> pa.Schema:
 
 # The names stage code and tests import; computed when first used, so that reading this
 # module never imports the stage contracts (which import this module).
-_SCHEMAS = {"NORMALIZED": "normalize", "QUALITY_CHECKED": "quality", "PII_CHECKED": "pii", "SEGMENTED": "segment",
-            "DEDUPED": "dedup", "DECONTAMINATED": "decontam"}
+_SCHEMAS = {
+    "NORMALIZED": "normalize",
+    "QUALITY_CHECKED": "quality",
+    "PII_CHECKED": "pii",
+    "SEGMENTED": "segment",
+    "DEDUPED": "dedup",
+    "DECONTAMINATED": "decontam",
+}
+
+if TYPE_CHECKING:  # what __getattr__ makes of them
+    NORMALIZED: pa.Schema
+    QUALITY_CHECKED: pa.Schema
+    PII_CHECKED: pa.Schema
+    SEGMENTED: pa.Schema
+    DEDUPED: pa.Schema
+    DECONTAMINATED: pa.Schema
+    PUBLISHED: pa.Schema
+    PUBLISHED_COLUMNS: Columns
 
 
 def __getattr__(name: str) -> object:
@@ -77,12 +110,24 @@ def __getattr__(name: str) -> object:
 
 REJECT_COLUMNS: list[tuple[str, pa.DataType, str]] = [
     ("source", pa.string(), "Source id."),
-    ("source_file", pa.string(), "File of the source the document came from (null for a problem with the whole source)."),
+    (
+        "source_file",
+        pa.string(),
+        "File of the source the document came from (null for a problem with the whole source).",
+    ),
     ("source_line", pa.int64(), "Line or record position in that file, when it has one."),
     ("stage", pa.string(), "Stage that rejected it (ingest, …)."),
-    ("reason", pa.string(), "Machine-readable reason, e.g. undecodable, empty, malformed-line, duplicate-in-source, duplicate-of:<id>."),
+    (
+        "reason",
+        pa.string(),
+        "Machine-readable reason, e.g. undecodable, empty, malformed-line, duplicate-in-source, duplicate-of:<id>.",
+    ),
     ("detail", pa.string(), "One human-readable line explaining the reason."),
-    ("id", pa.string(), "Document id (published id of this reject row as written), when the document got as far as having one."),
+    (
+        "id",
+        pa.string(),
+        "Document id (published id of this reject row as written), when the document got as far as having one.",
+    ),
     ("text", pa.string(), "The text, when it could be read, for audit."),
 ]
 REJECT = pa.schema([(name, typ) for name, typ, _ in REJECT_COLUMNS])

@@ -12,11 +12,14 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from pipeline.core.errors import UserError, did_you_mean
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+T = TypeVar("T", bound="DataclassInstance")
 
 
 def build(cls: type[T], data: Any, where: str, prefix: str = "") -> T:
@@ -29,9 +32,7 @@ def build(cls: type[T], data: Any, where: str, prefix: str = "") -> T:
     hints = typing.get_type_hints(cls)
     for key in data:
         if key not in fields:
-            raise UserError(
-                where, f"unknown key '{_join(prefix, key)}'{did_you_mean(str(key), fields)}"
-            )
+            raise UserError(where, f"unknown key '{_join(prefix, key)}'{did_you_mean(str(key), fields)}")
     values = {}
     for name, field in fields.items():
         if name not in data:
@@ -63,7 +64,7 @@ def _coerce(hint: Any, value: Any, where: str, key: str) -> Any:
         (inner,) = [a for a in args if a is not type(None)]
         return _coerce(inner, value, where, key)
     if dataclasses.is_dataclass(hint):
-        return build(hint, value, where, key)
+        return build(cast("type[DataclassInstance]", hint), value, where, key)  # a type hint: a class, not an instance
     if origin is tuple:  # tuple[X, ...] from a YAML list
         if not isinstance(value, list):
             raise UserError(where, f"'{key}' must be a list, got {_kind(value)}")

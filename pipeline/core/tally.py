@@ -16,7 +16,7 @@ from typing import Any
 class Tally:
     """A dataclass whose fields are all Counters; subclasses name the fields."""
 
-    def merge(self, other: "Tally | None") -> "Tally":
+    def merge(self, other: Tally | None) -> Tally:
         if other is not None:
             for f in fields(self):
                 counter: Counter = getattr(self, f.name)

@@ -9,7 +9,7 @@ measured on the parser's events, so checking costs one pass over the text.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -24,7 +24,9 @@ def load_yaml(path: Path, shown_as: str) -> Any:
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
-            raise UserError(shown_as, f"{size:,} bytes: too large for a configuration file (the limit is {MAX_BYTES:,})")
+            raise UserError(
+                shown_as, f"{size:,} bytes: too large for a configuration file (the limit is {MAX_BYTES:,})"
+            )
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise UserError(shown_as, "file not found") from None
@@ -58,12 +60,14 @@ def check_limits(text: str, shown_as: str) -> None:
         elif isinstance(event, yaml.ScalarEvent):
             anchor, nodes = event.anchor, 1
         elif isinstance(event, yaml.AliasEvent):
-            anchor, nodes = None, sizes.get(event.anchor, 1)
+            anchor, nodes = None, sizes.get(cast(str, event.anchor), 1)  # an alias always names its anchor
         else:
             continue
         if anchor is not None:
             sizes[anchor] = nodes
         open_nodes[-1][1] += nodes
         if open_nodes[-1][1] > MAX_NODES:
-            raise UserError(shown_as, f"its aliases expand to more than {MAX_NODES:,} values: refused as unsafe to "
-                            "parse (a YAML bomb?)")
+            raise UserError(
+                shown_as,
+                f"its aliases expand to more than {MAX_NODES:,} values: refused as unsafe to parse (a YAML bomb?)",
+            )

@@ -17,13 +17,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.core.errors import UserError, did_you_mean
 from pipeline.core.config import BenchmarkSpec
+from pipeline.core.errors import UserError, did_you_mean
 
 GLOB_CHARS = set("*?[")
 # A benchmark's format from its file's extension (config.BENCHMARK_FORMATS names the same three).
-EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet",
-              ".pq": "parquet"}
+EXTENSIONS = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+    ".csv": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
 
 
 @dataclass(frozen=True)
@@ -56,8 +62,11 @@ def format_of(spec: BenchmarkSpec, path: Path, where: str) -> str:
         return spec.format
     fmt = EXTENSIONS.get(path.suffix.lower())
     if fmt is None:
-        raise UserError(where, f"benchmark '{spec.name}': cannot tell the format from the extension "
-                        f"'{path.suffix}'; set format: jsonl, csv or parquet")
+        raise UserError(
+            where,
+            f"benchmark '{spec.name}': cannot tell the format from the extension "
+            f"'{path.suffix}'; set format: jsonl, csv or parquet",
+        )
     return fmt
 
 
@@ -70,8 +79,10 @@ def _text(value: Any, where: str, spec: BenchmarkSpec, field: str) -> str:
         return str(value)
     if isinstance(value, (list, tuple)):
         return "\n".join(_text(v, where, spec, field) for v in value)
-    raise UserError(where, f"benchmark '{spec.name}': field '{field}' holds {type(value).__name__}, "
-                    "not text, a number or a list of them")
+    raise UserError(
+        where,
+        f"benchmark '{spec.name}': field '{field}' holds {type(value).__name__}, not text, a number or a list of them",
+    )
 
 
 def _missing(spec: BenchmarkSpec, where: str, have: set[str]) -> None:
@@ -79,8 +90,9 @@ def _missing(spec: BenchmarkSpec, where: str, have: set[str]) -> None:
     for field in (*spec.fields, *([spec.id_field] if spec.id_field else [])):
         if field not in have:
             names = ", ".join(sorted(have)[:20]) or "none"
-            raise UserError(where, f"benchmark '{spec.name}': no field '{field}'{did_you_mean(field, have)} "
-                            f"(the file has: {names})")
+            raise UserError(
+                where, f"benchmark '{spec.name}': no field '{field}'{did_you_mean(field, have)} (the file has: {names})"
+            )
 
 
 def _jsonl_rows(path: Path, where: str, spec: BenchmarkSpec) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -93,13 +105,15 @@ def _jsonl_rows(path: Path, where: str, spec: BenchmarkSpec) -> Iterator[tuple[i
                 try:
                     row = json.loads(line)
                 except json.JSONDecodeError as exc:
-                    raise UserError(f"{where}:{line_no}", f"benchmark '{spec.name}': not valid JSON ({exc.msg})")
+                    raise UserError(
+                        f"{where}:{line_no}", f"benchmark '{spec.name}': not valid JSON ({exc.msg})"
+                    ) from exc
                 if not isinstance(row, dict):
                     raise UserError(f"{where}:{line_no}", f"benchmark '{spec.name}': a line must be a JSON object")
                 seen.update(row)
                 yield line_no, row
         except UnicodeDecodeError as exc:
-            raise UserError(where, f"benchmark '{spec.name}': not UTF-8 (byte {exc.start}); save it as UTF-8")
+            raise UserError(where, f"benchmark '{spec.name}': not UTF-8 (byte {exc.start}); save it as UTF-8") from exc
     _missing(spec, where, seen)  # after the rows: a field only some rows have is there
 
 
@@ -108,12 +122,11 @@ def _csv_rows(path: Path, where: str, spec: BenchmarkSpec) -> Iterator[tuple[int
         try:
             reader = csv.DictReader(f)
             _missing(spec, where, set(reader.fieldnames or ()))
-            for row_no, row in enumerate(reader, start=1):
-                yield row_no, row
+            yield from enumerate(reader, start=1)
         except UnicodeDecodeError as exc:
-            raise UserError(where, f"benchmark '{spec.name}': not UTF-8 (byte {exc.start}); save it as UTF-8")
+            raise UserError(where, f"benchmark '{spec.name}': not UTF-8 (byte {exc.start}); save it as UTF-8") from exc
         except csv.Error as exc:
-            raise UserError(f"{where}:{reader.line_num}", f"benchmark '{spec.name}': not valid CSV ({exc})")
+            raise UserError(f"{where}:{reader.line_num}", f"benchmark '{spec.name}': not valid CSV ({exc})") from exc
 
 
 def _parquet_rows(path: Path, where: str, spec: BenchmarkSpec) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -122,7 +135,7 @@ def _parquet_rows(path: Path, where: str, spec: BenchmarkSpec) -> Iterator[tuple
     try:
         pf = pq.ParquetFile(path)
     except Exception as exc:  # pyarrow raises several kinds for a file that is not Parquet
-        raise UserError(where, f"benchmark '{spec.name}': not a Parquet file ({exc})")
+        raise UserError(where, f"benchmark '{spec.name}': not a Parquet file ({exc})") from exc
     _missing(spec, where, set(pf.schema_arrow.names))
     columns = list(dict.fromkeys([*spec.fields, *([spec.id_field] if spec.id_field else [])]))
     row_no = 0
@@ -148,13 +161,17 @@ def load_benchmark(spec: BenchmarkSpec, root: Path) -> Benchmark:
         for row_no, row in READERS[format_of(spec, path, where)](path, where, spec):
             texts.append("\n".join(_text(row.get(f), f"{where}:{row_no}", spec, f) for f in spec.fields))
             if spec.id_field:
-                ids.append(_text(row.get(spec.id_field), f"{where}:{row_no}", spec, spec.id_field) or f"{stem}:{row_no}")
+                ids.append(
+                    _text(row.get(spec.id_field), f"{where}:{row_no}", spec, spec.id_field) or f"{stem}:{row_no}"
+                )
             else:
                 ids.append(f"{stem}:{row_no}")
     if not any(t.strip() for t in texts):
         what = "no rows" if not texts else f"no row with text in {', '.join(spec.fields)}"
-        raise UserError(", ".join(written) if len(written) <= 3 else f"{spec.path} ({len(written)} files)",
-                        f"benchmark '{spec.name}' is empty: {what}")
+        raise UserError(
+            ", ".join(written) if len(written) <= 3 else f"{spec.path} ({len(written)} files)",
+            f"benchmark '{spec.name}' is empty: {what}",
+        )
     return Benchmark(spec, tuple(written), tuple(ids), tuple(texts))
 
 

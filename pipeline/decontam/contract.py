@@ -6,14 +6,25 @@ from pipeline.core.contract import GLOBAL, Stage, register
 
 # Added by the global decontam stage.
 DECONTAM_COLUMNS = [
-    ("contamination", pa.list_(pa.string()), "Evaluation benchmarks (decontam.benchmarks with policy flag) this document shares a long character n-gram with: benchmark text the corpus contains; empty when none. Documents matched by a benchmark with policy remove are not published."),
+    (
+        "contamination",
+        pa.list_(pa.string()),
+        "Evaluation benchmarks (decontam.benchmarks with policy flag) this document shares a long character n-gram with: benchmark text the corpus contains; empty when none. Documents matched by a benchmark with policy remove are not published.",
+    ),
 ]
 
-register(Stage(
-    name="decontam", order=70, scope=GLOBAL, run="pipeline.decontam.stage:run", params=("decontam",),
-    help="remove (or flag) documents that share a long character n-gram with an item of an evaluation benchmark "
-         "named in decontam.benchmarks (files under data/benchmarks/).",
-    summary=lambda m: (f": {m['documents']} kept of {m['documents_in']}; removed {m['removed']}, "
-                       f"flagged {m['flagged']}"),
-    columns=tuple(DECONTAM_COLUMNS),
-))
+register(
+    Stage(
+        name="decontam",
+        order=70,
+        scope=GLOBAL,
+        run="pipeline.decontam.stage:run",
+        params=("decontam",),
+        help="remove (or flag) documents that share a long character n-gram with an item of an evaluation benchmark "
+        "named in decontam.benchmarks (files under data/benchmarks/).",
+        summary=lambda m: (
+            f": {m['documents']} kept of {m['documents_in']}; removed {m['removed']}, flagged {m['flagged']}"
+        ),
+        columns=tuple(DECONTAM_COLUMNS),
+    )
+)

@@ -31,7 +31,7 @@ import numpy as np
 from pipeline.decontam.benchmarks import Benchmark
 
 BASE = 0x9E3779B97F4A7C15  # odd, so invertible modulo 2**64
-BASE_INV = pow(BASE, -1, 2 ** 64)
+BASE_INV = pow(BASE, -1, 2**64)
 DROPPED = ("Z", "P", "S", "Cc", "Cf", "Cs")  # Unicode categories (or their first letter) that normalization drops
 FOLDED = {0x25CB: 0x3007, 0x25EF: 0x3007}  # ○ and ◯ written for zero (一○樓) → 〇, as the gazette does both
 CHUNK_CHARS = 4_000_000  # characters hashed at once: bounds the scan's memory (about 40 bytes a character)
@@ -94,20 +94,20 @@ class Codes:
 
 def _codes(texts: Sequence[str | None]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     fold, simple, kept = tables()
-    texts = [t or "" for t in texts]
-    raw = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32)
-    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+    strs = [t or "" for t in texts]
+    raw = np.frombuffer("".join(strs).encode("utf-32-le"), dtype=np.uint32)
+    lengths = np.fromiter((len(t) for t in strs), dtype=np.int64, count=len(strs))
     bounds = np.concatenate([[0], np.cumsum(lengths)])
     complex_at = np.nonzero(~simple[raw])[0]
     if len(complex_at):  # those texts normalized whole (NFKC then lowercase), the others character by character
         slow = set(np.searchsorted(bounds, complex_at, side="right") - 1)
         pieces = []
-        for i, t in enumerate(texts):
+        for i, t in enumerate(strs):
             if i in slow:
                 pieces.append(np.frombuffer(unicodedata.normalize("NFKC", t).lower().encode("utf-32-le"), np.uint32))
                 pieces[-1] = fold[pieces[-1]]
             else:
-                pieces.append(fold[raw[bounds[i]:bounds[i + 1]]])
+                pieces.append(fold[raw[bounds[i] : bounds[i + 1]]])
         folded = np.concatenate(pieces) if pieces else raw
         lengths = np.fromiter((len(x) for x in pieces), dtype=np.int64, count=len(pieces))
         bounds = np.concatenate([[0], np.cumsum(lengths)])
@@ -184,7 +184,7 @@ class Table:
     present: np.ndarray  # bool, by the top bits of a hash: whether any entry has them (a cheap first test)
 
     @classmethod
-    def of(cls, hashes: np.ndarray, benchmark: np.ndarray, item: np.ndarray, position: np.ndarray) -> "Table":
+    def of(cls, hashes: np.ndarray, benchmark: np.ndarray, item: np.ndarray, position: np.ndarray) -> Table:
         """A table of sorted, distinct entries, with its first-test bits (at most 1/16 of them set)."""
         bits = int(np.clip(np.ceil(np.log2(max(1, len(hashes)) * 16)), 16, 26))
         present = np.zeros(1 << bits, dtype=bool)
@@ -223,11 +223,12 @@ class BenchmarkIndex:
 
     def ngram_text(self, b: int, item: int, position: int, length: int) -> str:
         start = int(self.item_starts[b][item]) + position
-        return self.item_codes[b][start:start + length].astype(np.uint32).tobytes().decode("utf-32-le")
+        return self.item_codes[b][start : start + length].astype(np.uint32).tobytes().decode("utf-32-le")
 
 
-def build_index(benchmarks: Sequence[Benchmark], ngrams: Sequence[int], policies: Sequence[str],
-                min_chars: int) -> BenchmarkIndex:
+def build_index(
+    benchmarks: Sequence[Benchmark], ngrams: Sequence[int], policies: Sequence[str], min_chars: int
+) -> BenchmarkIndex:
     """The index of the benchmarks' n-grams: for benchmark b, every window of ``ngrams[b]``
     normalized characters of each item; an item shorter than that but of at least
     ``min_chars`` characters is one entry, itself; shorter items are counted and left out."""
@@ -242,8 +243,8 @@ def build_index(benchmarks: Sequence[Benchmark], ngrams: Sequence[int], policies
         owner = c.owner()
         h = window_hashes(prefix, n)
         starts = np.arange(len(h), dtype=np.int64)
-        ok = starts + n <= c.ends[owner[:len(h)]] if len(h) else np.zeros(0, dtype=bool)
-        item = owner[:len(h)][ok]
+        ok = starts + n <= c.ends[owner[: len(h)]] if len(h) else np.zeros(0, dtype=bool)
+        item = owner[: len(h)][ok]
         pieces = [(h[ok], item, starts[ok] - c.starts[item], n)]
         short = np.nonzero((lengths < n) & (lengths >= min_chars))[0]
         for i in short.tolist():
@@ -251,27 +252,37 @@ def build_index(benchmarks: Sequence[Benchmark], ngrams: Sequence[int], policies
             value = range_hash(prefix, int(c.starts[i]), length)
             pieces.append((np.array([value], dtype=np.uint64), np.array([i]), np.array([0]), length))
         for hashes, items, positions, length in pieces:
-            parts.setdefault(length, []).append((hashes, np.full(len(hashes), b, dtype=np.int32),
-                                                 items.astype(np.int32), positions.astype(np.int32)))
+            parts.setdefault(length, []).append(
+                (hashes, np.full(len(hashes), b, dtype=np.int32), items.astype(np.int32), positions.astype(np.int32))
+            )
         counts.append(len(np.unique(pieces[0][0])) + len(short))
         whole.append(len(short))
         skipped.append(int(((lengths < min_chars) & (lengths > 0)).sum()))
     tables = {}
     for length in sorted(parts):
-        hashes, bench, item, position = (np.concatenate(x) for x in zip(*parts[length]))
-        order = np.lexsort((position, item, bench, hashes))
-        hashes, bench, item, position = hashes[order], bench[order], item[order], position[order]
+        hashes, bench_of, item, position = (np.concatenate(x) for x in zip(*parts[length]))
+        order = np.lexsort((position, item, bench_of, hashes))
+        hashes, bench_of, item, position = hashes[order], bench_of[order], item[order], position[order]
         first = np.ones(len(hashes), dtype=bool)  # the first entry of each (hash, benchmark)
-        first[1:] = (hashes[1:] != hashes[:-1]) | (bench[1:] != bench[:-1])
+        first[1:] = (hashes[1:] != hashes[:-1]) | (bench_of[1:] != bench_of[:-1])
         hashes = hashes[first]
         if not len(hashes):
             continue
-        tables[length] = Table.of(hashes, bench[first], item[first], position[first])
+        tables[length] = Table.of(hashes, bench_of[first], item[first], position[first])
     return BenchmarkIndex(
-        names=tuple(b.spec.name for b in benchmarks), policies=tuple(policies), ngrams=tuple(ngrams),
-        files=tuple(b.files for b in benchmarks), item_ids=tuple(b.ids for b in benchmarks),
-        items=tuple(len(b.texts) for b in benchmarks), whole=tuple(whole), skipped=tuple(skipped),
-        ngram_count=tuple(counts), tables=tables, item_codes=tuple(all_codes), item_starts=tuple(all_starts))
+        names=tuple(b.spec.name for b in benchmarks),
+        policies=tuple(policies),
+        ngrams=tuple(ngrams),
+        files=tuple(b.files for b in benchmarks),
+        item_ids=tuple(b.ids for b in benchmarks),
+        items=tuple(len(b.texts) for b in benchmarks),
+        whole=tuple(whole),
+        skipped=tuple(skipped),
+        ngram_count=tuple(counts),
+        tables=tables,
+        item_codes=tuple(all_codes),
+        item_starts=tuple(all_starts),
+    )
 
 
 @dataclass(frozen=True)
@@ -321,26 +332,28 @@ def _scan_chunk(texts: Sequence[str | None], index: BenchmarkIndex, out: list[di
         many = np.searchsorted(table.hashes, h[found], side="right") - first  # entries with that hash (benchmarks)
         rows = np.repeat(np.arange(len(found)), many)
         entry = np.repeat(first, many) + (np.arange(len(rows)) - np.repeat(np.cumsum(many) - many, many))
-        for column, values in zip(columns, (found[rows], np.full(len(rows), length), table.benchmark[entry],
-                                            table.item[entry], table.position[entry])):
+        for column, values in zip(
+            columns,
+            (found[rows], np.full(len(rows), length), table.benchmark[entry], table.item[entry], table.position[entry]),
+        ):
             column.append(values.astype(np.int64))
     if not columns[0]:
         return
-    position, length, bench, item, at = (np.concatenate(col) for col in columns)
+    position, lengths, bench, item, at = (np.concatenate(col) for col in columns)
     text = owner[position]
     # the first candidate of each (text, benchmark): lowest position, then shortest length
     key = text * len(index.names) + bench
-    order = np.lexsort((length, position, key))
-    position, length, bench, item, at, text, key = (a[order] for a in (position, length, bench, item, at, text, key))
+    order = np.lexsort((lengths, position, key))
+    position, lengths, bench, item, at, text, key = (a[order] for a in (position, lengths, bench, item, at, text, key))
     while len(key):
         head = np.ones(len(key), dtype=bool)
         head[1:] = key[1:] != key[:-1]
         failed = np.zeros(len(key), dtype=bool)
         for i in np.nonzero(head)[0].tolist():
-            b, n, k = int(bench[i]), int(length[i]), int(item[i])
+            b, n, k = int(bench[i]), int(lengths[i]), int(item[i])
             begin = int(index.item_starts[b][k]) + int(at[i])
-            window = c.codes[position[i]:position[i] + n]
-            if np.array_equal(window, index.item_codes[b][begin:begin + n]):  # a hash collision never counts
+            window = c.codes[position[i] : position[i] + n]
+            if np.array_equal(window, index.item_codes[b][begin : begin + n]):  # a hash collision never counts
                 t = int(text[i])
                 out[t][b] = Hit(b, k, int(position[i] - c.starts[t]), n, int(at[i]))
             else:
@@ -348,4 +361,6 @@ def _scan_chunk(texts: Sequence[str | None], index: BenchmarkIndex, out: list[di
         # what is left: the candidates after a failed first one, of the same (text, benchmark)
         done = set(key[head & ~failed].tolist())
         rest = ~head & ~np.isin(key, np.fromiter(done, dtype=np.int64, count=len(done)))
-        position, length, bench, item, at, text, key = (a[rest] for a in (position, length, bench, item, at, text, key))
+        position, lengths, bench, item, at, text, key = (
+            a[rest] for a in (position, lengths, bench, item, at, text, key)
+        )

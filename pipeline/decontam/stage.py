@@ -23,16 +23,16 @@ import pyarrow as pa
 from tqdm import tqdm
 
 from pipeline.core.batch_stage import BatchResult, reject_row
+from pipeline.core.config import DecontamParams
 from pipeline.core.context import Context
 from pipeline.core.errors import missing_input
 from pipeline.core.jsonfile import write_json
 from pipeline.core.parquet import RowWriter, count_rows
 from pipeline.core.schema import DECONTAMINATED, REJECT, reason_key
-from pipeline.decontam.contract import DECONTAM_COLUMNS
 from pipeline.core.tally import Tally
 from pipeline.decontam.benchmarks import load_benchmark
+from pipeline.decontam.contract import DECONTAM_COLUMNS
 from pipeline.decontam.ngrams import BenchmarkIndex, Hit, build_index, scan
-from pipeline.core.config import DecontamParams
 from pipeline.engine import engine_for
 
 STAGE = "decontam"
@@ -45,8 +45,9 @@ def load_index(p: DecontamParams, root: Path) -> BenchmarkIndex:
     """Every benchmark of ``decontam.benchmarks`` read (paths relative to ``root``) and indexed;
     a UserError naming the file and field for a missing file, an unknown field, an empty benchmark."""
     benchmarks = [load_benchmark(spec, root) for spec in p.benchmarks]
-    return build_index(benchmarks, [p.ngram_of(b) for b in p.benchmarks], [p.policy_of(b) for b in p.benchmarks],
-                       p.min_chars)
+    return build_index(
+        benchmarks, [p.ngram_of(b) for b in p.benchmarks], [p.policy_of(b) for b in p.benchmarks], p.min_chars
+    )
 
 
 @dataclass(frozen=True)
@@ -60,8 +61,10 @@ class Match:
 
     def detail(self, index: BenchmarkIndex) -> str:
         shown = self.ngram if len(self.ngram) <= NGRAM_SHOWN else self.ngram[:NGRAM_SHOWN] + "…"
-        return (f"shares a {len(self.ngram)}-character sequence with {self.benchmark} item {self.item_id} "
-                f"(…{shown}…, at character {self.position} of the normalized text)")
+        return (
+            f"shares a {len(self.ngram)}-character sequence with {self.benchmark} item {self.item_id} "
+            f"(…{shown}…, at character {self.position} of the normalized text)"
+        )
 
 
 def find_matches(batch: pa.RecordBatch, index: BenchmarkIndex) -> list[list[Match]]:
@@ -72,8 +75,12 @@ def find_matches(batch: pa.RecordBatch, index: BenchmarkIndex) -> list[list[Matc
 
 
 def _match(index: BenchmarkIndex, h: Hit) -> Match:
-    return Match(index.names[h.benchmark], index.item_ids[h.benchmark][h.item], h.position,
-                 index.ngram_text(h.benchmark, h.item, h.item_position, h.length))
+    return Match(
+        index.names[h.benchmark],
+        index.item_ids[h.benchmark][h.item],
+        h.position,
+        index.ngram_text(h.benchmark, h.item, h.item_position, h.length),
+    )
 
 
 @dataclass
@@ -116,10 +123,10 @@ def decontam_batch(batch: pa.RecordBatch, index: BenchmarkIndex) -> BatchResult:
         names = set(batch.schema.names)
         columns = [f for f in _ROW_FIELDS if f in names]
         rows = batch.select(columns).take(pa.array(positions)).to_pylist()
-        for position, row in zip(positions, rows):
-            row = {f: row.get(f) for f in _ROW_FIELDS}
+        for position, found_row in zip(positions, rows):
+            doc = {f: found_row.get(f) for f in _ROW_FIELDS}
             m = removed_at[position]
-            rejects.append(reject_row(row, STAGE, f"{STAGE}:{m.benchmark}", m.detail(index)))
+            rejects.append(reject_row(doc, STAGE, f"{STAGE}:{m.benchmark}", m.detail(index)))
     kept = batch.append_column(pa.field(CONTAMINATION[0], CONTAMINATION[1]), pa.array(flags, type=CONTAMINATION[1]))
     if not keep.all():
         kept = kept.filter(pa.array(keep))
@@ -136,10 +143,19 @@ def report(index: BenchmarkIndex, stats: DecontamStats) -> dict[str, Any]:
         "removed": sum(stats.removed.values()),
         "flagged": stats.documents["flagged"],
         "benchmarks": [
-            {"name": name, "files": list(index.files[b]), "ngram": index.ngrams[b], "policy": index.policies[b],
-             "items": index.items[b], "items_matched_whole": index.whole[b], "items_too_short": index.skipped[b],
-             "ngrams": index.ngram_count[b], "documents_matched": stats.matched[name],
-             "documents_removed": stats.removed[name], "documents_flagged": stats.flagged[name]}
+            {
+                "name": name,
+                "files": list(index.files[b]),
+                "ngram": index.ngrams[b],
+                "policy": index.policies[b],
+                "items": index.items[b],
+                "items_matched_whole": index.whole[b],
+                "items_too_short": index.skipped[b],
+                "ngrams": index.ngram_count[b],
+                "documents_matched": stats.matched[name],
+                "documents_removed": stats.removed[name],
+                "documents_flagged": stats.flagged[name],
+            }
             for b, name in enumerate(index.names)
         ],
     }
@@ -155,10 +171,13 @@ def run(ctx: Context, progress: bool = True) -> dict[str, Any]:
     stats = DecontamStats()
     reasons: Counter = Counter()
     bar = tqdm(total=count_rows(layout.dedup), desc="decontam", unit="doc", disable=not progress or None)
-    with RowWriter(layout.decontam, DECONTAMINATED, p.batch_size) as docs, \
-            RowWriter(layout.decontam_rejects, REJECT, p.batch_size) as rejects:
-        for rows_in, result in engine_for(ctx.params).map_batches(layout.dedup, partial(decontam_batch, index=index),
-                                                                   p.batch_size):
+    with (
+        RowWriter(layout.decontam, DECONTAMINATED, p.batch_size) as docs,
+        RowWriter(layout.decontam_rejects, REJECT, p.batch_size) as rejects,
+    ):
+        for rows_in, result in engine_for(ctx.params).map_batches(
+            layout.dedup, partial(decontam_batch, index=index), p.batch_size
+        ):
             docs.write_batch(result.kept)
             for row in result.rejects:
                 rejects.add(row)

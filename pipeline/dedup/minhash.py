@@ -26,7 +26,7 @@ def stripped_blocks(text: str, size: int = BLOCK) -> Iterator[str]:
     made from ``size`` characters of the text at a time, so no whitespace-free copy of a long
     text is ever whole. Removing whitespace is per character, so the pieces joined are that copy."""
     for start in range(0, len(text), size):
-        block = "".join(text[start:start + size].split())
+        block = "".join(text[start : start + size].split())
         if block:
             yield block
 
@@ -39,9 +39,9 @@ def shingle_chunks(text: str, n: int, size: int = BLOCK) -> Iterator[list[str]]:
     for block in stripped_blocks(text, size):
         chars = carry + block
         if len(chars) >= n:
-            yield [chars[i:i + n] for i in range(len(chars) - n + 1)]
+            yield [chars[i : i + n] for i in range(len(chars) - n + 1)]
             emitted = True
-        carry = chars[max(0, len(chars) - n + 1):]  # all of it while shorter than n
+        carry = chars[max(0, len(chars) - n + 1) :]  # all of it while shorter than n
     if not emitted:  # fewer than n characters in all: ``carry`` holds them
         yield [carry]
 
@@ -74,12 +74,12 @@ def signatures(texts: list[str], *, num_perm: int, ngram: int, seed: int, out: n
 def candidate_links(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
     """(i, j) pairs, i > j, that share at least one band bucket; j is the bucket's first member.
     Sorted by i, then j (``buckets.star_links`` over the bands, each made when it is needed)."""
-    return star_links((sigs[:, b * rows:(b + 1) * rows] for b in range(bands)), len(sigs))
+    return star_links((sigs[:, b * rows : (b + 1) * rows] for b in range(bands)), len(sigs))
 
 
 def _candidate_links_rows(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
     """``candidate_links`` for more documents than an int64 pair key allows: pairs as rows."""
-    return star_links_rows(sigs[:, b * rows:(b + 1) * rows] for b in range(bands))
+    return star_links_rows(sigs[:, b * rows : (b + 1) * rows] for b in range(bands))
 
 
 def estimated_jaccard(sigs: np.ndarray, links: np.ndarray, chunk: int = PAIR_CHUNK) -> np.ndarray:

@@ -31,7 +31,7 @@ def _libc_trim() -> Callable[[int], Any] | None:
 
 
 _TRIM = _libc_trim()
-GIVE_BACK_BYTES = 16 * 2 ** 20  # a row group at least this large gives back what was freed around it
+GIVE_BACK_BYTES = 16 * 2**20  # a row group at least this large gives back what was freed around it
 
 
 def give_back() -> None:
@@ -79,7 +79,7 @@ class RowGroupWriter:
 
     def _write(self) -> None:
         columns = []
-        for j, field in enumerate(self.schema):
+        for j, _field in enumerate(self.schema):
             pieces, self._pieces[j] = self._pieces[j], []
             columns.append(pieces[0] if len(pieces) == 1 else pa.concat_arrays(pieces))
             del pieces  # this column's pieces go before the next column is combined
@@ -122,7 +122,7 @@ class RowGroupWriter:
         finally:
             self._guard.release()
 
-    def __enter__(self) -> "RowGroupWriter":
+    def __enter__(self) -> RowGroupWriter:
         return self
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:

@@ -30,11 +30,11 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar, Union
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -43,9 +43,9 @@ import pyarrow.parquet as pq
 
 from pipeline.core.config import DedupParams
 from pipeline.core.context import Context
+from pipeline.core.contract import source_stages
 from pipeline.core.errors import missing_input
 from pipeline.core.jsonfile import write_json
-from pipeline.core.contract import source_stages
 from pipeline.core.layout import Layout
 from pipeline.core.parquet import CheckedParquetFile, RowWriter, open_parquet
 from pipeline.core.schema import DEDUPED, REJECT
@@ -55,9 +55,14 @@ from pipeline.engine import Bucket, Engine, engine_for
 from pipeline.engine.buckets import fixed_width
 
 STAGE = "dedup"
-READ_BYTES = 1 * 2 ** 20  # about this much of the columns read is decoded at a time (Parquet's uncompressed size)
-T = TypeVar("T")
-Lookup = Union[Sequence[T], Mapping[int, T]]  # by document index
+READ_BYTES = 1 * 2**20  # about this much of the columns read is decoded at a time (Parquet's uncompressed size)
+T_co = TypeVar("T_co", covariant=True)
+
+
+class Lookup(Protocol[T_co]):
+    """By document index: a list over all documents, a mapping holding the linked ones, or a ``_ByIndex``."""
+
+    def __getitem__(self, i: int, /) -> T_co: ...
 
 
 def text_key(text: str) -> bytes:
@@ -80,20 +85,26 @@ def _final_files(layout: Layout, sources: list[str]) -> list[tuple[str, Path]]:
     return files
 
 
-def rows_per_read(meta: pq.FileMetaData, columns: Sequence[str] | None, most: int,
-                  budget: int = READ_BYTES) -> int:
+def rows_per_read(meta: pq.FileMetaData, columns: Sequence[str] | None, most: int, budget: int = READ_BYTES) -> int:
     """How many rows of ``columns`` (all: None) make about ``budget`` bytes, by the file's own
     uncompressed sizes; at least 1, at most ``most``. Documents of any length, any batch size."""
     wanted = None if columns is None else set(columns)
-    size = sum(group.column(c).total_uncompressed_size
-               for group in (meta.row_group(g) for g in range(meta.num_row_groups))
-               for c in range(group.num_columns)
-               if wanted is None or group.column(c).path_in_schema.split(".")[0] in wanted)
+    size = sum(
+        group.column(c).total_uncompressed_size
+        for group in (meta.row_group(g) for g in range(meta.num_row_groups))
+        for c in range(group.num_columns)
+        if wanted is None or group.column(c).path_in_schema.split(".")[0] in wanted
+    )
     return max(1, min(most, budget * meta.num_rows // max(1, size)))
 
 
-def stream(f: CheckedParquetFile, columns: Sequence[str] | None, most: int,
-           row_groups: Sequence[int] | None = None, budget: int = READ_BYTES) -> Iterator[pa.RecordBatch]:
+def stream(
+    f: CheckedParquetFile,
+    columns: Sequence[str] | None,
+    most: int,
+    row_groups: Sequence[int] | None = None,
+    budget: int = READ_BYTES,
+) -> Iterator[pa.RecordBatch]:
     """The file's rows (of ``row_groups``, all: None) in record batches of at most ``most`` rows
     and about ``budget`` bytes of ``columns`` (all: None). One row group at a time: reading
     the whole file at once pre-buffers every row group's column chunks (the file, compressed,
@@ -107,8 +118,9 @@ def stream(f: CheckedParquetFile, columns: Sequence[str] | None, most: int,
             yield batch
 
 
-def _final_batches(layout: Layout, sources: list[str], batch_size: int,
-                   columns: list[str] | None = None) -> Iterator[tuple[str, pa.RecordBatch]]:
+def _final_batches(
+    layout: Layout, sources: list[str], batch_size: int, columns: list[str] | None = None
+) -> Iterator[tuple[str, pa.RecordBatch]]:
     """Every source's documents, in order, in record batches of at most ``batch_size`` rows and
     about ``READ_BYTES`` of the columns read (all: None)."""
     for source_id, path in _final_files(layout, sources):
@@ -142,17 +154,19 @@ def exact_links(keys: list[bytes] | np.ndarray) -> np.ndarray:
         leader = first[inverse.ravel()]
         members = np.nonzero(leader != np.arange(len(flat)))[0]
         return np.stack([members, leader[members]], axis=1).astype(np.int64).reshape(-1, 2)
-    links, first = [], {}
+    links: list[tuple[int, int]] = []
+    first_at: dict[bytes, int] = {}
     for i, key in enumerate(keys):
-        if key in first:
-            links.append((i, first[key]))
+        if key in first_at:
+            links.append((i, first_at[key]))
         else:
-            first[key] = i
+            first_at[key] = i
     return np.array(links, dtype=np.int64).reshape(-1, 2)
 
 
-def resolve(links: np.ndarray, similarity: np.ndarray, ranks: list[tuple[int, int, int]], keys: list[bytes],
-            threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def resolve(
+    links: np.ndarray, similarity: np.ndarray, ranks: list[tuple[int, int, int]], keys: list[bytes], threshold: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Over the documents that links mention (``ranks``/``keys`` are theirs, in index order;
     ``links`` index them, ``similarity`` is each link's estimated Jaccard, 1 for exact copies):
     the keeper of each, how it is linked (0: kept, 1: exact copy, 2: near copy), and its
@@ -212,8 +226,16 @@ def ranker(p: DedupParams, registered: Sequence[str]) -> Callable[[str, int], tu
     return lambda source_id, index: (priority.get(source_id, len(priority)), registration[source_id], index)
 
 
-def find_duplicates(keys: list[bytes], sigs: np.ndarray | None, rank: np.ndarray, *, bands: int, rows: int,
-                    threshold: float, family_threshold: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+def find_duplicates(
+    keys: list[bytes],
+    sigs: np.ndarray | None,
+    rank: np.ndarray,
+    *,
+    bands: int,
+    rows: int,
+    threshold: float,
+    family_threshold: float | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """In memory, for every document: the index of the document kept for it, and how the
     link was made (0: none, 1: exact copy, 2: near copy)."""
     links, similarity = all_links(keys, sigs, bands, rows, family_threshold or threshold)
@@ -222,8 +244,9 @@ def find_duplicates(keys: list[bytes], sigs: np.ndarray | None, rank: np.ndarray
     return keeper, how
 
 
-def all_links(keys: list[bytes], sigs: np.ndarray | None, bands: int, rows: int,
-              threshold: float) -> tuple[np.ndarray, np.ndarray]:
+def all_links(
+    keys: list[bytes], sigs: np.ndarray | None, bands: int, rows: int, threshold: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Exact links (similarity 1) and near links at or above ``threshold``."""
     exact = exact_links(keys)
     links, similarity = [exact], [np.ones(len(exact))]
@@ -234,8 +257,14 @@ def all_links(keys: list[bytes], sigs: np.ndarray | None, bands: int, rows: int,
     return np.concatenate(links), np.concatenate(similarity)
 
 
-def copies_from(links: np.ndarray, similarity: np.ndarray, ranks: Lookup[tuple[int, int, int]], keys: Lookup[bytes],
-                ids: Lookup[str], p: DedupParams) -> Copies:
+def copies_from(
+    links: np.ndarray,
+    similarity: np.ndarray,
+    ranks: Lookup[tuple[int, int, int]],
+    keys: Lookup[bytes],
+    ids: Lookup[str],
+    p: DedupParams,
+) -> Copies:
     """Copies and families from links between documents given by index, with the rank, key
     and id of each (lists over all documents, or mappings holding the linked ones)."""
     copies = Copies()
@@ -243,8 +272,9 @@ def copies_from(links: np.ndarray, similarity: np.ndarray, ranks: Lookup[tuple[i
         return copies
     nodes = np.unique(links)
     node_ranks = [ranks[int(x)] for x in nodes]
-    keeper, how, family = resolve(np.searchsorted(nodes, links), similarity, node_ranks,
-                                  [keys[int(x)] for x in nodes], p.threshold)
+    keeper, how, family = resolve(
+        np.searchsorted(nodes, links), similarity, node_ranks, [keys[int(x)] for x in nodes], p.threshold
+    )
     members: dict[int, list[int]] = {}
     for i, (k, h, f) in enumerate(zip(keeper.tolist(), how.tolist(), family.tolist())):
         if h:
@@ -317,23 +347,33 @@ def _documents(p: DedupParams, item: dict[str, Any]) -> pa.Table:
             if p.exact:
                 keys.append(b"".join(map(text_key, texts)))
             if sigs is not None:
-                minhash.signatures(texts, num_perm=p.bands * p.rows, ngram=p.ngram, seed=p.seed,
-                                   out=sigs[at:at + len(texts)])
+                minhash.signatures(
+                    texts, num_perm=p.bands * p.rows, ngram=p.ngram, seed=p.seed, out=sigs[at : at + len(texts)]
+                )
             ids.append(batch.column("id"))
             at += len(texts)
     index = np.arange(item["offset"], item["offset"] + rows, dtype=np.int64)
     key = b"".join(keys) if p.exact else index.astype(">i8").tobytes()
-    columns = {"index": index, "id": pa.chunked_array(ids, pa.string()),
-               "key": pa.FixedSizeBinaryArray.from_buffers(pa.binary(16 if p.exact else 8), rows,
-                                                          [None, pa.py_buffer(key)])}
+    columns = {
+        "index": index,
+        "id": pa.chunked_array(ids, pa.string()),
+        "key": pa.FixedSizeBinaryArray.from_buffers(pa.binary(16 if p.exact else 8), rows, [None, pa.py_buffer(key)]),
+    }
     if sigs is not None:
-        columns["sig"] = pa.FixedSizeBinaryArray.from_buffers(pa.binary(sigs.shape[1] * 4), rows,
-                                                              [None, pa.py_buffer(sigs)])
+        columns["sig"] = pa.FixedSizeBinaryArray.from_buffers(
+            pa.binary(sigs.shape[1] * 4), rows, [None, pa.py_buffer(sigs)]
+        )
     return pa.table(columns)
 
 
-def find_copies(engine: Engine, layout: Layout, sources: list[str], p: DedupParams,
-                rank: Callable[[str, int], tuple[int, int, int]], progress: bool = True) -> tuple[Copies, int]:
+def find_copies(
+    engine: Engine,
+    layout: Layout,
+    sources: list[str],
+    p: DedupParams,
+    rank: Callable[[str, int], tuple[int, int, int]],
+    progress: bool = True,
+) -> tuple[Copies, int]:
     """Pass 1, on any engine: every document's key and signature made and held where the engine
     runs (``_documents``, one work item per row group); documents sharing a text key (exact) or
     an LSH band (near candidates) linked by the engine's grouping (``Held.links``); the near
@@ -345,10 +385,15 @@ def find_copies(engine: Engine, layout: Layout, sources: list[str], p: DedupPara
     n = int(starts[-1])
     if not n:
         return Copies(), 0
-    held = engine.hold(items, partial(_documents, p), where=sorted({Path(i["path"]) for i in items}),
-                       progress="dedup: signatures" if progress else None)
+    held = engine.hold(
+        items,
+        partial(_documents, p),
+        where=sorted({Path(i["path"]) for i in items}),
+        progress="dedup: signatures" if progress else None,
+    )
     groups = ([[Bucket("key")]] if p.exact else []) + (
-        [[Bucket("sig", 4 * b * p.rows, 4 * (b + 1) * p.rows) for b in range(p.bands)]] if p.near else [])
+        [[Bucket("sig", 4 * b * p.rows, 4 * (b + 1) * p.rows) for b in range(p.bands)]] if p.near else []
+    )
     found = held.links(groups)
     none = np.empty((0, 2), dtype=np.int64)
     exact = found.pop(0) if p.exact else none
@@ -396,8 +441,17 @@ def _reject_for(copies: Copies, i: int, row: dict[str, Any], p: DedupParams) -> 
         detail = f"member of template family {family} beyond dedup.max_per_family ({p.max_per_family})"
     else:
         return None
-    return {"source": row["source"], "source_file": row["source_file"], "source_line": row["source_line"],
-            "stage": STAGE, "id": row["id"], "text": row["text"], "reason": reason, "detail": detail, "count": count}
+    return {
+        "source": row["source"],
+        "source_file": row["source_file"],
+        "source_line": row["source_line"],
+        "stage": STAGE,
+        "id": row["id"],
+        "text": row["text"],
+        "reason": reason,
+        "detail": detail,
+        "count": count,
+    }
 
 
 _REJECT_FROM = ["source", "source_file", "source_line", "id", "text"]  # what a reject row copies
@@ -439,8 +493,9 @@ class _Marks:
         family_size = np.zeros(rows, dtype=np.int64)
         family_size[self.members[lo:hi] - start] = self.family_size[lo:hi]
         added = {
-            "dup_cluster": pc.if_else(pa.array(dup_removed != 0), batch.column("id").cast(pa.string()),
-                                      pa.scalar(None, pa.string())),
+            "dup_cluster": pc.if_else(
+                pa.array(dup_removed != 0), batch.column("id").cast(pa.string()), pa.scalar(None, pa.string())
+            ),
             "dup_removed": pa.array(dup_removed),
             "dup_family": pa.array(family, type=pa.string()),
             "dup_family_size": pa.array(family_size),
@@ -467,14 +522,17 @@ def run(ctx: Context, progress: bool = True) -> dict[str, Any]:
     marks = _Marks(copies)
     index = 0
     counts: Counter = Counter()
-    with RowGroupWriter(layout.dedup, DEDUPED, p.batch_size) as docs, RowWriter(layout.dedup_rejects, REJECT,
-                                                                               p.batch_size) as rejects:
+    with (
+        RowGroupWriter(layout.dedup, DEDUPED, p.batch_size) as docs,
+        RowWriter(layout.dedup_rejects, REJECT, p.batch_size) as rejects,
+    ):
         for _, batch in _final_batches(layout, sources, p.batch_size):
             start, index = index, index + batch.num_rows
             out, removed = marks.marked(batch, start)
             if len(removed):
                 for position, row in zip(removed.tolist(), batch.select(_REJECT_FROM).take(removed).to_pylist()):
                     reject = _reject_for(copies, start + position, row, p)
+                    assert reject is not None  # a removed document: dedup removes it
                     counts[reject.pop("count")] += 1
                     rejects.add(reject)
                 keep = np.ones(batch.num_rows, dtype=bool)
@@ -482,11 +540,18 @@ def run(ctx: Context, progress: bool = True) -> dict[str, Any]:
                 out = out.filter(pa.array(keep))
             docs.write_batch(out)
     families = Counter(family for family, _ in copies.families.values())
-    metrics = {"documents_in": documents_in, "documents": documents_in - sum(counts.values()),
-               "exact_duplicates": counts["exact"], "near_duplicates": counts["near"],
-               "clusters": len(copies.kept_for), "families": len(families),
-               "family_members": sum(families.values()), "family_capped": counts["capped"],
-               "largest_families": [{"family": f, "size": n} for f, n in
-                                    sorted(families.items(), key=lambda kv: (-kv[1], kv[0]))[:10]]}
+    metrics = {
+        "documents_in": documents_in,
+        "documents": documents_in - sum(counts.values()),
+        "exact_duplicates": counts["exact"],
+        "near_duplicates": counts["near"],
+        "clusters": len(copies.kept_for),
+        "families": len(families),
+        "family_members": sum(families.values()),
+        "family_capped": counts["capped"],
+        "largest_families": [
+            {"family": f, "size": n} for f, n in sorted(families.items(), key=lambda kv: (-kv[1], kv[0]))[:10]
+        ],
+    }
     write_json(layout.dedup_metrics, metrics)
     return metrics

@@ -18,10 +18,13 @@ if TYPE_CHECKING:
 
 __all__ = ["ENGINES", "Actors", "Bucket", "Engine", "Held", "engine_for", "model_actors"]
 
-ENGINES: Registry[type[Engine]] = Registry("engine", lazy={
-    "local": "pipeline.engine.local:LocalEngine",
-    "ray": "pipeline.engine.on_ray:RayEngine",
-})
+ENGINES: Registry[type[Engine]] = Registry(
+    "engine",
+    lazy={
+        "local": "pipeline.engine.local:LocalEngine",
+        "ray": "pipeline.engine.on_ray:RayEngine",
+    },
+)
 
 
 def engine_for(params: Params) -> Engine:

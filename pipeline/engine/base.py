@@ -79,19 +79,22 @@ class Engine(Protocol):
         """GPUs the engine can hand to workers."""
         ...
 
-    def map_batches(self, path: Path, fn: Callable[..., Any], batch_size: int,
-                    actors: Actors | None = None) -> Iterator[tuple[int, BatchResult]]:
+    def map_batches(
+        self, path: Path, fn: Callable[..., Any], batch_size: int, actors: Actors | None = None
+    ) -> Iterator[tuple[int, BatchResult]]:
         """(rows read, result) for every batch of the Parquet file at ``path``, in file order.
         With ``actors``, ``fn`` is a factory returning the batch function."""
         ...
 
-    def map_items(self, items: list[Any], fn: Callable[[Any], Iterable[BatchResult]],
-                  where: Path | None = None) -> Iterator[BatchResult]:
+    def map_items(
+        self, items: list[Any], fn: Callable[[Any], Iterable[BatchResult]], where: Path | None = None
+    ) -> Iterator[BatchResult]:
         """Every result of ``fn`` over every item, in item order (``where``: the folder the items are in)."""
         ...
 
-    def hold(self, items: list[Any], fn: Callable[[Any], pa.Table], where: Sequence[Path] = (),
-             progress: str | None = None) -> Held:
+    def hold(
+        self, items: list[Any], fn: Callable[[Any], pa.Table], where: Sequence[Path] = (), progress: str | None = None
+    ) -> Held:
         """The rows ``fn`` makes of every item (each a table with an ``index`` column), kept by
         the engine. ``where``: the files the items read (a cluster checks every node sees
         them); ``progress``: the title of a progress bar of rows, if one is drawn."""

@@ -23,7 +23,7 @@ def fixed_width(column: pa.ChunkedArray | pa.Array, copy: bool = True) -> np.nda
     array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
     width = array.type.byte_width
     data = np.frombuffer(array.buffers()[1], dtype=np.uint8) if len(array) else np.empty(0, dtype=np.uint8)
-    data = data[array.offset * width:(array.offset + len(array)) * width]
+    data = data[array.offset * width : (array.offset + len(array)) * width]
     return data.copy() if copy else data
 
 
@@ -36,7 +36,7 @@ def byte_slice(column: pa.ChunkedArray | pa.Array, start: int = 0, stop: int | N
     parts = []
     for chunk in chunks:
         data = np.frombuffer(chunk.buffers()[1], dtype=np.uint8) if len(chunk) else np.empty(0, dtype=np.uint8)
-        rows = data[chunk.offset * width:(chunk.offset + len(chunk)) * width].reshape(len(chunk), width)
+        rows = data[chunk.offset * width : (chunk.offset + len(chunk)) * width].reshape(len(chunk), width)
         parts.append(rows[:, start:stop])
     return np.ascontiguousarray(np.concatenate(parts)) if parts else np.empty((0, stop - start), dtype=np.uint8)
 
@@ -85,12 +85,16 @@ def star_links_rows(blocks: Iterable[np.ndarray]) -> np.ndarray:
     return np.unique(np.concatenate(links), axis=0)
 
 
-def scored(pairs: np.ndarray, rows_of: Callable[[np.ndarray], np.ndarray],
-           fn: Callable[[np.ndarray, np.ndarray], np.ndarray], chunk: int = PAIR_CHUNK) -> np.ndarray:
+def scored(
+    pairs: np.ndarray,
+    rows_of: Callable[[np.ndarray], np.ndarray],
+    fn: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    chunk: int = PAIR_CHUNK,
+) -> np.ndarray:
     """``fn`` over the rows of both sides of every pair (``rows_of``: the rows of some indexes),
     ``chunk`` pairs at a time so memory stays bounded: one score per pair."""
     out = np.empty(len(pairs))
     for start in range(0, len(pairs), chunk):
-        part = pairs[start:start + chunk]
-        out[start:start + chunk] = fn(rows_of(part[:, 0]), rows_of(part[:, 1]))
+        part = pairs[start : start + chunk]
+        out[start : start + chunk] = fn(rows_of(part[:, 0]), rows_of(part[:, 1]))
     return out

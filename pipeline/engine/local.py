@@ -28,18 +28,22 @@ class LocalEngine:
     def gpus(self) -> float:
         return 0.0  # the stage's own `device` setting decides here
 
-    def map_batches(self, path: Path, fn: Callable[..., Any], batch_size: int,
-                    actors: Actors | None = None) -> Iterator[tuple[int, Any]]:
+    def map_batches(
+        self, path: Path, fn: Callable[..., Any], batch_size: int, actors: Actors | None = None
+    ) -> Iterator[tuple[int, Any]]:
         call = fn() if actors is not None else fn  # one "actor": the factory runs once
         for batch in read_batches(path, batch_size):
             yield batch.num_rows, call(batch)
 
-    def map_items(self, items: list[Any], fn: Callable[[Any], Iterable[Any]], where: Path | None = None) -> Iterator[Any]:
+    def map_items(
+        self, items: list[Any], fn: Callable[[Any], Iterable[Any]], where: Path | None = None
+    ) -> Iterator[Any]:
         for item in items:
             yield from fn(item)
 
-    def hold(self, items: list[Any], fn: Callable[[Any], pa.Table], where: Sequence[Path] = (),
-             progress: str | None = None) -> LocalHeld:
+    def hold(
+        self, items: list[Any], fn: Callable[[Any], pa.Table], where: Sequence[Path] = (), progress: str | None = None
+    ) -> LocalHeld:
         tables = []
         bar = tqdm(desc=progress, unit="doc", disable=progress is None or None)
         for item in items:
@@ -86,6 +90,8 @@ class LocalHeld:
         # table by table: Arrow's take over the whole chunked table would first combine each column
         positions = np.searchsorted(self.index, index)
         which = np.searchsorted(self.starts, positions, side="right") - 1
-        parts = [self.tables[t].select(list(columns)).take(pa.array(positions[which == t] - self.starts[t]))
-                 for t in np.unique(which).tolist()]
+        parts = [
+            self.tables[t].select(list(columns)).take(pa.array(positions[which == t] - self.starts[t]))
+            for t in np.unique(which).tolist()
+        ]
         return pa.concat_tables(parts) if parts else self.table.select(list(columns)).slice(0, 0)

@@ -47,8 +47,9 @@ ENVELOPE = pa.schema([("rows_in", pa.int64()), ("result", pa.large_binary())])
 
 
 def _envelope(rows_in: int, result: Any) -> pa.Table:
-    return pa.table({"rows_in": [rows_in], "result": [pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)]},
-                    schema=ENVELOPE)
+    return pa.table(
+        {"rows_in": [rows_in], "result": [pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)]}, schema=ENVELOPE
+    )
 
 
 class _Task:
@@ -105,8 +106,9 @@ class RayEngine:
     def gpus(self) -> float:
         return float(self.ray.cluster_resources().get("GPU", 0))
 
-    def map_batches(self, path: Path, fn: Callable[..., Any], batch_size: int,
-                    actors: Actors | None = None) -> Iterator[tuple[int, Any]]:
+    def map_batches(
+        self, path: Path, fn: Callable[..., Any], batch_size: int, actors: Actors | None = None
+    ) -> Iterator[tuple[int, Any]]:
         with open_parquet(path) as f:
             rows, schema = f.metadata.num_rows, f.schema_arrow
             for _ in f.iter_batches(batch_size=batch_size):  # Ray's reader does not verify page checksums
@@ -119,9 +121,15 @@ class RayEngine:
             ds = ds.map_batches(_Task(fn, schema), batch_size=batch_size, batch_format="pyarrow")
         else:
             self._check_room(actors)
-            ds = ds.map_batches(_Actor, fn_constructor_args=(fn, schema), batch_size=actors.batch_rows or batch_size,
-                                batch_format="pyarrow", compute=self.ray.data.ActorPoolStrategy(size=actors.size),
-                                num_cpus=actors.num_cpus, num_gpus=actors.num_gpus)
+            ds = ds.map_batches(
+                _Actor,
+                fn_constructor_args=(fn, schema),
+                batch_size=actors.batch_rows or batch_size,
+                batch_format="pyarrow",
+                compute=self.ray.data.ActorPoolStrategy(size=actors.size),
+                num_cpus=actors.num_cpus,
+                num_gpus=actors.num_gpus,
+            )
         return self._results(ds)
 
     def _check_room(self, actors: Actors) -> None:
@@ -129,11 +137,17 @@ class RayEngine:
         have = self.ray.cluster_resources()
         cpus, gpus = actors.size * actors.num_cpus, actors.size * actors.num_gpus
         if cpus >= have.get("CPU", 0):
-            raise UserError("params.yaml", f"ray.segment_actors × ray.segment_cpus = {cpus:g} CPUs, but the cluster has "
-                            f"{have.get('CPU', 0):g}: leave at least one for reading (lower them)")
+            raise UserError(
+                "params.yaml",
+                f"ray.segment_actors × ray.segment_cpus = {cpus:g} CPUs, but the cluster has "
+                f"{have.get('CPU', 0):g}: leave at least one for reading (lower them)",
+            )
         if gpus > have.get("GPU", 0):
-            raise UserError("params.yaml", f"ray.segment_actors × GPUs per actor = {gpus:g} GPUs, but the cluster has "
-                            f"{have.get('GPU', 0):g} (lower ray.segment_actors or set ray.segment_gpus)")
+            raise UserError(
+                "params.yaml",
+                f"ray.segment_actors × GPUs per actor = {gpus:g} GPUs, but the cluster has "
+                f"{have.get('GPU', 0):g} (lower ray.segment_actors or set ray.segment_gpus)",
+            )
 
     def check_visible(self, path: Path) -> None:
         """Workers open stage files by path: on a cluster of several machines the repository
@@ -144,15 +158,26 @@ class RayEngine:
         from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
         exists = self.ray.remote(num_cpus=0)(os.path.exists)
-        answers = self.ray.get([exists.options(scheduling_strategy=NodeAffinitySchedulingStrategy(
-            n["NodeID"], soft=False)).remote(str(path)) for n in nodes])
+        answers = self.ray.get(
+            [
+                exists.options(scheduling_strategy=NodeAffinitySchedulingStrategy(n["NodeID"], soft=False)).remote(
+                    str(path)
+                )
+                for n in nodes
+            ]
+        )
         missing = [n["NodeManagerAddress"] for n, ok in zip(nodes, answers) if not ok]
         if missing:
-            raise UserError(str(path), f"not visible on Ray node(s) {', '.join(missing)}: the repository must be on "
-                            "storage every node mounts at the same path (README: Running on a cluster)")
+            raise UserError(
+                str(path),
+                f"not visible on Ray node(s) {', '.join(missing)}: the repository must be on "
+                "storage every node mounts at the same path (README: Running on a cluster)",
+            )
         self._visible.add(str(path))
 
-    def map_items(self, items: list[Any], fn: Callable[[Any], Iterable[Any]], where: Path | None = None) -> Iterator[Any]:
+    def map_items(
+        self, items: list[Any], fn: Callable[[Any], Iterable[Any]], where: Path | None = None
+    ) -> Iterator[Any]:
         if not items:
             return iter(())
         if where is not None:
@@ -166,12 +191,14 @@ class RayEngine:
                 except UserError as exc:
                     yield _envelope(0, exc)
 
-        ds = self.ray.data.from_items([{"item": i} for i in range(len(items))],
-                                      override_num_blocks=min(len(items), 1000))
+        ds = self.ray.data.from_items(
+            [{"item": i} for i in range(len(items))], override_num_blocks=min(len(items), 1000)
+        )
         return (result for _, result in self._results(ds.map_batches(run, batch_size=1, batch_format="pyarrow")))
 
-    def hold(self, items: list[Any], fn: Callable[[Any], pa.Table], where: Sequence[Path] = (),
-             progress: str | None = None) -> RayHeld:
+    def hold(
+        self, items: list[Any], fn: Callable[[Any], pa.Table], where: Sequence[Path] = (), progress: str | None = None
+    ) -> RayHeld:
         for path in sorted(set(map(str, where))):
             self.check_visible(Path(path))
 
@@ -180,9 +207,13 @@ class RayEngine:
 
         ds = None
         if items:
-            ds = (self.ray.data.from_items([{"item": i} for i in range(len(items))],
-                                           override_num_blocks=min(len(items), MAX_BLOCKS))
-                  .map_batches(run, batch_size=1, batch_format="pyarrow").materialize())
+            ds = (
+                self.ray.data.from_items(
+                    [{"item": i} for i in range(len(items))], override_num_blocks=min(len(items), MAX_BLOCKS)
+                )
+                .map_batches(run, batch_size=1, batch_format="pyarrow")
+                .materialize()
+            )
         return RayHeld(self, ds)
 
     def _results(self, ds: Any) -> Iterator[tuple[int, Any]]:
@@ -199,13 +230,15 @@ def _connect(params: RayParams) -> Any:
         import ray
         import ray.data  # noqa: F401  (ray without its data extra has no ray.data)
     except ImportError:
-        raise UserError("params.yaml", "engine is 'ray' but Ray Data is not installed: pip install -e '.[ray]'") \
-            from None
+        raise UserError(
+            "params.yaml", "engine is 'ray' but Ray Data is not installed: pip install -e '.[ray]'"
+        ) from None
 
     if not ray.is_initialized():
         address = os.environ.get("RAY_ADDRESS")
-        options: dict[str, Any] = dict(include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR,
-                                       configure_logging=True)
+        options: dict[str, Any] = dict(
+            include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR, configure_logging=True
+        )
         if address:  # a cluster: ship this package to its workers; they need the dependencies installed
             _check_reachable(address)
             options["runtime_env"] = {"py_modules": [str(Path(pipeline.__file__).parent)]}
@@ -217,8 +250,11 @@ def _connect(params: RayParams) -> Any:
                 ray.init(address=address, **options)
         except Exception as exc:  # a wrong RAY_ADDRESS, a version mismatch with the cluster
             where = "RAY_ADDRESS" if address != "local" else "ray.init"
-            raise UserError(where, f"cannot start or reach Ray at '{address}': {type(exc).__name__}: "
-                            f"{str(exc).splitlines()[0] if str(exc) else ''}") from None
+            raise UserError(
+                where,
+                f"cannot start or reach Ray at '{address}': {type(exc).__name__}: "
+                f"{str(exc).splitlines()[0] if str(exc) else ''}",
+            ) from None
     warnings.filterwarnings("ignore", module=r"ray\.")  # tuning hints about Ray's internals, not for users
     context = ray.data.DataContext.get_current()
     context.execution_options.preserve_order = True  # results come back in input order: same outputs
@@ -238,8 +274,11 @@ def _check_reachable(address: str, timeout: float = 5.0) -> None:
         with socket.create_connection((host, int(port)), timeout=timeout):
             pass
     except (OSError, ValueError) as exc:
-        raise UserError("RAY_ADDRESS", f"nothing answers at '{address}' ({exc.strerror or exc}): start the Ray "
-                        "cluster, fix RAY_ADDRESS, or unset it to use a local Ray instance") from None
+        raise UserError(
+            "RAY_ADDRESS",
+            f"nothing answers at '{address}' ({exc.strerror or exc}): start the Ray "  # type: ignore[union-attr]  # kept as is: a ValueError (bad port) has no strerror
+            "cluster, fix RAY_ADDRESS, or unset it to use a local Ray instance",
+        ) from None
 
 
 class RayHeld:
@@ -254,12 +293,17 @@ class RayHeld:
         if self.ds is None or not buckets:
             return empty
         # a partition is one block on one worker: enough of them that each stays small
-        partitions = max(self.engine.params.dedup_partitions,
-                         -(-self.ds.count() * len(buckets) // BUCKET_ROWS_PER_PARTITION))
-        found = [t for t in self.ds.map_batches(partial(_bucket_rows, buckets, partitions), batch_format="pyarrow")
-                 .groupby("part", num_partitions=partitions)
-                 .map_groups(_bucket_links, batch_format="pyarrow")
-                 .iter_batches(batch_size=None, batch_format="pyarrow") if t.num_rows]
+        partitions = max(
+            self.engine.params.dedup_partitions, -(-self.ds.count() * len(buckets) // BUCKET_ROWS_PER_PARTITION)
+        )
+        found = [
+            t
+            for t in self.ds.map_batches(partial(_bucket_rows, buckets, partitions), batch_format="pyarrow")
+            .groupby("part", num_partitions=partitions)
+            .map_groups(_bucket_links, batch_format="pyarrow")
+            .iter_batches(batch_size=None, batch_format="pyarrow")
+            if t.num_rows
+        ]
         if not found:
             return empty
         table = pa.concat_tables(found)
@@ -278,8 +322,12 @@ class RayHeld:
         if self.ds is None:
             return pa.table({c: [] for c in columns})
         ref = self.engine.ray.put(np.asarray(index))  # shipped to the object store once, not with every task
-        found = [t for t in self.ds.map_batches(_rows_of, fn_args=(ref,), batch_format="pyarrow")
-                 .iter_batches(batch_size=None, batch_format="pyarrow")]
+        found = [
+            t
+            for t in self.ds.map_batches(_rows_of, fn_args=(ref,), batch_format="pyarrow").iter_batches(
+                batch_size=None, batch_format="pyarrow"
+            )
+        ]
         if not found:
             schema = self.ds.schema()
             return pa.schema(list(zip(schema.names, schema.types))).empty_table().select(list(columns))
@@ -292,15 +340,17 @@ def _bucket_rows(buckets: list[tuple[int, Bucket]], partitions: int, rows: pa.Ta
     the bucket's number, then its bytes (zero-padded to the widest), as fixed-width bytes."""
     index = rows.column("index").to_numpy()
     n = len(index)
-    columns = {c: fixed_width(rows.column(c)).reshape(n, rows.schema.field(c).type.byte_width)
-               for c in {b.column for _, b in buckets}}
-    slices = [columns[b.column][:, b.start:b.stop] for _, b in buckets]
+    columns = {
+        c: fixed_width(rows.column(c)).reshape(n, rows.schema.field(c).type.byte_width)
+        for c in {b.column for _, b in buckets}
+    }
+    slices = [columns[b.column][:, b.start : b.stop] for _, b in buckets]
     width = max(s.shape[1] for s in slices)
     blocks = []
     for k, values in enumerate(slices):
         block = np.zeros((n, 8 + width), dtype=np.uint8)
         block[:, :8] = np.array([k], dtype=">i8").view(np.uint8)
-        block[:, 8:8 + values.shape[1]] = values
+        block[:, 8 : 8 + values.shape[1]] = values
         blocks.append(block)
     data = np.concatenate(blocks)
     number = np.repeat(np.arange(len(buckets), dtype=np.int64), n)
@@ -321,9 +371,13 @@ def _bucket_links(rows: pa.Table) -> pa.Table:
     leader = np.full(group.max() + 1 if len(group) else 0, np.iinfo(np.int64).max)
     np.minimum.at(leader, group, index)
     member = index != leader[group]
-    return pa.table({"member": pa.array(index[member], pa.int64()),
-                     "leader": pa.array(leader[group][member], pa.int64()),
-                     "group": pa.array(rows.column("group").to_numpy()[member], pa.int64())})
+    return pa.table(
+        {
+            "member": pa.array(index[member], pa.int64()),
+            "leader": pa.array(leader[group][member], pa.int64()),
+            "group": pa.array(rows.column("group").to_numpy()[member], pa.int64()),
+        }
+    )
 
 
 def _rows_of(rows: pa.Table, index: Any) -> pa.Table:

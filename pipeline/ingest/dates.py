@@ -16,8 +16,7 @@ import re
 
 MINGUO_OFFSET = 1911  # 民國 N = N + 1911
 
-_CN_DIGITS = {"〇": 0, "○": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
-              "九": 9}
+_CN_DIGITS = {"〇": 0, "○": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_NUMBER = "[〇○零一二三四五六七八九十百]+"
 
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?")
@@ -43,9 +42,9 @@ def to_iso(written: str) -> str | None:
         return _checked(_western(int(match.group(1)), match.group(1)), int(match.group(2)), int(match.group(3)))
     match = _WRITTEN_CN.fullmatch(text)
     if match:
-        year, month, day = (_chinese_number(g) for g in match.groups())
-        if None not in (year, month, day):
-            return _checked(year + MINGUO_OFFSET if year < 1000 else year, month, day)  # type: ignore[operator]
+        cn_year, cn_month, cn_day = (_chinese_number(g) for g in match.groups())
+        if cn_year is not None and cn_month is not None and cn_day is not None:
+            return _checked(cn_year + MINGUO_OFFSET if cn_year < 1000 else cn_year, cn_month, cn_day)
     return None
 
 

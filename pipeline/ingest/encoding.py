@@ -20,6 +20,7 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 HEAD_BYTES = 64 * 1024
 # A longer line (a 100 MB single-line file, say) is skipped in chunks of this size and
@@ -42,7 +43,8 @@ _BYTE_ORIENTED = {"utf-8", "utf-8-sig", "cp950", "big5hkscs"}  # b"\n" is always
 _MAX_BAD_SHARE = 0.05
 # Stands in for undecodable bytes in wide encodings: a noncharacter no real text holds.
 _MARK = "\U0010fffe"
-codecs.register_error("twcorpus-mark", lambda exc: (_MARK, exc.end))
+# Only ever a decoding error handler, so the error is a UnicodeDecodeError.
+codecs.register_error("twcorpus-mark", lambda exc: (_MARK, cast(UnicodeDecodeError, exc).end))
 
 
 class Undecodable(Exception):
@@ -202,12 +204,15 @@ def _byte_lines(path: Path, encoding: str) -> Iterator[Line]:
                 offset += length
                 continue
             if number == 1 and encoding == "utf-8-sig":
-                raw, offset = raw[len(codecs.BOM_UTF8):], len(codecs.BOM_UTF8)
+                raw, offset = raw[len(codecs.BOM_UTF8) :], len(codecs.BOM_UTF8)
             nul = raw.find(b"\x00")
             if nul >= 0:
-                yield Line(number, raw.decode(codec, "replace").replace("\x00", ""),
-                           f"line {number}: NUL byte at file offset {offset + nul}: binary data, not text",
-                           "binary-line")
+                yield Line(
+                    number,
+                    raw.decode(codec, "replace").replace("\x00", ""),
+                    f"line {number}: NUL byte at file offset {offset + nul}: binary data, not text",
+                    "binary-line",
+                )
             else:
                 yield _decode_line(raw, codec, encoding, number, offset)
             offset += len(raw)
@@ -231,8 +236,11 @@ def _decode_line(raw: bytes, codec: str, encoding: str, number: int, offset: int
                 return Line(number, raw.decode("big5hkscs"))
             except UnicodeDecodeError:
                 pass
-        return Line(number, raw.decode(codec, "replace"),
-                    f"line {number}: byte 0x{raw[exc.start]:02X} at file offset {offset + exc.start} is not valid {encoding}")
+        return Line(
+            number,
+            raw.decode(codec, "replace"),
+            f"line {number}: byte 0x{raw[exc.start]:02X} at file offset {offset + exc.start} is not valid {encoding}",
+        )
 
 
 def _text_lines(path: Path, encoding: str) -> Iterator[Line]:
@@ -252,8 +260,12 @@ def _text_lines(path: Path, encoding: str) -> Iterator[Line]:
                         break
                 yield _too_long(number, length, "characters", limit)
             elif "\x00" in text:
-                yield Line(number, text.replace(_MARK, "\ufffd").replace("\x00", ""),
-                           f"line {number}: NUL character: binary data, not text", "binary-line")
+                yield Line(
+                    number,
+                    text.replace(_MARK, "\ufffd").replace("\x00", ""),
+                    f"line {number}: NUL character: binary data, not text",
+                    "binary-line",
+                )
             elif _MARK in text:
                 yield Line(number, text.replace(_MARK, "\ufffd"), f"line {number}: not valid {encoding}")
             else:

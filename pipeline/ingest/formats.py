@@ -24,8 +24,9 @@ def known_formats() -> str:
     return ", ".join(sorted(FORMATS))
 
 
-def format_for(path: Path, declared: str | None, by_glob: dict[str, str] | None = None,
-               rel: str | None = None) -> str | None:
+def format_for(
+    path: Path, declared: str | None, by_glob: dict[str, str] | None = None, rel: str | None = None
+) -> str | None:
     """The format of a file: the manifest's ``formats`` glob that matches it, else its
     ``format``, else the extension; None when nothing says."""
     for pattern, fmt in (by_glob or {}).items():

@@ -53,8 +53,9 @@ class Manifest:
         for key, value in [("format", self.format)] + [(f"formats.{g}", f) for g, f in self.formats.items()]:
             if value is not None and value not in FORMATS:
                 raise UserError(
-                    where, f"field '{key}': unknown format '{value}'{did_you_mean(value, FORMATS)}; "
-                    f"known formats: {known_formats()}"
+                    where,
+                    f"field '{key}': unknown format '{value}'{did_you_mean(value, FORMATS)}; "
+                    f"known formats: {known_formats()}",
                 )
 
     def to_json(self) -> dict[str, Any]:
@@ -82,12 +83,17 @@ def load_manifest(
         config_where = f"{layout.rel(layout.sources_config)}: sources.{source_id}"
         for key in overrides:
             if key not in MANIFEST_FIELDS or key == "id":
-                raise UserError(config_where, f"cannot override '{key}'{did_you_mean(str(key), MANIFEST_FIELDS - {'id'})}")
+                raise UserError(
+                    config_where, f"cannot override '{key}'{did_you_mean(str(key), MANIFEST_FIELDS - {'id'})}"
+                )
         data = _merge(data, overrides)
     manifest = build(Manifest, data, where)
     if not SOURCE_ID.fullmatch(source_id):
-        raise UserError(where, f"the folder name '{source_id}' is not a valid source id: use lowercase letters, "
-                        "digits and '-' (e.g. moj-laws)")
+        raise UserError(
+            where,
+            f"the folder name '{source_id}' is not a valid source id: use lowercase letters, "
+            "digits and '-' (e.g. moj-laws)",
+        )
     if manifest.id != source_id:
         raise UserError(where, f"field 'id' is '{manifest.id}' but the folder is named '{source_id}'; they must match")
     if manifest.license not in registry:

@@ -106,8 +106,10 @@ def name_problem(name: str) -> tuple[str, str] | None:
             fix = "rename it with a UTF-8 name"
         return shown, f"{what}: {fix}; {RENAME}"
     if _BIDI_CHARS.search(name):
-        return shown, ("the name holds bidirectional control characters (shown as \\uNNNN), which reorder "
-                       "how it is displayed: rename the file")
+        return shown, (
+            "the name holds bidirectional control characters (shown as \\uNNNN), which reorder "
+            "how it is displayed: rename the file"
+        )
     if shown != name:
         return shown, "the name holds control characters (shown as \\xNN): rename the file"
     return None

@@ -50,8 +50,7 @@ from pipeline.ingest.encoding import Undecodable, sniff
 from pipeline.ingest.formats import FORMATS, LINE_FORMATS, format_for, known_formats
 from pipeline.ingest.manifest import Manifest, load_manifest
 from pipeline.ingest.readers.base import Problem, Record
-from pipeline.ingest.sanitize import (clean_field, entry_hazard, escape, escape_surrogates, lone_surrogates,
-                                      name_problem)
+from pipeline.ingest.sanitize import clean_field, entry_hazard, escape, escape_surrogates, lone_surrogates, name_problem
 from pipeline.pii.scrub import reject_scrubber
 
 STAGE = "ingest"
@@ -140,9 +139,19 @@ class FirstCopies:
         for row in result.kept.to_pylist():
             where = row["source_file"] + (f":{row['source_line']}" if row["source_line"] is not None else "")
             if row["id"] in self.seen:
-                self.held.append(_reject(row["source"], row["source_file"], Problem(
-                    "duplicate-in-source", f"{where}: same text as {self.seen[row['id']]}", row["source_line"],
-                    row["text"]), row["id"]).row)
+                self.held.append(
+                    _reject(
+                        row["source"],
+                        row["source_file"],
+                        Problem(
+                            "duplicate-in-source",
+                            f"{where}: same text as {self.seen[row['id']]}",
+                            row["source_line"],
+                            row["text"],
+                        ),
+                        row["id"],
+                    ).row
+                )
             else:
                 self.seen[row["id"]] = where
                 kept.append(row)
@@ -154,40 +163,52 @@ class FirstCopies:
         return BatchResult(pa.RecordBatch.from_pylist(kept, schema=DOCUMENT), rejects, result.stats)
 
 
+_NO_LIMITS_GIVEN = IngestParams()  # ingest_items' default limits: one shared (frozen) instance
+
+
 def ingest_items(
-    folder: Path, manifest: Manifest, policy: Policy, stats: IngestStats | None = None, progress: bool = False,
-    limits: IngestParams = IngestParams(),
+    folder: Path,
+    manifest: Manifest,
+    policy: Policy,
+    stats: IngestStats | None = None,
+    progress: bool = False,
+    limits: IngestParams = _NO_LIMITS_GIVEN,
 ) -> Iterator[Doc | Reject]:
     """Every document and every reject of one source, in a deterministic order, in this process."""
     stats = stats if stats is not None else IngestStats()
     first = FirstCopies()
     read = FileReader(folder, manifest, policy, limits)
-    for rel in tqdm(source_files(folder, manifest.exclude), desc=f"ingest {manifest.id}", unit="file",
-                    disable=not progress or None):
+    for rel in tqdm(
+        source_files(folder, manifest.exclude), desc=f"ingest {manifest.id}", unit="file", disable=not progress or None
+    ):
         for result in map(first, read(rel)):
             yield from (Doc(row) for row in result.kept.to_pylist())
             yield from (Reject(row) for row in result.rejects)
             stats.merge(result.stats)
 
 
-def _snapshot(path: Path, scratch: Path, limits: IngestParams) -> tuple[Path | None, Problem | None]:
+def _snapshot(path: Path, scratch: Path, limits: IngestParams) -> Path | Problem:
     """A private copy of the file to read, so a file that changes during the run is caught, not
     half-read: the copy is taken only if size and modification time are the same after copying."""
     before = path.lstat()
     if before.st_size > limits.max_file_bytes:
-        return None, Problem("too-large", f"{before.st_size:,} bytes; the limit is ingest.max_file_bytes "
-                             f"= {limits.max_file_bytes:,}")
+        return Problem(
+            "too-large", f"{before.st_size:,} bytes; the limit is ingest.max_file_bytes = {limits.max_file_bytes:,}"
+        )
     copy = scratch / f"snapshot{path.suffix}"
     shutil.copyfile(path, copy)
     after = path.lstat()
     if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns):
-        return None, Problem("changed-during-read", "the file changed while it was being read; run ingest again "
-                             "once the contribution is complete")
-    return copy, None
+        return Problem(
+            "changed-during-read",
+            "the file changed while it was being read; run ingest again once the contribution is complete",
+        )
+    return copy
 
 
-def _file_items(folder: Path, rel: str, scratch: Path, manifest: Manifest, policy: Policy, stats: IngestStats,
-                limits: IngestParams) -> Iterator[Doc | Reject]:
+def _file_items(
+    folder: Path, rel: str, scratch: Path, manifest: Manifest, policy: Policy, stats: IngestStats, limits: IngestParams
+) -> Iterator[Doc | Reject]:
     path = folder / rel
     bad_name = name_problem(rel)
     if bad_name:  # not UTF-8 (Parquet cannot store it, DVC cannot hash it), or controls
@@ -203,17 +224,21 @@ def _file_items(folder: Path, rel: str, scratch: Path, manifest: Manifest, polic
     fmt = format_for(path, manifest.format, manifest.formats, rel)
     if fmt is None:
         stats.files_by_format["unsupported"] += 1
-        yield _reject(manifest.id, rel, Problem(
-            "unsupported-format",
-            f"no reader for '{path.suffix or path.name}' files; set 'format' in {MANIFEST_NAME} or use one of: "
-            + known_formats(),
-        ))
+        yield _reject(
+            manifest.id,
+            rel,
+            Problem(
+                "unsupported-format",
+                f"no reader for '{path.suffix or path.name}' files; set 'format' in {MANIFEST_NAME} or use one of: "
+                + known_formats(),
+            ),
+        )
         return
     stats.files_by_format[fmt] += 1
     try:
-        snapshot, problem = _snapshot(path, scratch, limits)
-        if problem is not None:
-            yield _reject(manifest.id, rel, problem)
+        snapshot = _snapshot(path, scratch, limits)
+        if isinstance(snapshot, Problem):
+            yield _reject(manifest.id, rel, snapshot)
             return
         found = False
         for item in FORMATS[fmt].read(snapshot, manifest):
@@ -234,40 +259,66 @@ def _file_items(folder: Path, rel: str, scratch: Path, manifest: Manifest, polic
 
 def _accept(manifest: Manifest, policy: Policy, rel: str, record: Record, stats: IngestStats) -> Doc | Reject:
     where = f"{rel}:{record.line}" if record.line is not None else rel
-    broken = lone_surrogates({"text": record.text, "title": record.title, "url": record.url, "date": record.date,
-                              "license": record.license, "meta": record.meta})
+    broken = lone_surrogates(
+        {
+            "text": record.text,
+            "title": record.title,
+            "url": record.url,
+            "date": record.date,
+            "license": record.license,
+            "meta": record.meta,
+        }
+    )
     if broken:  # a JSON escape such as \ud800 is no character: Parquet cannot store it
-        return _reject(manifest.id, rel, Problem(
-            "undecodable", f"{where}: {', '.join(broken)} holds a lone surrogate (an invalid \\u escape)", record.line
-        ))
+        return _reject(
+            manifest.id,
+            rel,
+            Problem(
+                "undecodable",
+                f"{where}: {', '.join(broken)} holds a lone surrogate (an invalid \\u escape)",
+                record.line,
+            ),
+        )
     # NUL and other controls never reach a metadata field (the text is cleaned by normalize)
     title, url, date, meta = (clean_field(v) for v in (record.title, record.url, record.date, record.meta))
     license_id = clean_field(record.license) or manifest.license
     if license_id not in policy.registry:
-        return _reject(manifest.id, rel, Problem(
-            "unknown-license", f"{where}: {policy.registry.unknown(license_id)}", record.line, record.text
-        ))
+        return _reject(
+            manifest.id,
+            rel,
+            Problem("unknown-license", f"{where}: {policy.registry.unknown(license_id)}", record.line, record.text),
+        )
     if policy.group(license_id) is None:  # never normalized, segmented or published
-        return _reject(manifest.id, rel, Problem(
-            f"license:{license_id}", f"{where}: not published: {policy.refusal(license_id)}", record.line, record.text
-        ))
+        return _reject(
+            manifest.id,
+            rel,
+            Problem(
+                f"license:{license_id}",
+                f"{where}: not published: {policy.refusal(license_id)}",
+                record.line,
+                record.text,
+            ),
+        )
     date, meta = _read_date(date, meta, stats)
-    return Doc({
-        "id": document_id(manifest.id, record.text),
-        "text": record.text,
-        "source": manifest.id,
-        "source_file": rel,
-        "source_line": record.line,
-        "license": license_id,
-        "title": title,
-        "url": url,
-        "date": date,
-        "meta": json.dumps(meta, ensure_ascii=False, sort_keys=True, default=str) if meta else None,
-    })
+    return Doc(
+        {
+            "id": document_id(manifest.id, record.text),
+            "text": record.text,
+            "source": manifest.id,
+            "source_file": rel,
+            "source_line": record.line,
+            "license": license_id,
+            "title": title,
+            "url": url,
+            "date": date,
+            "meta": json.dumps(meta, ensure_ascii=False, sort_keys=True, default=str) if meta else None,
+        }
+    )
 
 
-def _read_date(written: Any, meta: dict[str, Any] | None,
-               stats: IngestStats) -> tuple[str | None, dict[str, Any] | None]:
+def _read_date(
+    written: Any, meta: dict[str, Any] | None, stats: IngestStats
+) -> tuple[str | None, dict[str, Any] | None]:
     """``date`` in ISO 8601 (Minguo years converted); the form as written goes to ``meta``
     (``date_written``) when it differs, and a date that cannot be read is None there."""
     if written is None:
@@ -282,17 +333,19 @@ def _read_date(written: Any, meta: dict[str, Any] | None,
 
 def _reject(source: str, rel: str | None, problem: Problem, doc_id: str | None = None) -> Reject:
     """A reject row; whatever a reader put in it is made storable and one line (escapes)."""
-    return Reject({
-        "source": source,
-        "source_file": None if rel is None else escape(rel),
-        "source_line": problem.line,
-        "stage": STAGE,
-        "reason": problem.reason,
-        "detail": escape(problem.detail),
-        "id": doc_id,
-        # kept for the agency to see, but never with a NUL (normalize removes them from documents)
-        "text": None if problem.text is None else escape_surrogates(problem.text).replace("\x00", ""),
-    })
+    return Reject(
+        {
+            "source": source,
+            "source_file": None if rel is None else escape(rel),
+            "source_line": problem.line,
+            "stage": STAGE,
+            "reason": problem.reason,
+            "detail": escape(problem.detail),
+            "id": doc_id,
+            # kept for the agency to see, but never with a NUL (normalize removes them from documents)
+            "text": None if problem.text is None else escape_surrogates(problem.text).replace("\x00", ""),
+        }
+    )
 
 
 def _encoding_of(path: Path, lines: bool = False) -> str:
@@ -317,15 +370,19 @@ def run(ctx: Context, source_id: str, progress: bool = True) -> dict[str, Any]:
     sources.require(layout, source_id)
     folder = layout.source_dir(source_id)
     if not folder.is_dir():  # nothing to quarantine: an error, and nothing written
-        raise UserError(layout.rel(folder), f"no such source folder; contribute it or remove '{source_id}' from "
-                        f"{layout.rel(layout.sources_config)}")
+        raise UserError(
+            layout.rel(folder),
+            f"no such source folder; contribute it or remove '{source_id}' from {layout.rel(layout.sources_config)}",
+        )
     stats = IngestStats()
     manifest_error: UserError | None = None
     try:
         manifest = load_manifest(layout, source_id, ctx.registry, sources.overrides(source_id))
         files = source_files(folder, manifest.exclude)
-        results = map(FirstCopies(), engine_for(params).map_items(
-            files, FileReader(folder, manifest, ctx.policy, params.ingest), where=folder))
+        results: Iterator[BatchResult] = map(
+            FirstCopies(),
+            engine_for(params).map_items(files, FileReader(folder, manifest, ctx.policy, params.ingest), where=folder),
+        )
         info: dict[str, Any] = manifest.to_json()
     except UserError as exc:
         manifest_error = exc
@@ -334,8 +391,14 @@ def run(ctx: Context, source_id: str, progress: bool = True) -> dict[str, Any]:
         info = {"id": source_id, "error": str(exc)}
 
     bar = tqdm(total=len(files), desc=f"ingest {source_id}", unit="file", disable=not progress or None)
-    with ResultWriter(layout.stage_docs(source_id, STAGE), layout.stage_rejects(source_id, STAGE), DOCUMENT,
-                      params.ingest.batch_size, stats, scrub=reject_scrubber(params.pii)) as out:
+    with ResultWriter(
+        layout.stage_docs(source_id, STAGE),
+        layout.stage_rejects(source_id, STAGE),
+        DOCUMENT,
+        params.ingest.batch_size,
+        stats,
+        scrub=reject_scrubber(params.pii),
+    ) as out:
         for result in results:
             out.add(result)
             if result.stats is not None:  # a file's last chunk carries its counts

@@ -15,8 +15,7 @@ from collections.abc import Iterator
 MAX_RATIO = 200
 CHUNK = 1024 * 1024
 # What inflating a damaged or unsupported member raises.
-INFLATE_ERRORS = (zipfile.BadZipFile, zlib.error, lzma.LZMAError, OSError, EOFError, NotImplementedError,
-                  RuntimeError)
+INFLATE_ERRORS = (zipfile.BadZipFile, zlib.error, lzma.LZMAError, OSError, EOFError, NotImplementedError, RuntimeError)
 
 
 def ratio(info: zipfile.ZipInfo) -> float:

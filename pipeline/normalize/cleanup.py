@@ -130,8 +130,9 @@ def remove_control(text: str) -> tuple[str, int]:
 
 # --- full-width ASCII letters and digits ---------------------------------------------------
 
-_FULLWIDTH_MAP = {cp: cp - 0xFEE0 for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A))
-                  for cp in range(r[0], r[1] + 1)}
+_FULLWIDTH_MAP = {
+    cp: cp - 0xFEE0 for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A)) for cp in range(r[0], r[1] + 1)
+}
 _FULLWIDTH = re.compile("[０-９Ａ-Ｚａ-ｚ]")
 
 
@@ -146,8 +147,7 @@ def halfwidth_alnum(text: str) -> tuple[str, int]:
 # --- page numbers --------------------------------------------------------------------------
 
 # Only spaces and tabs inside a line (a newline must end the match), any edge spaces around it.
-_PAGE_LINE = re.compile(r"^[ \t\u3000]*(?:" + page_number_forms(r"[ \t]") + r")[ \t\u3000]*(?:\n|\Z)",
-                        re.MULTILINE)
+_PAGE_LINE = re.compile(r"^[ \t\u3000]*(?:" + page_number_forms(r"[ \t]") + r")[ \t\u3000]*(?:\n|\Z)", re.MULTILINE)
 
 
 def remove_page_numbers(text: str) -> tuple[str, int]:
@@ -179,8 +179,12 @@ def join_broken_paragraphs(text: str, min_line: int = MIN_BROKEN_LINE) -> tuple[
     removed = 0
     for part in parts[1:]:
         last_line = out[-1].rsplit("\n", 1)[-1]
-        if (len(last_line) >= min_line and _ENDS_OPEN.search(last_line)
-                and _STARTS_MID_SENTENCE.match(part) and not STARTS_ITEM.match(part)):
+        if (
+            len(last_line) >= min_line
+            and _ENDS_OPEN.search(last_line)
+            and _STARTS_MID_SENTENCE.match(part)
+            and not STARTS_ITEM.match(part)
+        ):
             out[-1] += part
             removed += 2
         else:

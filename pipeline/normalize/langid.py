@@ -66,12 +66,25 @@ def evidence(text: str) -> Evidence:
             kana += n
         elif _in(_HANGUL, cp):
             hangul += n
-    return Evidence(han=han, kana=kana, hangul=hangul, latin_words=len(_LATIN_WORD.findall(sample)),
-                    traditional=trad, simplified=simp)
+    return Evidence(
+        han=han,
+        kana=kana,
+        hangul=hangul,
+        latin_words=len(_LATIN_WORD.findall(sample)),
+        traditional=trad,
+        simplified=simp,
+    )
 
 
-def identify(text: str, *, min_han_share: float = 0.5, simplified_share: float = 0.5,
-             min_kana_share: float = 0.05, min_hangul_share: float = 0.3, seed: int = 0) -> tuple[str, Evidence]:
+def identify(
+    text: str,
+    *,
+    min_han_share: float = 0.5,
+    simplified_share: float = 0.5,
+    min_kana_share: float = 0.05,
+    min_hangul_share: float = 0.3,
+    seed: int = 0,
+) -> tuple[str, Evidence]:
     """The BCP-47 tag of a text (``zh-Hant``, ``zh-Hans``, ``ja``, ``ko``, ``en``, …, or ``und``)."""
     ev = evidence(text)
     if ev.units == 0:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache, partial
+from functools import cache, partial
 from typing import Any
 
 import pyarrow as pa
@@ -36,7 +36,7 @@ from pipeline.pii.scrub import reject_scrubber
 STAGE = "normalize"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _converter(config: str):
     import opencc
 
@@ -58,11 +58,16 @@ def normalize_text(text: str, params: NormalizeParams) -> tuple[str, str, str | 
     if "\x00" in text:  # with control_chars off: NUL is never published
         changes["control_chars"] = changes.get("control_chars", 0) + text.count("\x00")
         text = text.replace("\x00", "")
-    detected, _ = identify(text, min_han_share=params.min_han_share, simplified_share=params.simplified_share,
-                           seed=params.langdetect_seed)
+    detected, _ = identify(
+        text, min_han_share=params.min_han_share, simplified_share=params.simplified_share, seed=params.langdetect_seed
+    )
     lang, converted = detected, None
     if detected == "zh-Hans":
-        text, lang, converted = _converter(params.convert_simplified).convert(text), "zh-Hant", params.convert_simplified
+        text, lang, converted = (
+            _converter(params.convert_simplified).convert(text),
+            "zh-Hant",
+            params.convert_simplified,
+        )
     elif detected == "zh-Hant" and params.traditional_variants:
         text, converted = _converter(params.traditional_variants).convert(text), params.traditional_variants
     return text, lang, converted, detected, changes
@@ -81,20 +86,26 @@ def normalize_batch(batch: pa.RecordBatch, params: NormalizeParams) -> BatchResu
             rejects.append(reject_row(doc, STAGE, "empty", "nothing left after Unicode clean-up"))
             continue
         if primary(lang) not in keep:
-            rejects.append(reject_row(doc, STAGE, f"language:{lang}",
-                                      f"identified as {lang}; kept languages: {', '.join(sorted(keep))}"))
+            rejects.append(
+                reject_row(
+                    doc, STAGE, f"language:{lang}", f"identified as {lang}; kept languages: {', '.join(sorted(keep))}"
+                )
+            )
             continue
         stats.lang[lang] += 1
         lost = text.count("\ufffd")
         stats.replacement_chars.update(characters=lost, documents=1 if lost else 0)
         if converted:
             stats.converted[converted] += 1
-        kept.append(doc | {
-            "text": text,
-            "lang": lang,
-            "converted": converted,
-            "cleanup": json.dumps(changes, sort_keys=True) if changes else None,
-        })
+        kept.append(
+            doc
+            | {
+                "text": text,
+                "lang": lang,
+                "converted": converted,
+                "cleanup": json.dumps(changes, sort_keys=True) if changes else None,
+            }
+        )
     return BatchResult(pa.RecordBatch.from_pylist(kept, schema=NORMALIZED), rejects, stats)
 
 
@@ -102,8 +113,18 @@ def run(ctx: Context, source_id: str, progress: bool = True) -> dict[str, Any]:
     layout, p = ctx.layout, ctx.params.normalize
     ctx.sources.require(layout, source_id)
     stats = NormalizeStats()
-    metrics = run_batch_stage(layout, source_id, STAGE, partial(normalize_batch, params=p), NORMALIZED, p.batch_size,
-                              progress, engine=engine_for(ctx.params), stats=stats, scrub=reject_scrubber(ctx.params.pii))
+    metrics = run_batch_stage(
+        layout,
+        source_id,
+        STAGE,
+        partial(normalize_batch, params=p),
+        NORMALIZED,
+        p.batch_size,
+        progress,
+        engine=engine_for(ctx.params),
+        stats=stats,
+        scrub=reject_scrubber(ctx.params.pii),
+    )
     metrics.update(stats.as_metrics())
     metrics["replacement_chars"] = {"characters": 0, "documents": 0} | metrics["replacement_chars"]
     write_json(layout.stage_metrics(source_id, STAGE), metrics)

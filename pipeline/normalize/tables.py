@@ -40,8 +40,12 @@ def _read_opencc_table(name: str) -> dict[str, list[str]]:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / f"{name}.txt"
         env = dict(os.environ, LD_LIBRARY_PATH=str(clib / "lib64"))
-        subprocess.run([str(tool), "-i", str(source), "-o", str(out), "-f", "ocd2", "-t", "text"],
-                       check=True, env=env, capture_output=True)
+        subprocess.run(
+            [str(tool), "-i", str(source), "-o", str(out), "-f", "ocd2", "-t", "text"],
+            check=True,
+            env=env,
+            capture_output=True,
+        )
         table = {}
         for line in out.read_text(encoding="utf-8").splitlines():
             key, _, values = line.partition("\t")
@@ -63,8 +67,10 @@ def derive() -> dict[str, str]:
 def main() -> None:
     data = derive()
     TABLE_FILE.write_text(json.dumps(data, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
-    print(f"{TABLE_FILE}: {len(data['traditional_only'])} Traditional-only, "
-          f"{len(data['simplified_only'])} Simplified-only characters")
+    print(
+        f"{TABLE_FILE}: {len(data['traditional_only'])} Traditional-only, "
+        f"{len(data['simplified_only'])} Simplified-only characters"
+    )
 
 
 if __name__ == "__main__":

@@ -8,19 +8,44 @@ PII_SPAN = pa.struct([("type", pa.string()), ("start", pa.int64()), ("end", pa.i
 PII_FIELD = pa.struct([("field", pa.string()), ("type", pa.string())])
 # Added by pii. Offsets are into the published text: a redacted span covers its placeholder.
 PII_COLUMNS = [
-    ("pii", pa.list_(PII_SPAN), "Personal data found in the text: {type, start, end} with character offsets into `text`; a redacted item's span covers its placeholder (e.g. [TW_ID])."),
+    (
+        "pii",
+        pa.list_(PII_SPAN),
+        "Personal data found in the text: {type, start, end} with character offsets into `text`; a redacted item's span covers its placeholder (e.g. [TW_ID]).",
+    ),
     ("pii_types", pa.list_(pa.string()), "Sorted unique types in `pii`."),
-    ("sensitive", pa.list_(pa.string()), "Special categories of personal data (PDPA Art. 6) said of an identified private person in the text: medical, genetic, sexual_life, health_exam, criminal_record (empty: none found)."),
-    ("pii_fields", pa.list_(PII_FIELD), "Personal data found in `title`, `url`, `meta` and `source_file`, handled there by the same policy: {field, type}, one per item."),
+    (
+        "sensitive",
+        pa.list_(pa.string()),
+        "Special categories of personal data (PDPA Art. 6) said of an identified private person in the text: medical, genetic, sexual_life, health_exam, criminal_record (empty: none found).",
+    ),
+    (
+        "pii_fields",
+        pa.list_(PII_FIELD),
+        "Personal data found in `title`, `url`, `meta` and `source_file`, handled there by the same policy: {field, type}, one per item.",
+    ),
 ]
 
-register(Stage(
-    name="pii", order=40, scope=SOURCE, run="pipeline.pii.stage:run",
-    # names come from CKIP NER, loaded the way segment loads its models
-    params=("pii", "segment.model", "segment.ner_model", "segment.strict", "segment.device", "segment.batch_size",
-            "segment.batch_tokens", "segment.precision"),
-    help="find Taiwan personal data (IDs, resident certificates, phones, e-mails, cards, passport and 健保卡 numbers, "
-         "addresses, names with CKIP NER) and redact, flag or drop it by the policy in params.yaml.",
-    summary=lambda m: f", personal data found: {', '.join(f'{k} {v}' for k, v in m['found'].items()) or 'none'}",
-    columns=tuple(PII_COLUMNS),
-))
+register(
+    Stage(
+        name="pii",
+        order=40,
+        scope=SOURCE,
+        run="pipeline.pii.stage:run",
+        # names come from CKIP NER, loaded the way segment loads its models
+        params=(
+            "pii",
+            "segment.model",
+            "segment.ner_model",
+            "segment.strict",
+            "segment.device",
+            "segment.batch_size",
+            "segment.batch_tokens",
+            "segment.precision",
+        ),
+        help="find Taiwan personal data (IDs, resident certificates, phones, e-mails, cards, passport and 健保卡 numbers, "
+        "addresses, names with CKIP NER) and redact, flag or drop it by the policy in params.yaml.",
+        summary=lambda m: f", personal data found: {', '.join(f'{k} {v}' for k, v in m['found'].items()) or 'none'}",
+        columns=tuple(PII_COLUMNS),
+    )
+)

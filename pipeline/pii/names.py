@@ -21,13 +21,20 @@ class NameFinder:
     """PERSON entities from the NER model, on the segment stage's own inference path (``inference.py``):
     the same feeding, batches sized by tokens and decoding as ``CkipNerChunker``'s, in fp32 identical."""
 
-    def __init__(self, ner: models.ResolvedModel, device: str, batch_size: int, precision: str = "fp32",
-                 batch_tokens: int | None = None):
+    def __init__(
+        self,
+        ner: models.ResolvedModel,
+        device: str,
+        batch_size: int,
+        precision: str = "fp32",
+        batch_tokens: int | None = None,
+    ):
         from pipeline.segment.ckip import torch_device
         from pipeline.segment.inference import TokenClassifier
 
-        self.ner = TokenClassifier(ner.path, device=torch_device(device), precision=precision,
-                                   batch_tokens=batch_tokens)
+        self.ner = TokenClassifier(
+            ner.path, device=torch_device(device), precision=precision, batch_tokens=batch_tokens
+        )
         self.max_chars = self.ner.max_chars
         self.batch_size = batch_size  # kept for callers; batches are sized by tokens now
 
@@ -43,8 +50,9 @@ class NameFinder:
                 offset += len(piece)
         spans: list[list[Span]] = [[] for _ in texts]
         for (doc, offset), entities in zip(jobs, self.ner.entities(pieces)):
-            spans[doc].extend(Span("person", offset + start, offset + end)
-                              for _, kind, start, end in entities if kind == "PERSON")
+            spans[doc].extend(
+                Span("person", offset + start, offset + end) for _, kind, start, end in entities if kind == "PERSON"
+            )
         return spans
 
 
@@ -53,8 +61,9 @@ def name_finder_factory(ctx: Context) -> tuple[Callable[[], NameFinder] | None, 
     s = ctx.params.segment
     configured = s.ner_model or (s.model if s.model in models.ALIASES else None)
     if configured is None:
-        raise UserError(ctx.layout.rel(ctx.layout.params),
-                        "pii.person_names is on but there is no NER model: set segment.ner_model")
+        raise UserError(
+            ctx.layout.rel(ctx.layout.params), "pii.person_names is on but there is no NER model: set segment.ner_model"
+        )
     found, why = models.resolve(configured, "ner", ctx.layout.root)
     if found is None:
         if s.strict:
@@ -62,6 +71,8 @@ def name_finder_factory(ctx: Context) -> tuple[Callable[[], NameFinder] | None, 
         return None, f"person names are not detected: no NER model ({why})"
     precision = s.precision
     if precision not in models.PRECISIONS:
-        raise UserError(ctx.layout.rel(ctx.layout.params),
-                        f"'segment.precision' must be one of {', '.join(models.PRECISIONS)}, got '{precision}'")
+        raise UserError(
+            ctx.layout.rel(ctx.layout.params),
+            f"'segment.precision' must be one of {', '.join(models.PRECISIONS)}, got '{precision}'",
+        )
     return partial(NameFinder, found, s.device, s.batch_size, precision, s.batch_tokens), None

@@ -44,7 +44,9 @@ class PiiParams:
     record) or drop (the document becomes a reject pii:<type>)."""
 
     policy: dict[str, str] = field(default_factory=dict)  # overrides of each type's default (default_policy)
-    person_names: bool = False  # also find names with CKIP NER (needs segment.ner_model or a CKIP alias as segment.model)
+    person_names: bool = (
+        False  # also find names with CKIP NER (needs segment.ner_model or a CKIP alias as segment.model)
+    )
     register: RegisterParams = field(default_factory=RegisterParams)
     # A private person with a special category of PDPA Art. 6 (medical, genetic, sexual life,
     # health examination, criminal record): flag (column `sensitive`) or drop (pii:sensitive)
@@ -60,8 +62,10 @@ class PiiParams:
         types = TYPES.names()
         for kind, action in self.policy.items():
             if kind not in types:
-                raise UserError(where, f"'{prefix}.policy.{kind}': unknown type{did_you_mean(kind, types)}; "
-                                f"types: {', '.join(types)}")
+                raise UserError(
+                    where,
+                    f"'{prefix}.policy.{kind}': unknown type{did_you_mean(kind, types)}; types: {', '.join(types)}",
+                )
             if action not in PII_ACTIONS:
                 raise UserError(where, f"'{prefix}.policy.{kind}' must be redact, flag or drop, got '{action}'")
         if self.sensitive not in ("flag", "drop"):

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline.pii.params import RegisterParams
 from pipeline.pii.detectors.base import Span
+from pipeline.pii.params import RegisterParams
 
 # What makes a row of a register: a private person and what identifies them.
 PRIVATE_ITEMS = frozenset({"person", "birth_date", "tw_id", "tw_arc", "address", "passport", "nhi_card"})
@@ -27,12 +27,14 @@ class Density:
     per_1000: float  # items per 1,000 characters
 
     def describe(self) -> str:
-        return f"{self.persons:,} private persons, {self.items:,} personal items, {self.per_1000:.1f} per 1,000 characters"
+        return (
+            f"{self.persons:,} private persons, {self.items:,} personal items, {self.per_1000:.1f} per 1,000 characters"
+        )
 
 
 def density(text: str, spans: list[Span]) -> Density:
     private = [s for s in spans if s.type in PRIVATE_ITEMS]
-    persons = len({text[s.start:s.end] for s in private if s.type == "person"})
+    persons = len({text[s.start : s.end] for s in private if s.type == "person"})
     return Density(persons, len(private), 1000 * len(private) / max(len(text), 1))
 
 

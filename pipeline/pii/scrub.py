@@ -26,8 +26,8 @@ def apply_policy(text: str, spans: list[Span], policy: dict[str, str]) -> tuple[
     recorded: list[dict[str, Any]] = []
     cursor = shift = 0
     for span in spans:
-        out.append(text[cursor:span.start])
-        original = text[span.start:span.end]
+        out.append(text[cursor : span.start])
+        original = text[span.start : span.end]
         replacement = PLACEHOLDERS[span.type] if policy[span.type] == "redact" else original
         start = span.start + shift
         out.append(replacement)
@@ -41,7 +41,9 @@ def apply_policy(text: str, spans: list[Span], policy: dict[str, str]) -> tuple[
 def redact(text: str, spans: list[Span], policy: dict[str, str]) -> str:
     """``text`` with every span whose type is not flagged replaced by its placeholder: what a
     reject keeps (a type the policy drops is redacted there)."""
-    return apply_policy(text, spans, {kind: "flag" if action == "flag" else "redact" for kind, action in policy.items()})[0]
+    return apply_policy(
+        text, spans, {kind: "flag" if action == "flag" else "redact" for kind, action in policy.items()}
+    )[0]
 
 
 def reject_scrubber(params: PiiParams) -> Scrub:

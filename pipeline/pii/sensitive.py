@@ -49,6 +49,7 @@ MEASURED = Measured(58, 1.0, 1.0, "hand-labeled real records holding a category 
 
 _HAN = "\u3400-\u9fff"
 
+
 def _lead(heads: str, rest: str) -> list[str]:
     """``(?:a|b)rest`` written as ``arest|brest``: every alternative of the joined pattern then
     starts with a literal character, which lets the regex engine skip to the characters that
@@ -60,38 +61,143 @@ def _lead(heads: str, rest: str) -> list[str]:
 # literal character; all are joined into one regex, so a text is scanned once.
 TERMS: dict[str, list[str]] = {
     "medical": [
-        "病歷", "診斷(?:為|出|證明|書)", "經(?:醫師|醫院)?診斷", "罹患", "罹癌", "罹病", "患有",
-        "就醫", "就診", "住院", "出院", "開刀", "接受手術",
-        "癌症", "腫瘤", "中風", "失智", "憂鬱症", "精神(?:疾病|病(?![人患院房])|分裂|障礙|異常)", "思覺失調", "躁鬱",
-        "癲癇", "洗腎", "植物人", "愛滋", "HIV", "AIDS", "感染者",
-        "身心障礙(?:手冊|證明|者)", "重度(?:身心)?障礙", "重大傷病", *_lead("接受|長期|住院|持續|需", "治療"), "治療中",
-        "病逝", "病故", "病危", "懷孕", "流產", "墮胎", "藥癮", "酒癮",
+        "病歷",
+        "診斷(?:為|出|證明|書)",
+        "經(?:醫師|醫院)?診斷",
+        "罹患",
+        "罹癌",
+        "罹病",
+        "患有",
+        "就醫",
+        "就診",
+        "住院",
+        "出院",
+        "開刀",
+        "接受手術",
+        "癌症",
+        "腫瘤",
+        "中風",
+        "失智",
+        "憂鬱症",
+        "精神(?:疾病|病(?![人患院房])|分裂|障礙|異常)",
+        "思覺失調",
+        "躁鬱",
+        "癲癇",
+        "洗腎",
+        "植物人",
+        "愛滋",
+        "HIV",
+        "AIDS",
+        "感染者",
+        "身心障礙(?:手冊|證明|者)",
+        "重度(?:身心)?障礙",
+        "重大傷病",
+        *_lead("接受|長期|住院|持續|需", "治療"),
+        "治療中",
+        "病逝",
+        "病故",
+        "病危",
+        "懷孕",
+        "流產",
+        "墮胎",
+        "藥癮",
+        "酒癮",
     ],
     "genetic": [
-        "基因(?:檢測|檢驗|鑑定|篩檢|型|序列|缺陷|突變|資料|報告)", "DNA(?:鑑定|比對|檢測|型別)", "親子鑑定",
-        "血緣鑑定", "遺傳性?疾病", "染色體異常",
+        "基因(?:檢測|檢驗|鑑定|篩檢|型|序列|缺陷|突變|資料|報告)",
+        "DNA(?:鑑定|比對|檢測|型別)",
+        "親子鑑定",
+        "血緣鑑定",
+        "遺傳性?疾病",
+        "染色體異常",
     ],
     "sexual_life": [
-        "性行為", "性關係", "性生活", "性交易", "強制性交", "性侵害?", "性交(?![流通換])",
-        "猥褻", "性騷擾", "通姦", "相姦", "外遇", "婚外情", "同性戀", "性傾向", "援交", "嫖妓", "賣淫",
+        "性行為",
+        "性關係",
+        "性生活",
+        "性交易",
+        "強制性交",
+        "性侵害?",
+        "性交(?![流通換])",
+        "猥褻",
+        "性騷擾",
+        "通姦",
+        "相姦",
+        "外遇",
+        "婚外情",
+        "同性戀",
+        "性傾向",
+        "援交",
+        "嫖妓",
+        "賣淫",
     ],
     "health_exam": [
-        "健康檢查(?:結果|報告|紀錄|異常)", "健檢(?:結果|報告)", "體檢(?:結果|報告|不合格|合格)",
-        "體格檢查(?:結果|報告|不合格)", "檢查結果(?:顯示|為|異常)", "檢驗報告", "驗血", "血液檢查",
-        "尿液(?:檢驗|檢查|篩檢|檢體)", "胸部X光", "心電圖",
+        "健康檢查(?:結果|報告|紀錄|異常)",
+        "健檢(?:結果|報告)",
+        "體檢(?:結果|報告|不合格|合格)",
+        "體格檢查(?:結果|報告|不合格)",
+        "檢查結果(?:顯示|為|異常)",
+        "檢驗報告",
+        "驗血",
+        "血液檢查",
+        "尿液(?:檢驗|檢查|篩檢|檢體)",
+        "胸部X光",
+        "心電圖",
     ],
     "criminal_record": [
-        "前科", "犯罪紀錄", "刑案紀錄", "素行不良",
-        *_lead("判處|判決處|處|判", "(?:有期|無期)?徒刑"), "有期徒刑", "無期徒刑", "死刑", "拘役", "判刑", "緩刑", "假釋",
-        "受刑人", "通緝", "羈押", "交保", "具保", "緩起訴", "不起訴", "起訴(?!訟)", "公訴", "罪嫌",
+        "前科",
+        "犯罪紀錄",
+        "刑案紀錄",
+        "素行不良",
+        *_lead("判處|判決處|處|判", "(?:有期|無期)?徒刑"),
+        "有期徒刑",
+        "無期徒刑",
+        "死刑",
+        "拘役",
+        "判刑",
+        "緩刑",
+        "假釋",
+        "受刑人",
+        "通緝",
+        "羈押",
+        "交保",
+        "具保",
+        "緩起訴",
+        "不起訴",
+        "起訴(?!訟)",
+        "公訴",
+        "罪嫌",
         "涉嫌[^，。；\\n]{0,10}?(?:犯罪|罪|走私|詐欺|詐騙|竊盜|殺人|販毒|毒品|貪污|洗錢|偽造|侵占|背信|強盜|搶奪|恐嚇|賭博|性侵)",
-        "涉犯", "觸犯", "判決有罪", "有罪判決", "刑事(?:簡易)?判決", "刑事案件", "偵查中",
-        "入監", "服刑", "在監", "出獄", "執行完畢", "褫奪公權", "冤獄", "保護管束", "觀察勒戒", "強制戒治",
-        "監獄", "看守所", "戒治所", "勒戒所", "少年輔育院",
-        *_lead("施用|持有|販賣|運輸|製造", "(?:第[一二三四]級)?毒品"), "毒品案",
+        "涉犯",
+        "觸犯",
+        "判決有罪",
+        "有罪判決",
+        "刑事(?:簡易)?判決",
+        "刑事案件",
+        "偵查中",
+        "入監",
+        "服刑",
+        "在監",
+        "出獄",
+        "執行完畢",
+        "褫奪公權",
+        "冤獄",
+        "保護管束",
+        "觀察勒戒",
+        "強制戒治",
+        "監獄",
+        "看守所",
+        "戒治所",
+        "勒戒所",
+        "少年輔育院",
+        *_lead("施用|持有|販賣|運輸|製造", "(?:第[一二三四]級)?毒品"),
+        "毒品案",
         *_lead("違反", "(?:毒品危害防制條例|貪污治罪條例|槍砲彈藥刀械管制條例|洗錢防制法|組織犯罪防制條例)"),
         "妨害[^\\s，。；：、]{1,4}?(?:未遂)?(?:罪|案)",
-        *_lead("殺人|竊盜|詐欺|侵占|背信|偽造文書|貪污|走私|強盜|搶奪|恐嚇|賭博|叛亂|內亂|外患|公共危險", "(?:未遂)?(?:罪|案)"),
+        *_lead(
+            "殺人|竊盜|詐欺|侵占|背信|偽造文書|貪污|走私|強盜|搶奪|恐嚇|賭博|叛亂|內亂|外患|公共危險",
+            "(?:未遂)?(?:罪|案)",
+        ),
     ],
 }
 _TERM = re.compile("|".join(alt for alts in TERMS.values() for alt in alts))
@@ -102,7 +208,7 @@ _NOT_AFTER = {"起訴": "提", "性交": "度際"}
 
 def _category(m: re.Match[str]) -> str | None:
     word = m.group()
-    before = m.string[m.start() - 1:m.start()] if m.start() else ""
+    before = m.string[m.start() - 1 : m.start()] if m.start() else ""
     for head, chars in _NOT_AFTER.items():
         if word.startswith(head) and before and before in chars:
             return None
@@ -117,19 +223,24 @@ _CLAUSE_END = re.compile("[。；！？\n]")
 # Generic, regulatory language in a clause: conditions, duties, lists of kinds.
 _GENERIC = re.compile(
     rf"者(?=[，。；：、）)」\s]|$)|之一|不得|不在此限|下列|各款|前項|本(?:法|條例|辦法|規則|細則|要點|準則|標準|原則)"
-    rf"|應(?:檢具|於|依|備)|得(?:申請|免|不)|[{_HAN}]{{0,6}}(?:人員|機構|業者)(?:之|應|得|有)")
+    rf"|應(?:檢具|於|依|備)|得(?:申請|免|不)|[{_HAN}]{{0,6}}(?:人員|機構|業者)(?:之|應|得|有)"
+)
 # A law or regulation named around the words (犯罪被害人保護法, 醫療法第11條, 「精神衛生法」).
-_LAW_NAME = re.compile(rf"[{_HAN}]{{0,16}}?(?:法|條例|細則|辦法|規則|準則|要點)(?=第[0-9０-９一二三四五六七八九十百]+條|施行細則|[」』])"
-                       rf"|「[^「」\n]{{1,40}}」|『[^『』\n]{{1,40}}』")
+_LAW_NAME = re.compile(
+    rf"[{_HAN}]{{0,16}}?(?:法|條例|細則|辦法|規則|準則|要點)(?=第[0-9０-９一二三四五六七八九十百]+條|施行細則|[」』])"
+    rf"|「[^「」\n]{{1,40}}」|『[^『』\n]{{1,40}}』"
+)
 
 _SURNAME = "(?:" + "|".join(sorted(COMPOUND)) + "|[" + "".join(sorted(SINGLE)) + "])"
 # How case documents refer to their subject once named.
-_ROLE = re.compile(rf"申辯人|被付懲戒人|被彈劾人|被懲戒人|請求人|聲請人|被告人?|受判決人|受處分人|該員|該名|{_SURNAME}員(?![{_HAN}])")
+_ROLE = re.compile(
+    rf"申辯人|被付懲戒人|被彈劾人|被懲戒人|請求人|聲請人|被告人?|受判決人|受處分人|該員|該名|{_SURNAME}員(?![{_HAN}])"
+)
 # Words the name rules take for names on the development set (應立即, 負責人應每年, 任現職等,
 # 申辯書): no person.
 _NOT_A_NAME = re.compile("應[立每即予於當該]|任現職|申辯書")
 # An official who is the subject of the case: the name, then at once what befell them.
-_SUBJECT_AFTER = re.compile(rf"[ 　]?(?:因|涉嫌|涉犯|涉|犯|遭|被|罹|經[^，。；\n]{{0,24}}判)")
+_SUBJECT_AFTER = re.compile(r"[ 　]?(?:因|涉嫌|涉犯|涉|犯|遭|被|罹|經[^，。；\n]{0,24}判)")
 
 
 class Evidence(NamedTuple):
@@ -146,15 +257,19 @@ def sensitive_categories(text: str, spans: list[Span]) -> list[Evidence]:
     """One piece of evidence per special category found about a private person, in
     ``CATEGORIES`` order; [] when none. ``spans`` are what ``pipeline.pii.detect.detect(text)``
     returned for the text (the pii stage's spans, NER names included)."""
-    anchors = [s for s in spans if (s.type in ANCHOR_TYPES and not _NOT_A_NAME.match(text, s.start, s.end))
-               or (s.type == "official" and _SUBJECT_AFTER.match(text, s.end))]
+    anchors = [
+        s
+        for s in spans
+        if (s.type in ANCHOR_TYPES and not _NOT_A_NAME.match(text, s.start, s.end))
+        or (s.type == "official" and _SUBJECT_AFTER.match(text, s.end))
+    ]
     if not anchors:
         return []
     hits = list(_TERM.finditer(text))
     if not hits:
         return []
     anchors.sort(key=lambda s: s.start)
-    names = {text[s.start:s.end] for s in anchors if s.type in ("person", "official")}
+    names = {text[s.start : s.end] for s in anchors if s.type in ("person", "official")}
     surnames = {name[0] for name in names} if len(names) <= MAX_PERSONS_FOR_ROLES else None
     starts = [s.start for s in anchors]
     found: dict[str, Evidence] = {}
@@ -168,8 +283,9 @@ def sensitive_categories(text: str, spans: list[Span]) -> list[Evidence]:
     return [found[c] for c in CATEGORIES if c in found]
 
 
-def _evidence(text: str, m: re.Match[str], category: str, anchors: list[Span], starts: list[int],
-              surnames: set[str] | None) -> Evidence | None:
+def _evidence(
+    text: str, m: re.Match[str], category: str, anchors: list[Span], starts: list[int], surnames: set[str] | None
+) -> Evidence | None:
     start, end = m.span()
     if _in_law_name(text, start, end) or _listed(text, start, end):
         return None
@@ -185,8 +301,10 @@ def _evidence(text: str, m: re.Match[str], category: str, anchors: list[Span], s
     if role is None:
         return None
     anchor, _ = _nearest(anchors, starts, *role)  # the subject the role stands for
-    return Evidence(category, m.group(), start, end, anchor, max(0, role[0] - end, start - role[1]),
-                    text[role[0]:role[1]])
+    assert anchor is not None  # anchors is never empty here: one of them is the nearest
+    return Evidence(
+        category, m.group(), start, end, anchor, max(0, role[0] - end, start - role[1]), text[role[0] : role[1]]
+    )
 
 
 def _clause(text: str, start: int, end: int) -> tuple[int, int]:
@@ -200,7 +318,7 @@ def _nearest(anchors: list[Span], starts: list[int], start: int, end: int) -> tu
     """The anchor closest to [start, end) and its distance (0: overlapping or touching)."""
     i = bisect_left(starts, start)
     best, gap = None, 1 << 30
-    for s in anchors[max(0, i - 2):i + 2]:  # spans never overlap: the neighbours in order are the closest
+    for s in anchors[max(0, i - 2) : i + 2]:  # spans never overlap: the neighbours in order are the closest
         d = max(0, start - s.end, s.start - end)
         if d < gap:
             best, gap = s, d
@@ -225,10 +343,10 @@ def _in_law_name(text: str, start: int, end: int) -> bool:
 def _listed(text: str, start: int, end: int) -> bool:
     """The words stand in a list of kinds (病歷、醫療、基因、性生活、健康檢查及犯罪前科): 、 right
     before or after, or 及 或 與 before with a 、 shortly before that."""
-    before, after = text[start - 1:start] if start else "", text[end:end + 1]
+    before, after = text[start - 1 : start] if start else "", text[end : end + 1]
     if before == "、" or after == "、":
         return True
-    return bool(before and before in "及或與" and "、" in text[max(0, start - 14):start])
+    return bool(before and before in "及或與" and "、" in text[max(0, start - 14) : start])
 
 
 def categories(evidence: list[Evidence]) -> list[str]:
@@ -239,7 +357,9 @@ def categories(evidence: list[Evidence]) -> list[str]:
 def describe(evidence: list[Evidence]) -> str:
     """A reject detail that says why without repeating the name: ``medical (罹患, 12 characters
     from a private person at 158); criminal_record (…)``."""
-    return "; ".join(f"{e.category} ({e.term}, {e.distance} characters from "
-                     f"{'the ' + e.via + ', ' if e.via else ''}a private "
-                     f"{'person' if e.person.type in ('person', 'official') else e.person.type} at {e.person.start})"
-                     for e in evidence)
+    return "; ".join(
+        f"{e.category} ({e.term}, {e.distance} characters from "
+        f"{'the ' + e.via + ', ' if e.via else ''}a private "
+        f"{'person' if e.person.type in ('person', 'official') else e.person.type} at {e.person.start})"
+        for e in evidence
+    )

@@ -11,18 +11,18 @@ becomes a reject ``pii:<type>``, and a register of private persons a reject
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
 import pyarrow as pa
 
-from pipeline.core.batch_stage import BatchResult, reject_row, run_batch_stage
+from pipeline.core.batch_stage import BatchResult, Transform, reject_row, run_batch_stage
 from pipeline.core.config import PiiParams
 from pipeline.core.context import Context
-from pipeline.core.notices import warn_once
 from pipeline.core.jsonfile import write_json
+from pipeline.core.notices import warn_once
 from pipeline.core.schema import PII_CHECKED
 from pipeline.core.tally import Tally
 from pipeline.engine import engine_for, model_actors
@@ -82,22 +82,37 @@ def pii_batch(batch: pa.RecordBatch, params: PiiParams, names: Any = None) -> Ba
         scrubbed = {name: apply_policy(doc[name], found, params.policy)[0] for name, found in fields.items() if found}
         for kind in [s.type for s in spans] + [kind for _, kind in in_fields]:
             (stats.redacted if params.policy[kind] == "redact" else stats.flagged)[kind] += 1
-        kept.append(rekeyed(doc | scrubbed | {"text": text, "pii": recorded, "pii_types": types,
-                                              "sensitive": categories(evidence),
-                                              "pii_fields": [{"field": name, "type": kind} for name, kind in in_fields]}))
+        kept.append(
+            rekeyed(
+                doc
+                | scrubbed
+                | {
+                    "text": text,
+                    "pii": recorded,
+                    "pii_types": types,
+                    "sensitive": categories(evidence),
+                    "pii_fields": [{"field": name, "type": kind} for name, kind in in_fields],
+                }
+            )
+        )
     return BatchResult(pa.RecordBatch.from_pylist(kept, schema=PII_CHECKED), rejects, stats)
 
 
 def _names_from(fields: dict[str, list[Span]], doc: dict[str, Any], text: str) -> list[Span]:
     """A name the title or meta gives (董事長陳隆輝君 in the title) wherever the text repeats it,
     where no context of its own says it is a name."""
-    names = {doc[name][s.start:s.end]: s.type for name, found in fields.items() for s in found
-             if s.type in ("person", "official") and s.end - s.start >= 2}
+    names = {
+        doc[name][s.start : s.end]: s.type
+        for name, found in fields.items()
+        for s in found
+        if s.type in ("person", "official") and s.end - s.start >= 2
+    }
     return list(person.everywhere(text, names)) if names else []
 
 
-def _drop_reason(text: str, spans: list[Span], types: list[str], params: PiiParams,
-                 stats: PiiStats) -> tuple[str, str] | None:
+def _drop_reason(
+    text: str, spans: list[Span], types: list[str], params: PiiParams, stats: PiiStats
+) -> tuple[str, str] | None:
     """The (reason, detail) of a reject when the policy drops the document, else None."""
     dropping = [t for t in types if params.policy[t] == "drop"]
     if dropping:
@@ -129,15 +144,29 @@ def run(ctx: Context, source_id: str, progress: bool = True) -> dict[str, Any]:
             warn_once(ctx.layout.root, warning)
     stats = PiiStats()
     engine = engine_for(ctx.params)
+    transform: Transform | Callable[[], Transform]  # with actors: the factory of the batch function
     transform, actors = partial(pii_batch, params=p), None
     if make_finder is not None:  # the NER model loads once per worker
         transform, actors = partial(_with_names, p, make_finder), model_actors(ctx.params, engine)
-    metrics = run_batch_stage(ctx.layout, source_id, STAGE, transform, PII_CHECKED, p.batch_size, progress,
-                              engine=engine, stats=stats, actors=actors, scrub=unchanged)
+    metrics = run_batch_stage(
+        ctx.layout,
+        source_id,
+        STAGE,
+        transform,
+        PII_CHECKED,
+        p.batch_size,
+        progress,
+        engine=engine,
+        stats=stats,
+        actors=actors,
+        scrub=unchanged,
+    )
     metrics.update(stats.as_metrics())
     metrics["detectors"] = {"rules": True, "ner": make_finder is not None}
     metrics["person_names_detected"] = make_finder is not None
-    write_json(ctx.layout.stage_info(source_id, STAGE),
-               {"detectors": [d.name for d in REGEX_DETECTORS], "ner": make_finder is not None})
+    write_json(
+        ctx.layout.stage_info(source_id, STAGE),
+        {"detectors": [d.name for d in REGEX_DETECTORS], "ner": make_finder is not None},
+    )
     write_json(ctx.layout.stage_metrics(source_id, STAGE), metrics)
     return metrics

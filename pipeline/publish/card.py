@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
-
-import yaml
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import yaml
 
 from pipeline.core.batch_stage import text_length
 from pipeline.core.config import Params
@@ -29,8 +28,15 @@ from pipeline.pii.sensitive import CATEGORIES as SENSITIVE_CATEGORIES
 from pipeline.quality.regional import card_section as regional_card_section
 from pipeline.quality.rules import RULES as QUALITY_RULES
 
-_SIZES = [(1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"),
-          (10_000_000, "1M<n<10M"), (100_000_000, "10M<n<100M"), (1_000_000_000, "100M<n<1B")]
+_SIZES = [
+    (1_000, "n<1K"),
+    (10_000, "1K<n<10K"),
+    (100_000, "10K<n<100K"),
+    (1_000_000, "100K<n<1M"),
+    (10_000_000, "1M<n<10M"),
+    (100_000_000, "10M<n<100M"),
+    (1_000_000_000, "100M<n<1B"),
+]
 
 
 def size_category(rows: int) -> str:
@@ -96,8 +102,9 @@ class SourceSummary:
             _count_values(pc.struct_field(in_fields, "type"), self.pii_fields)
         for license_id in pc.unique(batch.column("license")).to_pylist():  # this batch's licenses only
             mask = pc.equal(batch.column("license"), license_id)
-            self.license_characters[license_id] += pc.sum(pc.utf8_length(
-                pc.filter(batch.column("text"), mask))).as_py() or 0
+            self.license_characters[license_id] += (
+                pc.sum(pc.utf8_length(pc.filter(batch.column("text"), mask))).as_py() or 0
+            )
 
 
 @dataclass
@@ -138,10 +145,13 @@ class Statistics:
         self.regional["measured"] += len(regional) - regional.null_count
         self.regional["mainland"] += pc.sum(pc.greater(mainland, 0)).as_py() or 0
         self.regional["variant"] += pc.sum(pc.greater(pc.struct_field(regional, "variant_chars"), 0)).as_py() or 0
-        judged = pc.and_(pc.is_valid(pc.struct_field(regional, "mainland_share")),
-                         pc.greater_equal(pc.add(mainland, taiwan), min_regional_terms))
-        _count_values(pc.filter(pc.struct_field(regional, "mainland_share"), pc.fill_null(judged, False)),
-                      self.mainland_shares)
+        judged = pc.and_(
+            pc.is_valid(pc.struct_field(regional, "mainland_share")),
+            pc.greater_equal(pc.add(mainland, taiwan), min_regional_terms),
+        )
+        _count_values(
+            pc.filter(pc.struct_field(regional, "mainland_share"), pc.fill_null(judged, False)), self.mainland_shares
+        )
         self.token_counts.update(self.word_counts(batch.column("tokens")).tolist())
         if batch.column("dup_family").null_count < batch.num_rows:
             for family, title in zip(batch.column("dup_family").to_pylist(), batch.column("title").to_pylist()):
@@ -157,8 +167,9 @@ class Statistics:
         token besides). ``utf8_is_space`` is true for a non-empty string of whitespace only,
         whitespace being what ``str.isspace`` says of every code point (a test checks them all)."""
         if isinstance(tokens, pa.ChunkedArray):  # a table's column
-            return np.concatenate([np.zeros(0, dtype=np.int64),
-                                   *(Statistics.word_counts(chunk) for chunk in tokens.chunks)])
+            return np.concatenate(
+                [np.zeros(0, dtype=np.int64), *(Statistics.word_counts(chunk) for chunk in tokens.chunks)]
+            )
         offsets = tokens.offsets.to_numpy().astype(np.int64)  # this slice's, into the whole of `values`
         values = tokens.values.slice(offsets[0], offsets[-1] - offsets[0])
         space = pc.indices_nonzero(pc.utf8_is_space(values)).to_numpy().astype(np.int64) + offsets[0]
@@ -175,8 +186,13 @@ class Statistics:
             return {"min": 0, "p50": 0, "p90": 0, "max": 0, "mean": 0.0}
         ordered = sorted(values.items())
         q = Statistics.quantiles(values, (0.5, 0.9))
-        return {"min": ordered[0][0], "p50": q[0.5], "p90": q[0.9], "max": ordered[-1][0],
-                "mean": round(sum(v * c for v, c in ordered) / n, 1)}
+        return {
+            "min": ordered[0][0],
+            "p50": q[0.5],
+            "p90": q[0.9],
+            "max": ordered[-1][0],
+            "mean": round(sum(v * c for v, c in ordered) / n, 1),
+        }
 
     @staticmethod
     def quantiles(values: Counter, fractions: tuple[float, ...]) -> dict[float, Any]:
@@ -254,25 +270,31 @@ def license_metadata(data: CardData) -> dict[str, Any]:
 def front_matter(data: CardData) -> dict[str, Any]:
     meta: dict[str, Any] = {}
     meta.update(license_metadata(data))
-    meta.update({
-        "language": ["zh"],
-        "language_details": "zh-Hant-TW",
-        "pretty_name": data.params.publish.pretty_name,
-        "size_categories": [size_category(data.documents)],
-        "task_categories": ["text-generation"],
-        "tags": ["traditional-chinese", "taiwan", "government", "zh-Hant-TW"],
-        "configs": [
-            {"config_name": g.name, "data_files": [{"split": "train", "path": f"data/{g.name}/train-*"}]}
-            | ({"default": True} if g.name == data.default_config else {})
-            for g in data.groups
-        ],
-        "dataset_info": [
-            {"config_name": g.name, "features": _features(),
-             "splits": [{"name": "train", "num_bytes": g.num_bytes, "num_examples": g.documents}],
-             "download_size": g.download_size, "dataset_size": g.num_bytes}
-            for g in data.groups
-        ],
-    })
+    meta.update(
+        {
+            "language": ["zh"],
+            "language_details": "zh-Hant-TW",
+            "pretty_name": data.params.publish.pretty_name,
+            "size_categories": [size_category(data.documents)],
+            "task_categories": ["text-generation"],
+            "tags": ["traditional-chinese", "taiwan", "government", "zh-Hant-TW"],
+            "configs": [
+                {"config_name": g.name, "data_files": [{"split": "train", "path": f"data/{g.name}/train-*"}]}
+                | ({"default": True} if g.name == data.default_config else {})
+                for g in data.groups
+            ],
+            "dataset_info": [
+                {
+                    "config_name": g.name,
+                    "features": _features(),
+                    "splits": [{"name": "train", "num_bytes": g.num_bytes, "num_examples": g.documents}],
+                    "download_size": g.download_size,
+                    "dataset_size": g.num_bytes,
+                }
+                for g in data.groups
+            ],
+        }
+    )
     return meta
 
 
@@ -285,7 +307,11 @@ def _features() -> list[dict[str, Any]]:
 
 def render_card(data: CardData) -> str:
     head = yaml.safe_dump(front_matter(data), allow_unicode=True, sort_keys=False, width=1000)
-    parts = [f"---\n{head}---\n", f"# {data.params.publish.pretty_name}\n", data.params.publish.description.strip() + "\n"]
+    parts = [
+        f"---\n{head}---\n",
+        f"# {data.params.publish.pretty_name}\n",
+        data.params.publish.description.strip() + "\n",
+    ]
     parts.append(
         f"**{data.documents:,} documents, {data.characters:,} characters** from "
         f"{sum(1 for s in data.sources if not s.error)} sources, in {sum(len(g.shards) for g in data.groups)} "
@@ -313,11 +339,10 @@ def _usage(data: CardData) -> str:
         "```python",
         "from datasets import load_dataset",
         "",
-        f"ds = load_dataset(\"<org>/<this-dataset>\", split=\"train\")  # config `{data.default_config}`",
+        f'ds = load_dataset("<org>/<this-dataset>", split="train")  # config `{data.default_config}`',
     ]
-    lines += [f"ds_{g.replace('-', '_')} = load_dataset(\"<org>/<this-dataset>\", \"{g}\", split=\"train\")"
-              for g in others]
-    lines += ["print(ds[0][\"text\"][:100], ds[0][\"license\"])", "```", ""]
+    lines += [f'ds_{g.replace("-", "_")} = load_dataset("<org>/<this-dataset>", "{g}", split="train")' for g in others]
+    lines += ['print(ds[0]["text"][:100], ds[0]["license"])', "```", ""]
     if others:
         lines.append("Configs keep apart licenses that must not be mixed (see Licenses).\n")
     return "\n".join(lines)
@@ -339,7 +364,11 @@ def _cell(text: Any) -> str:
 
 
 def _sources(data: CardData) -> str:
-    lines = ["## Sources\n", "| source | publisher | title | license | documents | characters |", "|---|---|---|---|---:|---:|"]
+    lines = [
+        "## Sources\n",
+        "| source | publisher | title | license | documents | characters |",
+        "|---|---|---|---|---:|---:|",
+    ]
     for s in data.sources:
         if s.error:
             continue
@@ -355,15 +384,20 @@ def _sources(data: CardData) -> str:
 
 
 def _licenses(data: CardData) -> str:
-    lines = ["## Licenses\n",
-             "Every row carries its license in the `license` column. Each config holds licenses that may be "
-             "used together; share-alike licenses have a config of their own, and licenses that forbid "
-             "modification (ND) or commercial use (NC) are never published.\n",
-             "| config | licenses | documents | characters |", "|---|---|---:|---:|"]
+    lines = [
+        "## Licenses\n",
+        "Every row carries its license in the `license` column. Each config holds licenses that may be "
+        "used together; share-alike licenses have a config of their own, and licenses that forbid "
+        "modification (ND) or commercial use (NC) are never published.\n",
+        "| config | licenses | documents | characters |",
+        "|---|---|---:|---:|",
+    ]
     for g in data.groups:
         default = " (default)" if g.name == data.default_config else ""
-        lines.append(f"| `{g.name}`{default} | {', '.join(f'`{x}`' for x in sorted(g.licenses))} | "
-                     f"{g.documents:,} | {g.characters:,} |")
+        lines.append(
+            f"| `{g.name}`{default} | {', '.join(f'`{x}`' for x in sorted(g.licenses))} | "
+            f"{g.documents:,} | {g.characters:,} |"
+        )
     lines += ["", "| license | name | documents | characters |", "|---|---|---:|---:|"]
     chars = data.license_characters
     for license_id, count in sorted(data.license_documents.items()):
@@ -383,10 +417,14 @@ def attribution_statements(data: CardData) -> list[str]:
         for license_id in sorted(s.licenses):
             entry = data.registry.get(license_id)
             if entry.attribution_template:
-                out.append(entry.attribution_template.format(
-                    publisher=s.info["publisher"], title=s.info["title"], url=s.info["url"],
-                    year=str(s.info.get("collected") or "")[:4],
-                ))
+                out.append(
+                    entry.attribution_template.format(
+                        publisher=s.info["publisher"],
+                        title=s.info["title"],
+                        url=s.info["url"],
+                        year=str(s.info.get("collected") or "")[:4],
+                    )
+                )
     return out
 
 
@@ -405,8 +443,11 @@ def _risks(data: CardData) -> str:
     flagged_docs = sum(s.removed.get(("pii", "pii:sensitive"), 0) for s in data.sources)
     categories = ", ".join(f"{c.replace('_', ' ')} {sensitive.get(c, 0):,}" for c in SENSITIVE_CATEGORIES)
     persons = sum(s.with_persons for s in data.sources)
-    kept = ("are published and flagged in the `sensitive` column" if policy.sensitive == "flag"
-            else "were dropped by the policy")
+    kept = (
+        "are published and flagged in the `sensitive` column"
+        if policy.sensitive == "flag"
+        else "were dropped by the policy"
+    )
     mainland = data.stats.regional["mainland"]
     return (
         "## Risk summary\n\n"
@@ -424,12 +465,16 @@ def _risks(data: CardData) -> str:
 def _benchmarks_risk(data: CardData) -> str:
     checked = data.decontam.get("benchmarks", [])
     if not checked:
-        return ("none was checked (`decontam.benchmarks` is empty): the corpus may contain the text of an "
-                "evaluation set; check before you evaluate a model trained on it.")
+        return (
+            "none was checked (`decontam.benchmarks` is empty): the corpus may contain the text of an "
+            "evaluation set; check before you evaluate a model trained on it."
+        )
     names = ", ".join(f"`{b['name']}`" for b in checked)
-    return (f"{len(checked)} checked ({names}); "
-            f"{data.decontam.get('removed', 0):,} documents sharing text with one were removed and "
-            f"{data.decontam.get('flagged', 0):,} kept and flagged in column `contamination` (see Processing).")
+    return (
+        f"{len(checked)} checked ({names}); "
+        f"{data.decontam.get('removed', 0):,} documents sharing text with one were removed and "
+        f"{data.decontam.get('flagged', 0):,} kept and flagged in column `contamination` (see Processing)."
+    )
 
 
 def _removed(data: CardData) -> str:
@@ -444,24 +489,42 @@ def _removed(data: CardData) -> str:
         "this card.\n\n"
         f"| reason | count |\n|---|---:|\n{rows}\n\n"
         "Per source, by stage and reason:\n\n| source | stage | reason | documents |\n|---|---|---|---:|\n"
-        + "\n".join(f"| `{s.id}` | {stage} | `{reason}` | {n:,} |" for s in data.sources
-                    for (stage, reason), n in sorted(s.removed.items())) + "\n"
+        + "\n".join(
+            f"| `{s.id}` | {stage} | `{reason}` | {n:,} |"
+            for s in data.sources
+            for (stage, reason), n in sorted(s.removed.items())
+        )
+        + "\n"
     )
 
 
 def _processing(data: CardData) -> str:
     """One numbered step per stage, in the pipeline's order, each written from what ran."""
-    steps = {"ingest": _ingest_step, "normalize": _normalize_step, "quality": _quality_step, "pii": _pii_step,
-             "segment": _segment_step, "dedup": _dedup_step, "decontam": _decontam_step, "publish": _publish_step}
+    steps = {
+        "ingest": _ingest_step,
+        "normalize": _normalize_step,
+        "quality": _quality_step,
+        "pii": _pii_step,
+        "segment": _segment_step,
+        "dedup": _dedup_step,
+        "decontam": _decontam_step,
+        "publish": _publish_step,
+    }
     # a stage without a step of its own here is described by its contract's help
     return "## Processing\n\n" + "".join(
         f"{n}. {steps[stage.name](data) if stage.name in steps else f'**{stage.name}** — {stage.help}' + chr(10)}"
-        for n, stage in enumerate(stages(), 1))
+        for n, stage in enumerate(stages(), 1)
+    )
 
 
 def _counted(counts: Counter, name: Callable[[str], str], unit: str) -> str:
-    return "; ".join(f"{name(key)}: {n:,} {unit}{'' if n == 1 else 's'}" for key, n in
-                     sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))) or "none"
+    return (
+        "; ".join(
+            f"{name(key)}: {n:,} {unit}{'' if n == 1 else 's'}"
+            for key, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        )
+        or "none"
+    )
 
 
 def _ingest_step(data: CardData) -> str:
@@ -488,8 +551,11 @@ def _normalize_step(data: CardData) -> str:
     for s in data.sources:
         languages.update(s.languages)
     converted = sum(s.converted for s in data.sources)
-    variants = f"; Traditional text is variant-normalized with `{n.traditional_variants}`" if n.traditional_variants else (
-        "; text identified as Traditional is never passed through OpenCC")
+    variants = (
+        f"; Traditional text is variant-normalized with `{n.traditional_variants}`"
+        if n.traditional_variants
+        else ("; text identified as Traditional is never passed through OpenCC")
+    )
     return (
         f"**normalize** — Unicode clean-up ({steps}). Script and language are identified from the "
         "characters: the shares of Han, Kana, Hangul and Latin, and the characters that exist only in "
@@ -497,7 +563,8 @@ def _normalize_step(data: CardData) -> str:
         f"only for text that is not mostly Han. Text identified as Simplified is converted with OpenCC "
         f"`{n.convert_simplified}` ({converted:,} documents){variants}. Languages kept: "
         f"{', '.join(n.keep_languages)}; others are removed as `language:<tag>`. Published languages: "
-        + (", ".join(f"`{tag}` {count:,}" for tag, count in sorted(languages.items())) or "none") + ".\n"
+        + (", ".join(f"`{tag}` {count:,}" for tag, count in sorted(languages.items())) or "none")
+        + ".\n"
     )
 
 
@@ -521,8 +588,9 @@ def _quality_step(data: CardData) -> str:
     q = data.params.quality
     removed = sum(n for reason, n in data.rejects_by_reason.items() if reason.startswith("quality:"))
     rules = "".join(rule.card(q) for rule in QUALITY_RULES.values() if rule.card)  # each phrase has its joint
-    return (f"**quality** — documents are measured in characters and removed ({removed:,}) when {rules}.\n"
-            + _regional(data))
+    return f"**quality** — documents are measured in characters and removed ({removed:,}) when {rules}.\n" + _regional(
+        data
+    )
 
 
 def _regional(data: CardData) -> str:
@@ -534,11 +602,16 @@ def _regional(data: CardData) -> str:
         at = Statistics.quantiles(shares, (0.5, 0.9, 0.99))
         quantiles = {"p50": at[0.5], "p90": at[0.9], "p99": at[0.99], "max": max(shares)}
     section = regional_card_section(
-        documents=data.documents, measured=data.stats.regional["measured"], with_terms=n,
-        mainland_documents=data.stats.regional["mainland"], share_quantiles=quantiles,
+        documents=data.documents,
+        measured=data.stats.regional["measured"],
+        with_terms=n,
+        mainland_documents=data.stats.regional["mainland"],
+        share_quantiles=quantiles,
         variant_documents=data.stats.regional["variant"],
         rejected=data.rejects_by_reason.get("quality:mainland_vocabulary", 0),
-        max_mainland_share=q.max_mainland_share, min_terms=q.regional_min_terms)
+        max_mainland_share=q.max_mainland_share,
+        min_terms=q.regional_min_terms,
+    )
     return "\n   " + section.replace("### ", "**", 1).replace("\n\n", "** — ", 1).replace("\n", "\n   ").rstrip() + "\n"
 
 
@@ -547,12 +620,23 @@ def _dedup_step(data: CardData) -> str:
     removed = data.rejects_by_reason.get("duplicate-of", 0)
     capped = data.rejects_by_reason.get("family-cap", 0)
     families = data.stats.families
-    cap = (f"at most {d.max_per_family} of a family are published ({capped:,} documents removed for it)"
-           if d.max_per_family else "all of them are published (`dedup.max_per_family` caps them)")
-    largest = "".join(f"   | {data.stats.family_titles[f]} | `{f}` | {n:,} |\n"
-                      for f, n in sorted(families.items(), key=lambda kv: (-kv[1], kv[0]))[:10])
-    table = ("\n   The largest template families:\n\n   | first member's title | `dup_family` | documents |\n"
-             "   |---|---|---:|\n" + largest) if largest else ""
+    cap = (
+        f"at most {d.max_per_family} of a family are published ({capped:,} documents removed for it)"
+        if d.max_per_family
+        else "all of them are published (`dedup.max_per_family` caps them)"
+    )
+    largest = "".join(
+        f"   | {data.stats.family_titles[f]} | `{f}` | {n:,} |\n"
+        for f, n in sorted(families.items(), key=lambda kv: (-kv[1], kv[0]))[:10]
+    )
+    table = (
+        (
+            "\n   The largest template families:\n\n   | first member's title | `dup_family` | documents |\n"
+            "   |---|---|---:|\n" + largest
+        )
+        if largest
+        else ""
+    )
     return (
         f"**dedup** — across all sources, exact copies (same text, whitespace ignored) and near copies "
         f"(MinHash LSH over character {d.ngram}-grams, {d.bands} bands × {d.rows} rows) are removed "
@@ -574,17 +658,22 @@ def _code_list(names: list[str]) -> str:
 def _decontam_step(data: CardData) -> str:
     d = data.params.decontam
     checked = data.decontam.get("benchmarks", [])
-    how = (f"documents that share a run of {d.ngram} characters (unless a benchmark sets its own) with an item "
-           "of an evaluation benchmark, after the same normalization of both (NFKC, lowercase, no whitespace, "
-           "punctuation or symbols), are removed (`decontam:<benchmark>`) or kept and flagged in `contamination`, "
-           "by each benchmark's policy")
+    how = (
+        f"documents that share a run of {d.ngram} characters (unless a benchmark sets its own) with an item "
+        "of an evaluation benchmark, after the same normalization of both (NFKC, lowercase, no whitespace, "
+        "punctuation or symbols), are removed (`decontam:<benchmark>`) or kept and flagged in `contamination`, "
+        "by each benchmark's policy"
+    )
     if not checked:
-        return ("**decontam** — no benchmark was named in `decontam.benchmarks`, so no document was checked "
-                "against an evaluation set. When one is named, " + how + ".\n")
+        return (
+            "**decontam** — no benchmark was named in `decontam.benchmarks`, so no document was checked "
+            "against an evaluation set. When one is named, " + how + ".\n"
+        )
     rows = "".join(
         f"   | `{b['name']}` | {_code_list(b['files'])} | {b['ngram']} | {b['policy']} | "
         f"{b['items']:,} | {b['documents_matched']:,} | {b['documents_removed']:,} | {b['documents_flagged']:,} |\n"
-        for b in checked)
+        for b in checked
+    )
     return (
         f"**decontam** — {how}: {data.decontam.get('removed', 0):,} documents removed, "
         f"{data.decontam.get('flagged', 0):,} flagged.\n\n"
@@ -620,14 +709,21 @@ def _pii_step(data: CardData) -> str:
     dropped = {reason.split(":", 1)[1]: n for reason, n in data.rejects_by_reason.items() if reason.startswith("pii:")}
     rows = "\n".join(
         f"   | `{kind}` | {action} | {in_text.get(kind, 0):,} | {in_fields.get(kind, 0):,} | {dropped.get(kind, 0):,} |"
-        for kind, action in p.policy.items())
+        for kind, action in p.policy.items()
+    )
     per_source = "\n".join(
         f"   | {s.id} | {sum(s.pii.values()) + sum(s.pii_fields.values()):,} | "
-        + (", ".join(f"{k} {v:,}" for k, v in sorted((s.pii + s.pii_fields).items())) or "—") + " |"
-        for s in data.sources if not s.error)
+        + (", ".join(f"{k} {v:,}" for k, v in sorted((s.pii + s.pii_fields).items())) or "—")
+        + " |"
+        for s in data.sources
+        if not s.error
+    )
     detectors, ner_all, ner_any = _detectors_run(data)
-    table = "\n".join(f"   | `{d.name}` | {', '.join(f'`{t}`' for t in d.types)} | {_cell(d.finds)} | "
-                      f"{_cell(d.misses)} | {_cell(_measured(d))} |" for d in detectors)
+    table = "\n".join(
+        f"   | `{d.name}` | {', '.join(f'`{t}`' for t in d.types)} | {_cell(d.finds)} | "
+        f"{_cell(d.misses)} | {_cell(_measured(d))} |"
+        for d in detectors
+    )
     ner_model = data.params.segment.ner_model or f"{data.params.segment.model} (its -ner model)"
     if ner_all:
         table += f"\n   | CKIP NER (`{_cell(ner_model)}`) | `person`, `official` | names of persons anywhere in the text | names the model misses | — |"
@@ -650,7 +746,8 @@ def _pii_step(data: CardData) -> str:
         "   |---|---|---:|---:|---:|\n" + rows + "\n"
         f"   | register | {r.policy} | | | {dropped.get('register', 0):,} |\n\n"
         "   | source | items redacted or flagged (published documents) | by type |\n   |---|---:|---|\n"
-        + per_source + "\n"
+        + per_source
+        + "\n"
     )
 
 
@@ -681,11 +778,16 @@ def _segment_step(data: CardData) -> str:
 def _statistics(data: CardData) -> str:
     lengths = Statistics.summary(data.stats.lengths)
     tokens = Statistics.summary(data.stats.token_counts)
-    rows = "\n".join(f"| {name} | {v['min']:,} | {v['p50']:,} | {v['p90']:,} | {v['max']:,} | {v['mean']:,} |"
-                     for name, v in (("characters per document", lengths), ("tokens per document", tokens)))
-    return ("## Statistics\n\n| | min | median | 90th percentile | max | mean |\n|---|---:|---:|---:|---:|---:|\n"
-            + rows + "\n\nCharacters per source and per license are in the Sources and Licenses tables; "
-            "personal-data counts under Processing; removals under What was removed.\n")
+    rows = "\n".join(
+        f"| {name} | {v['min']:,} | {v['p50']:,} | {v['p90']:,} | {v['max']:,} | {v['mean']:,} |"
+        for name, v in (("characters per document", lengths), ("tokens per document", tokens))
+    )
+    return (
+        "## Statistics\n\n| | min | median | 90th percentile | max | mean |\n|---|---:|---:|---:|---:|---:|\n"
+        + rows
+        + "\n\nCharacters per source and per license are in the Sources and Licenses tables; "
+        "personal-data counts under Processing; removals under What was removed.\n"
+    )
 
 
 def _charts(data: CardData) -> str:
@@ -713,12 +815,15 @@ def _provenance(data: CardData) -> str:
     if prov.clean:
         rebuild = "Running `make repro` at that revision rebuilds these shards byte for byte."
     elif prov.revision == "unknown":
-        rebuild = ("The code was not in a git checkout, so no revision can rebuild this release: keep the code "
-                   "that built it.")
+        rebuild = (
+            "The code was not in a git checkout, so no revision can rebuild this release: keep the code that built it."
+        )
     else:
-        rebuild = ("The working tree had uncommitted changes to tracked files (`+dirty`), so the revision alone "
-                   "does not rebuild these shards: commit the changes and rebuild to get a release that can be "
-                   "reproduced.")
+        rebuild = (
+            "The working tree had uncommitted changes to tracked files (`+dirty`), so the revision alone "
+            "does not rebuild these shards: commit the changes and rebuild to get a release that can be "
+            "reproduced."
+        )
     return (
         "## Provenance\n\n"
         f"Built by the tw-corpus pipeline at git revision `{prov.revision}`, from the pipeline state "
@@ -731,43 +836,57 @@ def _limitations(data: CardData) -> str:
     lines = []
     fallback = [name for name in _segmenters(data) if name.startswith("fallback:")]
     if fallback:
-        lines.append(f"Tokens of {', '.join(f'`{n}`' for n in fallback)} rows come from an offline dictionary "
-                     "segmenter, used because no CKIP model was available when this release was built; they are "
-                     "less accurate than CKIP's (see the `segmenter` column).")
+        lines.append(
+            f"Tokens of {', '.join(f'`{n}`' for n in fallback)} rows come from an offline dictionary "
+            "segmenter, used because no CKIP model was available when this release was built; they are "
+            "less accurate than CKIP's (see the `segmenter` column)."
+        )
     detectors, ner_all, ner_any = _detectors_run(data)
     covered = {t for d in detectors for t in d.types}
-    how = ("by rules and CKIP NER" if ner_all else "by rules, and by CKIP NER for some sources only" if ner_any
-           else "by rules only (no NER model ran)")
+    how = (
+        "by rules and CKIP NER"
+        if ner_all
+        else "by rules, and by CKIP NER for some sources only"
+        if ner_any
+        else "by rules only (no NER model ran)"
+    )
     names = [d for d in detectors if "person" in d.types]
-    lines.append(f"Personal data is found {how}: "
-                 + (f"for names, {names[0].misses} are not found; " if names and not ner_all else "")
-                 + "the detector table under Processing says what each detector cannot find. Health, criminal, "
-                 "financial and other special categories of personal data (PDPA Art. 6) are not looked for."
-                 if detectors else "No personal-data detector ran: personal data was neither found nor removed.")
+    lines.append(
+        f"Personal data is found {how}: "
+        + (f"for names, {names[0].misses} are not found; " if names and not ner_all else "")
+        + "the detector table under Processing says what each detector cannot find. Health, criminal, "
+        "financial and other special categories of personal data (PDPA Art. 6) are not looked for."
+        if detectors
+        else "No personal-data detector ran: personal data was neither found nor removed."
+    )
     if "official" in covered and data.params.pii.policy.get("official") == "flag":
-        lines.append("Names of officials named with their office (signature blocks, minutes) are kept and flagged "
-                     "(`official`) as part of the public record.")
+        lines.append(
+            "Names of officials named with their office (signature blocks, minutes) are kept and flagged "
+            "(`official`) as part of the public record."
+        )
     d = data.params.dedup
     if d.exact or d.near:
         near = "" if d.near else " Near copies are not removed (`dedup.near: false`)."
-        lines.append("Deduplication is within this release only; earlier releases and other corpora were not "
-                     "compared." + near)
+        lines.append(
+            "Deduplication is within this release only; earlier releases and other corpora were not compared." + near
+        )
     else:
         lines.append("Copies were not removed: deduplication was off for this release.")
     lines.append("The quality filters are heuristics tuned on government text (see Processing).")
     converted = sum(s.converted for s in data.sources)
     if converted:
-        lines.append(f"{converted:,} {'document was' if converted == 1 else 'documents were'} converted from "
-                     "Simplified automatically (OpenCC "
-                     f"`{data.params.normalize.convert_simplified}`); vocabulary mapping (軟件→軟體) covers common "
-                     "terms, not all of them.")
+        lines.append(
+            f"{converted:,} {'document was' if converted == 1 else 'documents were'} converted from "
+            "Simplified automatically (OpenCC "
+            f"`{data.params.normalize.convert_simplified}`); vocabulary mapping (軟件→軟體) covers common "
+            "terms, not all of them."
+        )
     return "## Limitations\n\n" + "".join(f"- {line}\n" for line in lines)
 
 
 def render_licenses_file(data: CardData) -> str:
     """``LICENSES.md``: the `license_link` of a card with several licenses."""
-    lines = ["# Licenses of this dataset\n",
-             "Each row of the dataset names its license in the `license` column.\n"]
+    lines = ["# Licenses of this dataset\n", "Each row of the dataset names its license in the `license` column.\n"]
     for license_id in sorted(data.license_documents):
         entry = data.registry.get(license_id)
         lines.append(f"## {license_id}\n\n{entry.name}: <{entry.url}>\n")

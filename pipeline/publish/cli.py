@@ -15,10 +15,16 @@ def command(args: argparse.Namespace) -> int:
     layout = ctx.layout
     metrics = stage.run(ctx, progress=not args.quiet)
     if not args.quiet:
-        print(f"publish: {metrics['documents']} documents in {metrics['shards']} shard(s), "
-              f"{metrics['rejected']} rejected → {layout.rel(layout.publish)}/", file=sys.stderr)
+        print(
+            f"publish: {metrics['documents']} documents in {metrics['shards']} shard(s), "
+            f"{metrics['rejected']} rejected → {layout.rel(layout.publish)}/",
+            file=sys.stderr,
+        )
     for source_id, m in metrics["sources"].items():
         if not m["manifest_ok"]:
-            warn_once(layout.root, f"source '{source_id}' was left out: its manifest is invalid "
-                      f"(twcorpus validate {source_id})", key=f"left-out:{source_id}")
+            warn_once(
+                layout.root,
+                f"source '{source_id}' was left out: its manifest is invalid (twcorpus validate {source_id})",
+                key=f"left-out:{source_id}",
+            )
     return 0

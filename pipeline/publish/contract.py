@@ -2,10 +2,16 @@
 
 from pipeline.core.contract import GLOBAL, Stage, register
 
-register(Stage(
-    name="publish", order=80, scope=GLOBAL, run="pipeline.publish.stage:run", command="pipeline.publish.cli:command",
-    # the card states the settings of every stage, and its citation names the hub repository
-    params=("publish", "licenses", "normalize", "quality", "pii", "segment", "dedup", "decontam", "push.repo_id"),
-    help="write data/publish/ (Parquet shards and dataset card), data/rejects/rejects.parquet and "
-         "data/metrics/publish.json from every registered source.",
-))
+register(
+    Stage(
+        name="publish",
+        order=80,
+        scope=GLOBAL,
+        run="pipeline.publish.stage:run",
+        command="pipeline.publish.cli:command",
+        # the card states the settings of every stage, and its citation names the hub repository
+        params=("publish", "licenses", "normalize", "quality", "pii", "segment", "dedup", "decontam", "push.repo_id"),
+        help="write data/publish/ (Parquet shards and dataset card), data/rejects/rejects.parquet and "
+        "data/metrics/publish.json from every registered source.",
+    )
+)

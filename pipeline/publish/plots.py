@@ -55,18 +55,54 @@ class Chart:
 
 # In the order of dvc.yaml's plots, which is the order the card and the report show them.
 CHARTS: tuple[Chart, ...] = (
-    Chart("document_length", "Characters per document", "bin", "documents",
-          "characters per document (bin)", "documents", by_value=False),
-    Chart("tokens_per_document", "Tokens per document", "bin", "documents",
-          "tokens per document (bin)", "documents", by_value=False),
-    Chart("characters_per_source", "Characters per source", "source", "characters",
-          "source", "characters", by_value=True),
-    Chart("characters_per_license", "Characters per license", "license", "characters",
-          "license", "characters", by_value=True),
-    Chart("personal_data", "Personal data found (redacted or flagged)", "type", "items",
-          "type", "items (text and fields)", by_value=True),
-    Chart("rejects_by_reason", "Documents not published, by reason", "reason", "documents",
-          "reason", "documents", by_value=True),
+    Chart(
+        "document_length",
+        "Characters per document",
+        "bin",
+        "documents",
+        "characters per document (bin)",
+        "documents",
+        by_value=False,
+    ),
+    Chart(
+        "tokens_per_document",
+        "Tokens per document",
+        "bin",
+        "documents",
+        "tokens per document (bin)",
+        "documents",
+        by_value=False,
+    ),
+    Chart(
+        "characters_per_source", "Characters per source", "source", "characters", "source", "characters", by_value=True
+    ),
+    Chart(
+        "characters_per_license",
+        "Characters per license",
+        "license",
+        "characters",
+        "license",
+        "characters",
+        by_value=True,
+    ),
+    Chart(
+        "personal_data",
+        "Personal data found (redacted or flagged)",
+        "type",
+        "items",
+        "type",
+        "items (text and fields)",
+        by_value=True,
+    ),
+    Chart(
+        "rejects_by_reason",
+        "Documents not published, by reason",
+        "reason",
+        "documents",
+        "reason",
+        "documents",
+        by_value=True,
+    ),
 )
 CHART_TITLES: tuple[tuple[str, str], ...] = tuple((c.svg_name, c.title) for c in CHARTS)  # (file name, title)
 
@@ -218,30 +254,38 @@ def render_chart(chart: Chart, rows: Rows) -> str:
         f'text-anchor="middle">{_xml(chart.value_axis)}</text>',
     ]
     if not data:
-        out.append(f'<text class="no-data" x="{_f(left + plot_width / 2)}" y="{_f(TOP + (BAR + GAP) / 2 + 4)}" '
-                   f'text-anchor="middle" fill="#777777">no data</text>')
+        out.append(
+            f'<text class="no-data" x="{_f(left + plot_width / 2)}" y="{_f(TOP + (BAR + GAP) / 2 + 4)}" '
+            f'text-anchor="middle" fill="#777777">no data</text>'
+        )
     ticks = _ticks(max(v for _, v in data)) if data else []  # no data: the axes, no scale
     scale = plot_width / ticks[-1] if ticks else 0.0
     for t in ticks:
         x = left + t * scale
-        out.append(f'<line class="grid" x1="{_f(x)}" y1="{TOP - 4}" x2="{_f(x)}" y2="{bottom}" '
-                   f'stroke="{GRID_COLOR}" stroke-width="1"/>')
-        out.append(f'<text class="tick" x="{_f(x)}" y="{bottom + 16}" text-anchor="middle" '
-                   f'font-size="11">{t:,}</text>')
-    out.append(f'<line class="axis" x1="{_f(left)}" y1="{TOP - 4}" x2="{_f(left)}" y2="{bottom}" '
-               f'stroke="{TEXT_COLOR}" stroke-width="1"/>')
-    out.append(f'<line class="axis" x1="{_f(left)}" y1="{bottom}" x2="{_f(left + plot_width)}" y2="{bottom}" '
-               f'stroke="{TEXT_COLOR}" stroke-width="1"/>')
+        out.append(
+            f'<line class="grid" x1="{_f(x)}" y1="{TOP - 4}" x2="{_f(x)}" y2="{bottom}" '
+            f'stroke="{GRID_COLOR}" stroke-width="1"/>'
+        )
+        out.append(f'<text class="tick" x="{_f(x)}" y="{bottom + 16}" text-anchor="middle" font-size="11">{t:,}</text>')
+    out.append(
+        f'<line class="axis" x1="{_f(left)}" y1="{TOP - 4}" x2="{_f(left)}" y2="{bottom}" '
+        f'stroke="{TEXT_COLOR}" stroke-width="1"/>'
+    )
+    out.append(
+        f'<line class="axis" x1="{_f(left)}" y1="{bottom}" x2="{_f(left + plot_width)}" y2="{bottom}" '
+        f'stroke="{TEXT_COLOR}" stroke-width="1"/>'
+    )
     for i, (label, value) in enumerate(data):
         y = TOP + i * (BAR + GAP) + GAP / 2
         w = value * scale
         middle = _f(y + BAR / 2 + 4)
         out.append('<g class="row">')
-        out.append(f'<title>{_xml(label)}: {value:,}</title>')
-        out.append(f'<text class="label" x="{_f(left - 6)}" y="{middle}" text-anchor="end">'
-                   f'{_xml(_fit(label, label_width))}</text>')
-        out.append(f'<rect class="bar" x="{_f(left)}" y="{_f(y)}" width="{_f(w)}" height="{BAR}" '
-                   f'fill="{BAR_COLOR}"/>')
+        out.append(f"<title>{_xml(label)}: {value:,}</title>")
+        out.append(
+            f'<text class="label" x="{_f(left - 6)}" y="{middle}" text-anchor="end">'
+            f"{_xml(_fit(label, label_width))}</text>"
+        )
+        out.append(f'<rect class="bar" x="{_f(left)}" y="{_f(y)}" width="{_f(w)}" height="{BAR}" fill="{BAR_COLOR}"/>')
         out.append(f'<text class="value" x="{_f(left + w + 4)}" y="{middle}">{value:,}</text>')
         out.append("</g>")
     out.append("</svg>")

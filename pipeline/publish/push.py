@@ -114,8 +114,9 @@ def _resolve(ctx, repo_id: str | None, private: bool | None) -> tuple[str, bool]
     if repo_id is None:
         repo_id = ctx.params.push.repo_id
         if not repo_id:
-            raise UserError(layout.rel(layout.params),
-                            "push.repo_id is not set; set it to <org>/<name> or pass --repo-id")
+            raise UserError(
+                layout.rel(layout.params), "push.repo_id is not set; set it to <org>/<name> or pass --repo-id"
+            )
     elif not REPO_ID_RE.fullmatch(repo_id):
         raise UserError("--repo-id", f"must look like org/name, got '{repo_id}'")
     return repo_id, ctx.params.push.private if private is None else private
@@ -155,7 +156,9 @@ def push(ctx, repo_id: str | None = None, private: bool | None = None, dry_run: 
             api.create_repo(repo_id, repo_type=REPO_TYPE, private=private, exist_ok=True)
         except _hub_failures() as exc:
             raise fail(exc, "creating the repository") from None
-        operations = [CommitOperationAdd(path_in_repo=f.path, path_or_fileobj=str(f.source)) for f in files]
+        operations: list[CommitOperationAdd | CommitOperationDelete] = [
+            CommitOperationAdd(path_in_repo=f.path, path_or_fileobj=str(f.source)) for f in files
+        ]
         operations += [CommitOperationDelete(path_in_repo=path) for path in to_delete]
         message = COMMIT_MESSAGE.format(rev=git_revision(layout.root))
         try:
@@ -168,8 +171,10 @@ def push(ctx, repo_id: str | None = None, private: bool | None = None, dry_run: 
             raise UserError(layout.rel(card), scrub(f"the hub rejected the metadata: {exc}", token)) from None
 
     state = f"created ({'private' if private else 'public'})" if remote is None else "updated"
-    print(f"pushed {len(files)} file(s) ({sum(f.size for f in files)} bytes), deleted {len(to_delete)}: "
-          f"{repo_url} {state}")
+    print(
+        f"pushed {len(files)} file(s) ({sum(f.size for f in files)} bytes), deleted {len(to_delete)}: "
+        f"{repo_url} {state}"
+    )
     print(f"commit: {scrub(str(commit.commit_url), token)}")
     return 0
 
@@ -179,8 +184,9 @@ def _deletions(files: list[LocalFile], remote: list[str] | None) -> list[str]:
     return [path for path in (remote or []) if path not in local and path not in KEEP_REMOTE]
 
 
-def _dry_run(api, repo_id: str, repo_url: str, private: bool, files: list[LocalFile], token: str | None,
-             offline: bool) -> int:
+def _dry_run(
+    api, repo_id: str, repo_url: str, private: bool, files: list[LocalFile], token: str | None, offline: bool
+) -> int:
     """List what a push would do; only reads from the hub, and still lists uploads when it cannot."""
     for f in files:
         print(f"upload {f.path} ({f.size} bytes)")

@@ -160,25 +160,28 @@ svg.chart {{ display: block; max-width: 100%; height: auto; }}
 
 def _source_table(layout: Layout, metrics: dict[str, Any]) -> str:
     rows = []
-    totals = Counter()
+    totals: Counter[str] = Counter()
     for source_id in sorted(metrics["sources"]):
         m = metrics["sources"][source_id]
         info = _source_info(layout, source_id)
         published, rejected = int(m.get("documents", 0)), int(m.get("rejected", 0))
         characters = int(m.get("characters", 0))
-        totals.update({"in": published + rejected, "published": published, "rejected": rejected,
-                       "characters": characters})
+        totals.update(
+            {"in": published + rejected, "published": published, "rejected": rejected, "characters": characters}
+        )
         if m.get("manifest_ok", True):
             title = _link(info.get("url"), info.get("title") or source_id)
             license_id = f"<code>{_h(info.get('license'))}</code>" if info.get("license") else ""
-            about = f"{title}<br><span class=\"muted\">{_h(info.get('publisher') or '')}</span>"
+            about = f'{title}<br><span class="muted">{_h(info.get("publisher") or "")}</span>'
         else:
-            about = (f'<span class="left-out">left out: invalid manifest</span><br><span class="muted">'
-                     f"{_h(info.get('error') or '')}</span>")
+            about = (
+                f'<span class="left-out">left out: invalid manifest</span><br><span class="muted">'
+                f"{_h(info.get('error') or '')}</span>"
+            )
             license_id = ""
         rows.append(
             f'<tr id="source-{_h(source_id)}"><td><code>{_h(source_id)}</code></td><td>{about}</td>'
-            f'<td>{license_id}</td>'
+            f"<td>{license_id}</td>"
             f'<td class="num">{published + rejected:,}</td><td class="num">{published:,}</td>'
             f'<td class="num">{rejected:,}</td><td class="num">{characters:,}</td></tr>'
         )
@@ -196,24 +199,31 @@ def _reject_section(reasons: list[Reason]) -> str:
     if not reasons:
         return "<p>No document was rejected.</p>"
     parts = ['<table class="reasons">\n<thead><tr><th>reason</th><th class="num">documents</th></tr></thead>\n<tbody>']
-    parts += [f'<tr><td><a href="#reason-{_h(r.key)}"><code>{_h(r.key)}</code></a></td>'
-              f'<td class="num">{r.documents:,}</td></tr>' for r in reasons]
+    parts += [
+        f'<tr><td><a href="#reason-{_h(r.key)}"><code>{_h(r.key)}</code></a></td>'
+        f'<td class="num">{r.documents:,}</td></tr>'
+        for r in reasons
+    ]
     parts.append("</tbody>\n</table>")
     for r in reasons:
         shown = len(r.samples)
-        parts.append(f'<h3 id="reason-{_h(r.key)}"><code>{_h(r.key)}</code>: {r.documents:,} '
-                     f'document{"s" if r.documents != 1 else ""}'
-                     f'{f" (first {shown} shown)" if shown < r.documents else ""}</h3>')
-        parts.append('<table class="samples">\n<thead><tr><th>source</th><th>file</th><th class="num">line</th>'
-                     '<th>stage</th><th>reason</th><th>detail</th>'
-                     f'<th>text (first {TEXT_CHARS} characters)</th></tr></thead>\n<tbody>')
+        parts.append(
+            f'<h3 id="reason-{_h(r.key)}"><code>{_h(r.key)}</code>: {r.documents:,} '
+            f"document{'s' if r.documents != 1 else ''}"
+            f"{f' (first {shown} shown)' if shown < r.documents else ''}</h3>"
+        )
+        parts.append(
+            '<table class="samples">\n<thead><tr><th>source</th><th>file</th><th class="num">line</th>'
+            "<th>stage</th><th>reason</th><th>detail</th>"
+            f"<th>text (first {TEXT_CHARS} characters)</th></tr></thead>\n<tbody>"
+        )
         for s in r.samples:
             line = s.get("source_line")
             parts.append(
                 f'<tr class="sample" data-reason="{_h(r.key)}"><td><code>{_h(s.get("source"))}</code></td>'
                 f'<td>{_h(s.get("source_file") or "")}</td><td class="num">{_n(line) if line is not None else ""}</td>'
-                f'<td>{_h(s.get("stage"))}</td><td><code>{_h(s.get("reason"))}</code></td>'
-                f'<td>{_h(_cut(s.get("detail"), DETAIL_CHARS))}</td>'
+                f"<td>{_h(s.get('stage'))}</td><td><code>{_h(s.get('reason'))}</code></td>"
+                f"<td>{_h(_cut(s.get('detail'), DETAIL_CHARS))}</td>"
                 f'<td class="text">{_h(_cut(s.get("text"), TEXT_CHARS))}</td></tr>'
             )
         parts.append("</tbody>\n</table>")
@@ -229,37 +239,39 @@ def render_report(layout: Layout) -> str:
     characters = int(metrics.get("characters", 0))
     kept = sum(1 for m in metrics["sources"].values() if m.get("manifest_ok", True))
     figures = "\n".join(f'<figure id="figure-{c.name}">\n{svg}</figure>' for c, svg in zip(CHARTS, charts))
-    return "\n".join([
-        "<!DOCTYPE html>",
-        '<html lang="zh-Hant">',
-        "<head>",
-        '<meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        "<title>tw-corpus release report</title>",
-        f"<style>{CSS}</style>",
-        "</head>",
-        "<body>",
-        "<h1>tw-corpus release report</h1>",
-        f'<p class="summary"><strong>{documents:,} documents, {characters:,} characters</strong> published from '
-        f"{kept:,} source{'s' if kept != 1 else ''} in {int(metrics.get('shards', 0)):,} Parquet shard(s); "
-        f"{rejected:,} document{'s' if rejected != 1 else ''} or files not published, of "
-        f"{documents + rejected:,} in.</p>",
-        '<p class="muted">From <code>data/metrics/publish.json</code>, <code>data/plots/</code> and '
-        "<code>data/rejects/rejects.parquet</code> as the last run wrote them. This page needs no network.</p>",
-        '<nav><a href="#charts">Charts</a> · <a href="#sources">Sources</a> · '
-        '<a href="#rejects">Not published</a></nav>',
-        '<h2 id="charts">Charts</h2>',
-        f'<div class="charts">\n{figures}\n</div>',
-        '<h2 id="sources">Sources</h2>',
-        _source_table(layout, metrics),
-        '<h2 id="rejects">Not published, by reason</h2>',
-        f'<p class="muted">Up to {SAMPLES_PER_REASON} documents of each reason, in the order of '
-        "<code>data/rejects/rejects.parquet</code>; personal data in them is already redacted.</p>",
-        _reject_section(reasons),
-        "</body>",
-        "</html>",
-        "",
-    ])
+    return "\n".join(
+        [
+            "<!DOCTYPE html>",
+            '<html lang="zh-Hant">',
+            "<head>",
+            '<meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            "<title>tw-corpus release report</title>",
+            f"<style>{CSS}</style>",
+            "</head>",
+            "<body>",
+            "<h1>tw-corpus release report</h1>",
+            f'<p class="summary"><strong>{documents:,} documents, {characters:,} characters</strong> published from '
+            f"{kept:,} source{'s' if kept != 1 else ''} in {int(metrics.get('shards', 0)):,} Parquet shard(s); "
+            f"{rejected:,} document{'s' if rejected != 1 else ''} or files not published, of "
+            f"{documents + rejected:,} in.</p>",
+            '<p class="muted">From <code>data/metrics/publish.json</code>, <code>data/plots/</code> and '
+            "<code>data/rejects/rejects.parquet</code> as the last run wrote them. This page needs no network.</p>",
+            '<nav><a href="#charts">Charts</a> · <a href="#sources">Sources</a> · '
+            '<a href="#rejects">Not published</a></nav>',
+            '<h2 id="charts">Charts</h2>',
+            f'<div class="charts">\n{figures}\n</div>',
+            '<h2 id="sources">Sources</h2>',
+            _source_table(layout, metrics),
+            '<h2 id="rejects">Not published, by reason</h2>',
+            f'<p class="muted">Up to {SAMPLES_PER_REASON} documents of each reason, in the order of '
+            "<code>data/rejects/rejects.parquet</code>; personal data in them is already redacted.</p>",
+            _reject_section(reasons),
+            "</body>",
+            "</html>",
+            "",
+        ]
+    )
 
 
 def write_report(layout: Layout, output: Path | None = None) -> tuple[Path, str]:

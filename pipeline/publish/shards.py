@@ -25,8 +25,16 @@ from pipeline.core.parquet import writer_options
 
 
 class ShardWriter:
-    def __init__(self, folder: Path, schema: pa.Schema, *, split: str, max_shard_bytes: int,
-                 row_group_rows: int, compression_level: int):
+    def __init__(
+        self,
+        folder: Path,
+        schema: pa.Schema,
+        *,
+        split: str,
+        max_shard_bytes: int,
+        row_group_rows: int,
+        compression_level: int,
+    ):
         self.folder = folder
         self.schema = schema
         self.split = split

@@ -29,15 +29,14 @@ from tqdm import tqdm
 
 from pipeline.core.batch_stage import BatchResult
 from pipeline.core.context import Context
+from pipeline.core.contract import global_stages, source_stages
 from pipeline.core.errors import UserError, missing_input
 from pipeline.core.jsonfile import read_json, write_json
-from pipeline.core.contract import global_stages, source_stages
 from pipeline.core.layout import Layout
 from pipeline.core.parquet import OutputGuard, RowWriter, count_rows, read_batches
-from pipeline.core.schema import PUBLISHED, RELEASED_REJECT, REJECT, reason_key
+from pipeline.core.schema import PUBLISHED, REJECT, RELEASED_REJECT, reason_key
 from pipeline.engine import engine_for
-from pipeline.publish.card import (CardData, GroupSummary, SourceSummary, Statistics, render_card,
-                                   render_licenses_file)
+from pipeline.publish.card import CardData, GroupSummary, SourceSummary, Statistics, render_card, render_licenses_file
 from pipeline.publish.plots import CHART_TITLES, render_charts, write_plots
 from pipeline.publish.provenance import provenance
 from pipeline.publish.shards import ShardWriter
@@ -49,6 +48,7 @@ SPLIT = "train"
 def _summary(layout: Layout, source_id: str) -> SourceSummary:
     """A source as its stages described their run: the manifest and files (ingest), the
     detectors that ran (pii; absent when the manifest was invalid and nothing ran)."""
+
     def missing(path: Path) -> UserError:
         return missing_input(layout.rel(path), f"the per-source stages for '{source_id}'")
 
@@ -67,8 +67,9 @@ def published_batch(batch: pa.RecordBatch) -> BatchResult:
     return BatchResult(batch.select(PUBLISHED.names))
 
 
-def _documents(ctx: Context, summaries: list[SourceSummary], stats: Statistics, batch_size: int,
-               progress: bool) -> Iterator[pa.RecordBatch]:
+def _documents(
+    ctx: Context, summaries: list[SourceSummary], stats: Statistics, batch_size: int, progress: bool
+) -> Iterator[pa.RecordBatch]:
     """The decontam stage's survivors (dedup's, less the contaminated), in source order, counting
     per source as they stream past."""
     layout = ctx.layout
@@ -82,11 +83,15 @@ def _documents(ctx: Context, summaries: list[SourceSummary], stats: Statistics, 
         present = pc.unique(batch.column("source")).to_pylist()
         for source_id in present:
             if source_id not in by_id:
-                raise UserError(layout.rel(layout.decontam), f"holds source '{source_id}', which is no longer "
-                                "registered: re-run the dedup and decontam stages (dvc repro)")
+                raise UserError(
+                    layout.rel(layout.decontam),
+                    f"holds source '{source_id}', which is no longer "
+                    "registered: re-run the dedup and decontam stages (dvc repro)",
+                )
             # a batch of one source is counted as it is: no copy of it (counts never see buffers)
-            by_id[source_id].count(batch if len(present) == 1 else
-                                   batch.filter(pc.equal(batch.column("source"), source_id)))
+            by_id[source_id].count(
+                batch if len(present) == 1 else batch.filter(pc.equal(batch.column("source"), source_id))
+            )
         bar.update(batch.num_rows)
         yield batch
     bar.close()
@@ -109,14 +114,22 @@ def run(ctx: Context, progress: bool = True) -> dict[str, Any]:
         "shards": sum(len(g.shards) for g in card.groups),
         "rejects_by_reason": dict(sorted(reasons.items())),
         "sources": {
-            s.id: {"documents": s.documents, "characters": s.characters, "rejected": s.rejected,
-                   "converted": s.converted, "manifest_ok": not s.error}
+            s.id: {
+                "documents": s.documents,
+                "characters": s.characters,
+                "rejected": s.rejected,
+                "converted": s.converted,
+                "manifest_ok": not s.error,
+            }
             for s in summaries
         },
-        "licenses": {license_id: {"documents": docs, "characters": card.license_characters[license_id]}
-                     for license_id, docs in sorted(card.license_documents.items())},
-        "groups": {g.name: {"documents": g.documents, "characters": g.characters, "shards": len(g.shards)}
-                   for g in card.groups},
+        "licenses": {
+            license_id: {"documents": docs, "characters": card.license_characters[license_id]}
+            for license_id, docs in sorted(card.license_documents.items())
+        },
+        "groups": {
+            g.name: {"documents": g.documents, "characters": g.characters, "shards": len(g.shards)} for g in card.groups
+        },
         "characters_per_document": Statistics.summary(card.stats.lengths),
         "tokens_per_document": Statistics.summary(card.stats.token_counts),
         "pii": dict(sorted(sum((s.pii for s in summaries), Counter()).items())),  # in `text`
@@ -134,8 +147,15 @@ def _write_summary(folder: Path, metrics: dict[str, Any]) -> None:
     if folder.exists():
         shutil.rmtree(folder)  # a source no longer registered leaves no row behind
     for name, m in [("_total", metrics), *metrics["sources"].items()]:
-        write_json(folder / f"{name}.json", {"documents_in": m["documents"] + m["rejected"], "published": m["documents"],
-                                             "rejected": m["rejected"], "characters": m["characters"]})
+        write_json(
+            folder / f"{name}.json",
+            {
+                "documents_in": m["documents"] + m["rejected"],
+                "published": m["documents"],
+                "rejected": m["rejected"],
+                "characters": m["characters"],
+            },
+        )
 
 
 def _decontam_report(layout: Layout) -> dict[str, Any]:
@@ -157,8 +177,10 @@ def _release(ctx: Context, summaries: list[SourceSummary], folder: Path, progres
         names = sorted({policy.group(license_id) or "" for license_id in licenses})
         for name in names:
             if not name:  # ingest applies the same policy; a stale interim file is the only way here
-                raise UserError(layout.rel(layout.params), "a published document's license is in no group: "
-                                "re-run the per-source stages (dvc repro)")
+                raise UserError(
+                    layout.rel(layout.params),
+                    "a published document's license is in no group: re-run the per-source stages (dvc repro)",
+                )
             part = batch.filter(pa.array([policy.group(license_id) == name for license_id in licenses]))
             # counted from the copy even when the batch is all this group: the card's num_bytes adds up
             # the copy's nbytes, which are not the batch's (filter gives the arrays other validity
@@ -167,15 +189,24 @@ def _release(ctx: Context, summaries: list[SourceSummary], folder: Path, progres
             if len(names) == 1:
                 part = batch
             if name not in writers:
-                writers[name] = ShardWriter(folder / "data" / name, PUBLISHED, split=SPLIT,
-                                            max_shard_bytes=p.max_shard_bytes, row_group_rows=p.row_group_rows,
-                                            compression_level=p.compression_level)
+                writers[name] = ShardWriter(
+                    folder / "data" / name,
+                    PUBLISHED,
+                    split=SPLIT,
+                    max_shard_bytes=p.max_shard_bytes,
+                    row_group_rows=p.row_group_rows,
+                    compression_level=p.compression_level,
+                )
             writers[name].write(part)
     if not writers:  # an empty release is still a loadable dataset: its default config, empty
-        writers[policy.default_group] = ShardWriter(folder / "data" / policy.default_group, PUBLISHED,
-                                                    split=SPLIT, max_shard_bytes=p.max_shard_bytes,
-                                                    row_group_rows=p.row_group_rows,
-                                                    compression_level=p.compression_level)
+        writers[policy.default_group] = ShardWriter(
+            folder / "data" / policy.default_group,
+            PUBLISHED,
+            split=SPLIT,
+            max_shard_bytes=p.max_shard_bytes,
+            row_group_rows=p.row_group_rows,
+            compression_level=p.compression_level,
+        )
     for name, writer in writers.items():
         shards = writer.close()
         groups[name].shards = [s.relative_to(folder).as_posix() for s in shards]
@@ -209,15 +240,21 @@ def _gather_rejects(layout: Layout, summaries: list[SourceSummary], batch_size: 
     by_id = {s.id: s for s in summaries}
     paths = [layout.stage_rejects(s.id, stage) for s in summaries for stage in source_stages()]
     paths += [layout.global_rejects(stage) for stage in global_stages() if stage != STAGE]
-    with RowWriter(layout.rejects, REJECT, batch_size) as out, RowWriter(released, RELEASED_REJECT, batch_size) as listed:
+    with (
+        RowWriter(layout.rejects, REJECT, batch_size) as out,
+        RowWriter(released, RELEASED_REJECT, batch_size) as listed,
+    ):
         for path in paths:
             if not path.is_file():
                 continue
             for batch in read_batches(path, batch_size):
                 out.write_batch(batch.select(REJECT.names))
                 listed.write_batch(batch.select(RELEASED_REJECT.names))
-                for source_id, stage, reason in zip(batch.column("source").to_pylist(), batch.column("stage").to_pylist(),
-                                                    batch.column("reason").to_pylist()):
+                for source_id, stage, reason in zip(
+                    batch.column("source").to_pylist(),
+                    batch.column("stage").to_pylist(),
+                    batch.column("reason").to_pylist(),
+                ):
                     reasons[reason_key(reason)] += 1
                     if source_id in by_id:
                         by_id[source_id].rejected += 1

@@ -32,5 +32,9 @@ REGIONAL_SIGNALS = struct_of(Regional)
 # Kept in the interim files so thresholds can be re-tuned and audited.
 QUALITY_COLUMNS: list[tuple[str, pa.DataType, str]] = [
     ("quality", QUALITY_SIGNALS, "Quality signals measured in characters (see the quality filters)."),
-    ("regional", REGIONAL_SIGNALS, "Regional vocabulary: Mainland terms in Traditional script (軟件, 視頻) and their Taiwan forms (軟體, 影片) counted as whole words, mainland_share = Mainland / both (null when the text has neither), and variant_chars, the characters Taiwan writes otherwise (爲, 裏, 説); lexicon in pipeline/quality/regional_lexicon.tsv."),
+    (
+        "regional",
+        REGIONAL_SIGNALS,
+        "Regional vocabulary: Mainland terms in Traditional script (軟件, 視頻) and their Taiwan forms (軟體, 影片) counted as whole words, mainland_share = Mainland / both (null when the text has neither), and variant_chars, the characters Taiwan writes otherwise (爲, 裏, 説); lexicon in pipeline/quality/regional_lexicon.tsv.",
+    ),
 ]

@@ -3,9 +3,16 @@
 from pipeline.core.contract import SOURCE, Stage, register
 from pipeline.quality.columns import QUALITY_COLUMNS
 
-register(Stage(
-    name="quality", order=30, scope=SOURCE, run="pipeline.quality.stage:run", params=("quality", "pii.policy"),
-    help="measure length, Han share, repeated lines and character n-grams and boilerplate, and reject documents "
-         "outside the thresholds in params.yaml.",
-    columns=tuple(QUALITY_COLUMNS), unpublished=("quality",),  # the signals stay in the interim files
-))
+register(
+    Stage(
+        name="quality",
+        order=30,
+        scope=SOURCE,
+        run="pipeline.quality.stage:run",
+        params=("quality", "pii.policy"),
+        help="measure length, Han share, repeated lines and character n-grams and boilerplate, and reject documents "
+        "outside the thresholds in params.yaml.",
+        columns=tuple(QUALITY_COLUMNS),
+        unpublished=("quality",),  # the signals stay in the interim files
+    )
+)

@@ -119,8 +119,8 @@ class Scanner:
         for i in self.candidates(cps).tolist():
             if i < end:
                 continue
-            for n in lengths.get(text[i:i + 2], ()):
-                term = text[i:i + n]
+            for n in lengths.get(text[i : i + 2], ()):
+                term = text[i : i + n]
                 kind = entries.get(term)
                 if kind is not None:
                     yield i, term, kind
@@ -137,8 +137,12 @@ class Scanner:
                 taiwan += 1
         variants = int(np.count_nonzero(self._variant[cps])) if len(cps) else 0
         total = mainland + taiwan
-        return Regional(mainland_terms=mainland, taiwan_terms=taiwan,
-                        mainland_share=mainland / total if total else None, variant_chars=variants)
+        return Regional(
+            mainland_terms=mainland,
+            taiwan_terms=taiwan,
+            mainland_share=mainland / total if total else None,
+            variant_chars=variants,
+        )
 
 
 @lru_cache(maxsize=1)
@@ -152,9 +156,17 @@ def measure_regional(text: str) -> Regional:
     return scanner().measure(text)
 
 
-def card_section(documents: int, measured: int, with_terms: int, mainland_documents: int,
-                 share_quantiles: dict[str, float], variant_documents: int, rejected: int,
-                 max_mainland_share: float | None, min_terms: int) -> str:
+def card_section(
+    documents: int,
+    measured: int,
+    with_terms: int,
+    mainland_documents: int,
+    share_quantiles: dict[str, float],
+    variant_documents: int,
+    rejected: int,
+    max_mainland_share: float | None,
+    min_terms: int,
+) -> str:
     """The dataset card's paragraph on regional vocabulary, from counts over the published documents.
 
     ``documents``: published documents; ``measured``: of them, those with a ``regional`` value
@@ -168,16 +180,21 @@ def card_section(documents: int, measured: int, with_terms: int, mainland_docume
     lexicon = scanner().lexicon
     mainland = sum(1 for kind in lexicon.entries.values() if kind == "mainland")
     taiwan = sum(1 for kind in lexicon.entries.values() if kind == "taiwan")
-    rule = (f"documents with at least {min_terms} terms whose Mainland share is over {max_mainland_share:.0%} were "
-            f"removed ({rejected:,})" if max_mainland_share is not None else
-            "no document is removed for its vocabulary (`quality.max_mainland_share` is off)")
+    rule = (
+        f"documents with at least {min_terms} terms whose Mainland share is over {max_mainland_share:.0%} were "
+        f"removed ({rejected:,})"
+        if max_mainland_share is not None
+        else "no document is removed for its vocabulary (`quality.max_mainland_share` is off)"
+    )
     if not with_terms:
         shares = f"no document has {min_terms} or more regional terms."
     else:
         q = {k: share_quantiles.get(k, 0.0) for k in ("p50", "p90", "p99", "max")}
-        shares = (f"{with_terms:,} documents have {min_terms} or more of them; their Mainland share (Mainland terms / "
-                  f"both) is {q['p50']:.2f} at the median, {q['p90']:.2f} at the 90th percentile, {q['p99']:.2f} at "
-                  f"the 99th and {q['max']:.2f} at most.")
+        shares = (
+            f"{with_terms:,} documents have {min_terms} or more of them; their Mainland share (Mainland terms / "
+            f"both) is {q['p50']:.2f} at the median, {q['p90']:.2f} at the 90th percentile, {q['p99']:.2f} at "
+            f"the 99th and {q['max']:.2f} at most."
+        )
     return (
         "### Regional vocabulary\n\n"
         f"Each document's Mainland terms in Traditional script (軟件, 視頻, 鼠標 …; {mainland:,} terms) and their "
@@ -206,9 +223,21 @@ def card_counts(values, min_terms: int) -> dict[str, object]:
         if r["mainland_share"] is not None and r["mainland_terms"] + r["taiwan_terms"] >= min_terms:
             shares.append(r["mainland_share"])
     shares.sort()
-    quantiles = {name: shares[min(len(shares) - 1, int(f * len(shares)))] for name, f in
-                 (("p50", 0.5), ("p90", 0.9), ("p99", 0.99))} if shares else {}
+    quantiles = (
+        {
+            name: shares[min(len(shares) - 1, int(f * len(shares)))]
+            for name, f in (("p50", 0.5), ("p90", 0.9), ("p99", 0.99))
+        }
+        if shares
+        else {}
+    )
     if shares:
         quantiles["max"] = shares[-1]
-    return {"documents": documents, "measured": measured, "with_terms": len(shares), "mainland_documents": mainland,
-            "share_quantiles": quantiles, "variant_documents": variant}
+    return {
+        "documents": documents,
+        "measured": measured,
+        "with_terms": len(shares),
+        "mainland_documents": mainland,
+        "share_quantiles": quantiles,
+        "variant_documents": variant,
+    }

@@ -21,8 +21,10 @@ import numpy as np
 from pipeline.core.han import HAN_RANGES
 
 # str.split()'s whitespace, which is also the regex \s (tests compare both on every code point)
-WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
-              "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
+    "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
 _WHITESPACE = re.compile(r"\s+")
 _LINE = re.compile(r"[^\n]+")
 # Han: Extension A, the unified ideographs, the compatibility ideographs, Extensions B to H
@@ -123,10 +125,10 @@ def _gram_ids(cps: np.ndarray, n: int) -> np.ndarray:
         return _dense(cps)
     ids, k = cps, 1
     while 2 * k <= n:
-        ids = _dense(_pair_keys(ids[:len(ids) - k], ids[k:]))
+        ids = _dense(_pair_keys(ids[: len(ids) - k], ids[k:]))
         k *= 2
     if k < n:
-        ids = _dense(_pair_keys(ids[:len(ids) - (n - k)], ids[n - k:]))
+        ids = _dense(_pair_keys(ids[: len(ids) - (n - k)], ids[n - k :]))
     return ids
 
 

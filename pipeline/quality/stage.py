@@ -21,10 +21,10 @@ from pipeline.core.jsonfile import write_json
 from pipeline.core.schema import QUALITY_CHECKED
 from pipeline.core.tally import Tally
 from pipeline.engine import engine_for
+from pipeline.pii.scrub import reject_scrubber
 from pipeline.quality.regional import Regional, measure_regional
 from pipeline.quality.rules import RULES, cheap_first, first_broken, measured
 from pipeline.quality.signals import Signals, char_count, measure
-from pipeline.pii.scrub import reject_scrubber
 
 STAGE = "quality"
 
@@ -59,9 +59,14 @@ class RegionalStats(Tally):
     mainland_share: Counter = field(default_factory=Counter)  # "0.05" (lower bound of a step) -> documents
 
     def count(self, r: Regional, min_terms: int) -> None:
-        self.regional.update(documents=1, mainland_terms=r.mainland_terms, taiwan_terms=r.taiwan_terms,
-                             variant_chars=r.variant_chars, with_mainland_terms=bool(r.mainland_terms),
-                             with_variant_chars=bool(r.variant_chars))
+        self.regional.update(
+            documents=1,
+            mainland_terms=r.mainland_terms,
+            taiwan_terms=r.taiwan_terms,
+            variant_chars=r.variant_chars,
+            with_mainland_terms=bool(r.mainland_terms),
+            with_variant_chars=bool(r.variant_chars),
+        )
         if r.mainland_share is not None and r.mainland_terms + r.taiwan_terms >= min_terms:
             self.regional["with_min_terms"] += 1
             step = min(int(r.mainland_share * SHARE_BUCKETS), SHARE_BUCKETS - 1)
@@ -76,6 +81,7 @@ def quality_batch(batch: pa.RecordBatch, params: QualityParams) -> BatchResult:
         if failed:
             rejects.append(reject_row(doc, STAGE, f"quality:{failed[0]}", failed[1]))
         else:
+            assert signals is not None and regional is not None  # judge_all gives both when nothing failed
             stats.count(regional, params.regional_min_terms)
             kept.append(doc | {"quality": signals.as_dict(), "regional": regional.as_dict()})
     return BatchResult(pa.RecordBatch.from_pylist(kept, schema=QUALITY_CHECKED), rejects, stats)
@@ -85,9 +91,18 @@ def run(ctx: Context, source_id: str, progress: bool = True) -> dict[str, Any]:
     p = ctx.params.quality
     ctx.sources.require(ctx.layout, source_id)
     stats = RegionalStats()
-    metrics = run_batch_stage(ctx.layout, source_id, STAGE, partial(quality_batch, params=p), QUALITY_CHECKED,
-                              p.batch_size, progress, engine=engine_for(ctx.params), stats=stats,
-                              scrub=reject_scrubber(ctx.params.pii))
+    metrics = run_batch_stage(
+        ctx.layout,
+        source_id,
+        STAGE,
+        partial(quality_batch, params=p),
+        QUALITY_CHECKED,
+        p.batch_size,
+        progress,
+        engine=engine_for(ctx.params),
+        stats=stats,
+        scrub=reject_scrubber(ctx.params.pii),
+    )
     metrics |= stats.as_metrics()
     write_json(ctx.layout.stage_metrics(source_id, STAGE), metrics)
     return metrics

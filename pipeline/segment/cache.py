@@ -70,8 +70,9 @@ class SegmentCache:
         # Ray actors may share the file (wait for its lock) and call from a thread of their own
         self._db = sqlite3.connect(self.path, timeout=120, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(f"CREATE TABLE IF NOT EXISTS {TABLE} "
-                         "(key BLOB PRIMARY KEY, value TEXT NOT NULL, digest BLOB NOT NULL)")
+        self._db.execute(
+            f"CREATE TABLE IF NOT EXISTS {TABLE} (key BLOB PRIMARY KEY, value TEXT NOT NULL, digest BLOB NOT NULL)"
+        )
         self._carry_over()
 
     def _carry_over(self) -> None:
@@ -82,8 +83,10 @@ class SegmentCache:
         self._db.create_function("entry_digest", 2, entry_digest, deterministic=True)
         try:
             with self._db:
-                self._db.execute(f"INSERT OR IGNORE INTO {TABLE} (key, value, digest) "
-                                 "SELECT key, value, entry_digest(key, value) FROM segments")
+                self._db.execute(
+                    f"INSERT OR IGNORE INTO {TABLE} (key, value, digest) "
+                    "SELECT key, value, entry_digest(key, value) FROM segments"
+                )
                 self._db.execute("DROP TABLE segments")
         except sqlite3.OperationalError as exc:  # another worker carried it over first
             if "no such table" not in str(exc):
@@ -91,9 +94,13 @@ class SegmentCache:
 
     def _warn(self, kind: str, message: str) -> None:
         if kind not in self._warned:
+            assert self.path is not None  # only a cache with a file warns
             self._warned.add(kind)
-            print(f"twcorpus: warning: {display(self.path)}: {message} "
-                  f"(deleting {display(self.path.parent)} is always safe)", file=sys.stderr)
+            print(
+                f"twcorpus: warning: {display(self.path)}: {message} "
+                f"(deleting {display(self.path.parent)} is always safe)",
+                file=sys.stderr,
+            )
 
     def _reset(self, exc: sqlite3.DatabaseError) -> None:
         """An unreadable cache file: start a new, empty one in its place (or go on without one)."""
@@ -120,10 +127,11 @@ class SegmentCache:
         bad = 0
         try:
             for start in range(0, len(keys), 500):  # SQLite's bound-parameter limit
-                chunk = keys[start:start + 500]
+                chunk = keys[start : start + 500]
                 marks = ",".join("?" * len(chunk))
                 for key, value, digest in self._db.execute(
-                        f"SELECT key, value, digest FROM {TABLE} WHERE key IN ({marks})", chunk):
+                    f"SELECT key, value, digest FROM {TABLE} WHERE key IN ({marks})", chunk
+                ):
                     result = _decode(key, value, digest)
                     if result is None:
                         bad += 1
@@ -135,15 +143,20 @@ class SegmentCache:
             self._reset(exc)
             return {}
         if bad:
-            self._warn("entry", "corrupt segmentation cache entries were ignored; their pieces are segmented "
-                       "again and the entries rewritten")
+            self._warn(
+                "entry",
+                "corrupt segmentation cache entries were ignored; their pieces are segmented "
+                "again and the entries rewritten",
+            )
         return found
 
     def put_many(self, items: Iterable[tuple[bytes, dict]]) -> None:
         if self._db is None:
             return
-        rows = [(key, value, entry_digest(key, value))
-                for key, value in ((key, json.dumps(result, ensure_ascii=False)) for key, result in items)]
+        rows = [
+            (key, value, entry_digest(key, value))
+            for key, value in ((key, json.dumps(result, ensure_ascii=False)) for key, result in items)
+        ]
         try:
             with self._db:
                 self._db.executemany(f"INSERT OR REPLACE INTO {TABLE} (key, value, digest) VALUES (?, ?, ?)", rows)
@@ -153,8 +166,7 @@ class SegmentCache:
             self._reset(exc)
             if self._db is not None:
                 with self._db:
-                    self._db.executemany(f"INSERT OR REPLACE INTO {TABLE} (key, value, digest) VALUES (?, ?, ?)",
-                                         rows)
+                    self._db.executemany(f"INSERT OR REPLACE INTO {TABLE} (key, value, digest) VALUES (?, ?, ?)", rows)
 
     def close(self) -> None:
         if self._db is not None:

@@ -27,8 +27,16 @@ def torch_device(device: str) -> Any:
 
 
 class CkipBackend:
-    def __init__(self, ws: ResolvedModel, *, device: str, batch_size: int, fingerprint: str,
-                 pos: ResolvedModel | None = None, ner: ResolvedModel | None = None):
+    def __init__(
+        self,
+        ws: ResolvedModel,
+        *,
+        device: str,
+        batch_size: int,
+        fingerprint: str,
+        pos: ResolvedModel | None = None,
+        ner: ResolvedModel | None = None,
+    ):
         from ckip_transformers.nlp import CkipNerChunker, CkipPosTagger, CkipWordSegmenter
         from transformers.utils import logging as hf_logging
 
@@ -49,7 +57,7 @@ class CkipBackend:
         order = sorted(range(len(pieces)), key=lambda i: len(pieces[i]))
         results: list[dict[str, Any]] = [{}] * len(pieces)
         for start in range(0, len(order), self.batch_size):
-            group = order[start:start + self.batch_size]
+            group = order[start : start + self.batch_size]
             texts = [pieces[i] for i in group]
             options = dict(batch_size=len(texts), show_progress=False)
             words = self.ws(texts, **options)

@@ -63,10 +63,14 @@ def code_points(text: str) -> np.ndarray:
 class TokenClassifier:
     """One CKIP token-classification model (ws, pos or ner), loaded once, run on our own feeding."""
 
-    def __init__(self, path: Path | str, *, device: Any = "cpu", precision: str = "fp32",
-                 batch_tokens: int | None = None):
+    def __init__(
+        self, path: Path | str, *, device: Any = "cpu", precision: str = "fp32", batch_tokens: int | None = None
+    ):
         import torch
-        from transformers import AutoModelForTokenClassification, BertTokenizerFast
+        from transformers import (  # type: ignore[attr-defined]  # transformers 5: a runtime alias of BertTokenizer, not in its static exports
+            AutoModelForTokenClassification,
+            BertTokenizerFast,
+        )
 
         if precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got '{precision}'")
@@ -84,8 +88,11 @@ class TokenClassifier:
         _fuse_activations(model)
         if precision == "bf16":
             if self.device.type == "cpu" and not torch.ops.mkldnn._is_mkldnn_bf16_supported():
-                print("twcorpus: warning: segment.precision bf16 on a CPU without native bfloat16 (AVX-512 BF16 or "
-                      "AMX) is emulated and slow; int8 or fp32 is faster here", file=sys.stderr)
+                print(
+                    "twcorpus: warning: segment.precision bf16 on a CPU without native bfloat16 (AVX-512 BF16 or "
+                    "AMX) is emulated and slow; int8 or fp32 is faster here",
+                    file=sys.stderr,
+                )
             head = _head_name(model)
             for name, module in model.named_modules():  # cast once, not by autocast on every call
                 if isinstance(module, torch.nn.Linear) and name != head:
@@ -136,8 +143,10 @@ class TokenClassifier:
                 input_ids[np.arange(n), row_lengths + 1] = self.sep_id
                 mask = (np.arange(width)[None, :] < (row_lengths + 2)[:, None]).astype(np.int64)
                 with torch.autocast(self.device.type, torch.bfloat16, enabled=self.precision == "bf16"):
-                    logits = self.model(input_ids=torch.from_numpy(input_ids).to(self.device),
-                                        attention_mask=torch.from_numpy(mask).to(self.device)).logits[:, 1:]
+                    logits = self.model(
+                        input_ids=torch.from_numpy(input_ids).to(self.device),
+                        attention_mask=torch.from_numpy(mask).to(self.device),
+                    ).logits[:, 1:]
                 labels = logits[..., 0] > logits[..., 1] if segmentation else logits.argmax(-1)
                 out[where] = labels.cpu().numpy()[inner]
         return out
@@ -204,8 +213,9 @@ class TokenClassifier:
         starts, lengths = _split_long(np.array(row_starts, np.int64), np.array(row_lengths, np.int64), self.max_chars)
         labels = self.run(self.ids("".join(text_parts)), starts, lengths, segmentation=False)
         at = np.array(first_chars, np.int64)
-        names = np.array(self.labels + ["WHITESPACE"], object)[np.where(at >= 0, labels[np.maximum(at, 0)],
-                                                                         len(self.labels))].tolist()
+        names = np.array(self.labels + ["WHITESPACE"], object)[
+            np.where(at >= 0, labels[np.maximum(at, 0)], len(self.labels))
+        ].tolist()
         out, i = [], 0
         for words in sentences:
             out.append(["WHITESPACE" if word.isspace() else names[i + j] for j, word in enumerate(words)])
@@ -244,7 +254,7 @@ class TokenClassifier:
                     open_type = None
             elif bioes == "E":
                 if open_type == kind:
-                    found[owner].append((text[open_start:at + 1], kind, open_start - base, at + 1 - base))
+                    found[owner].append((text[open_start : at + 1], kind, open_start - base, at + 1 - base))
                 open_type = None
         return found
 
@@ -271,8 +281,11 @@ def _quantized(model: Any) -> Any:
     from torch.ao.quantization import per_channel_dynamic_qconfig
 
     head = _head_name(model)
-    spec = {name: per_channel_dynamic_qconfig for name, module in model.named_modules()
-            if isinstance(module, torch.nn.Linear) and name != head}
+    spec = {
+        name: per_channel_dynamic_qconfig
+        for name, module in model.named_modules()
+        if isinstance(module, torch.nn.Linear) and name != head
+    }
     with warnings.catch_warnings():  # torch.ao's deprecation notices, once per model load
         warnings.simplefilter("ignore")
         return torch.ao.quantization.quantize_dynamic(model, spec, dtype=torch.qint8)
@@ -296,7 +309,7 @@ def _float_head(model: Any) -> None:
         with torch.autocast(hidden.device.type, enabled=False):
             return inner(hidden.float())
 
-    head.forward = forward
+    head.forward = forward  # type: ignore[method-assign, assignment]  # on purpose: this instance's forward, wrapped
 
 
 def _split_long(starts: np.ndarray, lengths: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:
@@ -314,8 +327,18 @@ def _split_long(starts: np.ndarray, lengths: np.ndarray, limit: int) -> tuple[np
 class CkipInference:
     """The segment stage's CKIP segmenter on our own path: word segmentation, and POS and NER when given."""
 
-    def __init__(self, ws: Any, *, device: str, fingerprint: str, precision: str = "fp32",
-                 batch_tokens: int | None = None, pos: Any = None, ner: Any = None, batch_size: int | None = None):
+    def __init__(
+        self,
+        ws: Any,
+        *,
+        device: str,
+        fingerprint: str,
+        precision: str = "fp32",
+        batch_tokens: int | None = None,
+        pos: Any = None,
+        ner: Any = None,
+        batch_size: int | None = None,
+    ):
         from transformers.utils import logging as hf_logging
 
         from pipeline.segment.ckip import torch_device
@@ -325,8 +348,11 @@ class CkipInference:
         if precision == "int8" and self.device.type != "cpu":
             from pipeline.core.errors import UserError
 
-            raise UserError("params.yaml", f"segment.precision int8 (dynamic quantization) runs on CPU only, and "
-                            f"segment.device is {self.device}: use bf16 on a GPU")
+            raise UserError(
+                "params.yaml",
+                f"segment.precision int8 (dynamic quantization) runs on CPU only, and "
+                f"segment.device is {self.device}: use bf16 on a GPU",
+            )
         self.name = f"ckip:{ws.name}"
         self.fingerprint = fingerprint
         self.precision = precision

@@ -49,7 +49,10 @@ def resolve(model: str, task: str, root: Path) -> tuple[ResolvedModel | None, st
     try:
         return ResolvedModel(repo, Path(snapshot_download(repo)), "download"), ""
     except Exception as exc:  # noqa: BLE001 - no network, no such repo, …: all mean "not available"
-        return None, f"{repo} is not a local folder or in the Hugging Face cache, and downloading it failed ({type(exc).__name__})"
+        return (
+            None,
+            f"{repo} is not a local folder or in the Hugging Face cache, and downloading it failed ({type(exc).__name__})",
+        )
 
 
 def _offline() -> bool:

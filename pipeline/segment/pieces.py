@@ -60,7 +60,7 @@ def _cut(line: str, max_chars: int) -> Iterator[str]:
                 yield from _cut(packed, max_chars)
             return
     for i in range(0, len(line), max_chars):
-        yield line[i:i + max_chars]
+        yield line[i : i + max_chars]
 
 
 def _parts(line: str, boundary: re.Pattern[str]) -> Iterator[str]:
@@ -68,7 +68,7 @@ def _parts(line: str, boundary: re.Pattern[str]) -> Iterator[str]:
     start = 0
     for match in boundary.finditer(line):
         if match.end() > start:
-            yield line[start:match.end()]
+            yield line[start : match.end()]
             start = match.end()
     if start < len(line):
         yield line[start:]
@@ -88,7 +88,7 @@ def _pack(parts: Iterator[str], max_chars: int) -> Iterator[str]:
 
 def split_whitespace(tokens: list[str]) -> list[str]:
     """Tokens with runs of whitespace inside them split out as tokens of their own."""
-    out = []
+    out: list[str] = []
     for token in tokens:
         if _WHITESPACE.search(token) and not token.isspace():
             out.extend(part for part in _WHITESPACE.split(token) if part)

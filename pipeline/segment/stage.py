@@ -40,17 +40,17 @@ from pipeline.core.batch_stage import BatchResult, run_batch_stage
 from pipeline.core.config import SegmentParams
 from pipeline.core.context import Context
 from pipeline.core.errors import UserError
-from pipeline.core.notices import warn_once
 from pipeline.core.jsonfile import write_json
+from pipeline.core.notices import warn_once
 from pipeline.core.schema import SEGMENTED
-from pipeline.segment.contract import ENTITY
 from pipeline.core.tally import Tally
 from pipeline.engine import engine_for, model_actors
+from pipeline.pii.scrub import unchanged
 from pipeline.segment import models
 from pipeline.segment.cache import SegmentCache, cache_key
+from pipeline.segment.contract import ENTITY
 from pipeline.segment.fallback import FALLBACKS
 from pipeline.segment.pieces import iter_pieces, split_whitespace
-from pipeline.pii.scrub import unchanged
 
 STAGE = "segment"
 # A window: the pieces segmented, cached and turned into Arrow at a time, across documents.
@@ -90,26 +90,44 @@ def plan_segmenter(ctx: Context) -> Plan:
         if p.strict:
             raise UserError(ctx.layout.rel(ctx.layout.params), f"segment.strict is set and no CKIP model: {why}")
         fallback = FALLBACKS[p.fallback]
-        return Plan(fallback.name, fallback, f"no CKIP model: {why}; segmenting with the offline fallback "
-                    f"{p.fallback} (every row says segmenter={fallback.name})")
+        return Plan(
+            fallback.name,
+            fallback,
+            f"no CKIP model: {why}; segmenting with the offline fallback "
+            f"{p.fallback} (every row says segmenter={fallback.name})",
+        )
     extra = {}
     for task, enabled, configured in (("pos", p.pos, p.pos_model), ("ner", p.ner, p.ner_model)):
         if not enabled:
             continue
         found, why = models.resolve(configured or p.model, task, ctx.layout.root)
         if found is None or (configured is None and p.model not in models.ALIASES):
-            raise UserError(ctx.layout.rel(ctx.layout.params),
-                            f"segment.{task} is on but no {task.upper()} model: "
-                            + (why or f"set segment.{task}_model for the custom model '{p.model}'"))
+            raise UserError(
+                ctx.layout.rel(ctx.layout.params),
+                f"segment.{task} is on but no {task.upper()} model: "
+                + (why or f"set segment.{task}_model for the custom model '{p.model}'"),
+            )
         extra[task] = found
     precision = precision_of(ctx)
-    fingerprint = "|".join([ws.name, models.fingerprint(ws.path)]
-                           + [f"{task}={m.name}:{models.fingerprint(m.path)}" for task, m in sorted(extra.items())]
-                           # fp32 gives ckip-transformers' tokens: its cache entries stay valid
-                           + ([f"precision={precision}"] if precision != "fp32" else []))
-    return Plan(f"ckip:{ws.name}", partial(_ckip, ws, device=p.device, batch_size=p.batch_size,
-                                           fingerprint=fingerprint, precision=precision,
-                                           batch_tokens=p.batch_tokens, **extra))
+    fingerprint = "|".join(
+        [ws.name, models.fingerprint(ws.path)]
+        + [f"{task}={m.name}:{models.fingerprint(m.path)}" for task, m in sorted(extra.items())]
+        # fp32 gives ckip-transformers' tokens: its cache entries stay valid
+        + ([f"precision={precision}"] if precision != "fp32" else [])
+    )
+    return Plan(
+        f"ckip:{ws.name}",
+        partial(
+            _ckip,
+            ws,
+            device=p.device,
+            batch_size=p.batch_size,
+            fingerprint=fingerprint,
+            precision=precision,
+            batch_tokens=p.batch_tokens,
+            **extra,
+        ),
+    )
 
 
 def precision_of(ctx: Context) -> str:
@@ -118,8 +136,10 @@ def precision_of(ctx: Context) -> str:
 
     precision = ctx.params.segment.precision
     if precision not in PRECISIONS:
-        raise UserError(ctx.layout.rel(ctx.layout.params),
-                        f"'segment.precision' must be one of {', '.join(PRECISIONS)}, got '{precision}'")
+        raise UserError(
+            ctx.layout.rel(ctx.layout.params),
+            f"'segment.precision' must be one of {', '.join(PRECISIONS)}, got '{precision}'",
+        )
     return precision
 
 
@@ -136,12 +156,20 @@ def _max_chars(p: SegmentParams, segmenter: Segmenter) -> int:
 def _worker(plan: Plan, p: SegmentParams, cache_path: Path | None) -> Callable[[pa.RecordBatch], BatchResult]:
     """A worker's batch function: the model loaded and the cache opened once."""
     segmenter = plan.build()
-    return partial(segment_batch, segmenter=segmenter, cache=SegmentCache(cache_path),
-                   max_chars=_max_chars(p, segmenter))
+    return partial(
+        segment_batch, segmenter=segmenter, cache=SegmentCache(cache_path), max_chars=_max_chars(p, segmenter)
+    )
 
 
-def segment_batch(batch: pa.RecordBatch, segmenter: Segmenter, cache: SegmentCache, max_chars: int, *,
-                  window_pieces: int | None = None, window_chars: int | None = None) -> BatchResult:
+def segment_batch(
+    batch: pa.RecordBatch,
+    segmenter: Segmenter,
+    cache: SegmentCache,
+    max_chars: int,
+    *,
+    window_pieces: int | None = None,
+    window_chars: int | None = None,
+) -> BatchResult:
     """The batch with its ``tokens`` (and ``pos``/``entities``), built window by window."""
     limit_pieces, limit_chars = window_pieces or WINDOW_PIECES, window_chars or WINDOW_CHARS
     columns = _Columns(batch.num_rows, segmenter.produces)
@@ -183,8 +211,14 @@ class _Columns:
         self.entities: list[pa.Array] | None = [] if "entities" in produces else None
         self.entity_counts = [0] * rows
 
-    def add_window(self, window: list[tuple[int, str, bool]], texts: dict[int, str], ids: pa.Array,
-                   segmenter: Segmenter, cache: SegmentCache) -> SegmentStats:
+    def add_window(
+        self,
+        window: list[tuple[int, str, bool]],
+        texts: dict[int, str],
+        ids: pa.Array,
+        segmenter: Segmenter,
+        cache: SegmentCache,
+    ) -> SegmentStats:
         """Segment a window's distinct pieces (the cache first), check and keep its tokens."""
         keys: dict[str, bytes] = {}
         for _, piece, is_text in window:
@@ -217,8 +251,10 @@ class _Columns:
                     pos.extend(_pos_for(result))
                 if entities is not None:
                     found = result.get("entities", [])
-                    entities.extend({"text": text, "type": kind, "start": offset + start, "end": offset + end}
-                                    for text, kind, start, end in found)
+                    entities.extend(
+                        {"text": text, "type": kind, "start": offset + start, "end": offset + end}
+                        for text, kind, start, end in found
+                    )
                     self.entity_counts[row] += len(found)
             self.offsets[row] = offset + len(piece)
         self._close(row, tokens, first_token, first_char, texts, ids)
@@ -229,12 +265,13 @@ class _Columns:
             self.entities.append(pa.array(entities, ENTITY))
         return stats
 
-    def _close(self, row: int, tokens: list[str], first: int, first_char: int, texts: dict[int, str],
-               ids: pa.Array) -> None:
+    def _close(
+        self, row: int, tokens: list[str], first: int, first_char: int, texts: dict[int, str], ids: pa.Array
+    ) -> None:
         """A row's tokens in this window: they must reassemble its text from ``first_char`` on."""
         if row < 0:
             return
-        if "".join(tokens[first:]) != texts[row][first_char:self.offsets[row]]:
+        if "".join(tokens[first:]) != texts[row][first_char : self.offsets[row]]:
             # a broken invariant is a bug, never silently published
             raise AssertionError(f"tokens of document {ids[row].as_py()} do not reassemble its text")
         self.token_counts[row] += len(tokens) - first
@@ -244,13 +281,13 @@ class _Columns:
         column's own bytes: only the offsets where tokens end are new (4 bytes a token)."""
         text_offsets = np.zeros(self.rows + 1, np.int32)
         if self.rows:
-            text_offsets = np.frombuffer(text.buffers()[1], np.int32)[text.offset:text.offset + self.rows + 1]
+            text_offsets = np.frombuffer(text.buffers()[1], np.int32)[text.offset : text.offset + self.rows + 1]
         offsets = np.empty(sum(len(chunk) for chunk in self.token_bytes) + 1, np.int32)
         offsets[0] = text_offsets[0]
         at = 1
         for chunk in self.token_bytes:  # offsets[i + 1] = offsets[i] + the bytes of token i
-            np.cumsum(chunk, out=offsets[at:at + len(chunk)])
-            offsets[at:at + len(chunk)] += offsets[at - 1]
+            np.cumsum(chunk, out=offsets[at : at + len(chunk)])
+            offsets[at : at + len(chunk)] += offsets[at - 1]
             at += len(chunk)
         self.token_bytes.clear()
         rows = np.zeros(self.rows + 1, np.int32)  # where each row's tokens start
@@ -259,8 +296,9 @@ class _Columns:
         if len(bad):  # a broken invariant is a bug, never silently published
             raise AssertionError(f"tokens of document {ids[int(bad[0]) - 1].as_py()} do not reassemble its text")
         data = text.buffers()[2] if self.rows else None
-        values = pa.StringArray.from_buffers(len(offsets) - 1, pa.py_buffer(offsets),
-                                             pa.py_buffer(b"") if data is None else data)
+        values = pa.StringArray.from_buffers(
+            len(offsets) - 1, pa.py_buffer(offsets), pa.py_buffer(b"") if data is None else data
+        )
         return pa.ListArray.from_arrays(pa.array(rows), values, type=pa.list_(pa.string()))
 
     def batch(self, batch: pa.RecordBatch, name: str) -> pa.RecordBatch:
@@ -268,10 +306,12 @@ class _Columns:
         text = batch.column("text")
         if text.type != pa.string():
             text = text.cast(pa.string())
-        built = {"tokens": self._tokens(text, batch.column("id")),
-                 "segmenter": pa.array([name] * self.rows, pa.string()),
-                 "pos": _lists(self.pos, self.token_counts, pa.string()),
-                 "entities": _lists(self.entities, self.entity_counts, ENTITY)}
+        built = {
+            "tokens": self._tokens(text, batch.column("id")),
+            "segmenter": pa.array([name] * self.rows, pa.string()),
+            "pos": _lists(self.pos, self.token_counts, pa.string()),
+            "entities": _lists(self.entities, self.entity_counts, ENTITY),
+        }
         arrays = []
         for f in SEGMENTED:
             if f.name in built:
@@ -298,7 +338,7 @@ def _lists(chunks: list[pa.Array] | None, counts: list[int], value_type: pa.Data
 
 def _pos_for(result: dict[str, Any]) -> list[str]:
     """POS tags aligned with the whitespace-split tokens: whitespace inside a token is WHITESPACE."""
-    tags = []
+    tags: list[str] = []
     for token, tag in zip(result["tokens"], result.get("pos", [])):
         parts = split_whitespace([token])
         tags.extend("WHITESPACE" if part.isspace() else tag for part in parts)
@@ -314,10 +354,20 @@ def run(ctx: Context, source_id: str, progress: bool = True) -> dict[str, Any]:
     cache_path = ctx.layout.root / p.cache_dir / "segments.sqlite" if p.cache_dir else None
     engine = engine_for(ctx.params)
     stats = SegmentStats()
-    metrics = run_batch_stage(ctx.layout, source_id, STAGE, partial(_worker, plan, p, cache_path), SEGMENTED,
-                              p.rows_per_batch, progress, engine=engine, stats=stats,
-                              actors=model_actors(ctx.params, engine, model=plan.name.startswith("ckip:")), unit="char",
-                              scrub=unchanged)
+    metrics = run_batch_stage(
+        ctx.layout,
+        source_id,
+        STAGE,
+        partial(_worker, plan, p, cache_path),
+        SEGMENTED,
+        p.rows_per_batch,
+        progress,
+        engine=engine,
+        stats=stats,
+        actors=model_actors(ctx.params, engine, model=plan.name.startswith("ckip:")),
+        unit="char",
+        scrub=unchanged,
+    )
     metrics.update(segmenter=plan.name, fallback_used=plan.warning is not None)
     write_json(ctx.layout.stage_metrics(source_id, STAGE), metrics)  # cache counts vary with the cache: not here
     return metrics | {"cache_hits": stats.cache["hits"], "cache_misses": stats.cache["misses"]}

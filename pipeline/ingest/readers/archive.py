@@ -35,8 +35,8 @@ from pathlib import Path
 from pipeline.ingest import zipsafe
 from pipeline.ingest.readers.base import READERS, Problem, Record, extensions, reader
 
-MAX_TOTAL_BYTES = 1024 ** 3
-MAX_MEMBER_BYTES = 256 * 1024 ** 2
+MAX_TOTAL_BYTES = 1024**3
+MAX_MEMBER_BYTES = 256 * 1024**2
 MAX_MEMBERS = 10_000
 MAX_DEPTH = 2  # the archive itself is depth 1
 FORMAT = "zip"
@@ -87,8 +87,9 @@ def _read(path: Path, manifest: object, depth: int, budget: _Budget) -> Iterator
                 continue
             budget.members += 1
             if budget.members > MAX_MEMBERS:
-                yield Problem("hostile-archive", f"more than {MAX_MEMBERS:,} members; the rest is not read",
-                              member=name)
+                yield Problem(
+                    "hostile-archive", f"more than {MAX_MEMBERS:,} members; the rest is not read", member=name
+                )
                 raise _Stop
             if budget.bytes + info.file_size > MAX_TOTAL_BYTES:
                 yield _too_much(name)
@@ -96,12 +97,14 @@ def _read(path: Path, manifest: object, depth: int, budget: _Budget) -> Iterator
             fmt = claimed.get(Path(name).suffix.lower())
             nested = fmt == FORMAT
             if nested and depth >= MAX_DEPTH:
-                yield Problem("hostile-archive", f"{name}: archives nested more than {MAX_DEPTH} deep "
-                              "are not read", member=name)
+                yield Problem(
+                    "hostile-archive", f"{name}: archives nested more than {MAX_DEPTH} deep are not read", member=name
+                )
                 continue
             if fmt is None:
-                yield Problem("unsupported-format", f"{name}: no reader for '{Path(name).suffix or name}' files",
-                              member=name)
+                yield Problem(
+                    "unsupported-format", f"{name}: no reader for '{Path(name).suffix or name}' files", member=name
+                )
                 continue
             target = Path(scratch) / f"m{index}{_suffix(name)}"
             problem = yield from _extract(zf, info, name, target, budget)
@@ -122,8 +125,7 @@ def _read(path: Path, manifest: object, depth: int, budget: _Budget) -> Iterator
             except _Stop:
                 raise
             except Exception as exc:  # one member's reader bug must not lose the other members
-                yield Problem("reader-error", f"{name}: {fmt} reader failed: {type(exc).__name__}: {exc}",
-                              member=name)
+                yield Problem("reader-error", f"{name}: {fmt} reader failed: {type(exc).__name__}: {exc}", member=name)
             finally:
                 target.unlink(missing_ok=True)
     if not files:
@@ -156,11 +158,17 @@ def _refuse(info: zipfile.ZipInfo, name: str) -> Problem | None:
     if info.flag_bits & 0x1:
         return Problem("malformed-file", f"{name}: encrypted; the archive's password is not known", member=name)
     if info.file_size > MAX_MEMBER_BYTES:
-        return Problem("hostile-archive", f"{name}: {info.file_size:,} bytes uncompressed; the limit is "
-                       f"{MAX_MEMBER_BYTES:,}", member=name)
+        return Problem(
+            "hostile-archive",
+            f"{name}: {info.file_size:,} bytes uncompressed; the limit is {MAX_MEMBER_BYTES:,}",
+            member=name,
+        )
     if zipsafe.too_compressed(info):
-        return Problem("hostile-archive", f"{name}: compressed {zipsafe.ratio(info):,.0f} "
-                       f"times; the limit is {zipsafe.MAX_RATIO} (a zip bomb?)", member=name)
+        return Problem(
+            "hostile-archive",
+            f"{name}: compressed {zipsafe.ratio(info):,.0f} times; the limit is {zipsafe.MAX_RATIO} (a zip bomb?)",
+            member=name,
+        )
     return None
 
 
@@ -169,8 +177,9 @@ def _suffix(name: str) -> str:
     return suffix if _SAFE_SUFFIX.fullmatch(suffix) else ""
 
 
-def _extract(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, target: Path,
-             budget: _Budget) -> Generator[Problem, None, Problem | None]:
+def _extract(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, target: Path, budget: _Budget
+) -> Generator[Problem, None, Problem | None]:
     """Streams a member to ``target``, counting what it inflates to; returns the problem
     that stopped it, None when it was extracted. Raises _Stop past the total limit (after
     yielding its problem). A generator only so that it can do the latter."""
@@ -191,5 +200,8 @@ def _extract(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, target: Path
 
 
 def _too_much(name: str) -> Problem:
-    return Problem("hostile-archive", f"{name}: more than {MAX_TOTAL_BYTES:,} bytes uncompressed in all; "
-                   "the rest is not read", member=name)
+    return Problem(
+        "hostile-archive",
+        f"{name}: more than {MAX_TOTAL_BYTES:,} bytes uncompressed in all; the rest is not read",
+        member=name,
+    )

@@ -44,7 +44,7 @@ class Problem:
     member: str | None = None  # path inside an archive, as for Record
 
 
-def whole_text(path: Path) -> "str | Problem":
+def whole_text(path: Path) -> str | Problem:
     """The file decoded as one text, or the Problem (undecodable, empty) that ends the reader."""
     from pipeline.ingest.encoding import Undecodable, read_document
 
@@ -87,12 +87,13 @@ class Format:
 READERS: Registry[Format] = Registry("format", package="pipeline.ingest.readers")
 
 
-def reader(name: str, title: str, *, extensions: tuple[str, ...], per_line: bool = False
-           ) -> Callable[[Reader], Reader]:
+def reader(name: str, title: str, *, extensions: tuple[str, ...], per_line: bool = False) -> Callable[[Reader], Reader]:
     """Registers the decorated function as the reader of format ``name``; the function is unchanged."""
+
     def register(read: Reader) -> Reader:
         READERS.add(name, Format(read, title, extensions, per_line))
         return read
+
     return register
 
 

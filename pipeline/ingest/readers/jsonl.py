@@ -37,13 +37,23 @@ def read_jsonl(path: Path, manifest: object) -> Iterator[Record | Problem]:
         try:
             obj = json.loads(line.text.rstrip("\r\n"))  # so error columns point into the line
         except json.JSONDecodeError as exc:
-            yield Problem("malformed-line", f"line {line.number}: not valid JSON ({exc.msg}, column {exc.colno})", line.number, line.text)
+            yield Problem(
+                "malformed-line",
+                f"line {line.number}: not valid JSON ({exc.msg}, column {exc.colno})",
+                line.number,
+                line.text,
+            )
             continue
         except (RecursionError, ValueError) as exc:  # absurdly deep nesting, huge numbers
             yield Problem("malformed-line", f"line {line.number}: not valid JSON ({type(exc).__name__})", line.number)
             continue
         if not isinstance(obj, dict):
-            yield Problem("malformed-line", f"line {line.number}: expected a JSON object, got {type(obj).__name__}", line.number, line.text)
+            yield Problem(
+                "malformed-line",
+                f"line {line.number}: expected a JSON object, got {type(obj).__name__}",
+                line.number,
+                line.text,
+            )
             continue
         text = obj.pop("text", None)
         if not isinstance(text, str):

@@ -53,7 +53,9 @@ def read_lawdb(path: Path, manifest: object) -> Iterator[Record | Problem]:
         if text is None:
             yield Problem("empty", f"{where}{law['LawName']}: no article has text", line)
             continue
-        meta = {k: v for k, v in law.items() if k not in _KEPT_AS_COLUMNS and isinstance(v, (str, int, float)) and v != ""}
+        meta = {
+            k: v for k, v in law.items() if k not in _KEPT_AS_COLUMNS and isinstance(v, (str, int, float)) and v != ""
+        }
         yield Record(
             text=text,
             line=line,

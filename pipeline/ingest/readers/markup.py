@@ -54,9 +54,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 from urllib.parse import urljoin
 
 from selectolax.lexbor import LexborHTMLParser
+
+if TYPE_CHECKING:
+    from selectolax.lexbor import LexborNode
 
 MAX_DEPTH = 512  # open elements tracked; deeper ones only break lines
 
@@ -69,17 +73,72 @@ _NOT_GUESSED = frozenset({"html", "body", "main", "article"})
 _NAV_WORDS = ("nav", "menu", "breadcrumb", "footer", "header", "sidebar", "share", "cookie")
 _NAV_WORDS_IN_ROOT = tuple(w for w in _NAV_WORDS if w not in ("header", "footer"))
 _NAV_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar"})
-_VOID = frozenset({
-    "area", "base", "br", "col", "embed", "hr", "img", "input", "keygen", "link", "meta",
-    "param", "source", "track", "wbr",
-})
-_BLOCKS = frozenset({
-    "address", "article", "aside", "blockquote", "body", "caption", "center", "dd", "details",
-    "dialog", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1",
-    "h2", "h3", "h4", "h5", "h6", "header", "hr", "html", "legend", "li", "main", "menu",
-    "nav", "ol", "p", "pre", "section", "summary", "table", "tbody", "tfoot", "thead", "tr",
-    "ul",
-})
+_VOID = frozenset(
+    {
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "keygen",
+        "link",
+        "meta",
+        "param",
+        "source",
+        "track",
+        "wbr",
+    }
+)
+_BLOCKS = frozenset(
+    {
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "body",
+        "caption",
+        "center",
+        "dd",
+        "details",
+        "dialog",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "html",
+        "legend",
+        "li",
+        "main",
+        "menu",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "tbody",
+        "tfoot",
+        "thead",
+        "tr",
+        "ul",
+    }
+)
 _CELLS = frozenset({"td", "th"})
 
 _NAV_ATTR_WORD = re.compile(r"[a-z0-9]+")
@@ -103,15 +162,25 @@ _WRAP = re.compile(r"(?<=[^\x00-\u10ff])[ \t\f\v\xa0]*[\n\r][ \t\n\r\f\v\xa0]*(?
 _FORM_TAG = re.compile(r"<(/?)(form)(?=[\s/>])", re.IGNORECASE)
 _FORM_ALIAS = "tw-form"
 _UNALIAS = re.compile(r"<(/?)tw-(form)", re.IGNORECASE)  # where a "<form" was text (<title>, <textarea>)
-_GUESS_SELECTOR = ", ".join([
-    *(f'[{name}*="{word}" i]' for name in ("id", "class") for word in _NAV_WORDS), "[role]", "[hidden]",
-    '[style*="display" i]',
-])
+_GUESS_SELECTOR = ", ".join(
+    [
+        *(f'[{name}*="{word}" i]' for name in ("id", "class") for word in _NAV_WORDS),
+        "[role]",
+        "[hidden]",
+        '[style*="display" i]',
+    ]
+)
 
 # <meta name|property=…> that give a page's date, best first.
 _DATE_META = (
-    "article:published_time", "pubdate", "publishdate", "date", "dcterms.issued",
-    "dc.date.issued", "dcterms.date", "dc.date",
+    "article:published_time",
+    "pubdate",
+    "publishdate",
+    "date",
+    "dcterms.issued",
+    "dc.date.issued",
+    "dcterms.date",
+    "dc.date",
 )
 
 
@@ -228,9 +297,13 @@ class _State:
     def __init__(self, root: bool, dropped: bool, guessed: bool, form: _Form | None) -> None:
         self.root, self.dropped, self.guessed, self.form = root, dropped, guessed, form
 
-    def same(self, other: "_State") -> bool:
-        return (self.root is other.root and self.dropped is other.dropped and self.guessed is other.guessed
-                and self.form is other.form)
+    def same(self, other: _State) -> bool:
+        return (
+            self.root is other.root
+            and self.dropped is other.dropped
+            and self.guessed is other.guessed
+            and self.form is other.form
+        )
 
 
 _OUTSIDE = _State(False, False, False, None)
@@ -258,7 +331,7 @@ class _Extractor:
         emit = parts.append
         guess = {node.mem_id for node in tree.css(_GUESS_SELECTOR)} if tree.root is not None else set()
         # (node, tag, effects, form) of each open element that has children
-        path: list[tuple[object, str, int, _Form | None]] = []
+        path: list[tuple[LexborNode, str, int, _Form | None]] = []
         depth = {_NEVER: 0, _DROPPED: 0, _GUESSED: 0, _ROOT: 0, _PRE: 0, _H1: 0}
         forms: list[_Form] = []
         state = _OUTSIDE
@@ -266,10 +339,10 @@ class _Extractor:
         h1: list[str] | None = None
         node = tree.root
         while node is not None:
-            tag = node.tag
+            tag = cast(str, node.tag)  # every node of the tree has one (text nodes: "-text")
             if tag == "-text":
                 if not depth[_NEVER]:
-                    data = node.text_content
+                    data = cast(str, node.text_content)  # a text node's text: never None
                     if aliased and "<" in data:
                         data = _UNALIAS.sub(r"<\1\2", data)
                     if data:
@@ -297,8 +370,8 @@ class _Extractor:
                 elif tag in _CELLS:
                     emit(_CELL)
                 if tag in _FORM_CONTENT:
-                    for form in forms:
-                        form.content = True
+                    for open_form in forms:
+                        open_form.content = True
                 effects = 0
                 form = None
                 if len(path) < MAX_DEPTH:
@@ -312,8 +385,11 @@ class _Extractor:
                                 self._title_text = title
                     if tag in _BOILERPLATE:
                         effects |= _DROPPED
-                    if guess and node.mem_id in guess and _guessed_boilerplate(
-                            tag, _attributes(node), inside_root=depth[_ROOT] > 0):
+                    if (
+                        guess
+                        and node.mem_id in guess
+                        and _guessed_boilerplate(tag, _attributes(node), inside_root=depth[_ROOT] > 0)
+                    ):
                         effects |= _GUESSED
                     if tag in _ROOTS:
                         effects |= _ROOT
@@ -361,8 +437,15 @@ class _Extractor:
                 elif tag in _CELLS:
                     emit(_CELL)
 
-    def _leave(self, tag: str, effects: int, form: _Form | None, depth: dict[int, int], forms: list[_Form],
-               h1: list[str] | None) -> list[str] | None:
+    def _leave(
+        self,
+        tag: str,
+        effects: int,
+        form: _Form | None,
+        depth: dict[int, int],
+        forms: list[_Form],
+        h1: list[str] | None,
+    ) -> list[str] | None:
         if tag in _BLOCKS:
             self._parts.append(_BREAK)
         elif tag in _CELLS:
@@ -406,8 +489,8 @@ class _Extractor:
         return self._title_text or self._h1_first
 
     def url(self) -> str | None:
-        candidates = [self._links.get("canonical"), self._metas.get("og:url")]
-        candidates = [c for c in candidates if c]
+        given = [self._links.get("canonical"), self._metas.get("og:url")]
+        candidates = [c for c in given if c]
         for candidate in candidates:
             if candidate.startswith(("http://", "https://")):
                 return candidate
@@ -446,14 +529,15 @@ class _Extractor:
     def _kept(self, keep) -> list[str]:
         """The walk's output without the text that ``keep`` leaves out (its marks stay)."""
         parts = self._parts
+        texts = cast("list[str]", parts)  # sliced between the _States (at self._states): text only
         if not self._states:
-            return parts if keep(_OUTSIDE) else [p for p in parts if p is _BREAK or p is _CELL]
+            return texts if keep(_OUTSIDE) else [p for p in texts if p is _BREAK or p is _CELL]
         kept: list[str] = []
         bounds = [*self._states, len(parts)]
-        segment = parts[:bounds[0]]
+        segment = texts[: bounds[0]]
         kept.extend(segment if keep(_OUTSIDE) else [p for p in segment if p is _BREAK or p is _CELL])
         for start, end in zip(bounds, bounds[1:]):
-            segment = parts[start + 1:end]
+            segment = texts[start + 1 : end]
             kept.extend(segment if keep(parts[start]) else [p for p in segment if p is _BREAK or p is _CELL])
         return kept
 

@@ -34,6 +34,7 @@ import re
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Literal, overload
 from xml.etree.ElementTree import Element, ParseError
 
 import defusedxml.ElementTree as SafeET
@@ -46,8 +47,10 @@ MAX_PART_BYTES = 64 * 1024 * 1024
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 # Transitional and Strict OOXML spell the WordprocessingML namespace differently.
-_W = ("http://schemas.openxmlformats.org/wordprocessingml/2006/main",
-      "http://purl.oclc.org/ooxml/wordprocessingml/main")
+_W = (
+    "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
+    "http://purl.oclc.org/ooxml/wordprocessingml/main",
+)
 _MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 _DC = "http://purl.org/dc/elements/1.1/"
 _DCTERMS = "http://purl.org/dc/terms/"
@@ -82,8 +85,9 @@ def read_odt(path: Path, manifest: object) -> Iterator[Record | Problem]:
     yield from _read(path, "ODT", _odt)
 
 
-def _read(path: Path, kind: str, extract: Callable[[zipfile.ZipFile], tuple[str, str | None, str | None]]
-          ) -> Iterator[Record | Problem]:
+def _read(
+    path: Path, kind: str, extract: Callable[[zipfile.ZipFile], tuple[str, str | None, str | None]]
+) -> Iterator[Record | Problem]:
     try:
         with _open_zip(path, kind) as zf:
             text, title, date = extract(zf)
@@ -109,11 +113,16 @@ def _open_zip(path: Path, kind: str) -> zipfile.ZipFile:
         with path.open("rb") as f:
             head = f.read(8)
         if head == _OLE_MAGIC:
-            raise _Refused("malformed-file", f"not a {kind} but an OLE2 file: an old binary .doc or a "
-                           "password-protected document; save it unprotected as .docx/.odt") from None
+            raise _Refused(
+                "malformed-file",
+                f"not a {kind} but an OLE2 file: an old binary .doc or a "
+                "password-protected document; save it unprotected as .docx/.odt",
+            ) from None
         raise _Refused("malformed-file", f"not a {kind}: the file is not a zip archive") from None
     except (OSError, ValueError, EOFError, NotImplementedError, RuntimeError) as exc:  # truncated directory, …
-        raise _Refused("malformed-file", f"not a {kind}: unreadable zip archive ({type(exc).__name__}: {exc})") from None
+        raise _Refused(
+            "malformed-file", f"not a {kind}: unreadable zip archive ({type(exc).__name__}: {exc})"
+        ) from None
 
 
 def _read_part(zf: zipfile.ZipFile, name: str) -> bytes | None:
@@ -125,11 +134,14 @@ def _read_part(zf: zipfile.ZipFile, name: str) -> bytes | None:
     if info.flag_bits & 0x1:
         raise _Refused("malformed-file", f"{name} is encrypted")
     if info.file_size > MAX_PART_BYTES:
-        raise _Refused("hostile-archive", f"{name} declares {info.file_size:,} bytes uncompressed; "
-                       f"the limit is {MAX_PART_BYTES:,}")
+        raise _Refused(
+            "hostile-archive", f"{name} declares {info.file_size:,} bytes uncompressed; the limit is {MAX_PART_BYTES:,}"
+        )
     if zipsafe.too_compressed(info):
-        raise _Refused("hostile-archive", f"{name} is compressed {zipsafe.ratio(info):.0f} "
-                       f"times; the limit is {zipsafe.MAX_RATIO} (a zip bomb?)")
+        raise _Refused(
+            "hostile-archive",
+            f"{name} is compressed {zipsafe.ratio(info):.0f} times; the limit is {zipsafe.MAX_RATIO} (a zip bomb?)",
+        )
     try:
         return b"".join(zipsafe.inflate(zf, info, zipsafe.inflate_limit(info, MAX_PART_BYTES)))
     except zipsafe.Inflated as exc:
@@ -138,6 +150,10 @@ def _read_part(zf: zipfile.ZipFile, name: str) -> bytes | None:
         raise _Refused("malformed-file", f"{name} cannot be decompressed ({exc})") from None
 
 
+@overload
+def _parse(zf: zipfile.ZipFile, name: str, kind: str, required: Literal[True]) -> Element: ...
+@overload
+def _parse(zf: zipfile.ZipFile, name: str, kind: str, required: bool) -> Element | None: ...
 def _parse(zf: zipfile.ZipFile, name: str, kind: str, required: bool) -> Element | None:
     data = _read_part(zf, name)
     if data is None:
@@ -147,8 +163,9 @@ def _parse(zf: zipfile.ZipFile, name: str, kind: str, required: bool) -> Element
     try:
         return SafeET.fromstring(data)
     except DefusedXmlException as exc:
-        raise _Refused("hostile-xml", f"{name} declares entities or a DTD, which are refused "
-                       f"({type(exc).__name__})") from None
+        raise _Refused(
+            "hostile-xml", f"{name} declares entities or a DTD, which are refused ({type(exc).__name__})"
+        ) from None
     except (ParseError, ValueError, LookupError) as exc:  # also: an encoding expat cannot read
         if not required:
             return None  # broken metadata loses the title, not the document
@@ -173,7 +190,7 @@ def _iso_date(value: str | None) -> str | None:
 
 
 def _join_lines(lines: list[str]) -> str:
-    return "\n".join(line for line in (l.strip() for l in lines) if line)
+    return "\n".join(line for line in (raw.strip() for raw in lines) if line)
 
 
 def _table_line(cells: list[str]) -> str:
@@ -193,8 +210,16 @@ _W_P, _W_TBL, _W_TR, _W_TC, _W_T = _w("p"), _w("tbl"), _w("tr"), _w("tc"), _w("t
 _W_BODY, _W_SDT, _W_SDT_CONTENT, _W_CUSTOM_XML = _w("body"), _w("sdt"), _w("sdtContent"), _w("customXml")
 _W_TAB, _W_BREAK, _W_NB_HYPHEN = _w("tab"), _w("br") | _w("cr"), _w("noBreakHyphen")
 _W_TXBX = _w("txbxContent")
-_W_SKIP = (_w("delText") | _w("moveFrom") | _w("del") | _w("instrText") | _w("pPr") | _w("rPr")
-           | _w("rt") | {_q(_MC, "Fallback")})
+_W_SKIP = (
+    _w("delText")
+    | _w("moveFrom")
+    | _w("del")
+    | _w("instrText")
+    | _w("pPr")
+    | _w("rPr")
+    | _w("rt")
+    | {_q(_MC, "Fallback")}
+)
 
 
 def _docx(zf: zipfile.ZipFile) -> tuple[str, str | None, str | None]:
@@ -241,7 +266,9 @@ def _docx_blocks(parent: Element, lines: list[str]) -> None:
         elif child.tag in _W_SDT or child.tag in _W_SDT_CONTENT or child.tag in _W_CUSTOM_XML:
             _docx_blocks(child, lines)
         elif child.tag == _q(_MC, "AlternateContent"):  # read the choice; the fallback repeats it
-            choices = [c for c in child if c.tag == _q(_MC, "Choice")] or [c for c in child if c.tag == _q(_MC, "Fallback")]
+            choices = [c for c in child if c.tag == _q(_MC, "Choice")] or [
+                c for c in child if c.tag == _q(_MC, "Fallback")
+            ]
             if choices:
                 _docx_blocks(choices[0], lines)
 
@@ -297,8 +324,15 @@ def _docx_children(parent: Element, tags: set[str]) -> Iterator[Element]:
 _T_P, _T_H, _T_LIST, _T_SECTION = _q(_TEXT, "p"), _q(_TEXT, "h"), _q(_TEXT, "list"), _q(_TEXT, "section")
 _T_LIST_ITEM, _T_LIST_HEADER = _q(_TEXT, "list-item"), _q(_TEXT, "list-header")
 _T_S, _T_TAB, _T_BREAK, _T_C = _q(_TEXT, "s"), _q(_TEXT, "tab"), _q(_TEXT, "line-break"), _q(_TEXT, "c")
-_T_SKIP = {_q(_TEXT, "note"), _q(_OFFICE, "annotation"), _q(_OFFICE, "annotation-end"),
-           _q(_TEXT, "tracked-changes"), _q(_TEXT, "ruby-text"), _q(_SVG, "title"), _q(_SVG, "desc")}
+_T_SKIP = {
+    _q(_TEXT, "note"),
+    _q(_OFFICE, "annotation"),
+    _q(_OFFICE, "annotation-end"),
+    _q(_TEXT, "tracked-changes"),
+    _q(_TEXT, "ruby-text"),
+    _q(_SVG, "title"),
+    _q(_SVG, "desc"),
+}
 _D_TEXT_BOX = _q(_DRAW, "text-box")
 _TB_TABLE, _TB_ROW, _TB_CELL = _q(_TABLE, "table"), _q(_TABLE, "table-row"), _q(_TABLE, "table-cell")
 _TB_ROW_GROUPS = {_q(_TABLE, name) for name in ("table-header-rows", "table-rows", "table-row-group")}
@@ -369,7 +403,7 @@ def _odt_inline(elem: Element, extra: list[str]) -> str:
 def _odt_table(table: Element) -> list[str]:
     lines = []
     for row in _odt_rows(table):
-        cells = []
+        cells: list[str] = []
         for cell in row:
             if cell.tag != _TB_CELL:
                 continue  # covered (merged) cells repeat nothing

@@ -110,16 +110,21 @@ def _read(path: Path) -> Iterator[Record | Problem]:
         extracted = 0
         for number in range(1, count + 1):
             if extracted > MAX_CHARS:  # pages sharing one content stream can multiply a small file
-                yield Problem("too-large", f"more than {MAX_CHARS:,} characters by page {number - 1}: "
-                              "not a document this pipeline reads")
+                yield Problem(
+                    "too-large",
+                    f"more than {MAX_CHARS:,} characters by page {number - 1}: not a document this pipeline reads",
+                )
                 return
             try:
                 pages.append(reader.pages[number - 1].extract_text() or "")
                 extracted += len(pages[-1])
             except Exception as exc:
                 pages.append("")
-                failures.append(Problem("malformed-file", f"page {number}: text cannot be extracted "
-                                        f"({_describe(exc)})", line=number))
+                failures.append(
+                    Problem(
+                        "malformed-file", f"page {number}: text cannot be extracted ({_describe(exc)})", line=number
+                    )
+                )
         title, date = _metadata(reader)
     if len(failures) == count:
         yield Problem("malformed-file", f"no page's text can be extracted; {failures[0].detail}")
@@ -132,8 +137,10 @@ def _read(path: Path) -> Iterator[Record | Problem]:
         if any(page.strip() for page in pages):
             yield Problem("empty", "the text layer holds only page numbers and running headers")
             return
-        yield Problem("no-text-layer", f"{count} page{'s' if count != 1 else ''} and no extractable text: "
-                      "a scanned PDF needs OCR first")
+        yield Problem(
+            "no-text-layer",
+            f"{count} page{'s' if count != 1 else ''} and no extractable text: a scanned PDF needs OCR first",
+        )
         return
     yield Record(text=text, title=title, date=date)
 
@@ -243,8 +250,9 @@ def _fills_line(line: str, ref: float) -> bool:
 
 
 def _han_break(prev: str, nxt: str, ref: float) -> bool:
-    return bool(_ENDS_OPEN_CJK.search(prev) and _STARTS_HAN.match(nxt) and not STARTS_ITEM.match(nxt)
-                and _fills_line(prev, ref))
+    return bool(
+        _ENDS_OPEN_CJK.search(prev) and _STARTS_HAN.match(nxt) and not STARTS_ITEM.match(nxt) and _fills_line(prev, ref)
+    )
 
 
 def _hyphen_break(prev: str, nxt: str) -> bool:

@@ -93,8 +93,11 @@ def parse_xml(text: str) -> ET.Element | Problem:
         return parser.close()
     except DTDForbidden as exc:
         where = f" SYSTEM {exc.sysid!r}" if exc.sysid else ""
-        return Problem("hostile-xml", f"refused the DTD <!DOCTYPE {exc.name}{where}>: DTDs can declare entities "
-                       "that expand without bound or read local files, so none is read")
+        return Problem(
+            "hostile-xml",
+            f"refused the DTD <!DOCTYPE {exc.name}{where}>: DTDs can declare entities "
+            "that expand without bound or read local files, so none is read",
+        )
     except EntitiesForbidden as exc:
         return Problem("hostile-xml", f"refused the entity declaration '{exc.name}'")
     except ExternalReferenceForbidden as exc:
@@ -103,7 +106,9 @@ def parse_xml(text: str) -> ET.Element | Problem:
         return Problem("hostile-xml", f"refused: elements nested more than {MAX_DEPTH} levels deep")
     except ET.ParseError as exc:
         line, column = exc.position
-        return Problem("malformed-file", f"not well-formed XML (line {line}, column {column + 1}): {ErrorString(exc.code)}")
+        return Problem(
+            "malformed-file", f"not well-formed XML (line {line}, column {column + 1}): {ErrorString(exc.code)}"
+        )
     except RecursionError:
         return Problem("hostile-xml", "refused: nesting too deep to parse")
     except Exception as exc:  # noqa: BLE001 - a reader never raises for bad content
@@ -124,8 +129,10 @@ def read_xml(path: Path, manifest: _WithXml) -> Iterator[Record | Problem]:
     try:
         records = root.findall(options.record_path)
     except Exception as exc:  # noqa: BLE001 - ElementPath raises SyntaxError, TypeError, KeyError…
-        yield Problem("manifest", f"xml.record_path {options.record_path!r} is not a valid ElementPath "
-                      f"({type(exc).__name__}: {exc})")
+        yield Problem(
+            "manifest",
+            f"xml.record_path {options.record_path!r} is not a valid ElementPath ({type(exc).__name__}: {exc})",
+        )
         return
     if not records:
         yield Problem("empty", f"no <{options.record_path}> elements under the root <{root.tag}> (xml.record_path)")
@@ -136,7 +143,9 @@ def read_xml(path: Path, manifest: _WithXml) -> Iterator[Record | Problem]:
         try:
             yield _record(record, number, options, html_fields, used)
         except (RecursionError, SyntaxError, KeyError, TypeError, ValueError) as exc:  # ValueError: unparsable HTML
-            yield Problem("malformed-record", f"record #{number}: cannot read its fields ({type(exc).__name__})", number)
+            yield Problem(
+                "malformed-record", f"record #{number}: cannot read its fields ({type(exc).__name__})", number
+            )
 
 
 def _record(record: ET.Element, number: int, options: Any, html_fields: set[str], used: set[Any]) -> Record | Problem:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from pipeline.pii.detectors.base import register, Detector, Measured, PiiType, Span
+from pipeline.pii.detectors.base import Detector, Measured, PiiType, Span, register
 from pipeline.pii.detectors.places import COUNTIES, TOWNSHIPS
 
 _HAN = r"\u3400-\u9fff?□"  # ? and □ stand for characters lost in an export (石?村)
@@ -61,18 +61,24 @@ _PLACE = rf"[{_HAN}]{{1,4}}?"  # a hamlet name before the number in rural addres
 _LANE = rf"(?:[{_HAN}]{{0,3}}?{_NUM}|[{_HAN}]{{1,4}}?){_S}(?:巷|衖)"  # 3巷, 興中1巷, 華南巷
 _ALLEY = rf"{_NUM}{_S}弄(?:{_S}{_NUM}{_S}衖)?"
 _HOUSE = rf"{_NUM}(?:{_DASH}{_NUM}){{0,2}}(?:[、,，]{_NUM})*{_S}號(?:{_DASH}{_NUM})?"
-_FLOOR = (rf"(?:(?:地下|B){_NUM}樓?|{_NUM}{_S}(?:樓|[Ff](?![A-Za-z])))"
-          rf"(?:{_DASH}(?:{_NUM}|[A-Za-z][0-9]*)|[A-Za-z](?=室))?")
+_FLOOR = (
+    rf"(?:(?:地下|B){_NUM}樓?|{_NUM}{_S}(?:樓|[Ff](?![A-Za-z])))"
+    rf"(?:{_DASH}(?:{_NUM}|[A-Za-z][0-9]*)|[A-Za-z](?=室))?"
+)
 _ROOM = rf"[．.]?(?:{_NUM}|[A-Za-z])室"
 _LABEL = r"(?:地址|住址|住所|居所|所址|會址|址設|地點|通訊處|營業所|所在地)[：:]?[ 　]?"
 
 # After the town: village, neighbourhood, then a road or area (or, in the countryside, a
 # hamlet name), lanes and alleys, the house number, floor and room.
-_STREET = (rf"(?:{_S}{_VILLAGE})?(?:{_S}{_NEIGHBOURHOOD})?"
-           rf"(?:{_S}(?:{_ROAD}|{_AREA}))?(?:{_S}{_LANE})?(?:{_S}{_ALLEY})?{_S}{_HOUSE}"
-           rf"(?:{_S}{_FLOOR})?(?:{_S}{_ROOM})?")
-_RURAL = (rf"{_S}{_VILLAGE}(?:{_S}{_NEIGHBOURHOOD})?{_PLACE}(?:{_S}{_LANE})?{_S}{_HOUSE}"
-          rf"(?:{_S}{_FLOOR})?(?:{_S}{_ROOM})?")
+_STREET = (
+    rf"(?:{_S}{_VILLAGE})?(?:{_S}{_NEIGHBOURHOOD})?"
+    rf"(?:{_S}(?:{_ROAD}|{_AREA}))?(?:{_S}{_LANE})?(?:{_S}{_ALLEY})?{_S}{_HOUSE}"
+    rf"(?:{_S}{_FLOOR})?(?:{_S}{_ROOM})?"
+)
+_RURAL = (
+    rf"{_S}{_VILLAGE}(?:{_S}{_NEIGHBOURHOOD})?{_PLACE}(?:{_S}{_LANE})?{_S}{_HOUSE}"
+    rf"(?:{_S}{_FLOOR})?(?:{_S}{_ROOM})?"
+)
 _TAIL = rf"(?:{_STREET}|{_RURAL})"
 # One pattern per way an address starts, each beginning with a literal (the regex engine
 # then jumps to the characters that can start a match; a leading optional postal code
@@ -82,8 +88,10 @@ _TAIL = rf"(?:{_STREET}|{_RURAL})"
 # in by looking back from the match (``_with_postal_code``).
 _FROM_COUNTY = re.compile(rf"{_COUNTY}(?:{_S}{_POSTAL})?(?:{_S}{_ANY_TOWN})?{_TAIL}")
 _AFTER_TOWN = re.compile(_TAIL)
-_FROM_LABEL = re.compile(rf"{_LABEL}(?P<road>{_ROAD}(?:{_S}{_LANE})?(?:{_S}{_ALLEY})?{_S}{_HOUSE}"
-                         rf"(?:{_S}{_FLOOR})?(?:{_S}{_ROOM})?)")
+_FROM_LABEL = re.compile(
+    rf"{_LABEL}(?P<road>{_ROAD}(?:{_S}{_LANE})?(?:{_S}{_ALLEY})?{_S}{_HOUSE}"
+    rf"(?:{_S}{_FLOOR})?(?:{_S}{_ROOM})?)"
+)
 BEFORE = 48  # characters looked at before a 號: the development set's longest address has 31
 AFTER = 24  # and after it (floor, room)
 
@@ -103,7 +111,7 @@ def _town_names(window: str) -> Iterator[tuple[int, int]]:
     for suffix in _TOWN_SUFFIX.finditer(window):
         at = suffix.start()
         for size in (3, 2):
-            if window[at - size:at] in _TOWNS and at >= size:
+            if window[at - size : at] in _TOWNS and at >= size:
                 yield at - size, at
                 break
 
@@ -143,17 +151,23 @@ def find(text: str) -> Iterator[Span]:
     while at != -1:
         if at >= end:
             start = max(end, at - BEFORE)
-            found = _covering(text[start:at + AFTER], at - start)
+            found = _covering(text[start : at + AFTER], at - start)
             if found:
                 yield Span("address", start + found[0], start + found[1])
                 end = start + found[1]
         at = text.find("號", at + 1)
 
 
-register(Detector(
-    "address", find, ("address",),
-    finds="street addresses down to the house number (every county and township, past and present; Arabic, "
-          "full-width or Chinese numerals)",
-    misses="addresses that stop before the house number (a road or village alone), and addresses abroad",
-    measured=Measured(392, 0.99, 0.98, "hand-labeled real gazette lines"),
-), order=60, types=((PiiType("address", "[ADDRESS]", "redact"), 80),))
+register(
+    Detector(
+        "address",
+        find,
+        ("address",),
+        finds="street addresses down to the house number (every county and township, past and present; Arabic, "
+        "full-width or Chinese numerals)",
+        misses="addresses that stop before the house number (a road or village alone), and addresses abroad",
+        measured=Measured(392, 0.99, 0.98, "hand-labeled real gazette lines"),
+    ),
+    order=60,
+    types=((PiiType("address", "[ADDRESS]", "redact"), 80),),
+)

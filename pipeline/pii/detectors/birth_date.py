@@ -11,11 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from pipeline.pii.detectors.base import register, Detector, PiiType, Span
+from pipeline.pii.detectors.base import Detector, PiiType, Span, register
 
 _N = r"[0-9０-９一二三四五六七八九十○〇零]{1,4}"
-_DATE = (rf"(?:(?:中華)?民國|西元)?[ 　]?{_N}[ 　]?年[ 　]?{_N}[ 　]?月[ 　]?{_N}[ 　]?日"
-         r"|[0-9]{2,4}[./\-][0-9]{1,2}[./\-][0-9]{1,2}")
+_DATE = (
+    rf"(?:(?:中華)?民國|西元)?[ 　]?{_N}[ 　]?年[ 　]?{_N}[ 　]?月[ 　]?{_N}[ 　]?日"
+    r"|[0-9]{2,4}[./\-][0-9]{1,2}[./\-][0-9]{1,2}"
+)
 _BORN_WORD = re.compile(r"生(?![產效活存])")
 _DATE_BEFORE = re.compile(rf"({_DATE})[ 　]?(?:出)?")
 _LABELLED = re.compile(rf"(?:出生(?:年月日|日期)?|生日)[ 　]?[：:︰][ 　]?({_DATE})")
@@ -54,15 +56,21 @@ def _born(text: str) -> Iterator[tuple[int, int]]:
     """Dates right before 生: found from 生 (rare after a date), the date looked for just before."""
     for match in _BORN_WORD.finditer(text):
         end = match.start()
-        window = text[max(0, end - 24):end]
+        window = text[max(0, end - 24) : end]
         for date in _DATE_BEFORE.finditer(window):
             if date.end() == len(window) and _real(date.group(1)):
                 yield end - len(window) + date.start(1), end - len(window) + date.end(1)
                 break
 
 
-register(Detector(
-    "birth_date", find, ("birth_date",),
-    finds="dates of birth tied to a person (…生, 出生年月日：…, a column headed 出生日期)",
-    misses="a bare date that is someone's birthday without such a word, and ages",
-), order=80, types=((PiiType("birth_date", "[BIRTH_DATE]", "redact"), 110),))
+register(
+    Detector(
+        "birth_date",
+        find,
+        ("birth_date",),
+        finds="dates of birth tied to a person (…生, 出生年月日：…, a column headed 出生日期)",
+        misses="a bare date that is someone's birthday without such a word, and ages",
+    ),
+    order=80,
+    types=((PiiType("birth_date", "[BIRTH_DATE]", "redact"), 110),),
+)

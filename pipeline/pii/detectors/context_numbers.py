@@ -14,7 +14,9 @@ from pipeline.pii.detectors.base import NOT_DIGIT_AFTER, NOT_DIGIT_BEFORE, Detec
 
 _GAP = r"[^0-9\n]{0,8}?"  # 號碼：, No. , 卡號為 …
 _PASSPORT = re.compile(r"(?:護照|(?i:passport))" + _GAP + NOT_DIGIT_BEFORE + r"(\d{9})" + NOT_DIGIT_AFTER)
-_NHI = re.compile(r"(?:健保卡|健保|(?i:NHI))" + _GAP + NOT_DIGIT_BEFORE + r"(\d{4}[- ]?\d{4}[- ]?\d{4})" + NOT_DIGIT_AFTER)
+_NHI = re.compile(
+    r"(?:健保卡|健保|(?i:NHI))" + _GAP + NOT_DIGIT_BEFORE + r"(\d{4}[- ]?\d{4}[- ]?\d{4})" + NOT_DIGIT_AFTER
+)
 
 
 def find_passport(text: str) -> Iterator[Span]:
@@ -31,11 +33,25 @@ def find_nhi_card(text: str) -> Iterator[Span]:
         yield Span("nhi_card", match.start(1), match.end(1))
 
 
-register(Detector("nhi_card", find_nhi_card, ("nhi_card",),
-                  finds="12-digit 健保卡 numbers within a few characters after 健保卡 / 健保 / NHI",
-                  misses="健保卡 numbers without such a word before them"),
-         order=40, types=((PiiType("nhi_card", "[NHI_CARD]", "redact"), 70),))
-register(Detector("passport", find_passport, ("passport",),
-                  finds="9-digit passport numbers within a few characters after 護照 / passport",
-                  misses="passport numbers without such a word before them, and foreign passports of other formats"),
-         order=41, types=((PiiType("passport", "[PASSPORT]", "redact"), 60),))
+register(
+    Detector(
+        "nhi_card",
+        find_nhi_card,
+        ("nhi_card",),
+        finds="12-digit 健保卡 numbers within a few characters after 健保卡 / 健保 / NHI",
+        misses="健保卡 numbers without such a word before them",
+    ),
+    order=40,
+    types=((PiiType("nhi_card", "[NHI_CARD]", "redact"), 70),),
+)
+register(
+    Detector(
+        "passport",
+        find_passport,
+        ("passport",),
+        finds="9-digit passport numbers within a few characters after 護照 / passport",
+        misses="passport numbers without such a word before them, and foreign passports of other formats",
+    ),
+    order=41,
+    types=((PiiType("passport", "[PASSPORT]", "redact"), 60),),
+)

@@ -14,12 +14,35 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from pipeline.pii.detectors.base import NOT_ALNUM_AFTER, register, Detector, PiiType, Span
+from pipeline.pii.detectors.base import NOT_ALNUM_AFTER, Detector, PiiType, Span, register
 
 LETTER_CODES = {
-    "A": 10, "B": 11, "C": 12, "D": 13, "E": 14, "F": 15, "G": 16, "H": 17, "I": 34, "J": 18, "K": 19, "L": 20,
-    "M": 21, "N": 22, "O": 35, "P": 23, "Q": 24, "R": 25, "S": 26, "T": 27, "U": 28, "V": 29, "W": 32, "X": 30,
-    "Y": 31, "Z": 33,
+    "A": 10,
+    "B": 11,
+    "C": 12,
+    "D": 13,
+    "E": 14,
+    "F": 15,
+    "G": 16,
+    "H": 17,
+    "I": 34,
+    "J": 18,
+    "K": 19,
+    "L": 20,
+    "M": 21,
+    "N": 22,
+    "O": 35,
+    "P": 23,
+    "Q": 24,
+    "R": 25,
+    "S": 26,
+    "T": 27,
+    "U": 28,
+    "V": 29,
+    "W": 32,
+    "X": 30,
+    "Y": 31,
+    "Z": 33,
 }
 WEIGHTS = (1, 9, 8, 7, 6, 5, 4, 3, 2, 1, 1)
 # The letter or digit before a match is checked in find: a look-behind first would make
@@ -48,8 +71,17 @@ def find(text: str) -> Iterator[Span]:
             yield Span(kind(value), match.start(), match.end())
 
 
-register(Detector(
-    "national_id", find, ("tw_id", "tw_arc"),
-    finds="national ID and resident certificate numbers (both formats), checksum-validated",
-    misses="numbers with a wrong check digit or written with spaces or lower-case letters, and masked ones (A12****789)",
-), order=20, types=((PiiType("tw_id", "[TW_ID]", "redact"), 10), (PiiType("tw_arc", "[TW_ARC]", "redact"), 20),))
+register(
+    Detector(
+        "national_id",
+        find,
+        ("tw_id", "tw_arc"),
+        finds="national ID and resident certificate numbers (both formats), checksum-validated",
+        misses="numbers with a wrong check digit or written with spaces or lower-case letters, and masked ones (A12****789)",
+    ),
+    order=20,
+    types=(
+        (PiiType("tw_id", "[TW_ID]", "redact"), 10),
+        (PiiType("tw_arc", "[TW_ARC]", "redact"), 20),
+    ),
+)

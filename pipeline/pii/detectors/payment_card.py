@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from pipeline.pii.detectors.base import NOT_DIGIT_AFTER, register, Detector, PiiType, Span
+from pipeline.pii.detectors.base import NOT_DIGIT_AFTER, Detector, PiiType, Span, register
 
 # Starts with a digit class, so the regex engine skips to digits; the digit before a match
 # is checked in find (a look-behind first would make it try every position).
@@ -34,8 +34,14 @@ def find(text: str) -> Iterator[Span]:
             yield Span("credit_card", match.start(), match.end())
 
 
-register(Detector(
-    "payment_card", find, ("credit_card",),
-    finds="payment card numbers of 13–19 digits with an issuer prefix, Luhn-validated",
-    misses="partial or masked card numbers, bank account numbers",
-), order=30, types=((PiiType("credit_card", "[CARD]", "redact"), 50),))
+register(
+    Detector(
+        "payment_card",
+        find,
+        ("credit_card",),
+        finds="payment card numbers of 13–19 digits with an issuer prefix, Luhn-validated",
+        misses="partial or masked card numbers, bank account numbers",
+    ),
+    order=30,
+    types=((PiiType("credit_card", "[CARD]", "redact"), 50),),
+)

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from functools import cache
 from importlib.resources import files
 
-from pipeline.pii.detectors.base import register, Detector, Measured, PiiType, Span
+from pipeline.pii.detectors.base import Detector, Measured, PiiType, Span, register
 from pipeline.pii.detectors.surnames import COMPOUND, SINGLE
 
 _HAN = "\u3400-\u9fff"
@@ -35,10 +35,14 @@ _SURNAME = "(?:" + "|".join(sorted(COMPOUND)) + "|[" + "".join(sorted(SINGLE)) +
 _NAME = rf"{_SURNAME}[{_HAN}]{{1,3}}"
 
 # Labels after which a name follows (a colon or a space may sit between).
-_LABELS = sorted("""姓名 技師姓名 申請人姓名 代表人姓名 負責人姓名 負責人 代表人 代表人或 法定代理人 申請人 當事人 受處分人 被處分人
+_LABELS = sorted(
+    """姓名 技師姓名 申請人姓名 代表人姓名 負責人姓名 負責人 代表人 代表人或 法定代理人 申請人 當事人 受處分人 被處分人
 被告 原告 應受送達人 受送達人 被保險人 義務人 納稅義務人 債務人 債權人 聲請人 請求人 上訴人 被上訴人 相對人 抗告人
 訴願人 被付懲戒人 清算人 受刑人 所有權人 抵押權人 買受人 出賣人 承租人 出租人 起造人 繼承人 被繼承人 會計師 建築師 技師 外僑
-選定當事人 被害人 罰鍰人 違規人 駕駛人 車主 立委助理 報關業者""".split(), key=len, reverse=True)
+選定當事人 被害人 罰鍰人 違規人 駕駛人 車主 立委助理 報關業者""".split(),
+    key=len,
+    reverse=True,
+)
 
 
 def _spaced(words: list[str]) -> str:
@@ -48,17 +52,23 @@ def _spaced(words: list[str]) -> str:
 
 _LABELLED = re.compile(rf"(?:{_spaced(_LABELS)}){_SP}*[：:︰]?{_SP}*({_NAME})")
 # 核准林耀堂會計師在臺灣省執業, 註銷陳昶華技師執業執照: a licence notice names its holder
-_LICENSED = re.compile(rf"(?:核准|註銷|廢止|撤銷|准予|同意|有關)({_NAME})(?=會計師|技師|建築師|律師|醫師|藥師|地政士|記帳士|"
-                       rf"換發|變更|執業)")
+_LICENSED = re.compile(
+    rf"(?:核准|註銷|廢止|撤銷|准予|同意|有關)({_NAME})(?=會計師|技師|建築師|律師|醫師|藥師|地政士|記帳士|"
+    rf"換發|變更|執業)"
+)
 _HONORIFIC = re.compile("君|先生|女士|小姐")
 # 朱天健等816位, 范旭陞君等共計584件, 柯宗龍即龍水晶屋: found from the word after the name.
 _ENUMERATION = re.compile(rf"等(?:共計)?[0-9０-９一二三四五六七八九十百千]|即[{_HAN}]")
 _BRACKETED = re.compile(rf"[公司行社廠店坊號所場館院限]\n?[（(〈]({_NAME})[）)〉]")
 # Office titles; a signature block pads them with spaces (部　　長　李逸洋).
-_TITLES = sorted("""部長 次長 政務次長 常務次長 院長 副院長 署長 副署長 局長 副局長 分局長 處長 副處長 主任委員 副主任委員 主任秘書 主任
+_TITLES = sorted(
+    """部長 次長 政務次長 常務次長 院長 副院長 署長 副署長 局長 副局長 分局長 處長 副處長 主任委員 副主任委員 主任秘書 主任
 委員 主委 秘書長 副秘書長 市長 副市長 縣長 副縣長 鄉長 鎮長 區長 所長 站長 館長
 校長 總統 副總統 主計長 審計長 檢察長 檢察總長 主席 司長 科長 課長 課員 專員 科員 秘書 參事 技正 廠長 隊長 關務署長 總局長
-組長 議長 議員 立法委員 立委 監察委員 大法官 法官 庭長 委員長 召集人 驗貨員 政務委員 行政院長""".split(), key=len, reverse=True)
+組長 議長 議員 立法委員 立委 監察委員 大法官 法官 庭長 委員長 召集人 驗貨員 政務委員 行政院長""".split(),
+    key=len,
+    reverse=True,
+)
 # Every pattern below starts with a literal, which lets the regex engine skip ahead to the
 # characters that can start a match: a leading optional part or look-behind makes it try
 # every position, ten times slower on long text.
@@ -74,14 +84,18 @@ _SIGNATURE = re.compile(rf"(?:{_CORPORATE}){_SP}*{_PADDED_NAME}")  # counts at a
 _TITLE_AFTER = re.compile(rf"{_SP}?{_TITLE}")
 _HIGH_OFFICE = re.compile("副院長|院長|部長|主任委員|政務委員|署長|局長|市長|縣長|總統|副總統")  # after the name
 # Column headers that make a document's one-name cells names.
-_HEADERS = frozenset("""姓名 受處分人 被處分人 被保險人 應受送達人 受送達人 負責人 代表人 申請人 申請人姓名 義務人 納稅義務人 債務人
-當事人 被告 車主 所有人 應送達人 抵押權人 買受人 出賣人 姓名/名稱 受處分人姓名 應受送達人姓名 駕駛人 違規人 負責人姓名""".split())
+_HEADERS = frozenset(
+    """姓名 受處分人 被處分人 被保險人 應受送達人 受送達人 負責人 代表人 申請人 申請人姓名 義務人 納稅義務人 債務人
+當事人 被告 車主 所有人 應送達人 抵押權人 買受人 出賣人 姓名/名稱 受處分人姓名 應受送達人姓名 駕駛人 違規人 負責人姓名""".split()
+)
 # A cell is what lies between line breaks and | (ingest writes table rows as `a | b`); the
 # patterns start at the separator before a cell, so the engine jumps from one to the next.
 _NAME_CELL = re.compile(rf"[\n|]{_SP}*({_NAME}){_SP}*(?=[\n|]|\Z)")
 # Passport names are capitals (TRAN XUAN HUNG, Mr. HAMADA YOICHI); a page's "Top" is none.
-_LATIN_CELL = re.compile(rf"[\n|]{_SP}*((?:(?:Mr|Mrs|Ms|Miss|Dr)\.? )?[A-Z][A-Z'.-]+(?: [A-Z][A-Za-z'.-]*){{0,6}})"
-                         rf"{_SP}*(?=[\n|]|\Z)")
+_LATIN_CELL = re.compile(
+    rf"[\n|]{_SP}*((?:(?:Mr|Mrs|Ms|Miss|Dr)\.? )?[A-Z][A-Z'.-]+(?: [A-Z][A-Za-z'.-]*){{0,6}})"
+    rf"{_SP}*(?=[\n|]|\Z)"
+)
 _NEXT_NAME = re.compile(rf"[、，及與和]({_NAME})")  # 曾六毅、黃智銘: a list goes on with the same kind
 # A name in front of one of these is short (3 characters); no more of the run belongs to it.
 _AFTER_NAME = set("君等即之於因為與及和係自經已所並涉違未逾申辯稱休到共接遭均、，。；：")
@@ -107,7 +121,7 @@ def _trim(name: str, after: str) -> str | None:
 def _names(pattern: re.Pattern[str], text: str) -> Iterator[tuple[int, int]]:
     for match in pattern.finditer(text):
         start, end = match.span(1)
-        name = _trim(text[start:end], text[end:end + 1])
+        name = _trim(text[start:end], text[end : end + 1])
         if name:
             yield start, start + len(name)
 
@@ -115,7 +129,7 @@ def _names(pattern: re.Pattern[str], text: str) -> Iterator[tuple[int, int]]:
 def _ending_at(text: str, end: int) -> Iterator[tuple[int, int]]:
     """The name of 2–4 characters that ends at ``end``, starting with a surname: three
     characters first, by far the commonest length."""
-    before = text[max(0, end - 4):end]
+    before = text[max(0, end - 4) : end]
     for size in (3, 4, 2):
         name = before[-size:] if len(before) >= size else ""
         if len(name) == size and all("\u3400" <= c <= "\u9fff" for c in name) and _is_name(name):
@@ -190,7 +204,7 @@ def _enumerated(text: str) -> Iterator[tuple[int, int]]:
         if not _fits(run) and run.endswith("君"):  # 范旭陞君等
             run, end = run[:-1], end - 1
         if run and _fits(run):
-            name = _trim(run, text[end:end + 1])
+            name = _trim(run, text[end : end + 1])
             if name:
                 yield start, start + len(name)
         elif match.group().startswith("等"):  # 對朱天健等816位: the name ends the longer run
@@ -202,7 +216,9 @@ def _after_office(text: str) -> Iterator[tuple[int, int]]:
     for office in _OFFICE.finditer(text):
         if padded := _PADDED_AFTER_OFFICE.match(text, office.end()):
             yield padded.span(1)
-        if (run := _NAME_AFTER_OFFICE.match(text, office.end())) and (name := _trim(run.group(), text[run.end():run.end() + 1])):
+        if (run := _NAME_AFTER_OFFICE.match(text, office.end())) and (
+            name := _trim(run.group(), text[run.end() : run.end() + 1])
+        ):
             yield run.start(), run.start() + len(name)
 
 
@@ -217,7 +233,7 @@ def _before_office(text: str) -> Iterator[tuple[int, int]]:
 
 
 def _starts_line(text: str, at: int) -> bool:
-    return text[text.rfind("\n", 0, at) + 1:at].strip(" 　") == ""
+    return text[text.rfind("\n", 0, at) + 1 : at].strip(" 　") == ""
 
 
 def _is_header(cell: str) -> bool:
@@ -237,7 +253,7 @@ def _has_header(text: str, words: tuple[str, ...]) -> bool:
             line = text.rfind("\n", 0, at) + 1
             start = max(line, text.rfind("|", line, at) + 1)
             end = _CELL_END.search(text, at)
-            if _is_header(text[start:end.start() if end else len(text)].strip(" 　")):
+            if _is_header(text[start : end.start() if end else len(text)].strip(" 　")):
                 return True
             at = text.find(word, at + len(word))
     return False
@@ -264,20 +280,28 @@ def find(text: str) -> Iterator[Span]:
     official |= {m.span(1) for m in _SIGNATURE.finditer(text) if _starts_line(text, m.start())}
     official |= set(_before_office(text))
     private: set[tuple[int, int]] = set()
-    for finder in (_names(_LABELLED, text), _licensed(text), _enumerated(text), _names(_BRACKETED, text), _honorific(text),
-                   _cells(text)):
+    for finder in (
+        _names(_LABELLED, text),
+        _licensed(text),
+        _enumerated(text),
+        _names(_BRACKETED, text),
+        _honorific(text),
+        _cells(text),
+    ):
         private.update(span for span in finder if span not in official)
     for found in (official, private):
         for s, e in sorted(found):
-            while (more := _NEXT_NAME.match(text, e)) and (name := _trim(more.group(1), text[more.end(1):more.end(1) + 1])):
+            while (more := _NEXT_NAME.match(text, e)) and (
+                name := _trim(more.group(1), text[more.end(1) : more.end(1) + 1])
+            ):
                 s, e = more.start(1), more.start(1) + len(name)
                 if (s, e) not in official:
                     found.add((s, e))
     # The same name elsewhere in the document is the same person.
     classes: dict[str, str] = {}
-    for (s, e) in official:
+    for s, e in official:
         classes.setdefault(text[s:e], "official")
-    for (s, e) in private:
+    for s, e in private:
         classes[text[s:e]] = "person"
     classes = {name: kind for name, kind in classes.items() if len(name.replace(" ", "").replace("　", "")) >= 2}
     if not classes:
@@ -297,25 +321,35 @@ def everywhere(text: str, classes: dict[str, str]) -> Iterator[Span]:
         if at < done:
             continue
         for size in sizes:
-            kind = classes.get(text[at:at + size])
+            kind = classes.get(text[at : at + size])
             if kind:
                 yield Span(kind, at, at + size)
                 done = at + size
                 break
+
 
 _TITLE_BEFORE = re.compile(rf"(?:{_TITLE}){_SP}*$")
 
 
 def classify(text: str, span: Span) -> Span:
     """A name found elsewhere (CKIP NER) as ``official`` when an office title stands right before it."""
-    before = text[max(0, span.start - 12):span.start]
+    before = text[max(0, span.start - 12) : span.start]
     return span._replace(type="official") if _TITLE_BEFORE.search(before) else span
 
 
-register(Detector(
-    "person", find, ("person", "official"),
-    finds="names of persons in the contexts official text uses (X君, X先生, 姓名：X, 負責人 X, a column headed 姓名 …), "
-          "told apart as `person` (private) and `official` (named with their office)",
-    misses="a name in free text without such a context, a foreign name outside a table, nicknames",
-    measured=Measured(480, 0.95, 0.95, "hand-labeled real gazette records (private persons)"),
-), order=70, types=((PiiType("person", "[PERSON]", "redact"), 90), (PiiType("official", "[OFFICIAL]", "flag"), 100),))
+register(
+    Detector(
+        "person",
+        find,
+        ("person", "official"),
+        finds="names of persons in the contexts official text uses (X君, X先生, 姓名：X, 負責人 X, a column headed 姓名 …), "
+        "told apart as `person` (private) and `official` (named with their office)",
+        misses="a name in free text without such a context, a foreign name outside a table, nicknames",
+        measured=Measured(480, 0.95, 0.95, "hand-labeled real gazette records (private persons)"),
+    ),
+    order=70,
+    types=(
+        (PiiType("person", "[PERSON]", "redact"), 90),
+        (PiiType("official", "[OFFICIAL]", "flag"), 100),
+    ),
+)

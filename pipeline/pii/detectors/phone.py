@@ -18,18 +18,35 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from pipeline.pii.detectors.base import NOT_DIGIT_AFTER, register, Detector, Measured, PiiType, Span
+from pipeline.pii.detectors.base import NOT_DIGIT_AFTER, Detector, Measured, PiiType, Span, register
 
 # A trunk prefix (0, (0, +886) is required, then 8–10 digits with at most one separator
 # between any two; _plausible then checks the digit count against the area code.
 # (The digit or + before a match is checked in find: a look-behind first would make the
 # regex engine try every position instead of jumping to +, ( and 0.)
 _PATTERN = re.compile(r"(?:\+886[-‐ ]?\(?0?|\(0|0)(?:\d\)?[-‐ .]?){7,9}\d" + NOT_DIGIT_AFTER)
-_LOCAL_DIGITS = {"2": 8, "3": 7, "37": 6, "4": (7, 8), "49": (6, 7), "5": 7, "6": 7, "7": 7, "8": 7,
-                 "82": 6, "826": 5, "836": 5, "89": 6}
-_EXTENSION = re.compile(r"[ 　]?(?:(?:轉分機|分機|轉|[#＃]|(?i:ext)\.?|[xX])[ 　]?[0-9]{1,6}|-[0-9]{1,5})" + NOT_DIGIT_AFTER)
+_LOCAL_DIGITS = {
+    "2": 8,
+    "3": 7,
+    "37": 6,
+    "4": (7, 8),
+    "49": (6, 7),
+    "5": 7,
+    "6": 7,
+    "7": 7,
+    "8": 7,
+    "82": 6,
+    "826": 5,
+    "836": 5,
+    "89": 6,
+}
+_EXTENSION = re.compile(
+    r"[ 　]?(?:(?:轉分機|分機|轉|[#＃]|(?i:ext)\.?|[xX])[ 　]?[0-9]{1,6}|-[0-9]{1,5})" + NOT_DIGIT_AFTER
+)
 _LOCAL = r"[0-9]{3,4}[-‐]?[0-9]{3,4}"
-_LABELED_LOCAL = re.compile(r"(?:電話|傳真|(?i:tel|fax))(?:號碼|機)?[ 　]?[：:︰][ 　]?(" + _LOCAL + ")" + NOT_DIGIT_AFTER)
+_LABELED_LOCAL = re.compile(
+    r"(?:電話|傳真|(?i:tel|fax))(?:號碼|機)?[ 　]?[：:︰][ 　]?(" + _LOCAL + ")" + NOT_DIGIT_AFTER
+)
 _NEXT_LOCAL = re.compile(r"[ 　]?[、,，至~～及或][ 　]?(" + _LOCAL + ")" + NOT_DIGIT_AFTER)
 _DOCUMENT_BEFORE = ("第", "字")
 _DOCUMENT_AFTER = re.compile(r"[ 　]?[A-Za-z]{0,2}[ 　]?號(?!碼)")
@@ -82,10 +99,16 @@ def find(text: str) -> Iterator[Span]:
             cursor = more.end(1)
 
 
-register(Detector(
-    "phone", find, ("phone",),
-    finds="Taiwanese mobile and landline numbers in every common writing, with extensions; local numbers after "
-          "電話：/傳真： (document numbers such as 院臺規字第0950080001號 excepted)",
-    misses="foreign numbers, local numbers without an area code or a label, and numbers written in Chinese numerals",
-    measured=Measured(126, 0.99, None, "hand-labeled real gazette lines (402 document numbers, none taken)"),
-), order=50, types=((PiiType("phone", "[PHONE]", "redact"), 30),))
+register(
+    Detector(
+        "phone",
+        find,
+        ("phone",),
+        finds="Taiwanese mobile and landline numbers in every common writing, with extensions; local numbers after "
+        "電話：/傳真： (document numbers such as 院臺規字第0950080001號 excepted)",
+        misses="foreign numbers, local numbers without an area code or a label, and numbers written in Chinese numerals",
+        measured=Measured(126, 0.99, None, "hand-labeled real gazette lines (402 document numbers, none taken)"),
+    ),
+    order=50,
+    types=((PiiType("phone", "[PHONE]", "redact"), 30),),
+)

@@ -60,12 +60,20 @@ class Rule:
 RULES: Registry[Rule] = Registry("quality rule", package="pipeline.quality.rules")
 
 
-def rule(name: str, *, order: int, params: Iterable[str], signals: Iterable[str],
-         card: Callable[[QualityParams], str] | None = None) -> Callable[[Check], Check]:
+def rule(
+    name: str,
+    *,
+    order: int,
+    params: Iterable[str],
+    signals: Iterable[str],
+    card: Callable[[QualityParams], str] | None = None,
+) -> Callable[[Check], Check]:
     """Register the decorated check function as the rule ``name`` (the function is returned as it is)."""
+
     def decorate(check: Check) -> Check:
         RULES.add(name, Rule(name, tuple(params), tuple(signals), check, card), order=order)
         return check
+
     return decorate
 
 

@@ -7,9 +7,13 @@ from pipeline.core.config import QualityParams
 from pipeline.quality.rules import Measured, rule
 
 
-@rule("dup_ngrams", order=60, params=("repetition_min_chars", "dup_ngram", "max_dup_ngram_share"),
-      signals=("chars", "dup_ngram_share"),
-      card=lambda p: f", repeated character {p.dup_ngram}-grams more than {p.max_dup_ngram_share:.0%}")
+@rule(
+    "dup_ngrams",
+    order=60,
+    params=("repetition_min_chars", "dup_ngram", "max_dup_ngram_share"),
+    signals=("chars", "dup_ngram_share"),
+    card=lambda p: f", repeated character {p.dup_ngram}-grams more than {p.max_dup_ngram_share:.0%}",
+)
 def dup_ngrams(s: Measured, p: QualityParams) -> str | None:
     if s["chars"] >= p.repetition_min_chars and s["dup_ngram_share"] > p.max_dup_ngram_share:
         return f"repeated character {p.dup_ngram}-grams cover {s['dup_ngram_share']:.2f} > {p.max_dup_ngram_share}"

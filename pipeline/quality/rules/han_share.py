@@ -17,10 +17,17 @@ from pipeline.core.config import QualityParams
 from pipeline.quality.rules import Measured, rule
 
 
-@rule("han_share", order=30, params=("min_han_share", "bilingual_han_chars"), signals=("han_share", "han_chars"),
-      card=lambda p: f", when Han characters are under {p.min_han_share:.0%} of letters")
+@rule(
+    "han_share",
+    order=30,
+    params=("min_han_share", "bilingual_han_chars"),
+    signals=("han_share", "han_chars"),
+    card=lambda p: f", when Han characters are under {p.min_han_share:.0%} of letters",
+)
 def han_share(s: Measured, p: QualityParams) -> str | None:
     if s["han_share"] < p.min_han_share and s["han_chars"] < p.bilingual_han_chars:
-        return (f"Han share {s['han_share']:.2f} < {p.min_han_share} and {s['han_chars']} Han characters "
-                f"< {p.bilingual_han_chars}")
+        return (
+            f"Han share {s['han_share']:.2f} < {p.min_han_share} and {s['han_chars']} Han characters "
+            f"< {p.bilingual_han_chars}"
+        )
     return None

@@ -16,6 +16,8 @@ def mainland_vocabulary(s: Measured, p: QualityParams) -> str | None:
         return None
     terms = r.mainland_terms + r.taiwan_terms
     if terms >= p.regional_min_terms and r.mainland_share > p.max_mainland_share:
-        return (f"Mainland terms are {r.mainland_share:.2f} of {terms} regional terms "
-                f"({r.mainland_terms} Mainland, {r.taiwan_terms} Taiwan) > {p.max_mainland_share}")
+        return (
+            f"Mainland terms are {r.mainland_share:.2f} of {terms} regional terms "
+            f"({r.mainland_terms} Mainland, {r.taiwan_terms} Taiwan) > {p.max_mainland_share}"
+        )
     return None

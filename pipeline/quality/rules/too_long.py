@@ -7,8 +7,13 @@ from pipeline.core.config import QualityParams
 from pipeline.quality.rules import Measured, rule
 
 
-@rule("too_long", order=20, params=("max_chars",), signals=("chars",),
-      card=lambda p: f" or longer than {p.max_chars:,} characters")
+@rule(
+    "too_long",
+    order=20,
+    params=("max_chars",),
+    signals=("chars",),
+    card=lambda p: f" or longer than {p.max_chars:,} characters",
+)
 def too_long(s: Measured, p: QualityParams) -> str | None:
     if s["chars"] > p.max_chars:
         return f"{s['chars']} characters > max_chars {p.max_chars}"
