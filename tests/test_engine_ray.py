@@ -296,3 +296,11 @@ def test_ckip_actors_load_the_model_give_the_local_tokens_and_fill_the_cache(lay
     again = segment.run(context(layout), "agency", progress=False)
     assert (again["cache_hits"], again["cache_misses"]) == (first["cache_hits"] + first["cache_misses"], 0)
     assert pq.read_table(layout.stage_docs("agency", "segment")).equals(expected)
+
+
+def test_a_ray_address_with_a_port_that_is_not_a_number_is_one_line():
+    from pipeline.engine.on_ray import _check_reachable
+
+    with pytest.raises(UserError) as e:
+        _check_reachable("127.0.0.1:abc")
+    assert str(e.value).startswith("RAY_ADDRESS: nothing answers at '127.0.0.1:abc' (invalid literal for int()")

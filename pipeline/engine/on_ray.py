@@ -276,7 +276,7 @@ def _check_reachable(address: str, timeout: float = 5.0) -> None:
     except (OSError, ValueError) as exc:
         raise UserError(
             "RAY_ADDRESS",
-            f"nothing answers at '{address}' ({exc.strerror or exc}): start the Ray "  # type: ignore[union-attr]  # kept as is: a ValueError (bad port) has no strerror
+            f"nothing answers at '{address}' ({getattr(exc, 'strerror', None) or exc}): start the Ray "
             "cluster, fix RAY_ADDRESS, or unset it to use a local Ray instance",
         ) from None
 
