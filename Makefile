@@ -24,7 +24,11 @@ repro: $(STAMP)
 	$(BIN)/twcorpus sources --check
 	$(BIN)/dvc repro
 
+# Lint, format and types first (seconds), then the tests on both cores.
 test: $(STAMP)
+	$(BIN)/ruff check pipeline tests benchmarks
+	$(BIN)/ruff format --check pipeline tests benchmarks
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 # Refresh constraints.txt from the current .venv after changing pyproject.toml.
