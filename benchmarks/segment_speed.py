@@ -12,7 +12,7 @@ Run: .venv/bin/python benchmarks/segment_speed.py [--size albert-tiny|bert-base]
    - plain: ``CkipWordSegmenter(model_name=...)(texts)`` in one call, as its docs show (once);
    - ckip-stage: ``segment_batch`` on the real ckip-transformers classes, length-grouped batches of
      ``--batch-size`` pieces (the stage before our inference path; ``pipeline/segment/ckip.py``);
-   - ours-<precision>: ``segment_batch`` on our inference path (``pipeline/segment/inference.py``).
+   - ours-<precision>: ``segment_batch`` on our inference path (``pipeline/ckip/inference.py``, driven by ``pipeline/segment/inference.py``).
    The stage variants run ``--rounds`` times, interleaved, and the best round counts (other
    processes share these cores). Prints characters/s, ratios against the plain call and against
    ckip-stage, texts whose tokens are identical to the plain call's, and for reduced precision
@@ -128,7 +128,7 @@ def ckip(args: argparse.Namespace, corpus: list[str]) -> dict:
 
     from pipeline.segment.ckip import CkipBackend
     from pipeline.segment.inference import CkipInference
-    from pipeline.segment.models import ResolvedModel
+    from pipeline.ckip.models import ResolvedModel
 
     arch, size = SIZES[args.size]
     size = dict(size, **({"hidden_act": args.act} if args.act else {}))

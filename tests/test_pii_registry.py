@@ -42,3 +42,20 @@ def test_a_detector_must_declare_exactly_the_types_it_finds():
             order=999,
             types=((PiiType("x", "[X]"), 999),),
         )
+
+
+def test_pii_and_the_shared_ckip_loading_never_import_the_segment_stage():
+    """pii runs CKIP NER through pipeline/ckip/, which knows no stage."""
+    import ast
+
+    for package, banned in (("pii", ("pipeline.segment",)), ("ckip", ("pipeline.segment", "pipeline.pii"))):
+        for path in (REPO / "pipeline" / package).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                names = (
+                    [node.module or ""]
+                    if isinstance(node, ast.ImportFrom)
+                    else [a.name for a in node.names]
+                    if isinstance(node, ast.Import)
+                    else []
+                )
+                assert not [n for n in names if n.startswith(banned)], f"{path.relative_to(REPO)} imports {names}"

@@ -648,7 +648,7 @@ def test_segment_holds_a_window_of_a_long_document_as_python_objects_not_all_of_
 
 @pytest.mark.reliability
 def test_segment_cuts_the_pieces_of_a_long_line_lazily():
-    from pipeline.segment.pieces import iter_pieces
+    from pipeline.ckip.pieces import iter_pieces
 
     line = "政府推動資料開放，促進創新應用。" * 100_000  # one line of 1.6 million characters
     pieces = iter_pieces(line, 500)

@@ -13,11 +13,11 @@ from hypothesis import strategies as st
 from tiny_ckip import NER_LABELS, POS_LABELS, build
 
 from pipeline import stages
+from pipeline.ckip.pieces import split_pieces, split_whitespace
 from pipeline.core.errors import UserError
 from pipeline.core.schema import NORMALIZED
 from pipeline.segment import stage as segment_stage
 from pipeline.segment.cache import SegmentCache
-from pipeline.segment.pieces import split_pieces, split_whitespace
 
 SHORT = ["中華民國基於三民主義，為民有民治民享之民主共和國。", "臺灣的資料開放政策", "第一條：本法依憲法制定之。"]
 
@@ -153,9 +153,9 @@ def test_ckip_stage_on_a_tiny_model_matches_a_plain_call(layout, tiny_models, ar
 
 def test_the_stage_on_our_path_equals_the_stage_on_ckip_transformers(tiny_models):
     """Tokens, POS and entities of whole documents (whitespace, long lines, windows) are the same batch."""
+    from pipeline.ckip.models import ResolvedModel
     from pipeline.segment.ckip import CkipBackend
     from pipeline.segment.inference import CkipInference
-    from pipeline.segment.models import ResolvedModel
 
     def model(name):
         return ResolvedModel(name, tiny_models[name], "local folder")
@@ -351,7 +351,7 @@ def old_split_pieces(text, max_chars):
     st.text(alphabet=st.sampled_from(list("中文字。，！？；、：,:;!? \n\u3000ab")), max_size=600), st.integers(1, 40)
 )
 def test_lazy_pieces_are_the_pieces_of_the_lists(text, max_chars):
-    from pipeline.segment.pieces import iter_pieces
+    from pipeline.ckip.pieces import iter_pieces
 
     assert list(iter_pieces(text, max_chars)) == split_pieces(text, max_chars) == old_split_pieces(text, max_chars)
 
@@ -413,9 +413,9 @@ def test_windows_give_the_same_batch_as_one_window(jieba_fallback):
 
 @pytest.mark.parametrize("backend", ["ckip-transformers", "ours"])
 def test_windowed_ckip_tokens_pos_and_entities_equal_one_window(tiny_models, backend):
+    from pipeline.ckip.models import ResolvedModel
     from pipeline.segment.ckip import CkipBackend
     from pipeline.segment.inference import CkipInference
-    from pipeline.segment.models import ResolvedModel
 
     def model(name):
         return ResolvedModel(name, tiny_models[name], "local folder")

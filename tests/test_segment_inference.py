@@ -1,4 +1,4 @@
-"""Our inference path for CKIP models (pipeline/segment/inference.py) against ckip-transformers, the reference.
+"""Our inference path for CKIP models (pipeline/ckip/inference.py) against ckip-transformers, the reference.
 
 Tiny BERT and ALBERT token-classification models with random weights, built locally and
 loaded through the real ckip-transformers classes: in fp32 the words, POS tags and entities
@@ -41,7 +41,7 @@ def sample_texts() -> list[str]:
 
 
 def pieces_of(texts: list[str], max_chars: int = 500) -> list[str]:
-    from pipeline.segment.pieces import split_pieces
+    from pipeline.ckip.pieces import split_pieces
 
     return [piece for text in texts for piece, is_text in split_pieces(text, max_chars) if is_text]
 
@@ -83,7 +83,7 @@ def test_the_id_table_is_the_tokenizers_own_lookup(tmp_path):
     the real one (``##`` continuations, unused slots, an added token of one character)."""
     from transformers import BertTokenizerFast
 
-    from pipeline.segment.inference import char_table, code_points
+    from pipeline.ckip.inference import char_table, code_points
 
     real = real_characters()
     corpus = "".join(sample_texts())
@@ -100,7 +100,7 @@ def test_the_id_table_is_the_tokenizers_own_lookup(tmp_path):
 def test_the_id_table_of_a_built_model_on_the_real_text(models):
     from transformers import BertTokenizerFast
 
-    from pipeline.segment.inference import TokenClassifier
+    from pipeline.ckip.inference import TokenClassifier
 
     model = TokenClassifier(models["bert"]["ws"])
     tokenizer = BertTokenizerFast.from_pretrained(str(models["bert"]["ws"]))
@@ -115,7 +115,7 @@ def test_the_id_table_of_a_built_model_on_the_real_text(models):
 def test_words_tags_and_entities_are_a_plain_calls(models, texts, arch):
     from ckip_transformers.nlp import CkipNerChunker, CkipPosTagger, CkipWordSegmenter
 
-    from pipeline.segment.inference import TokenClassifier
+    from pipeline.ckip.inference import TokenClassifier
 
     paths = models[arch]
     ws, pos, ner = (TokenClassifier(paths[task]) for task in ("ws", "pos", "ner"))
@@ -129,7 +129,7 @@ def test_words_tags_and_entities_are_a_plain_calls(models, texts, arch):
 
 
 def test_batches_of_any_size_give_the_same_words(models, texts):
-    from pipeline.segment.inference import TokenClassifier
+    from pipeline.ckip.inference import TokenClassifier
 
     expected = TokenClassifier(models["bert"]["ws"]).words(texts)
     for batch_tokens in (1, 64, 10**6):  # one row per batch; a few; everything in one batch
@@ -139,7 +139,7 @@ def test_batches_of_any_size_give_the_same_words(models, texts):
 def test_batches_are_sized_by_tokens_and_pad_little(models):
     import numpy as np
 
-    from pipeline.segment.inference import TokenClassifier
+    from pipeline.ckip.inference import TokenClassifier
 
     model = TokenClassifier(models["bert"]["ws"], batch_tokens=256)
     lengths = np.array([30, 3, 100, 4, 5, 29, 254, 300])
@@ -152,7 +152,7 @@ def test_batches_are_sized_by_tokens_and_pad_little(models):
 
 
 def test_empty_input_and_empty_pieces(models):
-    from pipeline.segment.inference import TokenClassifier
+    from pipeline.ckip.inference import TokenClassifier
 
     ws = TokenClassifier(models["albert"]["ws"])
     ner = TokenClassifier(models["albert"]["ner"])
@@ -162,7 +162,7 @@ def test_empty_input_and_empty_pieces(models):
 
 @pytest.mark.parametrize("precision", ["bf16", "int8"])
 def test_reduced_precision_gives_valid_words_mostly_the_same(models, texts, precision):
-    from pipeline.segment.inference import TokenClassifier
+    from pipeline.ckip.inference import TokenClassifier
 
     exact = TokenClassifier(models["albert"]["ws"]).words(texts)
     reduced = TokenClassifier(models["albert"]["ws"], precision=precision).words(texts)
@@ -172,7 +172,7 @@ def test_reduced_precision_gives_valid_words_mostly_the_same(models, texts, prec
 
 
 def test_an_unknown_precision_is_refused(models):
-    from pipeline.segment.inference import TokenClassifier
+    from pipeline.ckip.inference import TokenClassifier
 
     with pytest.raises(ValueError, match="precision must be one of fp32, bf16, int8"):
         TokenClassifier(models["bert"]["ws"], precision="fp16")
@@ -209,14 +209,14 @@ def test_the_stage_segments_on_this_path_and_keys_the_cache_by_precision(layout,
 def test_names_for_the_personal_data_stage_are_the_ner_models(models):
     from ckip_transformers.nlp import CkipNerChunker
 
+    from pipeline.ckip.models import ResolvedModel
     from pipeline.pii.names import NameFinder
-    from pipeline.segment.models import ResolvedModel
 
     path = models["bert"]["ner"]
     texts = ["行政院長卓榮泰今天在臺北宣布政策，陳小明也出席。\n會後王大同與林美玲接受訪問。"] + sample_texts()[:2]
     finder = NameFinder(ResolvedModel("ner", path, "local folder"), "cpu", 16)
     found = finder.find(texts)
-    from pipeline.segment.pieces import split_pieces
+    from pipeline.ckip.pieces import split_pieces
 
     jobs = [
         (doc, offset, piece)

@@ -2,7 +2,8 @@
 
 Uses the NER model that the segment settings name (``segment.ner_model``, or the CKIP
 alias in ``segment.model``), found the same way (folder → Hugging Face cache →
-download). Without one, names are not detected and the stage says so once.
+download) and run on the same inference path (``pipeline/ckip/``). Without one, names
+are not detected and the stage says so once.
 """
 
 from __future__ import annotations
@@ -10,15 +11,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
+from pipeline.ckip import models
+from pipeline.ckip.pieces import split_pieces
 from pipeline.core.context import Context
 from pipeline.core.errors import UserError
 from pipeline.pii.detectors.base import Span
-from pipeline.segment import models
-from pipeline.segment.pieces import split_pieces
 
 
 class NameFinder:
-    """PERSON entities from the NER model, on the segment stage's own inference path (``inference.py``):
+    """PERSON entities from the NER model, on the inference path segment runs too (``pipeline/ckip/inference.py``):
     the same feeding, batches sized by tokens and decoding as ``CkipNerChunker``'s, in fp32 identical."""
 
     def __init__(
@@ -29,8 +30,8 @@ class NameFinder:
         precision: str = "fp32",
         batch_tokens: int | None = None,
     ):
-        from pipeline.segment.ckip import torch_device
-        from pipeline.segment.inference import TokenClassifier
+        from pipeline.ckip.device import torch_device
+        from pipeline.ckip.inference import TokenClassifier
 
         self.ner = TokenClassifier(
             ner.path, device=torch_device(device), precision=precision, batch_tokens=batch_tokens
@@ -69,10 +70,5 @@ def name_finder_factory(ctx: Context) -> tuple[Callable[[], NameFinder] | None, 
         if s.strict:
             raise UserError(ctx.layout.rel(ctx.layout.params), f"segment.strict is set and no NER model: {why}")
         return None, f"person names are not detected: no NER model ({why})"
-    precision = s.precision
-    if precision not in models.PRECISIONS:
-        raise UserError(
-            ctx.layout.rel(ctx.layout.params),
-            f"'segment.precision' must be one of {', '.join(models.PRECISIONS)}, got '{precision}'",
-        )
+    precision = models.checked_precision(s.precision, ctx.layout.rel(ctx.layout.params), "segment.precision")
     return partial(NameFinder, found, s.device, s.batch_size, precision, s.batch_tokens), None

@@ -6,24 +6,18 @@ the whole call; here pieces are sorted by length and sent in groups of ``batch_s
 so each group pads only to its own longest piece. Results are put back in input order.
 
 This is the reference, no longer the stage's path: the stage runs the same model files on
-our own inference path (``inference.py``: no per-call tokenizer, batches sized by tokens,
-labels decoded by array operations), whose fp32 tokens are tested identical to these
-classes' and which ``benchmarks/segment_speed.py`` measures against this backend.
+our own inference path (``pipeline/ckip/inference.py``: no per-call tokenizer, batches
+sized by tokens, labels decoded by array operations), whose fp32 tokens are tested
+identical to these classes' and which ``benchmarks/segment_speed.py`` measures against
+this backend.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pipeline.segment.models import ResolvedModel
-
-
-def torch_device(device: str) -> Any:
-    import torch
-
-    if device == "auto":
-        return torch.device("cuda:0" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
+from pipeline.ckip.device import torch_device
+from pipeline.ckip.models import ResolvedModel
 
 
 class CkipBackend:

@@ -36,6 +36,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipeline.ckip import models
+from pipeline.ckip.pieces import iter_pieces, split_whitespace
 from pipeline.core.batch_stage import BatchResult, run_batch_stage
 from pipeline.core.config import SegmentParams
 from pipeline.core.context import Context
@@ -46,11 +48,9 @@ from pipeline.core.schema import SEGMENTED
 from pipeline.core.tally import Tally
 from pipeline.engine import engine_for, model_actors
 from pipeline.pii.scrub import unchanged
-from pipeline.segment import models
 from pipeline.segment.cache import SegmentCache, cache_key
 from pipeline.segment.contract import ENTITY
 from pipeline.segment.fallback import FALLBACKS
-from pipeline.segment.pieces import iter_pieces, split_whitespace
 
 STAGE = "segment"
 # A window: the pieces segmented, cached and turned into Arrow at a time, across documents.
@@ -132,15 +132,9 @@ def plan_segmenter(ctx: Context) -> Plan:
 
 def precision_of(ctx: Context) -> str:
     """``segment.precision`` (fp32, bf16 or int8), checked."""
-    from pipeline.segment.models import PRECISIONS
-
-    precision = ctx.params.segment.precision
-    if precision not in PRECISIONS:
-        raise UserError(
-            ctx.layout.rel(ctx.layout.params),
-            f"'segment.precision' must be one of {', '.join(PRECISIONS)}, got '{precision}'",
-        )
-    return precision
+    return models.checked_precision(
+        ctx.params.segment.precision, ctx.layout.rel(ctx.layout.params), "segment.precision"
+    )
 
 
 def _ckip(*args: Any, **kwargs: Any) -> Segmenter:

@@ -13,9 +13,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.core.errors import UserError
+
 ALIASES = ("albert-tiny", "albert-base", "bert-tiny", "bert-base")
 TASKS = ("ws", "pos", "ner")
-PRECISIONS = ("fp32", "bf16", "int8")  # segment.precision: our inference path (inference.py)
+PRECISIONS = ("fp32", "bf16", "int8")  # of our inference path (inference.py)
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,13 @@ class ResolvedModel:
     name: str  # what the `segmenter` column names: the hub id, or the folder as configured
     path: Path
     how: str  # "local folder", "Hugging Face cache" or "download"
+
+
+def checked_precision(precision: str, where: str, key: str) -> str:
+    """``precision`` if our inference path has it, else a UserError at ``where`` naming ``key``."""
+    if precision not in PRECISIONS:
+        raise UserError(where, f"'{key}' must be one of {', '.join(PRECISIONS)}, got '{precision}'")
+    return precision
 
 
 def hub_id(model: str, task: str) -> str:
