@@ -126,9 +126,9 @@ def ckip(args: argparse.Namespace, corpus: list[str]) -> dict:
     from ckip_transformers.nlp import CkipWordSegmenter
     from tiny_ckip import build
 
+    from pipeline.ckip.models import ResolvedModel
     from pipeline.segment.ckip import CkipBackend
     from pipeline.segment.inference import CkipInference
-    from pipeline.ckip.models import ResolvedModel
 
     arch, size = SIZES[args.size]
     size = dict(size, **({"hidden_act": args.act} if args.act else {}))

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline.pii.detectors.base import Span
+from pipeline.pii.detectors.base import TYPES, Span
 from pipeline.pii.params import RegisterParams
 
 # What makes a row of a register: a private person and what identifies them.
-PRIVATE_ITEMS = frozenset({"person", "birth_date", "tw_id", "tw_arc", "address", "passport", "nhi_card"})
+PRIVATE_ITEMS = frozenset(t.name for t in TYPES.values() if t.private)  # declared with each type
 
 
 @dataclass(frozen=True)

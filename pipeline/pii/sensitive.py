@@ -29,13 +29,13 @@ import re
 from bisect import bisect_left
 from typing import NamedTuple
 
-from pipeline.pii.detectors.base import Measured, Span
+from pipeline.pii.detectors.base import TYPES, Measured, Span
 from pipeline.pii.detectors.surnames import COMPOUND, SINGLE
 
 CATEGORIES = ("medical", "genetic", "sexual_life", "health_exam", "criminal_record")
 
 # Spans that identify a private person.
-ANCHOR_TYPES = frozenset({"person", "tw_id", "tw_arc", "passport", "nhi_card", "birth_date"})
+ANCHOR_TYPES = frozenset(t.name for t in TYPES.values() if t.identifies)  # declared with each type
 # How far (characters) a category's words may stand from the person when not in the same
 # clause (tuned on the development set: README "Sensitive personal data").
 NEAR = 120

@@ -169,5 +169,5 @@ register(
         measured=Measured(392, 0.99, 0.98, "hand-labeled real gazette lines"),
     ),
     order=60,
-    types=((PiiType("address", "[ADDRESS]", "redact"), 80),),
+    types=((PiiType("address", "[ADDRESS]", "redact", private=True), 80),),
 )

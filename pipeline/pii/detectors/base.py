@@ -57,6 +57,8 @@ class PiiType:
     name: str
     placeholder: str
     default: str = "redact"  # redact, flag or drop
+    private: bool = False  # an item of a private person's: counts towards a register (pipeline/pii/register.py)
+    identifies: bool = False  # identifies a private person: anchors a sensitive category (pipeline/pii/sensitive.py)
 
 
 # Both in an explicit order: detectors resolve ties of equal spans by it; types are listed in

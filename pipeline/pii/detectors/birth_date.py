@@ -72,5 +72,5 @@ register(
         misses="a bare date that is someone's birthday without such a word, and ages",
     ),
     order=80,
-    types=((PiiType("birth_date", "[BIRTH_DATE]", "redact"), 110),),
+    types=((PiiType("birth_date", "[BIRTH_DATE]", "redact", private=True, identifies=True), 110),),
 )

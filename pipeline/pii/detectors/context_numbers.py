@@ -42,7 +42,7 @@ register(
         misses="健保卡 numbers without such a word before them",
     ),
     order=40,
-    types=((PiiType("nhi_card", "[NHI_CARD]", "redact"), 70),),
+    types=((PiiType("nhi_card", "[NHI_CARD]", "redact", private=True, identifies=True), 70),),
 )
 register(
     Detector(
@@ -53,5 +53,5 @@ register(
         misses="passport numbers without such a word before them, and foreign passports of other formats",
     ),
     order=41,
-    types=((PiiType("passport", "[PASSPORT]", "redact"), 60),),
+    types=((PiiType("passport", "[PASSPORT]", "redact", private=True, identifies=True), 60),),
 )

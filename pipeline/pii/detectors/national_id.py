@@ -81,7 +81,7 @@ register(
     ),
     order=20,
     types=(
-        (PiiType("tw_id", "[TW_ID]", "redact"), 10),
-        (PiiType("tw_arc", "[TW_ARC]", "redact"), 20),
+        (PiiType("tw_id", "[TW_ID]", "redact", private=True, identifies=True), 10),
+        (PiiType("tw_arc", "[TW_ARC]", "redact", private=True, identifies=True), 20),
     ),
 )

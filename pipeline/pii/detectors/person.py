@@ -349,7 +349,7 @@ register(
     ),
     order=70,
     types=(
-        (PiiType("person", "[PERSON]", "redact"), 90),
+        (PiiType("person", "[PERSON]", "redact", private=True, identifies=True), 90),
         (PiiType("official", "[OFFICIAL]", "flag"), 100),
     ),
 )
