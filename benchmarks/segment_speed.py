@@ -40,7 +40,7 @@ import pyarrow as pa  # noqa: E402
 from pipeline.core.schema import NORMALIZED  # noqa: E402
 from pipeline.ingest.readers.lawdb import read_lawdb  # noqa: E402
 from pipeline.segment.cache import SegmentCache  # noqa: E402
-from pipeline.segment.fallback import JiebaHantBackend  # noqa: E402
+from pipeline.segment.fallbacks.jieba_hant import JiebaHantBackend  # noqa: E402
 from pipeline.segment.stage import segment_batch  # noqa: E402
 
 SIZES = {

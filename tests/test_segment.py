@@ -96,7 +96,7 @@ def test_whitespace_inside_tokens_is_split_out():
 
 @pytest.fixture(scope="module")
 def jieba_fallback():
-    from pipeline.segment.fallback import JiebaHantBackend
+    from pipeline.segment.fallbacks.jieba_hant import JiebaHantBackend
 
     return JiebaHantBackend()
 

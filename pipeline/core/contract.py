@@ -44,6 +44,7 @@ class Stage:
     summary: Callable[[dict[str, Any]], str] = _none  # added to the CLI's one-line summary, from the metrics
     command: str | None = None  # "module:function" taking the CLI's arguments, when the generic one is not enough
     arguments: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = field(default=())  # extra argparse arguments
+    check: str | None = None  # "module:function(params, where)": checks of params.yaml that need the stage's registries
     columns: tuple[tuple[str, Any, str], ...] = ()  # (name, Arrow type, description for the card) it adds
     unpublished: tuple[str, ...] = ()  # of those, the ones kept to the interim files (publish leaves them out)
 
@@ -52,6 +53,9 @@ class Stage:
 
     def command_function(self) -> Callable[..., int] | None:
         return _resolve(self.command) if self.command else None
+
+    def params_check(self) -> Callable[..., None] | None:
+        return _resolve(self.check) if self.check else None
 
 
 def _resolve(target: str) -> Any:

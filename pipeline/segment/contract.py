@@ -24,6 +24,7 @@ register(
         order=50,
         scope=SOURCE,
         run="pipeline.segment.stage:run",
+        check="pipeline.segment.fallbacks:check_params",
         params=("segment",),
         help="word tokens with CKIP (model from a local folder, the Hugging Face cache or a download), or with the "
         "offline fallback when no model is available.",

