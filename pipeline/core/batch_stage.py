@@ -30,21 +30,7 @@ from pipeline.engine.local import LocalEngine
 if TYPE_CHECKING:
     from pipeline.engine.base import Actors, Engine
 
-__all__ = ["BatchResult", "ResultWriter", "Transform", "reject_row", "run_batch_stage", "text_length"]
-
-
-def reject_row(doc: dict[str, Any], stage: str, reason: str, detail: str) -> dict[str, Any]:
-    """A reject for a document that reached a stage after ingest."""
-    return {
-        "source": doc["source"],
-        "source_file": doc["source_file"],
-        "source_line": doc["source_line"],
-        "stage": stage,
-        "reason": reason,
-        "detail": detail,
-        "id": doc["id"],
-        "text": doc["text"],
-    }
+__all__ = ["BatchResult", "ResultWriter", "Transform", "run_batch_stage", "text_length"]
 
 
 class ResultWriter:

@@ -8,7 +8,8 @@ it moves it to the rejects with a reason.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
@@ -140,3 +141,19 @@ def reason_key(reason: str) -> str:
     """The metrics bucket of a reason: `duplicate-of:<id>` counts as `duplicate-of`, and
     `family-cap:<id>` as `family-cap`."""
     return reason.split(":", 1)[0] if reason.startswith(("duplicate-of:", "family-cap:")) else reason
+
+
+def reject_row(doc: Mapping[str, Any], stage: str, reason: str, detail: str) -> dict[str, Any]:
+    """The one way a reject is built, by every stage: the document's provenance (source,
+    file, line, id, text; what it lacks is null, as for a file ingest could not read) with the
+    stage, the reason and its one-line detail: the fields of ``REJECT``."""
+    return {
+        "source": doc["source"],
+        "source_file": doc.get("source_file"),
+        "source_line": doc.get("source_line"),
+        "stage": stage,
+        "reason": reason,
+        "detail": detail,
+        "id": doc.get("id"),
+        "text": doc.get("text"),
+    }

@@ -22,13 +22,13 @@ import numpy as np
 import pyarrow as pa
 from tqdm import tqdm
 
-from pipeline.core.batch_stage import BatchResult, reject_row
+from pipeline.core.batch_stage import BatchResult
 from pipeline.core.config import DecontamParams
 from pipeline.core.context import Context
 from pipeline.core.errors import missing_input
 from pipeline.core.jsonfile import write_json
 from pipeline.core.parquet import RowWriter, count_rows
-from pipeline.core.schema import DECONTAMINATED, REJECT, reason_key
+from pipeline.core.schema import DECONTAMINATED, REJECT, reason_key, reject_row
 from pipeline.core.tally import Tally
 from pipeline.decontam.benchmarks import load_benchmark
 from pipeline.decontam.contract import DECONTAM_COLUMNS

@@ -48,7 +48,7 @@ from pipeline.core.errors import missing_input
 from pipeline.core.jsonfile import write_json
 from pipeline.core.layout import Layout
 from pipeline.core.parquet import CheckedParquetFile, RowWriter, open_parquet
-from pipeline.core.schema import DEDUPED, REJECT
+from pipeline.core.schema import DEDUPED, REJECT, reject_row
 from pipeline.dedup import minhash
 from pipeline.dedup.rowgroups import RowGroupWriter, give_back
 from pipeline.engine import Bucket, Engine, engine_for
@@ -441,17 +441,7 @@ def _reject_for(copies: Copies, i: int, row: dict[str, Any], p: DedupParams) -> 
         detail = f"member of template family {family} beyond dedup.max_per_family ({p.max_per_family})"
     else:
         return None
-    return {
-        "source": row["source"],
-        "source_file": row["source_file"],
-        "source_line": row["source_line"],
-        "stage": STAGE,
-        "id": row["id"],
-        "text": row["text"],
-        "reason": reason,
-        "detail": detail,
-        "count": count,
-    }
+    return reject_row(row, STAGE, reason, detail) | {"count": count}
 
 
 _REJECT_FROM = ["source", "source_file", "source_line", "id", "text"]  # what a reject row copies

@@ -42,7 +42,7 @@ from pipeline.core.ids import document_id
 from pipeline.core.jsonfile import write_json
 from pipeline.core.layout import MANIFEST_NAME
 from pipeline.core.policy import Policy
-from pipeline.core.schema import DOCUMENT
+from pipeline.core.schema import DOCUMENT, reject_row
 from pipeline.core.tally import Tally
 from pipeline.engine import engine_for
 from pipeline.ingest.dates import to_iso
@@ -333,19 +333,16 @@ def _read_date(
 
 def _reject(source: str, rel: str | None, problem: Problem, doc_id: str | None = None) -> Reject:
     """A reject row; whatever a reader put in it is made storable and one line (escapes)."""
-    return Reject(
-        {
-            "source": source,
-            "source_file": None if rel is None else escape(rel),
-            "source_line": problem.line,
-            "stage": STAGE,
-            "reason": problem.reason,
-            "detail": escape(problem.detail),
-            "id": doc_id,
-            # kept for the agency to see, but never with a NUL (normalize removes them from documents)
-            "text": None if problem.text is None else escape_surrogates(problem.text).replace("\x00", ""),
-        }
-    )
+    # the text is kept for the agency to see, but never with a NUL (normalize removes them from documents)
+    text = None if problem.text is None else escape_surrogates(problem.text).replace("\x00", "")
+    doc = {
+        "source": source,
+        "source_file": None if rel is None else escape(rel),
+        "source_line": problem.line,
+        "id": doc_id,
+        "text": text,
+    }
+    return Reject(reject_row(doc, STAGE, problem.reason, escape(problem.detail)))
 
 
 def _encoding_of(path: Path, lines: bool = False) -> str:

@@ -22,11 +22,11 @@ from typing import Any
 
 import pyarrow as pa
 
-from pipeline.core.batch_stage import BatchResult, reject_row, run_batch_stage
+from pipeline.core.batch_stage import BatchResult, run_batch_stage
 from pipeline.core.config import NormalizeParams
 from pipeline.core.context import Context
 from pipeline.core.jsonfile import write_json
-from pipeline.core.schema import NORMALIZED
+from pipeline.core.schema import NORMALIZED, reject_row
 from pipeline.core.tally import Tally
 from pipeline.engine import engine_for
 from pipeline.normalize.cleanup import clean

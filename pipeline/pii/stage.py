@@ -18,12 +18,12 @@ from typing import Any
 
 import pyarrow as pa
 
-from pipeline.core.batch_stage import BatchResult, Transform, reject_row, run_batch_stage
+from pipeline.core.batch_stage import BatchResult, Transform, run_batch_stage
 from pipeline.core.config import PiiParams
 from pipeline.core.context import Context
 from pipeline.core.jsonfile import write_json
 from pipeline.core.notices import warn_once
-from pipeline.core.schema import PII_CHECKED
+from pipeline.core.schema import PII_CHECKED, reject_row
 from pipeline.core.tally import Tally
 from pipeline.engine import engine_for, model_actors
 from pipeline.pii.detect import REGEX_DETECTORS, detect
