@@ -29,6 +29,7 @@ import re
 from bisect import bisect_left
 from typing import NamedTuple
 
+from pipeline.core.han import HAN_CLASS
 from pipeline.pii.detectors.base import TYPES, Measured, Span
 from pipeline.pii.detectors.surnames import COMPOUND, SINGLE
 
@@ -47,7 +48,7 @@ MAX_PERSONS_FOR_ROLES = 6
 # measures it again and fails below).
 MEASURED = Measured(58, 1.0, 1.0, "hand-labeled real records holding a category word (4 disclose one)")
 
-_HAN = "\u3400-\u9fff"
+_HAN = HAN_CLASS
 
 
 def _lead(heads: str, rest: str) -> list[str]:

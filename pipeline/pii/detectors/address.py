@@ -17,10 +17,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from pipeline.core.han import HAN_CLASS
 from pipeline.pii.detectors.base import Detector, Measured, PiiType, Span, register
 from pipeline.pii.detectors.places import COUNTIES, TOWNSHIPS
 
-_HAN = r"\u3400-\u9fff?□"  # ? and □ stand for characters lost in an export (石?村)
+_HAN = HAN_CLASS + "?□"  # ? and □ stand for characters lost in an export (石?村)
 _NUM = r"(?:[0-9０-９]+|[一二三四五六七八九十百千○〇零]+|[＊*]+)"
 _DASH = r"[-－‐–—~～之]"
 _S = r"[ 　]?"  # a space agencies sometimes leave between parts

@@ -25,10 +25,11 @@ from collections.abc import Iterator
 from functools import cache
 from importlib.resources import files
 
+from pipeline.core.han import HAN_CLASS, is_han
 from pipeline.pii.detectors.base import Detector, Measured, PiiType, Span, register
 from pipeline.pii.detectors.surnames import COMPOUND, SINGLE
 
-_HAN = "\u3400-\u9fff"
+_HAN = HAN_CLASS
 _SP = "[ 　]"
 _SURNAME = "(?:" + "|".join(sorted(COMPOUND)) + "|[" + "".join(sorted(SINGLE)) + "])"
 # Surname + one or two characters; a second surname for a married name (陳吳秋花).
@@ -109,7 +110,7 @@ def _trim(name: str, after: str) -> str | None:
     word that follows names (等, 君, 即 …) comes next; None when it is no name."""
     if not name:
         return None
-    if after == "" or not ("\u3400" <= after <= "\u9fff") or after in _AFTER_NAME:
+    if after == "" or not is_han(after) or after in _AFTER_NAME:
         if len(name) <= (4 if name[:2] in COMPOUND or name[1] in SINGLE else 3) and _is_name(name):
             return name
     for size in (3, 2):
@@ -132,7 +133,7 @@ def _ending_at(text: str, end: int) -> Iterator[tuple[int, int]]:
     before = text[max(0, end - 4) : end]
     for size in (3, 4, 2):
         name = before[-size:] if len(before) >= size else ""
-        if len(name) == size and all("\u3400" <= c <= "\u9fff" for c in name) and _is_name(name):
+        if len(name) == size and all(is_han(c) for c in name) and _is_name(name):
             yield end - size, end
             return
 
@@ -175,7 +176,7 @@ COMMON = {2: 5, 3: 60, 4: 60}
 def _han_run(text: str, end: int) -> int:
     """Where the run of Han characters that ends at ``end`` starts."""
     start = end
-    while start > 0 and "\u3400" <= text[start - 1] <= "\u9fff":
+    while start > 0 and is_han(text[start - 1]):
         start -= 1
     return start
 
