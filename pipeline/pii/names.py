@@ -71,4 +71,4 @@ def name_finder_factory(ctx: Context) -> tuple[Callable[[], NameFinder] | None, 
             raise UserError(ctx.layout.rel(ctx.layout.params), f"segment.strict is set and no NER model: {why}")
         return None, f"person names are not detected: no NER model ({why})"
     precision = models.checked_precision(s.precision, ctx.layout.rel(ctx.layout.params), "segment.precision")
-    return partial(NameFinder, found, s.device, s.batch_size, precision, s.batch_tokens), None
+    return partial(NameFinder, found, s.device, s.pieces_per_call, precision, s.batch_tokens), None
