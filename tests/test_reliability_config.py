@@ -9,7 +9,7 @@ import typing
 
 import pytest
 import yaml
-from conftest import BIN, add_source, run_env
+from conftest import BIN, REPO, add_source, run_env
 
 from pipeline.core import config
 from pipeline.core.errors import UserError
@@ -208,3 +208,22 @@ def test_sources_check_stops_on_what_dvc_cannot_hash_in_a_registered_folder(layo
     result = twcorpus(layout, "register", "poems")
     assert result.returncode == 2
     assert result.stderr.startswith("twcorpus: error: data/raw/poems/王小明.txt: the name is Big5 (CP950), not UTF-8")
+
+
+def test_the_shipped_params_are_the_code_defaults():
+    """params.yaml lists every setting (the data engineer's manual of knobs, and what DVC
+    tracks); the dataclasses' defaults are what a missing key means. They must never say two
+    things: every value of the shipped file is its key's default."""
+    from pipeline.core.config import Params
+
+    shipped = build(Params, yaml.safe_load((REPO / "params.yaml").read_text(encoding="utf-8")), "params.yaml")
+
+    def differences(a, b, prefix=""):
+        for f in dataclasses.fields(a):
+            x, y = getattr(a, f.name), getattr(b, f.name)
+            if dataclasses.is_dataclass(x):
+                yield from differences(x, y, f"{prefix}{f.name}.")
+            elif x != y:
+                yield f"{prefix}{f.name}: params.yaml {x!r}, code {y!r}"
+
+    assert list(differences(shipped, Params())) == []

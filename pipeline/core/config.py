@@ -311,7 +311,8 @@ class DecontamParams:
 class PublishParams:
     pretty_name: str = "Taiwan Traditional-Chinese Public Text Corpus"
     description: str = (
-        "Taiwanese government and cultural text in Traditional Chinese, with provenance and license for every document."
+        "Taiwanese government and cultural text in Traditional Chinese, contributed by the agencies that publish it, "
+        "with provenance and license for every document."
     )
     max_shard_bytes: int = 256 * 1024 * 1024  # cut shards at this much UTF-8 text
     row_group_rows: int = 10_000  # small row groups keep the hub's dataset viewer fast
