@@ -91,10 +91,10 @@ def repo(root: Path, model: Path, docs: list[str], device: str, engine: str, act
 
 def run(root: Path) -> tuple[float, list]:
     from pipeline.core.context import load_context
-    from pipeline.segment import stage
+    from pipeline.stages import runner
 
     start = time.perf_counter()
-    stage.run(load_context(root), "bench", progress=False)
+    runner("segment")(load_context(root), "bench", progress=False)
     seconds = time.perf_counter() - start
     return seconds, pq.read_table(root / "data/interim/bench/segment.parquet").column("tokens").to_pylist()
 

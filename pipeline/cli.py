@@ -26,16 +26,18 @@ def _context(args: argparse.Namespace):
 
 def cmd_stage(args: argparse.Namespace) -> int:
     """A pipeline stage (pipeline/<stage>/contract.py): run it, print its one-line summary."""
+    from pipeline.stages import runner  # the stages' code loads only when one runs
+
     stage = STAGES.get(args.command)
     custom = stage.command_function()
     if custom is not None:
         return custom(args)
     ctx = _context(args)
     if stage.scope == SOURCE:
-        metrics = stage.runner()(ctx, args.source, progress=not args.quiet)
+        metrics = runner(stage.name)(ctx, args.source, progress=not args.quiet)
         line = f"{stage.name} {args.source}: {metrics['documents']} documents, {metrics['rejected']} rejected"
     else:
-        metrics = stage.runner()(ctx, progress=not args.quiet)
+        metrics = runner(stage.name)(ctx, progress=not args.quiet)
         line = stage.name
     if not args.quiet:
         print(line + stage.summary(metrics), file=sys.stderr)

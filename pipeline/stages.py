@@ -9,15 +9,57 @@ that ``params.yaml`` names (``pipeline.engine``).
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
+from pipeline.core.batch_stage import Plan, run_batch_stage
 from pipeline.core.context import Context
-from pipeline.core.contract import SOURCE, STAGES, source_stages, stages
+from pipeline.core.contract import SOURCE, STAGES, Stage, source_stages, stages
+from pipeline.core.jsonfile import write_json
+from pipeline.core.results import Transform
+from pipeline.core.schema import schema_after
+from pipeline.engine import engine_for
 
 
 def runner(name: str) -> Callable[..., dict[str, Any]]:
-    """The ``run`` function of the stage called ``name``."""
-    return STAGES.get(name).runner()
+    """The function that runs the stage called ``name``: its own ``run``, or, for a per-source
+    batch stage, ``run_planned`` with its plan."""
+    stage = STAGES.get(name)
+    own = stage.own_runner()
+    if own is not None:
+        return own
+    return partial(run_planned, stage)
+
+
+def run_planned(stage: Stage, ctx: Context, source_id: str, progress: bool = True) -> dict[str, Any]:
+    """A per-source batch stage, the same way for every one: the source must be registered,
+    the stage's plan is made on the driver (models are loaded by ``setup``, once per worker),
+    the previous stage's output streams through the batch function on the configured engine
+    (``params.<stage>.batch_size`` rows at a time), documents and rejects are written in input
+    order, and ``data/metrics/<source>/<stage>.json`` gets the base figures and the stage's own."""
+    ctx.sources.require(ctx.layout, source_id)
+    planner = stage.planner()
+    assert planner is not None  # runner() sends only stages with a plan here
+    plan: Plan = planner(ctx, source_id)
+    transform: Transform | Callable[[], Transform] = plan.setup if plan.actors else plan.setup()
+    metrics = run_batch_stage(
+        ctx.layout,
+        source_id,
+        stage.name,
+        transform,
+        schema_after(stage.name),
+        getattr(ctx.params, stage.name).batch_size,
+        progress,
+        engine=engine_for(ctx.params),
+        stats=plan.stats,
+        actors=plan.actors,
+        unit=plan.unit,
+        scrub=plan.scrub,
+    )
+    if plan.finish is not None:
+        metrics = plan.finish(metrics)
+    write_json(ctx.layout.stage_metrics(source_id, stage.name), metrics)
+    return plan.returned(metrics) if plan.returned is not None else metrics
 
 
 def run_source(
@@ -37,5 +79,5 @@ def run_all(ctx: Context, progress: bool = False) -> dict[str, Any]:
     metrics: dict[str, Any] = {}
     for stage in stages():
         if stage.scope != SOURCE:
-            metrics = stage.runner()(ctx, progress=progress)
+            metrics = runner(stage.name)(ctx, progress=progress)
     return metrics

@@ -272,7 +272,7 @@ def test_a_ray_address_that_does_not_answer_is_one_line(layout):
 def test_ckip_actors_load_the_model_give_the_local_tokens_and_fill_the_cache(layout, engine, tmp_path):
     from tiny_ckip import build
 
-    from pipeline.segment import stage as segment
+    from pipeline.stages import runner
 
     model = build(tmp_path / "albert-ws", arch="albert")
     texts = {f"{i}.txt": f"第{i}條　本法所稱公務員，指依法令服務於國家機關之人員。\n第二項規定之。" for i in range(6)}
@@ -283,17 +283,17 @@ def test_ckip_actors_load_the_model_give_the_local_tokens_and_fill_the_cache(lay
     layout.params.write_text(yaml.safe_dump(params, allow_unicode=True))
     stages.run_source(context(layout), "agency", until="pii")
 
-    local = segment.run(context(layout), "agency", progress=False)
+    local = runner("segment")(context(layout), "agency", progress=False)
     expected = pq.read_table(layout.stage_docs("agency", "segment"))
     shutil.rmtree(layout.root / ".cache")
     params["engine"] = "ray"
     layout.params.write_text(yaml.safe_dump(params, allow_unicode=True))
-    first = segment.run(context(layout), "agency", progress=False)  # actors load the model, fill an empty cache
+    first = runner("segment")(context(layout), "agency", progress=False)  # actors load the model, fill an empty cache
     assert pq.read_table(layout.stage_docs("agency", "segment")).equals(expected)
     assert first["segmenter"] == local["segmenter"] == f"ckip:{model}"
     # each distinct piece went to the model once (a piece seen by an earlier batch is a hit)
     assert first["cache_misses"] == local["cache_misses"] > 0
-    again = segment.run(context(layout), "agency", progress=False)
+    again = runner("segment")(context(layout), "agency", progress=False)
     assert (again["cache_hits"], again["cache_misses"]) == (first["cache_hits"] + first["cache_misses"], 0)
     assert pq.read_table(layout.stage_docs("agency", "segment")).equals(expected)
 

@@ -39,6 +39,7 @@ from pipeline.publish import stage as publish_stage
 from pipeline.publish.plots import CHART_TITLES
 from pipeline.segment import stage as segment_stage
 from pipeline.segment.cache import SegmentCache, cache_key
+from pipeline.stages import runner
 
 pytestmark = pytest.mark.reliability
 
@@ -98,7 +99,8 @@ SEGMENT = textwrap.dedent("""
             time.sleep(300)
         return real(batch, **kw)
     stage.segment_batch = paused
-    stage.run(load_context(root), "news", progress=False)
+    from pipeline.stages import runner
+    runner("segment")(load_context(root), "news", progress=False)
 """)
 
 # A publish in another process, killed (or paused) after its shards and card, before LICENSES.md.
@@ -185,7 +187,7 @@ def test_a_stage_killed_mid_write_leaves_nothing_in_data_and_the_next_run_succee
     # the name writers used before, left by a crash of an older version: removed too
     (layout.interim("news") / ".segment.parquet.tmp").write_bytes(b"PAR1 half")
 
-    metrics = segment_stage.run(ctx, "news", progress=False)
+    metrics = runner("segment")(ctx, "news", progress=False)
     assert metrics["documents"] == 40
     assert names(layout.root / "data") - before == {
         "interim/news/segment.parquet",
@@ -194,7 +196,7 @@ def test_a_stage_killed_mid_write_leaves_nothing_in_data_and_the_next_run_succee
     }
     assert leftovers(layout) == []
     first = digests(layout.interim("news"))
-    segment_stage.run(ctx, "news", progress=False)
+    runner("segment")(ctx, "news", progress=False)
     assert digests(layout.interim("news")) == first  # still byte-identical across runs
 
 
@@ -224,7 +226,7 @@ def test_a_second_run_of_the_same_stage_stops_with_one_line(layout):
             match=r"^data/interim/news/segment\.parquet: another run is writing this output "
             r"right now \(lock \.tmp/[^)]+\.lock\); wait for it to finish, or stop it, then run again$",
         ):
-            segment_stage.run(ctx, "news", progress=False)
+            runner("segment")(ctx, "news", progress=False)
         result = twcorpus(layout, "segment", "news")
         assert result.returncode == 2
         errors = [line for line in result.stderr.splitlines() if "warning" not in line]
@@ -234,7 +236,7 @@ def test_a_second_run_of_the_same_stage_stops_with_one_line(layout):
     finally:
         holder.kill()
         holder.wait()
-    assert segment_stage.run(ctx, "news", progress=False)["documents"] == 40  # the lock went with the process
+    assert runner("segment")(ctx, "news", progress=False)["documents"] == 40  # the lock went with the process
     assert leftovers(layout) == []
 
 
@@ -374,7 +376,7 @@ def test_flipped_bytes_in_a_page_are_caught_not_read_as_other_text(layout):
 
     path.write_bytes(bytes(changed))  # through a stage and the command line: the same line
     with pytest.raises(UserError, match=r"^data/interim/news/pii\.parquet: not a readable Parquet file \(.*CRC"):
-        segment_stage.run(ctx, "news", progress=False)
+        runner("segment")(ctx, "news", progress=False)
     result = twcorpus(layout, "segment", "news")
     errors = [line for line in result.stderr.splitlines() if "warning" not in line]
     assert result.returncode == 2 and len(errors) == 1
@@ -415,7 +417,7 @@ def test_a_truncated_input_is_one_line_naming_it(layout, cut):
     data = path.read_bytes()
     path.write_bytes(data[: int(len(data) * cut)])
     with pytest.raises(UserError, match=r"^data/interim/news/pii\.parquet: " + UNREADABLE):
-        segment_stage.run(ctx, "news", progress=False)
+        runner("segment")(ctx, "news", progress=False)
     with pytest.raises(UserError, match=r"^data/interim/news/pii\.parquet: " + UNREADABLE):
         count_rows(path)
 
@@ -542,7 +544,7 @@ def test_the_stage_with_a_corrupt_cache_writes_the_same_files(layout, capsys):
     for path in (layout.root / ".cache" / "segment").iterdir():  # the database and its WAL, if any
         path.write_bytes(os.urandom(path.stat().st_size))
     capsys.readouterr()
-    segment_stage.run(ctx, "news", progress=False)
+    runner("segment")(ctx, "news", progress=False)
     assert "the segmentation cache is unreadable" in capsys.readouterr().err
     assert digests(layout.interim("news")) == first
 

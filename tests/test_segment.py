@@ -18,6 +18,7 @@ from pipeline.core.errors import UserError
 from pipeline.core.schema import NORMALIZED
 from pipeline.segment import stage as segment_stage
 from pipeline.segment.cache import SegmentCache
+from pipeline.stages import runner
 
 SHORT = ["中華民國基於三民主義，為民有民治民享之民主共和國。", "臺灣的資料開放政策", "第一條：本法依憲法制定之。"]
 
@@ -477,7 +478,7 @@ def test_the_stage_writes_the_same_bytes_with_small_windows(layout, monkeypatch)
     before = path.read_bytes()
     monkeypatch.setattr(segment_stage, "WINDOW_PIECES", 5)
     monkeypatch.setattr(segment_stage, "WINDOW_CHARS", 200)
-    segment_stage.run(context(layout), "agency", progress=False)
+    runner("segment")(context(layout), "agency", progress=False)
     assert path.read_bytes() == before
 
 

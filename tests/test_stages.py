@@ -60,7 +60,7 @@ def test_each_stage_depends_in_dvc_yaml_on_every_package_its_code_imports():
     files = _module_files()
     dvc = dvc_stages()
     for stage in stages():
-        start = stage.run.partition(":")[0]
+        start = (stage.plan or stage.run or "").partition(":")[0]
         seen, todo = set(), [start]
         while todo:
             module = todo.pop()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,22 @@ if TYPE_CHECKING:
     from pipeline.engine.base import Actors, Engine
 
 __all__ = ["BatchResult", "ResultWriter", "Transform", "run_batch_stage", "text_length"]
+
+
+@dataclass
+class Plan:
+    """What a per-source batch stage prepares on the driver for one run, before any document
+    is read (its contract names the function that makes it: ``Stage.plan``). The runner
+    (``pipeline.stages``) does the rest the same way for every stage: the source's
+    registration, the input, the engine, the writing, the metrics file."""
+
+    setup: Callable[[], Transform]  # run once per worker (a model loads here); returns the batch function
+    scrub: Callable[[dict[str, Any]], dict[str, Any]]  # applied to every reject (see ResultWriter)
+    stats: Tally | None = None  # receives every batch's counts
+    actors: Actors | None = None  # declared resources: a pool of long-lived workers, each calling setup once
+    unit: str = "doc"  # what the progress bar counts: documents, or characters ("char")
+    finish: Callable[[dict[str, Any]], dict[str, Any]] | None = None  # the stage's own figures, written with the rest
+    returned: Callable[[dict[str, Any]], dict[str, Any]] | None = None  # added to what the run returns, not written
 
 
 class ResultWriter:

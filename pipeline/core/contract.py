@@ -38,8 +38,12 @@ class Stage:
     name: str  # the DVC stage, the CLI subcommand, data/interim/<id>/<name>.parquet for a source stage
     order: int  # its place in the pipeline: stages run by ascending order
     scope: str  # SOURCE or GLOBAL
-    run: str  # "module:function": run(ctx, source_id, progress=...) for SOURCE, run(ctx, progress=...) for GLOBAL
     help: str  # the subcommand's description (`twcorpus <name> --help`)
+    # How it runs, one of the two. plan: "module:function(ctx, source_id) -> Plan" for a per-source
+    # batch stage (pipeline.stages runs it); run: "module:function", run(ctx, source_id, progress=...)
+    # for SOURCE, run(ctx, progress=...) for GLOBAL, for a stage that is not a batch map (ingest, the globals).
+    plan: str | None = None
+    run: str | None = None
     params: tuple[str, ...] = ()  # the params.yaml sections (or keys) it reads: its DVC params
     summary: Callable[[dict[str, Any]], str] = _none  # added to the CLI's one-line summary, from the metrics
     command: str | None = None  # "module:function" taking the CLI's arguments, when the generic one is not enough
@@ -48,8 +52,11 @@ class Stage:
     columns: tuple[tuple[str, Any, str], ...] = ()  # (name, Arrow type, description for the card) it adds
     unpublished: tuple[str, ...] = ()  # of those, the ones kept to the interim files (publish leaves them out)
 
-    def runner(self) -> Callable[..., dict[str, Any]]:
-        return _resolve(self.run)
+    def planner(self) -> Callable[..., Any] | None:
+        return _resolve(self.plan) if self.plan else None
+
+    def own_runner(self) -> Callable[..., dict[str, Any]] | None:
+        return _resolve(self.run) if self.run else None
 
     def command_function(self) -> Callable[..., int] | None:
         return _resolve(self.command) if self.command else None
@@ -70,6 +77,8 @@ def register(stage: Stage) -> Stage:
     """Called by each ``pipeline/<name>/contract.py``."""
     if stage.scope not in (SOURCE, GLOBAL):
         raise ValueError(f"stage '{stage.name}': scope must be '{SOURCE}' or '{GLOBAL}', got '{stage.scope}'")
+    if (stage.plan is None) == (stage.run is None) or (stage.plan is not None and stage.scope != SOURCE):
+        raise ValueError(f"stage '{stage.name}': name a plan (a per-source batch stage) or a run function")
     return STAGES.add(stage.name, stage, order=stage.order)
 
 

@@ -28,7 +28,7 @@ register(
         name="normalize",
         order=20,
         scope=SOURCE,
-        run="pipeline.normalize.stage:run",
+        plan="pipeline.normalize.stage:plan",
         params=("normalize", "pii.policy"),
         help="clean Unicode, identify script and language from the characters, convert Simplified to Taiwan "
         "Traditional (OpenCC), reject languages not kept.",

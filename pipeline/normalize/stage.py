@@ -22,13 +22,11 @@ from typing import Any
 
 import pyarrow as pa
 
-from pipeline.core.batch_stage import BatchResult, run_batch_stage
+from pipeline.core.batch_stage import BatchResult, Plan
 from pipeline.core.config import NormalizeParams
 from pipeline.core.context import Context
-from pipeline.core.jsonfile import write_json
 from pipeline.core.schema import NORMALIZED, reject_row
 from pipeline.core.tally import Tally
-from pipeline.engine import engine_for
 from pipeline.normalize.cleanup import clean
 from pipeline.normalize.langid import identify, primary
 from pipeline.pii.scrub import reject_scrubber
@@ -109,23 +107,18 @@ def normalize_batch(batch: pa.RecordBatch, params: NormalizeParams) -> BatchResu
     return BatchResult(pa.RecordBatch.from_pylist(kept, schema=NORMALIZED), rejects, stats)
 
 
-def run(ctx: Context, source_id: str, progress: bool = True) -> dict[str, Any]:
-    layout, p = ctx.layout, ctx.params.normalize
-    ctx.sources.require(layout, source_id)
+def plan(ctx: Context, source_id: str) -> Plan:
+    p = ctx.params.normalize
+
+    def finish(metrics: dict[str, Any]) -> dict[str, Any]:
+        metrics.update(stats.as_metrics())
+        metrics["replacement_chars"] = {"characters": 0, "documents": 0} | metrics["replacement_chars"]
+        return metrics
+
     stats = NormalizeStats()
-    metrics = run_batch_stage(
-        layout,
-        source_id,
-        STAGE,
-        partial(normalize_batch, params=p),
-        NORMALIZED,
-        p.batch_size,
-        progress,
-        engine=engine_for(ctx.params),
-        stats=stats,
+    return Plan(
+        setup=lambda: partial(normalize_batch, params=p),
         scrub=reject_scrubber(ctx.params.pii),
+        stats=stats,
+        finish=finish,
     )
-    metrics.update(stats.as_metrics())
-    metrics["replacement_chars"] = {"characters": 0, "documents": 0} | metrics["replacement_chars"]
-    write_json(layout.stage_metrics(source_id, STAGE), metrics)
-    return metrics

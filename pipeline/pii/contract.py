@@ -31,7 +31,7 @@ register(
         name="pii",
         order=40,
         scope=SOURCE,
-        run="pipeline.pii.stage:run",
+        plan="pipeline.pii.stage:plan",
         # names come from CKIP NER, loaded the way segment loads its models
         params=(
             "pii",

@@ -18,7 +18,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from pipeline.core.batch_stage import BatchResult, Transform, run_batch_stage
+from pipeline.core.batch_stage import BatchResult, Plan
 from pipeline.core.config import PiiParams
 from pipeline.core.context import Context
 from pipeline.core.jsonfile import write_json
@@ -132,9 +132,8 @@ def _with_names(params: PiiParams, make_finder: Callable[[], Any]) -> Callable[[
     return partial(pii_batch, params=params, names=make_finder())
 
 
-def run(ctx: Context, source_id: str, progress: bool = True) -> dict[str, Any]:
+def plan(ctx: Context, source_id: str) -> Plan:
     p: PiiParams = ctx.params.pii
-    ctx.sources.require(ctx.layout, source_id)
     make_finder, warning = None, None
     if p.person_names:
         from pipeline.pii.names import name_finder_factory
@@ -143,30 +142,25 @@ def run(ctx: Context, source_id: str, progress: bool = True) -> dict[str, Any]:
         if warning:
             warn_once(ctx.layout.root, warning)
     stats = PiiStats()
-    engine = engine_for(ctx.params)
-    transform: Transform | Callable[[], Transform]  # with actors: the factory of the batch function
-    transform, actors = partial(pii_batch, params=p), None
+    ner = make_finder is not None
+
+    def finish(metrics: dict[str, Any]) -> dict[str, Any]:
+        metrics.update(stats.as_metrics())
+        metrics["detectors"] = {"rules": True, "ner": ner}
+        metrics["person_names_detected"] = ner
+        # what the card says of this run: the detectors that ran
+        write_json(
+            ctx.layout.stage_info(source_id, STAGE), {"detectors": [d.name for d in REGEX_DETECTORS], "ner": ner}
+        )
+        return metrics
+
     if make_finder is not None:  # the NER model loads once per worker
-        transform, actors = partial(_with_names, p, make_finder), model_actors(ctx.params, engine)
-    metrics = run_batch_stage(
-        ctx.layout,
-        source_id,
-        STAGE,
-        transform,
-        PII_CHECKED,
-        p.batch_size,
-        progress,
-        engine=engine,
-        stats=stats,
-        actors=actors,
-        scrub=unchanged,
-    )
-    metrics.update(stats.as_metrics())
-    metrics["detectors"] = {"rules": True, "ner": make_finder is not None}
-    metrics["person_names_detected"] = make_finder is not None
-    write_json(
-        ctx.layout.stage_info(source_id, STAGE),
-        {"detectors": [d.name for d in REGEX_DETECTORS], "ner": make_finder is not None},
-    )
-    write_json(ctx.layout.stage_metrics(source_id, STAGE), metrics)
-    return metrics
+        finder = make_finder
+        return Plan(
+            setup=partial(_with_names, p, finder),
+            scrub=unchanged,
+            stats=stats,
+            actors=model_actors(ctx.params, engine_for(ctx.params)),
+            finish=finish,
+        )
+    return Plan(setup=lambda: partial(pii_batch, params=p), scrub=unchanged, stats=stats, finish=finish)

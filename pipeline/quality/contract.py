@@ -8,7 +8,7 @@ register(
         name="quality",
         order=30,
         scope=SOURCE,
-        run="pipeline.quality.stage:run",
+        plan="pipeline.quality.stage:plan",
         params=("quality", "pii.policy"),
         help="measure length, Han share, repeated lines and character n-grams and boilerplate, and reject documents "
         "outside the thresholds in params.yaml.",

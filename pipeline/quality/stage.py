@@ -10,17 +10,14 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
 
 import pyarrow as pa
 
-from pipeline.core.batch_stage import BatchResult, run_batch_stage
+from pipeline.core.batch_stage import BatchResult, Plan
 from pipeline.core.config import QualityParams
 from pipeline.core.context import Context
-from pipeline.core.jsonfile import write_json
 from pipeline.core.schema import QUALITY_CHECKED, reject_row
 from pipeline.core.tally import Tally
-from pipeline.engine import engine_for
 from pipeline.pii.scrub import reject_scrubber
 from pipeline.quality.regional import Regional, measure_regional
 from pipeline.quality.rules import RULES, cheap_first, first_broken, measured
@@ -87,22 +84,12 @@ def quality_batch(batch: pa.RecordBatch, params: QualityParams) -> BatchResult:
     return BatchResult(pa.RecordBatch.from_pylist(kept, schema=QUALITY_CHECKED), rejects, stats)
 
 
-def run(ctx: Context, source_id: str, progress: bool = True) -> dict[str, Any]:
+def plan(ctx: Context, source_id: str) -> Plan:
     p = ctx.params.quality
-    ctx.sources.require(ctx.layout, source_id)
     stats = RegionalStats()
-    metrics = run_batch_stage(
-        ctx.layout,
-        source_id,
-        STAGE,
-        partial(quality_batch, params=p),
-        QUALITY_CHECKED,
-        p.batch_size,
-        progress,
-        engine=engine_for(ctx.params),
-        stats=stats,
+    return Plan(
+        setup=lambda: partial(quality_batch, params=p),
         scrub=reject_scrubber(ctx.params.pii),
+        stats=stats,
+        finish=lambda metrics: metrics | stats.as_metrics(),
     )
-    metrics |= stats.as_metrics()
-    write_json(ctx.layout.stage_metrics(source_id, STAGE), metrics)
-    return metrics

@@ -23,7 +23,7 @@ register(
         name="segment",
         order=50,
         scope=SOURCE,
-        run="pipeline.segment.stage:run",
+        plan="pipeline.segment.stage:plan",
         check="pipeline.segment.fallbacks:check_params",
         params=("segment",),
         help="word tokens with CKIP (model from a local folder, the Hugging Face cache or a download), or with the "

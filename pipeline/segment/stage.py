@@ -38,11 +38,11 @@ import pyarrow.compute as pc
 
 from pipeline.ckip import models
 from pipeline.ckip.pieces import iter_pieces, split_whitespace
-from pipeline.core.batch_stage import BatchResult, run_batch_stage
+from pipeline.core.batch_stage import BatchResult
+from pipeline.core.batch_stage import Plan as StagePlan  # this module's Plan is the segmenter's
 from pipeline.core.config import SegmentParams
 from pipeline.core.context import Context
 from pipeline.core.errors import UserError
-from pipeline.core.jsonfile import write_json
 from pipeline.core.notices import warn_once
 from pipeline.core.schema import SEGMENTED
 from pipeline.core.tally import Tally
@@ -339,29 +339,20 @@ def _pos_for(result: dict[str, Any]) -> list[str]:
     return tags
 
 
-def run(ctx: Context, source_id: str, progress: bool = True) -> dict[str, Any]:
+def plan(ctx: Context, source_id: str) -> StagePlan:
     p: SegmentParams = ctx.params.segment
-    ctx.sources.require(ctx.layout, source_id)
-    plan = plan_segmenter(ctx)
-    if plan.warning:
-        warn_once(ctx.layout.root, plan.warning)
+    segmenter = plan_segmenter(ctx)
+    if segmenter.warning:
+        warn_once(ctx.layout.root, segmenter.warning)
     cache_path = ctx.layout.root / p.cache_dir / "segments.sqlite" if p.cache_dir else None
-    engine = engine_for(ctx.params)
     stats = SegmentStats()
-    metrics = run_batch_stage(
-        ctx.layout,
-        source_id,
-        STAGE,
-        partial(_worker, plan, p, cache_path),
-        SEGMENTED,
-        p.batch_size,
-        progress,
-        engine=engine,
-        stats=stats,
-        actors=model_actors(ctx.params, engine, model=plan.name.startswith("ckip:")),
-        unit="char",
+    return StagePlan(
+        setup=partial(_worker, segmenter, p, cache_path),
         scrub=unchanged,
+        stats=stats,
+        actors=model_actors(ctx.params, engine_for(ctx.params), model=segmenter.name.startswith("ckip:")),
+        unit="char",
+        finish=lambda metrics: metrics | {"segmenter": segmenter.name, "fallback_used": segmenter.warning is not None},
+        # cache counts vary with the cache: returned, not written
+        returned=lambda metrics: metrics | {"cache_hits": stats.cache["hits"], "cache_misses": stats.cache["misses"]},
     )
-    metrics.update(segmenter=plan.name, fallback_used=plan.warning is not None)
-    write_json(ctx.layout.stage_metrics(source_id, STAGE), metrics)  # cache counts vary with the cache: not here
-    return metrics | {"cache_hits": stats.cache["hits"], "cache_misses": stats.cache["misses"]}
