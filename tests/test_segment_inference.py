@@ -237,3 +237,15 @@ def _with_offsets(pieces):
     for piece, is_text in pieces:
         yield piece, is_text, offset
         offset += len(piece)
+
+
+def test_one_length_grouped_batching_by_rows_or_by_padded_tokens():
+    from pipeline.ckip.batching import length_batches
+
+    lengths = [5, 1, 3, 1, 8, 3]
+    by_rows = [b.tolist() for b in length_batches(lengths, rows=2)]
+    assert by_rows == [[1, 3], [2, 5], [0, 4]]  # shortest first, equal lengths in their order
+    # (rows + 1) × (longest + 2) ≤ 12 tokens: [1, 3] (2 × 3), [2, 5] (2 × 5), [0] (7), [4] (10)
+    assert [b.tolist() for b in length_batches(lengths, tokens=12)] == [[1, 3], [2, 5], [0], [4]]
+    assert [b.tolist() for b in length_batches([20], tokens=12)] == [[0]]  # too long for the budget: alone
+    assert list(length_batches([], rows=4)) == []

@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from pipeline.ckip.batching import length_batches
 from pipeline.ckip.models import PRECISIONS
 
 DELIMITERS = frozenset("，,。：:；;！!？?")  # ckip-transformers' delim_set, which CkipPosTagger cuts at
@@ -114,12 +115,7 @@ class TokenClassifier:
 
     def batches(self, lengths: np.ndarray) -> Iterator[np.ndarray]:
         """Row indices, shortest rows first, in batches of at most ``batch_tokens`` tokens padded."""
-        order = np.argsort(lengths, kind="stable")
-        start = 0
-        for end in range(1, len(order) + 1):
-            if end == len(order) or (end + 1 - start) * (int(lengths[order[end]]) + 2) > self.batch_tokens:
-                yield order[start:end]
-                start = end
+        return length_batches(lengths, tokens=self.batch_tokens)
 
     def run(self, ids: np.ndarray, starts: np.ndarray, lengths: np.ndarray, *, segmentation: bool) -> np.ndarray:
         """Each row ``ids[starts[r]:starts[r] + lengths[r]]`` through the model, as ``[CLS] row [SEP]``.

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pipeline.ckip.batching import length_batches
 from pipeline.ckip.device import torch_device
 from pipeline.ckip.models import ResolvedModel
 
@@ -48,10 +49,9 @@ class CkipBackend:
         self.max_chars = self.ws.tokenizer.model_max_length - 2
 
     def segment(self, pieces: list[str]) -> list[dict[str, Any]]:
-        order = sorted(range(len(pieces)), key=lambda i: len(pieces[i]))
         results: list[dict[str, Any]] = [{}] * len(pieces)
-        for start in range(0, len(order), self.batch_size):
-            group = order[start : start + self.batch_size]
+        for batch in length_batches([len(p) for p in pieces], rows=self.batch_size):
+            group = batch.tolist()
             texts = [pieces[i] for i in group]
             options = dict(batch_size=len(texts), show_progress=False)
             words = self.ws(texts, **options)
