@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import yaml
-from conftest import add_source, context
+from conftest import add_source, context, normalized_batch
 from pii_gen import KINDS, business_number, items, national_id, negatives
 
 from pipeline import stages
@@ -40,28 +40,6 @@ FORMS = {
     "nhi_card": ["健保卡號0000-1234-5678。"],
     "address": ["住址臺北市中正區重慶南路一段122號3樓，"],
 }
-
-
-def batch(texts):
-    rows = [
-        {
-            "id": f"id{i}",
-            "text": t,
-            "source": "s",
-            "source_file": "f",
-            "source_line": i,
-            "license": "CC0-1.0",
-            "title": None,
-            "url": None,
-            "date": None,
-            "meta": None,
-            "lang": "zh-Hant",
-            "converted": None,
-            "cleanup": None,
-        }
-        for i, t in enumerate(texts)
-    ]
-    return pa.RecordBatch.from_pylist(rows, schema=NORMALIZED)
 
 
 @pytest.mark.parametrize("kind", sorted(FORMS))
@@ -122,7 +100,7 @@ def test_apply_policy_redacts_flags_and_records_offsets():
 
 def test_drop_policy_makes_a_reject():
     params = PiiParams(policy={"credit_card": "drop"})
-    result = pii_batch(batch(["沒有個資的文字。", "卡號4111111111111111。", "電話02-2345-6789。"]), params)
+    result = pii_batch(normalized_batch(["沒有個資的文字。", "卡號4111111111111111。", "電話02-2345-6789。"]), params)
     assert result.kept.column("text").to_pylist() == ["沒有個資的文字。", "電話[PHONE]。"]
     assert result.kept.column("pii_types").to_pylist() == [[], ["phone"]]
     assert [(r["id"], r["stage"], r["reason"], r["detail"]) for r in result.rejects] == [
@@ -141,10 +119,10 @@ def test_drop_policy_makes_a_reject():
 
 def test_sensitive_data_is_flagged_or_dropped_by_policy():
     texts = ["王大明君罹患法定傳染病，依法隔離治療中。", "本法所稱醫療機構，指依醫療法設立之機構。"]
-    flagged = pii_batch(batch(texts), PiiParams())
+    flagged = pii_batch(normalized_batch(texts), PiiParams())
     assert flagged.kept.column("sensitive").to_pylist() == [["medical"], []]
     assert flagged.stats.sensitive == {"medical": 1} and not flagged.rejects
-    dropped = pii_batch(batch(texts), PiiParams(sensitive="drop"))
+    dropped = pii_batch(normalized_batch(texts), PiiParams(sensitive="drop"))
     assert dropped.kept.column("text").to_pylist() == [texts[1]]
     (reject,) = dropped.rejects
     assert reject["reason"] == "pii:sensitive" and reject["text"] == "[PERSON]君罹患法定傳染病，依法隔離治療中。"
@@ -224,7 +202,7 @@ def test_person_names_without_a_model_are_reported(layout, capsys, monkeypatch):
 
 
 def test_personal_data_in_title_url_and_meta_is_treated_too():
-    rows = batch(["公告內容，沒有個資。", "第二則公告。"]).to_pylist()
+    rows = normalized_batch(["公告內容，沒有個資。", "第二則公告。"]).to_pylist()
     rows[0] |= {
         "title": "聯絡人王小明 0912-345-678",
         "url": "https://x.gov.tw/?mail=wang@example.gov.tw",

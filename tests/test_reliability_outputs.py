@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import yaml
-from conftest import REPO, add_source, context, run_env
+from conftest import REPO, add_source, context, normalized_batch, run_env
 from test_segment import CountingSegmenter
 
 from pipeline import stages
@@ -32,7 +32,6 @@ from pipeline.core import parquet
 from pipeline.core.errors import UserError
 from pipeline.core.jsonfile import read_json, write_json
 from pipeline.core.parquet import RowWriter, count_rows, read_batches, read_table
-from pipeline.core.schema import NORMALIZED
 from pipeline.decontam import stage as decontam_stage
 from pipeline.dedup import stage as dedup_stage
 from pipeline.publish import stage as publish_stage
@@ -462,36 +461,13 @@ def test_a_corrupt_json_input_is_one_line(layout):
 # --- the segmentation cache ------------------------------------------------------------------------
 
 
-def batch_of(texts):
-    """Documents as normalize writes them (the columns segment reads)."""
-    rows = [
-        {
-            "id": f"id{i}",
-            "text": t,
-            "source": "s",
-            "source_file": "f",
-            "source_line": i,
-            "license": "CC0-1.0",
-            "title": None,
-            "url": None,
-            "date": None,
-            "meta": None,
-            "lang": "zh-Hant",
-            "converted": None,
-            "cleanup": None,
-        }
-        for i, t in enumerate(texts)
-    ]
-    return pa.RecordBatch.from_pylist(rows, schema=NORMALIZED)
-
-
 TEXTS = ["第一句。第二句。", "第三句。"]
 
 
 def segment(cache_path: Path, texts=TEXTS) -> tuple[CountingSegmenter, list]:
     seg, cache = CountingSegmenter(), SegmentCache(cache_path)
     try:
-        result = segment_stage.segment_batch(batch_of(texts), seg, cache, max_chars=4)
+        result = segment_stage.segment_batch(normalized_batch(texts), seg, cache, max_chars=4)
     finally:
         cache.close()
     return seg, result.kept.column("tokens").to_pylist()

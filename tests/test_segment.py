@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 
-import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import add_source, context
+from conftest import add_source, context, normalized_batch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tiny_ckip import NER_LABELS, POS_LABELS, build
@@ -15,7 +14,6 @@ from tiny_ckip import NER_LABELS, POS_LABELS, build
 from pipeline import stages
 from pipeline.ckip.pieces import split_pieces, split_whitespace
 from pipeline.core.errors import UserError
-from pipeline.core.schema import NORMALIZED
 from pipeline.segment import stage as segment_stage
 from pipeline.segment.cache import SegmentCache
 from pipeline.stages import runner
@@ -40,28 +38,6 @@ def set_segment(layout, **options):
     params = yaml.safe_load(layout.params.read_text()) or {}
     params["segment"] = {**params.get("segment", {}), **options}
     layout.params.write_text(yaml.safe_dump(params, allow_unicode=True))
-
-
-def normalized_batch(texts):
-    rows = [
-        {
-            "id": f"id{i}",
-            "text": t,
-            "source": "s",
-            "source_file": "f",
-            "source_line": i,
-            "license": "CC0-1.0",
-            "title": None,
-            "url": None,
-            "date": None,
-            "meta": None,
-            "lang": "zh-Hant",
-            "converted": None,
-            "cleanup": None,
-        }
-        for i, t in enumerate(texts)
-    ]
-    return pa.RecordBatch.from_pylist(rows, schema=NORMALIZED)
 
 
 # --- pieces -------------------------------------------------------------------------------
