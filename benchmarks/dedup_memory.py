@@ -14,7 +14,7 @@ checkout of the previous release, e.g. ``git worktree add /tmp/dd-old HEAD``) an
 ``--code`` (this checkout unless told), and each run's peak resident memory (VmHWM) is
 reported with the ratio. The two runs' ``documents.parquet`` and ``rejects.parquet`` are
 compared byte for byte (meaningful when the two differ only in ``pipeline/dedup/``: the
-schema is ``pipeline/core``'s). ``params.yaml`` is the baseline's, so both can read it. A
+schema is ``pipeline/core``'s). ``params.yaml`` holds the baseline's dedup section only, so both can read it. A
 third child that only imports the dedup stage gives the fixed cost both runs pay.
 """
 
@@ -86,7 +86,9 @@ def build(root: Path, docs: int, seed: int, params_file: Path) -> dict:
     from pipeline.core.schema import SEGMENTED
 
     shutil.copytree(ROOT / "licenses", root / "licenses")
-    params = yaml.safe_load(params_file.read_text(encoding="utf-8"))
+    # only the sections dedup reads: both versions then accept the file, whatever else they renamed
+    full = yaml.safe_load(params_file.read_text(encoding="utf-8"))
+    params = {key: full[key] for key in ("engine", "licenses", "dedup") if key in full}
     (root / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True, sort_keys=False), encoding="utf-8")
     (root / "configs").mkdir()
     (root / "configs" / "sources.yaml").write_text(
