@@ -18,12 +18,11 @@ stage code.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipeline.core.registry import Registry
+from pipeline.core.registry import Registry, resolve
 
 SOURCE = "source"  # one DVC stage per registered source (ingest@<id>): reads the stage before it
 GLOBAL = "global"  # one DVC stage for all sources (dedup, decontam, publish)
@@ -53,21 +52,16 @@ class Stage:
     unpublished: tuple[str, ...] = ()  # of those, the ones kept to the interim files (publish leaves them out)
 
     def planner(self) -> Callable[..., Any] | None:
-        return _resolve(self.plan) if self.plan else None
+        return resolve(self.plan) if self.plan else None
 
     def own_runner(self) -> Callable[..., dict[str, Any]] | None:
-        return _resolve(self.run) if self.run else None
+        return resolve(self.run) if self.run else None
 
     def command_function(self) -> Callable[..., int] | None:
-        return _resolve(self.command) if self.command else None
+        return resolve(self.command) if self.command else None
 
     def params_check(self) -> Callable[..., None] | None:
-        return _resolve(self.check) if self.check else None
-
-
-def _resolve(target: str) -> Any:
-    module, _, attr = target.partition(":")
-    return getattr(importlib.import_module(module), attr)
+        return resolve(self.check) if self.check else None
 
 
 STAGES: Registry[Stage] = Registry("stage", package="pipeline", module="contract")

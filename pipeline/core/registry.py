@@ -23,12 +23,18 @@ import importlib
 import pkgutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pipeline.core.errors import UserError, did_you_mean
 
 T = TypeVar("T")
 DEFAULT_ORDER = 100
+
+
+def resolve(target: str) -> Any:
+    """What a "module:attr" string names, imported now (lazy entries, a stage's functions)."""
+    module, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module), attr)
 
 
 class Registry(Generic[T]):
@@ -83,9 +89,7 @@ class Registry(Generic[T]):
         listing the known ones."""
         self._find()
         if name not in self._entries and name in self._lazy:
-            module, _, attr = self._lazy[name].partition(":")
-            entry = getattr(importlib.import_module(module), attr)
-            self._entries[name] = (DEFAULT_ORDER, len(self._entries), entry)
+            self._entries[name] = (DEFAULT_ORDER, len(self._entries), resolve(self._lazy[name]))
         if name not in self._entries:
             known = self.names()
             raise UserError(
