@@ -15,8 +15,16 @@ import pyarrow as pa
 
 from pipeline.core.contract import stages
 
+Columns = list[tuple[str, pa.DataType, str]]
+
+
+def schema_of(columns: Columns) -> pa.Schema:
+    """The Arrow schema of (name, type, description) columns."""
+    return pa.schema([(name, typ) for name, typ, _ in columns])
+
+
 # (name, type, description); the descriptions are rendered into the dataset card.
-DOCUMENT_COLUMNS: list[tuple[str, pa.DataType, str]] = [
+DOCUMENT_COLUMNS: Columns = [
     (
         "id",
         pa.string(),
@@ -44,9 +52,7 @@ DOCUMENT_COLUMNS: list[tuple[str, pa.DataType, str]] = [
     ),
     ("meta", pa.string(), "Other fields the source provided, as a JSON object with sorted keys; null when none."),
 ]
-DOCUMENT = pa.schema([(name, typ) for name, typ, _ in DOCUMENT_COLUMNS])
-
-Columns = list[tuple[str, pa.DataType, str]]
+DOCUMENT = schema_of(DOCUMENT_COLUMNS)
 
 
 # Every other column is declared by the stage that adds it (``Stage.columns`` in
@@ -62,7 +68,7 @@ def columns_after(stage: str) -> Columns:
 
 @functools.cache
 def schema_after(stage: str) -> pa.Schema:
-    return pa.schema([(name, typ) for name, typ, _ in columns_after(stage)])
+    return schema_of(columns_after(stage))
 
 
 def published_columns() -> Columns:
@@ -74,7 +80,7 @@ def published_columns() -> Columns:
 
 @functools.cache
 def published_schema() -> pa.Schema:
-    return pa.schema([(name, typ) for name, typ, _ in published_columns()])
+    return schema_of(published_columns())
 
 
 # The names stage code and tests import; computed when first used, so that reading this
@@ -109,7 +115,7 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-REJECT_COLUMNS: list[tuple[str, pa.DataType, str]] = [
+REJECT_COLUMNS: Columns = [
     ("source", pa.string(), "Source id."),
     (
         "source_file",
@@ -131,7 +137,7 @@ REJECT_COLUMNS: list[tuple[str, pa.DataType, str]] = [
     ),
     ("text", pa.string(), "The text, when it could be read, for audit."),
 ]
-REJECT = pa.schema([(name, typ) for name, typ, _ in REJECT_COLUMNS])
+REJECT = schema_of(REJECT_COLUMNS)
 # The list of what was not published that goes into the release: without the text, which may
 # be under a license that forbids publishing it (and belongs to no config of the dataset).
 RELEASED_REJECT = pa.schema([f for f in REJECT if f.name != "text"])
