@@ -35,9 +35,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-import pyarrow as pa  # noqa: E402
 
-from pipeline.core.schema import NORMALIZED  # noqa: E402
+from documents import normalized_batch  # noqa: E402
+
 from pipeline.ingest.readers.lawdb import read_lawdb  # noqa: E402
 from pipeline.segment.cache import SegmentCache  # noqa: E402
 from pipeline.segment.fallbacks.jieba_hant import JiebaHantBackend  # noqa: E402
@@ -100,28 +100,6 @@ def f1(pred: list[list[str]], ref: list[list[str]]) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
-def batch(texts: list[str]) -> pa.RecordBatch:
-    rows = [
-        {
-            "id": str(i),
-            "text": t,
-            "source": "b",
-            "source_file": "b",
-            "source_line": i,
-            "license": "CC0-1.0",
-            "title": None,
-            "url": None,
-            "date": None,
-            "meta": None,
-            "lang": "zh-Hant",
-            "converted": None,
-            "cleanup": None,
-        }
-        for i, t in enumerate(texts)
-    ]
-    return pa.RecordBatch.from_pylist(rows, schema=NORMALIZED)
-
-
 def ckip(args: argparse.Namespace, corpus: list[str]) -> dict:
     from ckip_transformers.nlp import CkipWordSegmenter
     from tiny_ckip import build
@@ -151,13 +129,13 @@ def ckip(args: argparse.Namespace, corpus: list[str]) -> dict:
                 model, device=args.device, fingerprint="bench", precision=precision, batch_tokens=args.batch_tokens
             )
         for segmenter in segmenters.values():  # warm-up
-            segment_batch(batch(corpus[:16]), segmenter, SegmentCache(None), max_chars=500)
+            segment_batch(normalized_batch(corpus[:16]), segmenter, SegmentCache(None), max_chars=500)
         best = {name: float("inf") for name in segmenters}
         tokens = {}
         for _ in range(args.rounds):
             for name, segmenter in segmenters.items():
                 start = time.perf_counter()
-                result = segment_batch(batch(corpus), segmenter, SegmentCache(None), max_chars=500)
+                result = segment_batch(normalized_batch(corpus), segmenter, SegmentCache(None), max_chars=500)
                 best[name] = min(best[name], time.perf_counter() - start)
                 tokens[name] = result.kept.column("tokens").to_pylist()
     report = {

@@ -10,7 +10,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import yaml
-from conftest import add_source, context, normalized_batch
+from conftest import add_source, context
+from documents import normalized_batch
 from pii_gen import KINDS, business_number, items, national_id, negatives
 
 from pipeline import stages

@@ -24,7 +24,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import yaml
-from conftest import REPO, add_source, context, normalized_batch, run_env
+from conftest import REPO, add_source, context, run_env
+from documents import normalized_batch
 from test_segment import CountingSegmenter
 
 from pipeline import stages

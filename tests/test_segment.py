@@ -6,7 +6,8 @@ import json
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import add_source, context, normalized_batch
+from conftest import add_source, context
+from documents import normalized_batch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tiny_ckip import NER_LABELS, POS_LABELS, build
