@@ -22,18 +22,19 @@ import numpy as np
 import pyarrow as pa
 from tqdm import tqdm
 
-from pipeline.core.batch_stage import BatchResult
+from pipeline.core.batch_stage import BatchResult, ResultWriter
 from pipeline.core.config import DecontamParams
 from pipeline.core.context import Context
 from pipeline.core.errors import missing_input
 from pipeline.core.jsonfile import write_json
-from pipeline.core.parquet import RowWriter, count_rows
-from pipeline.core.schema import DECONTAMINATED, REJECT, reason_key, reject_row
+from pipeline.core.parquet import count_rows
+from pipeline.core.schema import DECONTAMINATED, reject_row
 from pipeline.core.tally import Tally
 from pipeline.decontam.benchmarks import load_benchmark
 from pipeline.decontam.contract import DECONTAM_COLUMNS
 from pipeline.decontam.ngrams import BenchmarkIndex, Hit, build_index, scan
 from pipeline.engine import engine_for
+from pipeline.pii.scrub import unchanged
 
 STAGE = "decontam"
 (CONTAMINATION,) = DECONTAM_COLUMNS
@@ -169,25 +170,20 @@ def run(ctx: Context, progress: bool = True) -> dict[str, Any]:
         raise missing_input(layout.rel(layout.dedup), "the dedup stage")
     index = load_index(p, layout.root)
     stats = DecontamStats()
-    reasons: Counter = Counter()
     bar = tqdm(total=count_rows(layout.dedup), desc="decontam", unit="doc", disable=not progress or None)
-    with (
-        RowWriter(layout.decontam, DECONTAMINATED, p.batch_size) as docs,
-        RowWriter(layout.decontam_rejects, REJECT, p.batch_size) as rejects,
-    ):
+    # rejects after pii are redacted already: written unchanged
+    with ResultWriter(
+        layout.decontam, layout.decontam_rejects, DECONTAMINATED, p.batch_size, stats, scrub=unchanged
+    ) as out:
         for rows_in, result in engine_for(ctx.params).map_batches(
             layout.dedup, partial(decontam_batch, index=index), p.batch_size
         ):
-            docs.write_batch(result.kept)
-            for row in result.rejects:
-                rejects.add(row)
-                reasons[reason_key(row["reason"])] += 1
-            stats.merge(result.stats)
+            out.add(result)
             bar.update(rows_in)
     bar.close()
     summary = report(index, stats)
     write_json(layout.decontam_report, summary)
     metrics = {key: summary[key] for key in ("documents_in", "documents", "removed", "flagged")}
-    metrics["rejects_by_reason"] = dict(sorted(reasons.items()))
+    metrics["rejects_by_reason"] = dict(sorted(out.reasons.items()))
     write_json(layout.decontam_metrics, metrics)
     return metrics
