@@ -41,7 +41,6 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT)]
 
-from pipeline.core.config import BenchmarkSpec  # noqa: E402
 from pipeline.core.layout import Layout  # noqa: E402
 from pipeline.core.licenses import load_registry  # noqa: E402
 from pipeline.decontam.benchmarks import Benchmark  # noqa: E402
@@ -54,6 +53,7 @@ from pipeline.decontam.ngrams import (  # noqa: E402
     scan,
     window_hashes,
 )
+from pipeline.decontam.params import BenchmarkSpec  # noqa: E402
 from pipeline.ingest.encoding import read_document  # noqa: E402
 from pipeline.ingest.manifest import load_manifest  # noqa: E402
 from pipeline.ingest.readers.lawdb import read_lawdb  # noqa: E402

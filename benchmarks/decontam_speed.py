@@ -39,9 +39,9 @@ import pyarrow as pa
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT)]
 
-from pipeline.core.config import BenchmarkSpec, DecontamParams  # noqa: E402
 from pipeline.decontam.benchmarks import Benchmark  # noqa: E402
 from pipeline.decontam.ngrams import build_index  # noqa: E402
+from pipeline.decontam.params import BenchmarkSpec, DecontamParams  # noqa: E402
 from pipeline.decontam.stage import decontam_batch  # noqa: E402
 from pipeline.ingest.readers.lawdb import read_lawdb  # noqa: E402
 

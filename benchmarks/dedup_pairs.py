@@ -28,14 +28,15 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT)]
 
-from pipeline.core.config import DedupParams, PiiParams  # noqa: E402
 from pipeline.core.layout import Layout  # noqa: E402
 from pipeline.core.licenses import load_registry  # noqa: E402
 from pipeline.dedup import minhash  # noqa: E402
+from pipeline.dedup.params import DedupParams  # noqa: E402
 from pipeline.ingest.manifest import load_manifest  # noqa: E402
 from pipeline.ingest.readers.lawdb import read_lawdb  # noqa: E402
 from pipeline.ingest.readers.xml import read_xml  # noqa: E402
 from pipeline.pii.detect import detect  # noqa: E402
+from pipeline.pii.params import PiiParams  # noqa: E402
 from pipeline.pii.stage import apply_policy  # noqa: E402
 
 LABELS = ROOT / "tests" / "labels" / "dedup_pairs.jsonl"

@@ -46,8 +46,8 @@ def one(n: int, baseline: bool) -> dict:
     import numpy as np
     from dedup_data import near_duplicate, random_document
 
-    from pipeline.core.config import DedupParams
     from pipeline.dedup import minhash
+    from pipeline.dedup.params import DedupParams
     from pipeline.dedup.stage import find_duplicates, text_key
 
     rng = random.Random(n)

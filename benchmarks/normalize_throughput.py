@@ -23,9 +23,9 @@ sys.path.insert(0, str(ROOT))
 import opencc  # noqa: E402
 import pyarrow as pa  # noqa: E402
 
-from pipeline.core.config import NormalizeParams  # noqa: E402
 from pipeline.core.schema import DOCUMENT  # noqa: E402
 from pipeline.ingest.readers.lawdb import read_lawdb  # noqa: E402
+from pipeline.normalize.params import NormalizeParams  # noqa: E402
 from pipeline.normalize.stage import normalize_batch  # noqa: E402
 
 

@@ -46,13 +46,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
-from pipeline.core.config import NormalizeParams  # noqa: E402
 from pipeline.core.layout import Layout  # noqa: E402
 from pipeline.core.licenses import load_registry  # noqa: E402
 from pipeline.ingest.manifest import load_manifest  # noqa: E402
 from pipeline.ingest.readers.base import Record  # noqa: E402
 from pipeline.ingest.readers.lawdb import read_lawdb  # noqa: E402
 from pipeline.ingest.readers.xml import read_xml  # noqa: E402
+from pipeline.normalize.params import NormalizeParams  # noqa: E402
 from pipeline.normalize.stage import normalize_text  # noqa: E402
 from pipeline.quality import regional  # noqa: E402
 

@@ -123,8 +123,8 @@ def main() -> None:
         seconds, expected = run(Path(tmp) / "local")
         report["local_chars_per_s"] = round(chars / seconds)
 
-        from pipeline.core.config import RayParams
         from pipeline.engine.on_ray import RayEngine
+        from pipeline.engine.params import RayParams
 
         start = time.perf_counter()
         RayEngine.shared(RayParams(num_cpus=args.num_cpus))

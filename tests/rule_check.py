@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
-from pipeline.core.config import QualityParams
+from pipeline.quality.params import QualityParams
 from pipeline.quality.regional import measure_regional
 from pipeline.quality.rules import RULES, Rule, measured
 from pipeline.quality.signals import measure

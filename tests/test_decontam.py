@@ -14,12 +14,12 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import REPO
 
-from pipeline.core.config import BenchmarkSpec, DecontamParams
 from pipeline.core.errors import UserError
 from pipeline.core.settings import build
 from pipeline.decontam import ngrams
 from pipeline.decontam.benchmarks import Benchmark, load_benchmark
 from pipeline.decontam.ngrams import build_index, normalize, scan
+from pipeline.decontam.params import BenchmarkSpec, DecontamParams
 from pipeline.decontam.stage import CONTAMINATION, decontam_batch, find_matches, load_index, report
 from pipeline.ingest.readers.lawdb import read_lawdb
 

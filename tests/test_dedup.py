@@ -13,13 +13,13 @@ import yaml
 from conftest import REPO, add_source, context
 
 from pipeline import stages
-from pipeline.core.config import DedupParams
 from pipeline.core.context import load_context
 from pipeline.core.contract import source_stages
 from pipeline.core.parquet import CheckedParquetFile, RowWriter, read_batches
 from pipeline.core.schema import DEDUPED, REJECT
 from pipeline.dedup import minhash
 from pipeline.dedup import stage as dedup_stage
+from pipeline.dedup.params import DedupParams
 from pipeline.dedup.rowgroups import RowGroupWriter
 from pipeline.dedup.stage import find_duplicates, text_key
 from pipeline.engine.local import LocalEngine

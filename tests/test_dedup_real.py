@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from conftest import REPO
 
-from pipeline.core.config import DedupParams
+from pipeline.dedup.params import DedupParams
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 from dedup_pairs import estimated, labeled_pairs  # noqa: E402

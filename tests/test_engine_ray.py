@@ -18,13 +18,14 @@ import yaml
 from conftest import REPO, add_source, context, run_env
 
 from pipeline import stages
-from pipeline.core.config import DedupParams, RayParams
 from pipeline.core.errors import UserError
 from pipeline.core.layout import Layout
+from pipeline.dedup.params import DedupParams
 from pipeline.dedup.stage import find_copies, ranker
 from pipeline.engine import Actors
 from pipeline.engine.local import LocalEngine
 from pipeline.engine.on_ray import RayEngine
+from pipeline.engine.params import RayParams
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 from dedup_data import near_duplicate, random_document  # noqa: E402

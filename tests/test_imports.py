@@ -191,22 +191,10 @@ def reachable(edges: dict[str, set[str]], start: str) -> set[str]:
     return seen
 
 
-# The one known exception: params.yaml's pii section is declared by the pii package
-# (pipeline/pii/params.py), because its keys are the personal-data types the detector
-# modules register; core/config.py imports it to validate params.yaml in one place. Removing
-# it means params sections declared by the stage contracts (issue 17, not done).
-KNOWN = {"pipeline.pii.params"}
-
-
 def test_core_imports_no_stage_package():
+    """Not even a type: every params section is declared by its stage's contract
+    (pipeline.core.config.params_class), every column by its stage (core.schema)."""
     edges = graph(type_checking=True)  # a type named from a stage is knowledge of it too
-    for known in KNOWN:  # the exception and its parent packages, for the core modules that import it
-        parts = known.split(".")
-        parents = {".".join(parts[:k]) for k in range(2, len(parts) + 1)}  # pipeline.pii, pipeline.pii.params
-        edges = {
-            m: targets - parents if m.startswith("pipeline.core") and known in targets else targets
-            for m, targets in edges.items()
-        }
     stages = tuple(f"pipeline.{s}" for s in STAGES)
     found = sorted(
         f"{m} → {t}"

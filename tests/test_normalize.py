@@ -13,10 +13,10 @@ import pytest
 from conftest import add_source, context
 
 from pipeline import stages
-from pipeline.core.config import CleanupParams, NormalizeParams
 from pipeline.core.schema import DOCUMENT
 from pipeline.normalize import cleanup, tables
 from pipeline.normalize.langid import identify
+from pipeline.normalize.params import CleanupParams, NormalizeParams
 from pipeline.normalize.stage import NormalizeStats, normalize_batch, normalize_text
 
 SENTENCES = (

@@ -15,12 +15,12 @@ from documents import normalized_batch
 from pii_gen import KINDS, business_number, items, national_id, negatives
 
 from pipeline import stages
-from pipeline.core.config import PiiParams
 from pipeline.core.errors import UserError
 from pipeline.core.ids import published_id
 from pipeline.core.schema import NORMALIZED
 from pipeline.pii.detect import detect
 from pipeline.pii.detectors import national_id as nid
+from pipeline.pii.params import PiiParams
 from pipeline.pii.stage import apply_policy, pii_batch
 
 FORMS = {
@@ -133,12 +133,12 @@ def test_sensitive_data_is_flagged_or_dropped_by_policy():
 
 def test_policy_is_validated():
     with pytest.raises(UserError, match=r"^params.yaml: 'pii.policy.phone' must be redact, flag or drop, got 'hide'$"):
-        from pipeline.core.config import Params
+        from pipeline.core.config import params_class
         from pipeline.core.settings import build
 
-        build(Params, {"pii": {"policy": {"phone": "hide"}}}, "params.yaml")
+        build(params_class(), {"pii": {"policy": {"phone": "hide"}}}, "params.yaml")
     with pytest.raises(UserError, match=r"^params.yaml: 'pii.policy.tw_ids': unknown type \(nearest: tw_id"):
-        build(Params, {"pii": {"policy": {"tw_ids": "redact"}}}, "params.yaml")
+        build(params_class(), {"pii": {"policy": {"tw_ids": "redact"}}}, "params.yaml")
 
 
 def test_nothing_generated_survives_into_the_published_data(layout):

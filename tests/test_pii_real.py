@@ -11,13 +11,13 @@ import pytest
 from conftest import REPO
 from real_labels import COVER, Score, load, occurrences, score
 
-from pipeline.core.config import PiiParams
 from pipeline.core.layout import Layout
 from pipeline.core.licenses import load_registry
 from pipeline.core.schema import NORMALIZED
 from pipeline.ingest.manifest import load_manifest
 from pipeline.ingest.readers.xml import read_xml
 from pipeline.pii.detect import REGEX_DETECTORS, detect
+from pipeline.pii.params import PiiParams
 from pipeline.pii.stage import pii_batch
 
 GAZETTE = REPO / "data" / "raw" / "ey-gazette"

@@ -7,11 +7,11 @@ import pytest
 import yaml
 from conftest import REPO
 
-from pipeline.core.config import PiiParams
 from pipeline.core.errors import UserError
 from pipeline.core.settings import build
 from pipeline.pii.detect import PLACEHOLDERS, REGEX_DETECTORS
 from pipeline.pii.detectors.base import TYPES, Detector, PiiType, register
+from pipeline.pii.params import PiiParams
 
 
 def test_every_type_is_found_by_a_detector_and_declared_with_a_placeholder_and_a_default():

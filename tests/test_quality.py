@@ -8,11 +8,11 @@ import json
 import pytest
 from conftest import REPO
 
-from pipeline.core.config import QualityParams
 from pipeline.core.layout import Layout
 from pipeline.core.licenses import load_registry
 from pipeline.ingest.manifest import load_manifest
 from pipeline.ingest.readers.xml import read_xml
+from pipeline.quality.params import QualityParams
 from pipeline.quality.signals import measure
 from pipeline.quality.stage import failed_rule
 

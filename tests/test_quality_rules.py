@@ -8,7 +8,7 @@ from dataclasses import fields
 import pytest
 from rule_check import check_rule
 
-from pipeline.core.config import QualityParams
+from pipeline.quality.params import QualityParams
 from pipeline.quality.regional import measure_regional
 from pipeline.quality.rules import RULES, SIGNALS, Rule, cheap_first, first_broken, measured
 from pipeline.quality.signals import measure

@@ -9,7 +9,6 @@ import pyarrow as pa
 import pytest
 from conftest import REPO
 
-from pipeline.core.config import QualityParams
 from pipeline.core.layout import Layout
 from pipeline.core.licenses import load_registry
 from pipeline.core.schema import NORMALIZED, PUBLISHED, QUALITY_CHECKED
@@ -18,6 +17,7 @@ from pipeline.ingest.readers.base import Record
 from pipeline.ingest.readers.lawdb import read_lawdb
 from pipeline.ingest.readers.xml import read_xml
 from pipeline.quality import regional
+from pipeline.quality.params import QualityParams
 from pipeline.quality.regional import Lexicon, Regional, Scanner, card_section, measure_regional, read_lexicon
 from pipeline.quality.signals import measure
 from pipeline.quality.stage import failed_rule, quality_batch

@@ -162,7 +162,7 @@ def test_sources_check_stops_on_a_params_typo_and_on_a_broken_registered_manifes
 )
 def test_every_number_has_a_bound(section, key, value, message):
     with pytest.raises(UserError) as caught:
-        build(config.Params, {section: {key: value}}, "params.yaml")
+        build(config.params_class(), {section: {key: value}}, "params.yaml")
     assert str(caught.value) == f"params.yaml: {message}"
 
 
@@ -172,7 +172,7 @@ def test_bands_times_rows_is_bounded():
         match=r"'dedup.bands' × 'dedup.rows' must be at most 2,048 MinHash permutations, "
         r"got 32,768",
     ):
-        build(config.Params, {"dedup": {"bands": 1024, "rows": 32}}, "params.yaml")
+        build(config.params_class(), {"dedup": {"bands": 1024, "rows": 32}}, "params.yaml")
 
 
 def _sections(cls) -> typing.Iterator[type]:
@@ -184,7 +184,7 @@ def _sections(cls) -> typing.Iterator[type]:
 
 
 def test_each_number_of_every_section_declares_its_range():
-    for cls in _sections(config.Params):
+    for cls in _sections(config.params_class()):
         hints = typing.get_type_hints(cls)
         numbers = {
             f.name
@@ -214,9 +214,9 @@ def test_the_shipped_params_are_the_code_defaults():
     """params.yaml lists every setting (the data engineer's manual of knobs, and what DVC
     tracks); the dataclasses' defaults are what a missing key means. They must never say two
     things: every value of the shipped file is its key's default."""
-    from pipeline.core.config import Params
+    from pipeline.core.config import default_params, params_class
 
-    shipped = build(Params, yaml.safe_load((REPO / "params.yaml").read_text(encoding="utf-8")), "params.yaml")
+    shipped = build(params_class(), yaml.safe_load((REPO / "params.yaml").read_text(encoding="utf-8")), "params.yaml")
 
     def differences(a, b, prefix=""):
         for f in dataclasses.fields(a):
@@ -226,4 +226,4 @@ def test_the_shipped_params_are_the_code_defaults():
             elif x != y:
                 yield f"{prefix}{f.name}: params.yaml {x!r}, code {y!r}"
 
-    assert list(differences(shipped, Params())) == []
+    assert list(differences(shipped, default_params())) == []

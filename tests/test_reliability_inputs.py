@@ -24,9 +24,9 @@ from test_ingest import ingest
 
 from pipeline import stages
 from pipeline.cli import main
-from pipeline.core.config import CleanupParams, NormalizeParams
 from pipeline.core.schema import DOCUMENT
 from pipeline.ingest import encoding
+from pipeline.normalize.params import CleanupParams, NormalizeParams
 from pipeline.normalize.stage import NormalizeStats, normalize_batch
 
 pytestmark = pytest.mark.reliability

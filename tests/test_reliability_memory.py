@@ -20,7 +20,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline import stages
-from pipeline.core.config import QualityParams
 from pipeline.core.layout import Layout
 from pipeline.core.licenses import load_registry
 from pipeline.core.schema import DOCUMENT
@@ -28,6 +27,7 @@ from pipeline.ingest.manifest import load_manifest
 from pipeline.ingest.readers.lawdb import read_lawdb
 from pipeline.ingest.readers.xml import read_xml
 from pipeline.quality import signals
+from pipeline.quality.params import QualityParams
 from pipeline.quality.stage import failed_rule, quality_batch
 
 # --- the implementation the signals replace: a list of every n-gram, regex findall -------------
@@ -296,11 +296,11 @@ import hashlib  # noqa: E402
 
 import pyarrow.compute as pc  # noqa: E402
 
-from pipeline.core.config import DedupParams  # noqa: E402
 from pipeline.core.parquet import RowWriter  # noqa: E402
 from pipeline.core.schema import DEDUPED, REJECT, SEGMENTED  # noqa: E402
 from pipeline.dedup import minhash  # noqa: E402
 from pipeline.dedup import stage as dedup_stage  # noqa: E402
+from pipeline.dedup.params import DedupParams  # noqa: E402
 from pipeline.engine.local import LocalEngine  # noqa: E402
 from pipeline.publish.card import SourceSummary, Statistics  # noqa: E402
 

@@ -10,11 +10,11 @@ import pytest
 from conftest import REPO
 from real_labels import load
 
-from pipeline.core.config import NormalizeParams
 from pipeline.core.layout import Layout
 from pipeline.core.licenses import load_registry
 from pipeline.ingest.manifest import load_manifest
 from pipeline.ingest.readers.base import Record
+from pipeline.normalize.params import NormalizeParams
 from pipeline.normalize.stage import normalize_text
 from pipeline.pii.detect import detect
 from pipeline.pii.sensitive import CATEGORIES, MEASURED, categories, describe, sensitive_categories

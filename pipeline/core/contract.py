@@ -44,6 +44,9 @@ class Stage:
     plan: str | None = None
     run: str | None = None
     params: tuple[str, ...] = ()  # the params.yaml sections (or keys) it reads: its DVC params
+    # the params.yaml sections it declares: (name, frozen dataclass, usually of its params.py);
+    # pipeline.core.config.params_class() puts them together, validated on every load
+    sections: tuple[tuple[str, type], ...] = ()
     summary: Callable[[dict[str, Any]], str] = _none  # added to the CLI's one-line summary, from the metrics
     command: str | None = None  # "module:function" taking the CLI's arguments, when the generic one is not enough
     arguments: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = field(default=())  # extra argparse arguments

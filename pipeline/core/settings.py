@@ -21,6 +21,13 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="DataclassInstance")
 
+# The ranges sections declare in RANGES: key -> (lowest, highest) allowed.
+Ranges = dict[str, tuple[float, float]]
+ROWS = (1, 1_000_000)  # a batch of rows: more than a million rows at once is a typo, not a setting
+GiB = 1024**3
+SEED = (0, 2**32 - 1)
+SHARE = (0, 1)
+
 
 def build(cls: type[T], data: Any, where: str, prefix: str = "") -> T:
     """Make ``cls`` from ``data`` or raise a UserError at ``where`` naming ``prefix.key``."""

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.core.config import BenchmarkSpec
 from pipeline.core.errors import UserError, did_you_mean
+from pipeline.decontam.params import BenchmarkSpec
 
 GLOB_CHARS = set("*?[")
-# A benchmark's format from its file's extension (config.BENCHMARK_FORMATS names the same three).
+# A benchmark's format from its file's extension (params.BENCHMARK_FORMATS names the same three).
 EXTENSIONS = {
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",

@@ -3,6 +3,7 @@
 import pyarrow as pa
 
 from pipeline.core.contract import GLOBAL, Stage, register
+from pipeline.decontam.params import DecontamParams
 
 # Added by the global decontam stage.
 DECONTAM_COLUMNS = [
@@ -19,6 +20,7 @@ register(
         order=70,
         scope=GLOBAL,
         run="pipeline.decontam.stage:run",
+        sections=(("decontam", DecontamParams),),
         params=("decontam",),
         help="remove (or flag) documents that share a long character n-gram with an item of an evaluation benchmark "
         "named in decontam.benchmarks (files under data/benchmarks/).",

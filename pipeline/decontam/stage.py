@@ -23,7 +23,6 @@ import pyarrow as pa
 from tqdm import tqdm
 
 from pipeline.core.batch_stage import BatchResult, ResultWriter
-from pipeline.core.config import DecontamParams
 from pipeline.core.context import Context
 from pipeline.core.errors import missing_input
 from pipeline.core.jsonfile import write_json
@@ -33,6 +32,7 @@ from pipeline.core.tally import Tally
 from pipeline.decontam.benchmarks import load_benchmark
 from pipeline.decontam.contract import DECONTAM_COLUMNS
 from pipeline.decontam.ngrams import BenchmarkIndex, Hit, build_index, scan
+from pipeline.decontam.params import DecontamParams
 from pipeline.engine import engine_for
 from pipeline.pii.scrub import unchanged
 

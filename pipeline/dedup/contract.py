@@ -3,6 +3,7 @@
 import pyarrow as pa
 
 from pipeline.core.contract import GLOBAL, Stage, register
+from pipeline.dedup.params import DedupParams
 
 # Added by the global dedup stage.
 DEDUP_COLUMNS = [
@@ -26,6 +27,7 @@ register(
         order=60,
         scope=GLOBAL,
         run="pipeline.dedup.stage:run",
+        sections=(("dedup", DedupParams),),
         params=("dedup",),
         help="remove exact and near-duplicate documents across all sources (MinHash LSH over character n-grams); "
         "keeps one copy of each by source priority.",

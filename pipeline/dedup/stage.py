@@ -41,7 +41,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from pipeline.core.config import DedupParams
 from pipeline.core.context import Context
 from pipeline.core.contract import source_stages
 from pipeline.core.errors import missing_input
@@ -50,6 +49,7 @@ from pipeline.core.layout import Layout
 from pipeline.core.parquet import CheckedParquetFile, RowWriter, open_parquet
 from pipeline.core.schema import DEDUPED, REJECT, reject_row
 from pipeline.dedup import minhash
+from pipeline.dedup.params import DedupParams
 from pipeline.dedup.rowgroups import RowGroupWriter, give_back
 from pipeline.engine import Bucket, Engine, engine_for
 from pipeline.engine.buckets import fixed_width

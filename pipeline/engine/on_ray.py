@@ -33,11 +33,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 import pipeline
-from pipeline.core.config import Params, RayParams
+from pipeline.core.config import Params
 from pipeline.core.errors import UserError
 from pipeline.core.parquet import open_parquet
 from pipeline.engine.base import Actors, Bucket, one_batch
 from pipeline.engine.buckets import fixed_width, scored
+from pipeline.engine.params import RayParams
 
 MAX_BLOCKS = 4096  # held items are grouped into at most this many blocks
 # × ~50 bytes: about 0.5 GB per shuffle partition (250,000 documents of dedup's 43 buckets)

@@ -2,6 +2,7 @@
 
 from pipeline.core.contract import SOURCE, Stage, register
 from pipeline.core.schema import DOCUMENT_COLUMNS
+from pipeline.ingest.params import IngestParams
 
 register(
     Stage(
@@ -10,6 +11,7 @@ register(
         scope=SOURCE,
         run="pipeline.ingest.stage:run",
         command="pipeline.ingest.cli:command",
+        sections=(("ingest", IngestParams),),
         params=("ingest", "pii.policy", "licenses"),
         help="read data/raw/<SOURCE>/ into data/interim/<SOURCE>/ingest.parquet (documents) and ingest.rejects.parquet "
         "(everything that could not be read, with a reason).",

@@ -35,7 +35,6 @@ import pyarrow as pa
 from tqdm import tqdm
 
 from pipeline.core.batch_stage import BatchResult, ResultWriter
-from pipeline.core.config import IngestParams
 from pipeline.core.context import Context
 from pipeline.core.errors import UserError
 from pipeline.core.ids import document_id
@@ -49,6 +48,7 @@ from pipeline.ingest.dates import to_iso
 from pipeline.ingest.encoding import Undecodable, sniff
 from pipeline.ingest.formats import FORMATS, LINE_FORMATS, format_for, known_formats
 from pipeline.ingest.manifest import Manifest, load_manifest
+from pipeline.ingest.params import IngestParams
 from pipeline.ingest.readers.base import Problem, Record
 from pipeline.ingest.sanitize import clean_field, entry_hazard, escape, escape_surrogates, lone_surrogates, name_problem
 from pipeline.pii.scrub import reject_scrubber

@@ -3,6 +3,7 @@
 import pyarrow as pa
 
 from pipeline.core.contract import SOURCE, Stage, register
+from pipeline.normalize.params import NormalizeParams
 
 # Added by normalize. `cleanup` stays in the interim files for audit; the others are published.
 NORMALIZE_COLUMNS = [
@@ -29,6 +30,7 @@ register(
         order=20,
         scope=SOURCE,
         plan="pipeline.normalize.stage:plan",
+        sections=(("normalize", NormalizeParams),),
         params=("normalize", "pii.policy"),
         help="clean Unicode, identify script and language from the characters, convert Simplified to Taiwan "
         "Traditional (OpenCC), reject languages not kept.",

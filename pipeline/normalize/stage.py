@@ -23,12 +23,12 @@ from typing import Any
 import pyarrow as pa
 
 from pipeline.core.batch_stage import BatchResult, Plan
-from pipeline.core.config import NormalizeParams
 from pipeline.core.context import Context
 from pipeline.core.schema import NORMALIZED, reject_row
 from pipeline.core.tally import Tally
 from pipeline.normalize.cleanup import clean
 from pipeline.normalize.langid import identify, primary
+from pipeline.normalize.params import NormalizeParams
 from pipeline.pii.scrub import reject_scrubber
 
 STAGE = "normalize"

@@ -3,6 +3,7 @@
 import pyarrow as pa
 
 from pipeline.core.contract import SOURCE, Stage, register
+from pipeline.pii.params import PiiParams
 
 PII_SPAN = pa.struct([("type", pa.string()), ("start", pa.int64()), ("end", pa.int64())])
 PII_FIELD = pa.struct([("field", pa.string()), ("type", pa.string())])
@@ -33,6 +34,7 @@ register(
         scope=SOURCE,
         plan="pipeline.pii.stage:plan",
         # names come from CKIP NER, loaded the way segment loads its models
+        sections=(("pii", PiiParams),),
         params=(
             "pii",
             "segment.model",

@@ -1,6 +1,6 @@
-"""The ``pii`` section of params.yaml (``Params.pii``), declared here because the types it
-names are the ones the detector modules register (``pipeline/pii/detectors/base.py``): a new
-type needs no edit here. Validated like every section (``pipeline.core.settings.build``)."""
+"""The ``pii`` section of params.yaml, declared by the pii contract (``Stage.sections``). Its
+policy's keys are the types the detector modules register (``pipeline/pii/detectors/base.py``):
+a new type needs no edit here. Validated like every section (``pipeline.core.settings.build``)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,8 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from pipeline.core.errors import UserError, did_you_mean
+from pipeline.core.settings import ROWS, Ranges
 from pipeline.pii.detectors.base import TYPES
-
-Ranges = dict[str, tuple[float, float]]
-ROWS = (1, 1_000_000)
-
 
 PII_ACTIONS = ("redact", "flag", "drop")
 

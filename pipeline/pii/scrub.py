@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from pipeline.core.config import PiiParams
 from pipeline.core.ids import published_id
 from pipeline.pii.detect import PLACEHOLDERS, detect
 from pipeline.pii.detectors.base import Span
+from pipeline.pii.params import PiiParams
 
 Scrub = Callable[[dict[str, Any]], dict[str, Any]]
 

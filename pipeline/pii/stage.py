@@ -19,7 +19,6 @@ from typing import Any
 import pyarrow as pa
 
 from pipeline.core.batch_stage import BatchResult, Plan
-from pipeline.core.config import PiiParams
 from pipeline.core.context import Context
 from pipeline.core.jsonfile import write_json
 from pipeline.core.notices import warn_once
@@ -29,6 +28,7 @@ from pipeline.engine import engine_for, model_actors
 from pipeline.pii.detect import REGEX_DETECTORS, detect
 from pipeline.pii.detectors import person
 from pipeline.pii.detectors.base import Span
+from pipeline.pii.params import PiiParams
 from pipeline.pii.register import density, is_register
 from pipeline.pii.scrub import apply_policy, redact, rekeyed, unchanged
 from pipeline.pii.sensitive import categories, describe, sensitive_categories

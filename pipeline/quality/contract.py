@@ -2,6 +2,7 @@
 
 from pipeline.core.contract import SOURCE, Stage, register
 from pipeline.quality.columns import QUALITY_COLUMNS
+from pipeline.quality.params import QualityParams
 
 register(
     Stage(
@@ -9,6 +10,7 @@ register(
         order=30,
         scope=SOURCE,
         plan="pipeline.quality.stage:plan",
+        sections=(("quality", QualityParams),),
         params=("quality", "pii.policy"),
         help="measure length, Han share, repeated lines and character n-grams and boilerplate, and reject documents "
         "outside the thresholds in params.yaml.",

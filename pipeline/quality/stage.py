@@ -14,11 +14,11 @@ from functools import partial
 import pyarrow as pa
 
 from pipeline.core.batch_stage import BatchResult, Plan
-from pipeline.core.config import QualityParams
 from pipeline.core.context import Context
 from pipeline.core.schema import QUALITY_CHECKED, reject_row
 from pipeline.core.tally import Tally
 from pipeline.pii.scrub import reject_scrubber
+from pipeline.quality.params import QualityParams
 from pipeline.quality.regional import Regional, measure_regional
 from pipeline.quality.rules import RULES, cheap_first, first_broken, measured
 from pipeline.quality.signals import Signals, char_count, measure

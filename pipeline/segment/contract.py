@@ -3,6 +3,7 @@
 import pyarrow as pa
 
 from pipeline.core.contract import SOURCE, Stage, register
+from pipeline.segment.params import SegmentParams
 
 ENTITY = pa.struct([("text", pa.string()), ("type", pa.string()), ("start", pa.int64()), ("end", pa.int64())])
 # Added by segment. `pos` and `entities` are filled only when enabled; entities (names!)
@@ -25,6 +26,7 @@ register(
         scope=SOURCE,
         plan="pipeline.segment.stage:plan",
         check="pipeline.segment.fallbacks:check_params",
+        sections=(("segment", SegmentParams),),
         params=("segment",),
         help="word tokens with CKIP (model from a local folder, the Hugging Face cache or a download), or with the "
         "offline fallback when no model is available.",

@@ -40,7 +40,6 @@ from pipeline.ckip import models
 from pipeline.ckip.pieces import iter_pieces, split_whitespace
 from pipeline.core.batch_stage import BatchResult
 from pipeline.core.batch_stage import Plan as StagePlan  # this module's Plan is the segmenter's
-from pipeline.core.config import SegmentParams
 from pipeline.core.context import Context
 from pipeline.core.errors import UserError
 from pipeline.core.notices import warn_once
@@ -51,6 +50,7 @@ from pipeline.pii.scrub import unchanged
 from pipeline.segment.cache import SegmentCache, cache_key
 from pipeline.segment.contract import ENTITY
 from pipeline.segment.fallbacks import FALLBACKS
+from pipeline.segment.params import SegmentParams
 
 STAGE = "segment"
 # A window: the pieces segmented, cached and turned into Arrow at a time, across documents.

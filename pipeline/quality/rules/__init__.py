@@ -25,8 +25,8 @@ from dataclasses import dataclass, fields
 from functools import lru_cache
 from typing import Any
 
-from pipeline.core.config import QualityParams
 from pipeline.core.registry import Registry
+from pipeline.quality.params import QualityParams
 from pipeline.quality.regional import Regional
 from pipeline.quality.signals import Signals
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.core.config import QualityParams
+from pipeline.quality.params import QualityParams
 from pipeline.quality.rules import Measured, rule
 
 

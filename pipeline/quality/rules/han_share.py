@@ -13,7 +13,7 @@ there. A bilingual text (a treaty, a tariff list) is judged by its Chinese part:
 
 from __future__ import annotations
 
-from pipeline.core.config import QualityParams
+from pipeline.quality.params import QualityParams
 from pipeline.quality.rules import Measured, rule
 
 

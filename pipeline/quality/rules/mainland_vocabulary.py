@@ -5,7 +5,7 @@ drawn from the published documents, so it has no phrase in the rules' sentence."
 
 from __future__ import annotations
 
-from pipeline.core.config import QualityParams
+from pipeline.quality.params import QualityParams
 from pipeline.quality.rules import Measured, rule
 
 

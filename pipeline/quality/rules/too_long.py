@@ -3,7 +3,7 @@ characters, before a copy, a line or an n-gram of the text is made."""
 
 from __future__ import annotations
 
-from pipeline.core.config import QualityParams
+from pipeline.quality.params import QualityParams
 from pipeline.quality.rules import Measured, rule
 
 

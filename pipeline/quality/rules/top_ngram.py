@@ -3,7 +3,7 @@ counted once as Gopher defines it, from ``repetition_min_chars`` characters."""
 
 from __future__ import annotations
 
-from pipeline.core.config import QualityParams
+from pipeline.quality.params import QualityParams
 from pipeline.quality.rules import Measured, rule
 
 
