@@ -119,6 +119,35 @@ def cmd_sources(args: argparse.Namespace) -> int:
     return 1 if args.strict and warnings else 0
 
 
+def cmd_params(args: argparse.Namespace) -> int:
+    """Print params.yaml at its defaults, or rewrite it keeping its values (--write), or say
+    whether it is as --write would write it (--check)."""
+    from pipeline.core.config import default_params, load_params
+    from pipeline.core.params_file import render
+
+    layout = Layout.at(args.root)
+    if not (args.write or args.check):
+        print(render(default_params()), end="")
+        return 0
+    text = render(load_params(layout))  # validated first: a bad params.yaml is one line, and is not rewritten
+    current = layout.params.read_text(encoding="utf-8") if layout.params.exists() else None
+    if args.check:
+        if text != current:
+            print(
+                f"twcorpus: {layout.rel(layout.params)} is not as the code writes it (keys or comments differ); "
+                "run: twcorpus params --write",
+                file=sys.stderr,
+            )
+            return 1
+        return 0
+    if text != current:
+        layout.params.write_text(text, encoding="utf-8")
+    if not args.quiet:
+        state = "unchanged" if text == current else "written"
+        print(f"params: {layout.rel(layout.params)} {state} (values kept; keys and comments from the code)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="twcorpus",
@@ -182,6 +211,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("folder", metavar="FOLDER", help="data/raw/<id> (or just <id>)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--strict", action="store_true", help="also exit 1 when any file or document would be rejected")
+
+    p = add(
+        "params",
+        cmd_params,
+        "Print params.yaml with every key at its default and what it means (the sections' dataclasses, "
+        "pipeline/<stage>/params.py, are where both live). --write rewrites params.yaml keeping the values it "
+        "holds: keys new in the code appear at their defaults, and the comments follow the code.",
+    )
+    what = p.add_mutually_exclusive_group()
+    what.add_argument("--write", action="store_true", help="rewrite params.yaml, keeping its values")
+    what.add_argument("--check", action="store_true", help="exit 1 when params.yaml is not as --write would write it")
 
     p = add(
         "sources",

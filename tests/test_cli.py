@@ -26,6 +26,7 @@ COMMANDS = [
     "report",
     "register",
     "validate",
+    "params",
     "sources",
 ]
 

@@ -210,20 +210,45 @@ def test_sources_check_stops_on_what_dvc_cannot_hash_in_a_registered_folder(layo
     assert result.stderr.startswith("twcorpus: error: data/raw/poems/王小明.txt: the name is Big5 (CP950), not UTF-8")
 
 
-def test_the_shipped_params_are_the_code_defaults():
-    """params.yaml lists every setting (the data engineer's manual of knobs, and what DVC
-    tracks); the dataclasses' defaults are what a missing key means. They must never say two
-    things: every value of the shipped file is its key's default."""
+def test_the_shipped_params_are_what_the_code_writes_at_its_defaults():
+    """Each default and what it means live in one place, the sections' dataclasses (core's
+    Params, pipeline/<stage>/params.py); the shipped params.yaml is their rendering at the
+    defaults (`twcorpus params`), so the file and the code can never say two things."""
     from pipeline.core.config import default_params, params_class
+    from pipeline.core.params_file import render
 
-    shipped = build(params_class(), yaml.safe_load((REPO / "params.yaml").read_text(encoding="utf-8")), "params.yaml")
+    text = render(default_params())
+    assert (REPO / "params.yaml").read_text(encoding="utf-8") == text, "params.yaml is stale: twcorpus params --write"
+    assert build(params_class(), yaml.safe_load(text), "params.yaml") == default_params()
+    assert "  max_mainland_share: null\n" in text and "    person: redact          # names of private persons" in text
+    assert "  # characters; each removal is a reject quality:<rule>.\n" in text  # a section's docstring heads it
 
-    def differences(a, b, prefix=""):
-        for f in dataclasses.fields(a):
-            x, y = getattr(a, f.name), getattr(b, f.name)
-            if dataclasses.is_dataclass(x):
-                yield from differences(x, y, f"{prefix}{f.name}.")
-            elif x != y:
-                yield f"{prefix}{f.name}: params.yaml {x!r}, code {y!r}"
 
-    assert list(differences(shipped, default_params())) == []
+def test_params_write_keeps_the_values_and_brings_the_keys_and_comments_of_the_code(layout):
+    data = yaml.safe_load(layout.params.read_text(encoding="utf-8"))
+    data["dedup"]["threshold"] = 0.9  # a data engineer's tuning
+    del data["ingest"]["max_file_bytes"]  # a key the code added since this file was written
+    layout.params.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    result = twcorpus(layout, "params", "--check")
+    assert (result.returncode, result.stderr) == (
+        1,
+        "twcorpus: params.yaml is not as the code writes it (keys or comments differ); run: twcorpus params --write\n",
+    )
+    assert twcorpus(layout, "params", "--write").returncode == 0
+    text = layout.params.read_text(encoding="utf-8")
+    assert (
+        "  threshold: 0.9            # estimated Jaccard similarity with the kept document that makes a copy\n" in text
+    )
+    assert "  max_file_bytes: 268435456 # larger files are rejected as too-large, unread\n" in text
+    assert "  min_chars: 1              # characters without whitespace" in text  # the fixture's own value
+    assert twcorpus(layout, "params", "--check").returncode == 0
+
+
+def test_params_write_refuses_a_bad_file_and_leaves_it(layout):
+    layout.params.write_text("dedup:\n  treshold: 0.9\n", encoding="utf-8")
+    result = twcorpus(layout, "params", "--write")
+    assert (result.returncode, result.stderr) == (
+        2,
+        "twcorpus: error: params.yaml: unknown key 'dedup.treshold' (nearest: threshold, family_threshold)\n",
+    )
+    assert layout.params.read_text(encoding="utf-8") == "dedup:\n  treshold: 0.9\n"

@@ -27,11 +27,9 @@ from pipeline.engine.params import RayParams
 
 @dataclass(frozen=True)
 class LicensesParams:
-    """The publication policy: which licenses are published, grouped into hub configs.
-
-    A license in no group is never published; its documents become rejects
-    ``license:<id>``. Cross-checks against the registry live in ``pipeline.core.policy``.
-    """
+    """The publication policy. Each group becomes a config of the dataset on the hub; a license
+    in no group is never published (its documents are rejects license:<id>). NC and ND licenses
+    can never be published, and share-alike gets a group of its own (pipeline/core/policy.py)."""
 
     groups: dict[str, tuple[str, ...]] = field(
         default_factory=lambda: {
@@ -66,7 +64,10 @@ class Params:
     is a ``params_class()``: this with one more field per section a stage declares, read as
     attributes (``params.quality``)."""
 
-    engine: str = "local"  # where stage functions run: a name in pipeline.engine.ENGINES (local, ray)
+    # Where the stage functions run: local (this process) or ray (Ray Data on the cluster named by
+    # RAY_ADDRESS, or a local Ray instance); any name in pipeline.engine.ENGINES. Outputs are the same
+    # files either way, so neither this nor the ray section is a DVC dependency (README: "Running on a cluster").
+    engine: str = "local"
     ray: RayParams = field(default_factory=RayParams)
     licenses: LicensesParams = field(default_factory=LicensesParams)
 

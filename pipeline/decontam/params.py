@@ -68,15 +68,20 @@ class BenchmarkSpec:
 
 @dataclass(frozen=True)
 class DecontamParams:
-    """Removal (or flagging) of documents that share a long character n-gram with an item of
-    an evaluation benchmark (README: "decontam in detail"). Both sides are normalized the same
-    way first (NFKC, lowercase, whitespace, punctuation and symbols dropped), so n counts
-    letters, digits and Han characters only."""
+    """After dedup: documents that share a long character n-gram with an evaluation benchmark's
+    items are removed (reject decontam:<name>) or flagged (column contamination). Both sides are
+    normalized first (NFKC, lowercase; whitespace, punctuation and symbols dropped), so n counts
+    letters, digits and Han characters only. Benchmark files go under data/benchmarks/ (README:
+    "decontam in detail"), e.g.
+      benchmarks:
+        - name: tmmlu-plus
+          path: data/benchmarks/tmmluplus/*_test.csv
+          fields: [question, A, B, C, D]"""
 
-    benchmarks: tuple[BenchmarkSpec, ...] = ()  # none: the stage passes every document through
-    ngram: int = 18  # shared run of normalized characters that makes a match; measured (README table)
-    min_chars: int = 10  # an item shorter than ngram is matched whole if it has at least this many characters
-    policy: str = "remove"  # remove (reject decontam:<benchmark>) or flag (keep; column contamination)
+    benchmarks: tuple[BenchmarkSpec, ...] = ()  # none: every document passes
+    ngram: int = 18  # characters (letters, digits, Han; after normalization) a match shares; measured (README)
+    min_chars: int = 10  # an item shorter than ngram is matched whole from this many characters
+    policy: str = "remove"  # remove or flag; a benchmark may set its own ngram and policy
     batch_size: int = 10_000  # documents per record batch
 
     RANGES: ClassVar[Ranges] = {"ngram": DECONTAM_NGRAM, "min_chars": DECONTAM_NGRAM, "batch_size": ROWS}

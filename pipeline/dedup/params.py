@@ -14,18 +14,20 @@ MAX_PERMUTATIONS = 2048
 
 @dataclass(frozen=True)
 class DedupParams:
-    """Exact and near-duplicate removal across all sources (README: "dedup in detail")."""
+    """Exact and near-duplicate removal across all sources, after the per-source stages.
+    README "dedup in detail" says how the defaults were measured."""
 
-    exact: bool = True
-    near: bool = True
-    ngram: int = 5  # character shingle size, chosen with the threshold on real pairs (README: "dedup in detail")
-    bands: int = 42
+    exact: bool = True  # identical text (whitespace ignored)
+    near: bool = True  # MinHash LSH over character n-grams
+    ngram: int = 5  # shingle size in characters (chosen with the threshold on real pairs: README)
+    bands: int = 42  # bands × rows = 126 permutations
     rows: int = 3  # bands × rows MinHash permutations; candidate threshold ≈ (1/bands)^(1/rows) ≈ 0.29
-    threshold: float = 0.8  # estimated Jaccard similarity with the document kept at which a document is its copy
-    family_threshold: float = 0.5  # estimated Jaccard similarity that makes two documents one template family
-    max_per_family: int | None = None  # publish at most this many of a template family (null: all)
+    threshold: float = 0.8  # estimated Jaccard similarity with the kept document that makes a copy
+    family_threshold: float = 0.5  # estimated Jaccard similarity that links a template family (kept, marked)
+    max_per_family: int | None = None  # publish at most this many of a template family; null: all
     seed: int = 42
-    source_priority: tuple[str, ...] = ()  # sources whose copy is kept first; then registration order, then position
+    # sources whose copy is kept first, e.g. [laws]; then registration order, then position
+    source_priority: tuple[str, ...] = ()
     batch_size: int = 10_000
 
     RANGES: ClassVar[Ranges] = {

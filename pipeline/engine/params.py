@@ -11,17 +11,15 @@ from pipeline.core.settings import ROWS, Ranges
 
 @dataclass(frozen=True)
 class RayParams:
-    """How stages use a Ray cluster when ``engine: ray`` (README: "Running on a cluster").
-
-    None of these change a stage's output, so DVC does not track them.
-    """
+    """How stages use a Ray cluster when engine is ray (README: "Running on a cluster").
+    None of these change a stage's output, so DVC does not track them."""
 
     num_cpus: int | None = None  # CPUs of a local Ray instance (RAY_ADDRESS unset); null: all of them
-    segment_actors: int = 1  # segmentation actors, each loading the model once
-    segment_cpus: float = 1  # CPUs reserved per segmentation actor
+    segment_actors: int = 1  # segmentation (and NER) actors; each loads the model once
+    segment_cpus: float = 1.0  # CPUs reserved per actor
     segment_gpus: float | None = None  # GPUs per actor; null: 1 when the cluster has GPUs, else 0
     segment_rows: int = 256  # documents per actor call
-    dedup_partitions: int = 16  # hash partitions of the LSH bucket shuffle
+    dedup_partitions: int = 16  # hash partitions of dedup's LSH bucket shuffle
 
     RANGES: ClassVar[Ranges] = {
         "num_cpus": (1, 100_000),

@@ -11,7 +11,7 @@ from pipeline.core.settings import ROWS, GiB, Ranges
 
 @dataclass(frozen=True)
 class IngestParams:
-    batch_size: int = 1000  # rows per Arrow record batch; bounds the stage's memory
+    batch_size: int = 1000  # rows per Arrow record batch: bounds the stage's memory
     max_file_bytes: int = 256 * 1024 * 1024  # larger files are rejected as too-large, unread
 
     RANGES: ClassVar[Ranges] = {"batch_size": ROWS, "max_file_bytes": (1, 4 * GiB)}

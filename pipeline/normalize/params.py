@@ -14,15 +14,15 @@ from pipeline.core.settings import ROWS, SEED, SHARE, Ranges
 class CleanupParams:
     """Each Unicode clean-up step, on or off (pipeline/normalize/cleanup.py)."""
 
-    mojibake: bool = True
-    compat_ideographs: bool = True
-    nfc: bool = True
-    newlines: bool = True
-    control_chars: bool = True
-    fullwidth_alnum: bool = True
-    page_numbers: bool = True
-    broken_paragraphs: bool = True
-    spaces: bool = True
+    mojibake: bool = True  # repair lines that are UTF-8 decoded as CP950/CP1252/Latin-1 (only when certain)
+    compat_ideographs: bool = True  # CJK compatibility ideographs → unified ideographs
+    nfc: bool = True  # Unicode NFC
+    newlines: bool = True  # CRLF / CR → LF
+    control_chars: bool = True  # control and zero-width characters removed (form feed → newline)
+    fullwidth_alnum: bool = True  # Ａ１ → A1; full-width CJK punctuation stays
+    page_numbers: bool = True  # lines that are only a page number (12, - 12 -, 第 3 頁, Page 3 of 9) removed
+    broken_paragraphs: bool = True  # paragraphs split mid-sentence by a page break joined again
+    spaces: bool = True  # runs of spaces collapsed, trailing spaces and extra blank lines removed
 
 
 SIMPLIFIED_CONFIGS = ("s2twp", "s2tw", "s2t")
@@ -32,13 +32,14 @@ TRADITIONAL_CONFIGS = ("t2tw",)
 @dataclass(frozen=True)
 class NormalizeParams:
     batch_size: int = 1000
-    cleanup: CleanupParams = field(default_factory=CleanupParams)
-    keep_languages: tuple[str, ...] = ("zh",)  # primary subtags; zh keeps zh-Hant and converted zh-Hans
-    min_han_share: float = 0.5  # Han share of the letters (Latin words count once) to call a text Chinese
-    simplified_share: float = 0.5  # Simplified-only share of the script-specific characters to call it Simplified
-    convert_simplified: str = "s2twp"  # OpenCC config for Simplified documents
-    traditional_variants: str | None = None  # optional OpenCC pass for Traditional documents (t2tw), off by default
-    langdetect_seed: int = 0
+    cleanup: CleanupParams = field(default_factory=CleanupParams)  # each Unicode clean-up step, in the order they run
+    # primary language subtags to publish; others are rejected as language:<tag>
+    keep_languages: tuple[str, ...] = ("zh",)
+    min_han_share: float = 0.5  # Han share of letters (a Latin word counts once) to call a text Chinese
+    simplified_share: float = 0.5  # Simplified-only share of script-telling characters to call a text Simplified
+    convert_simplified: str = "s2twp"  # OpenCC config for Simplified text (s2twp, s2tw or s2t)
+    traditional_variants: str | None = None  # set to t2tw to normalize variants (裏→裡) in Traditional text
+    langdetect_seed: int = 0  # langdetect is used only for text that is not mostly Han
 
     RANGES: ClassVar[Ranges] = {
         "batch_size": ROWS,

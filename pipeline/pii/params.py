@@ -24,9 +24,9 @@ class RegisterParams:
     """A document that is mainly a list of private persons' data (a register): rows of names
     with dates of birth, ID numbers or home addresses. Measured on the gazette (README)."""
 
-    policy: str = "drop"  # drop (reject pii:register) or flag (keep, redacted, counted)
-    min_persons: int = 10  # distinct private persons named
-    min_density: float = 10.0  # private items (names, birth dates, IDs, addresses) per 1,000 characters
+    policy: str = "drop"  # drop (reject pii:register) or flag (keep it, redacted)
+    min_persons: int = 10  # distinct private persons named …
+    min_density: float = 10.0  # … and personal items per 1,000 characters (README: "Registers")
 
     RANGES: ClassVar[Ranges] = {"min_persons": (1, 1_000_000), "min_density": (0.001, 1000)}
 
@@ -40,13 +40,12 @@ class PiiParams:
     """What to do with each kind of personal data: redact (typed placeholder), flag (keep and
     record) or drop (the document becomes a reject pii:<type>)."""
 
-    policy: dict[str, str] = field(default_factory=dict)  # overrides of each type's default (default_policy)
-    person_names: bool = (
-        False  # also find names with CKIP NER (needs segment.ner_model or a CKIP alias as segment.model)
-    )
-    register: RegisterParams = field(default_factory=RegisterParams)
-    # A private person with a special category of PDPA Art. 6 (medical, genetic, sexual life,
-    # health examination, criminal record): flag (column `sensitive`) or drop (pii:sensitive)
+    # each registered type's policy (its default when not set: default_policy)
+    policy: dict[str, str] = field(default_factory=dict)
+    person_names: bool = False  # also find names with CKIP NER (needs a NER model; see segment.ner_model)
+    register: RegisterParams = field(default_factory=RegisterParams)  # a list of private persons' data
+    # a private person with medical, genetic, sexual-life, health-exam or criminal-record data (PDPA Art. 6): flag
+    # (column sensitive) or drop (pii:sensitive)
     sensitive: str = "flag"
     batch_size: int = 1000
 
@@ -54,6 +53,10 @@ class PiiParams:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "policy", {**default_policy(), **self.policy})
+
+    def key_notes(self, name: str) -> dict[str, str]:
+        """params.yaml's comment on each entry of a mapping field: what each type is."""
+        return {t.name: t.note for t in TYPES.values()} if name == "policy" else {}
 
     def check(self, where: str, prefix: str) -> None:
         types = TYPES.names()

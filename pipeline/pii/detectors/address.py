@@ -170,5 +170,16 @@ register(
         measured=Measured(392, 0.99, 0.98, "hand-labeled real gazette lines"),
     ),
     order=60,
-    types=((PiiType("address", "[ADDRESS]", "redact", private=True), 80),),
+    types=(
+        (
+            PiiType(
+                "address",
+                "[ADDRESS]",
+                "redact",
+                private=True,
+                note="street addresses down to the house number, every county past and present",
+            ),
+            80,
+        ),
+    ),
 )

@@ -59,6 +59,7 @@ class PiiType:
     default: str = "redact"  # redact, flag or drop
     private: bool = False  # an item of a private person's: counts towards a register (pipeline/pii/register.py)
     identifies: bool = False  # identifies a private person: anchors a sensitive category (pipeline/pii/sensitive.py)
+    note: str = ""  # what it is, in a few words: params.yaml's comment on pii.policy.<name>
 
 
 # Both in an explicit order: detectors resolve ties of equal spans by it; types are listed in

@@ -72,5 +72,17 @@ register(
         misses="a bare date that is someone's birthday without such a word, and ages",
     ),
     order=80,
-    types=((PiiType("birth_date", "[BIRTH_DATE]", "redact", private=True, identifies=True), 110),),
+    types=(
+        (
+            PiiType(
+                "birth_date",
+                "[BIRTH_DATE]",
+                "redact",
+                private=True,
+                identifies=True,
+                note="dates of birth tied to a person (…年…月…日生, 出生年月日：…)",
+            ),
+            110,
+        ),
+    ),
 )

@@ -42,7 +42,14 @@ register(
         misses="健保卡 numbers without such a word before them",
     ),
     order=40,
-    types=((PiiType("nhi_card", "[NHI_CARD]", "redact", private=True, identifies=True), 70),),
+    types=(
+        (
+            PiiType(
+                "nhi_card", "[NHI_CARD]", "redact", private=True, identifies=True, note="12 digits after 健保卡 / 健保"
+            ),
+            70,
+        ),
+    ),
 )
 register(
     Detector(
@@ -53,5 +60,12 @@ register(
         misses="passport numbers without such a word before them, and foreign passports of other formats",
     ),
     order=41,
-    types=((PiiType("passport", "[PASSPORT]", "redact", private=True, identifies=True), 60),),
+    types=(
+        (
+            PiiType(
+                "passport", "[PASSPORT]", "redact", private=True, identifies=True, note="9 digits after 護照 / passport"
+            ),
+            60,
+        ),
+    ),
 )

@@ -81,7 +81,27 @@ register(
     ),
     order=20,
     types=(
-        (PiiType("tw_id", "[TW_ID]", "redact", private=True, identifies=True), 10),
-        (PiiType("tw_arc", "[TW_ARC]", "redact", private=True, identifies=True), 20),
+        (
+            PiiType(
+                "tw_id",
+                "[TW_ID]",
+                "redact",
+                private=True,
+                identifies=True,
+                note="national ID numbers (checksum-validated)",
+            ),
+            10,
+        ),
+        (
+            PiiType(
+                "tw_arc",
+                "[TW_ARC]",
+                "redact",
+                private=True,
+                identifies=True,
+                note="resident certificate numbers, new and old formats",
+            ),
+            20,
+        ),
     ),
 )

@@ -43,5 +43,5 @@ register(
         misses="partial or masked card numbers, bank account numbers",
     ),
     order=30,
-    types=((PiiType("credit_card", "[CARD]", "redact"), 50),),
+    types=((PiiType("credit_card", "[CARD]", "redact", note="Luhn-valid card numbers"), 50),),
 )

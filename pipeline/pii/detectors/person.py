@@ -350,7 +350,20 @@ register(
     ),
     order=70,
     types=(
-        (PiiType("person", "[PERSON]", "redact", private=True, identifies=True), 90),
-        (PiiType("official", "[OFFICIAL]", "flag"), 100),
+        (
+            PiiType(
+                "person",
+                "[PERSON]",
+                "redact",
+                private=True,
+                identifies=True,
+                note="names of private persons (rules on official phrasings, plus CKIP NER when on)",
+            ),
+            90,
+        ),
+        (
+            PiiType("official", "[OFFICIAL]", "flag", note="names of officials named with their office: public record"),
+            100,
+        ),
     ),
 )

@@ -110,5 +110,7 @@ register(
         measured=Measured(126, 0.99, None, "hand-labeled real gazette lines (402 document numbers, none taken)"),
     ),
     order=50,
-    types=((PiiType("phone", "[PHONE]", "redact"), 30),),
+    types=(
+        (PiiType("phone", "[PHONE]", "redact", note="mobile and landline numbers in the ways people write them"), 30),
+    ),
 )
