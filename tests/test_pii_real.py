@@ -13,7 +13,7 @@ from real_labels import COVER, Score, load, occurrences, score
 
 from pipeline.core.layout import Layout
 from pipeline.core.licenses import load_registry
-from pipeline.core.schema import NORMALIZED
+from pipeline.core.schema import schema_after
 from pipeline.ingest.manifest import load_manifest
 from pipeline.ingest.readers.xml import read_xml
 from pipeline.pii.detect import REGEX_DETECTORS, detect
@@ -117,7 +117,7 @@ def run_pii(record) -> tuple[list[dict], list[dict]]:
         "converted": None,
         "cleanup": None,
     }
-    result = pii_batch(pa.RecordBatch.from_pylist([row], schema=NORMALIZED), PiiParams())
+    result = pii_batch(pa.RecordBatch.from_pylist([row], schema=schema_after("normalize")), PiiParams())
     return result.kept.to_pylist(), result.rejects
 
 

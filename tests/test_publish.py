@@ -12,7 +12,7 @@ import yaml
 from conftest import add_source, context
 
 from pipeline import stages
-from pipeline.core.schema import PUBLISHED
+from pipeline.core.schema import published_schema
 
 
 def run_all(layout):
@@ -60,7 +60,7 @@ def test_rows_shards_and_features(layout):
     assert len(shards) == 3  # ~52 KB of text cut at 20,000 bytes
     assert [s.name for s in shards] == [f"train-{i:05d}-of-00003.parquet" for i in range(3)]
     table = pq.read_table(layout.publish / "data")
-    assert table.schema.equals(PUBLISHED)
+    assert table.schema.equals(published_schema())
     assert table.num_rows == 301
     # sources in id order, each in its own order
     assert table.column("source").to_pylist() == ["laws"] + ["news"] * 300
@@ -98,7 +98,7 @@ def test_load_dataset_from_folder_and_from_parquet(layout):
     run_all(layout)
     ds = datasets.load_dataset(str(layout.publish), split="train")
     assert ds.num_rows == 21
-    assert list(ds.features) == PUBLISHED.names
+    assert list(ds.features) == published_schema().names
     assert ds.features["source_line"].dtype == "int64"
     assert ds[0] == {
         "id": ds[0]["id"],
@@ -206,4 +206,4 @@ def test_empty_corpus_still_publishes_a_loadable_shard(layout):
     metrics = run_all(layout)
     assert metrics["documents"] == 0
     assert [p.name for p in (layout.publish / "data" / "default").iterdir()] == ["train-00000-of-00001.parquet"]
-    assert pq.read_table(layout.publish / "data").schema.equals(PUBLISHED)
+    assert pq.read_table(layout.publish / "data").schema.equals(published_schema())

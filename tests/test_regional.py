@@ -11,7 +11,7 @@ from conftest import REPO
 
 from pipeline.core.layout import Layout
 from pipeline.core.licenses import load_registry
-from pipeline.core.schema import NORMALIZED, PUBLISHED, QUALITY_CHECKED
+from pipeline.core.schema import published_schema, schema_after
 from pipeline.ingest.manifest import load_manifest
 from pipeline.ingest.readers.base import Record
 from pipeline.ingest.readers.lawdb import read_lawdb
@@ -203,17 +203,17 @@ def batch_of(*texts: str) -> pa.RecordBatch:
         }
         for i, t in enumerate(texts)
     ]
-    return pa.RecordBatch.from_pylist(rows, schema=NORMALIZED)
+    return pa.RecordBatch.from_pylist(rows, schema=schema_after("normalize"))
 
 
 def test_the_quality_stage_keeps_the_column_and_applies_the_rule_only_when_on():
     texts = (LAW + MAINLAND, LAW + TAIWAN, POEM)
     off = quality_batch(batch_of(*texts), QualityParams())
-    assert off.kept.schema.equals(QUALITY_CHECKED) and off.kept.num_rows == 3 and not off.rejects
+    assert off.kept.schema.equals(schema_after("quality")) and off.kept.num_rows == 3 and not off.rejects
     shares = [r["mainland_share"] for r in off.kept.column("regional").to_pylist()]
     assert shares[0] > 0.5 and shares[1] == 0.0 and shares[2] is None
     assert off.stats.regional["with_mainland_terms"] == 1 and off.stats.regional["with_min_terms"] == 2
-    assert "regional" in PUBLISHED.names  # published: model builders can select by vocabulary
+    assert "regional" in published_schema().names  # published: model builders can select by vocabulary
     on = quality_batch(batch_of(*texts), QualityParams(max_mainland_share=0.5))
     assert [r["reason"] for r in on.rejects] == ["quality:mainland_vocabulary"] and on.kept.num_rows == 2
 

@@ -297,7 +297,7 @@ import hashlib  # noqa: E402
 import pyarrow.compute as pc  # noqa: E402
 
 from pipeline.core.parquet import RowWriter  # noqa: E402
-from pipeline.core.schema import DEDUPED, REJECT, SEGMENTED  # noqa: E402
+from pipeline.core.schema import REJECT, schema_after  # noqa: E402
 from pipeline.dedup import minhash  # noqa: E402
 from pipeline.dedup import stage as dedup_stage  # noqa: E402
 from pipeline.dedup.params import DedupParams  # noqa: E402
@@ -413,7 +413,10 @@ def test_signature_and_key_of_a_long_document_hold_no_string_per_ngram():
 def old_final_pass(layout, sources, copies, p, docs_path, rejects_path) -> Counter:
     """The final pass dedup had: every row as a dict, written through ``RowWriter.add``."""
     index, counts = 0, Counter()
-    with RowWriter(docs_path, DEDUPED, p.batch_size) as docs, RowWriter(rejects_path, REJECT, p.batch_size) as rejects:
+    with (
+        RowWriter(docs_path, schema_after("dedup"), p.batch_size) as docs,
+        RowWriter(rejects_path, REJECT, p.batch_size) as rejects,
+    ):
         for _, batch in dedup_stage._final_batches(layout, sources, p.batch_size):
             for row in batch.to_pylist():
                 i, index = index, index + 1
@@ -490,7 +493,7 @@ def test_the_dedup_outputs_are_the_bytes_the_row_by_row_pass_wrote(layout):
     )
     assert layout.dedup.read_bytes() == old_docs.read_bytes()
     assert layout.dedup_rejects.read_bytes() == old_rejects.read_bytes()
-    assert pq.read_table(layout.dedup).schema == DEDUPED
+    assert pq.read_table(layout.dedup).schema == schema_after("dedup")
 
 
 def segmented_batch(texts: list[str], tokens: list[list[str] | None]) -> pa.RecordBatch:
@@ -506,7 +509,7 @@ def segmented_batch(texts: list[str], tokens: list[list[str] | None]) -> pa.Reco
         }
         for i, (t, tok) in enumerate(zip(texts, tokens))
     ]
-    return pa.RecordBatch.from_pylist(rows, schema=SEGMENTED)
+    return pa.RecordBatch.from_pylist(rows, schema=schema_after("segment"))
 
 
 @pytest.mark.reliability
@@ -521,7 +524,7 @@ def test_the_marked_batch_is_the_rows_marked_one_by_one():
     marks = dedup_stage._Marks(copies)
     for start in (0, 10):  # the batch as documents 0–11 and as 10–21 of the stream
         out, removed = marks.marked(batch, start)
-        assert out.schema == DEDUPED
+        assert out.schema == schema_after("dedup")
         expected = [
             row
             | {
@@ -583,7 +586,7 @@ def test_statistics_of_a_long_document_make_no_string_per_token():
 
 @pytest.mark.reliability
 def test_a_batch_of_one_source_counts_as_its_filtered_copy():
-    from pipeline.core.schema import PUBLISHED
+    from pipeline.core.schema import published_schema
 
     batch = pa.RecordBatch.from_pylist(
         [
@@ -602,7 +605,7 @@ def test_a_batch_of_one_source_counts_as_its_filtered_copy():
             }
             for i in range(10)
         ],
-        schema=PUBLISHED,
+        schema=published_schema(),
     )
     whole, filtered = SourceSummary("s", {"id": "s"}), SourceSummary("s", {"id": "s"})
     whole.count(batch)

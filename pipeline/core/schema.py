@@ -83,31 +83,13 @@ def published_schema() -> pa.Schema:
     return schema_of(published_columns())
 
 
-# The names stage code and tests import; computed when first used, so that reading this
-# module never imports the stage contracts (which import this module).
-_SCHEMAS = {
-    "NORMALIZED": "normalize",
-    "QUALITY_CHECKED": "quality",
-    "PII_CHECKED": "pii",
-    "SEGMENTED": "segment",
-    "DEDUPED": "dedup",
-    "DECONTAMINATED": "decontam",
-}
-
+# What publish/card.py still imports by name (it names no stage); read when first used.
 if TYPE_CHECKING:  # what __getattr__ makes of them
-    NORMALIZED: pa.Schema
-    QUALITY_CHECKED: pa.Schema
-    PII_CHECKED: pa.Schema
-    SEGMENTED: pa.Schema
-    DEDUPED: pa.Schema
-    DECONTAMINATED: pa.Schema
     PUBLISHED: pa.Schema
     PUBLISHED_COLUMNS: Columns
 
 
 def __getattr__(name: str) -> object:
-    if name in _SCHEMAS:
-        return schema_after(_SCHEMAS[name])
     if name == "PUBLISHED":
         return published_schema()
     if name == "PUBLISHED_COLUMNS":

@@ -27,7 +27,7 @@ from pipeline.core.context import Context
 from pipeline.core.errors import missing_input
 from pipeline.core.jsonfile import write_json
 from pipeline.core.parquet import count_rows
-from pipeline.core.schema import DECONTAMINATED, reject_row
+from pipeline.core.schema import reject_row, schema_after
 from pipeline.core.tally import Tally
 from pipeline.decontam.benchmarks import load_benchmark
 from pipeline.decontam.contract import DECONTAM_COLUMNS
@@ -173,7 +173,7 @@ def run(ctx: Context, progress: bool = True) -> dict[str, Any]:
     bar = tqdm(total=count_rows(layout.dedup), desc="decontam", unit="doc", disable=not progress or None)
     # rejects after pii are redacted already: written unchanged
     with ResultWriter(
-        layout.decontam, layout.decontam_rejects, DECONTAMINATED, p.batch_size, stats, scrub=unchanged
+        layout.decontam, layout.decontam_rejects, schema_after("decontam"), p.batch_size, stats, scrub=unchanged
     ) as out:
         for rows_in, result in engine_for(ctx.params).map_batches(
             layout.dedup, partial(decontam_batch, index=index), p.batch_size

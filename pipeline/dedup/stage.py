@@ -47,7 +47,7 @@ from pipeline.core.errors import missing_input
 from pipeline.core.jsonfile import write_json
 from pipeline.core.layout import Layout
 from pipeline.core.parquet import CheckedParquetFile, RowWriter, open_parquet
-from pipeline.core.schema import DEDUPED, REJECT, reject_row
+from pipeline.core.schema import REJECT, reject_row, schema_after
 from pipeline.dedup import minhash
 from pipeline.dedup.params import DedupParams
 from pipeline.dedup.rowgroups import RowGroupWriter, give_back
@@ -468,7 +468,7 @@ class _Marks:
 
     def marked(self, batch: pa.RecordBatch, start: int) -> tuple[pa.RecordBatch, np.ndarray]:
         """The batch (documents ``start``… of the stream) with ``dup_cluster``, ``dup_removed``,
-        ``dup_family`` and ``dup_family_size``, as ``DEDUPED``; and the positions in it of the
+        ``dup_family`` and ``dup_family_size``, as ``schema_after("dedup")``; and the positions in it of the
         documents dedup removes (duplicates, and family members beyond the cap)."""
         rows = batch.num_rows
         lo, hi = self._window(self.removed, start, rows)
@@ -492,7 +492,7 @@ class _Marks:
         }
         names = set(batch.schema.names)
         columns = []
-        for f in DEDUPED:
+        for f in schema_after("dedup"):
             if f.name in added:
                 column = added[f.name]
             elif f.name in names:
@@ -500,7 +500,7 @@ class _Marks:
             else:  # as a row without the key became: null
                 column = pa.nulls(rows, f.type)
             columns.append(column if column.type == f.type else column.cast(f.type))
-        return pa.RecordBatch.from_arrays(columns, schema=DEDUPED), removed
+        return pa.RecordBatch.from_arrays(columns, schema=schema_after("dedup")), removed
 
 
 def run(ctx: Context, progress: bool = True) -> dict[str, Any]:
@@ -513,7 +513,7 @@ def run(ctx: Context, progress: bool = True) -> dict[str, Any]:
     index = 0
     counts: Counter = Counter()
     with (
-        RowGroupWriter(layout.dedup, DEDUPED, p.batch_size) as docs,
+        RowGroupWriter(layout.dedup, schema_after("dedup"), p.batch_size) as docs,
         RowWriter(layout.dedup_rejects, REJECT, p.batch_size) as rejects,
     ):
         for _, batch in _final_batches(layout, sources, p.batch_size):

@@ -24,7 +24,7 @@ import pyarrow as pa
 
 from pipeline.core.batch_stage import BatchResult, Plan
 from pipeline.core.context import Context
-from pipeline.core.schema import NORMALIZED, reject_row
+from pipeline.core.schema import reject_row, schema_after
 from pipeline.core.tally import Tally
 from pipeline.normalize.cleanup import clean
 from pipeline.normalize.langid import identify, primary
@@ -104,7 +104,7 @@ def normalize_batch(batch: pa.RecordBatch, params: NormalizeParams) -> BatchResu
                 "cleanup": json.dumps(changes, sort_keys=True) if changes else None,
             }
         )
-    return BatchResult(pa.RecordBatch.from_pylist(kept, schema=NORMALIZED), rejects, stats)
+    return BatchResult(pa.RecordBatch.from_pylist(kept, schema=schema_after("normalize")), rejects, stats)
 
 
 def plan(ctx: Context, source_id: str) -> Plan:

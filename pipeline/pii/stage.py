@@ -22,7 +22,7 @@ from pipeline.core.batch_stage import BatchResult, Plan
 from pipeline.core.context import Context
 from pipeline.core.jsonfile import write_json
 from pipeline.core.notices import warn_once
-from pipeline.core.schema import PII_CHECKED, reject_row
+from pipeline.core.schema import reject_row, schema_after
 from pipeline.core.tally import Tally
 from pipeline.engine import engine_for, model_actors
 from pipeline.pii.detect import REGEX_DETECTORS, detect
@@ -95,7 +95,7 @@ def pii_batch(batch: pa.RecordBatch, params: PiiParams, names: Any = None) -> Ba
                 }
             )
         )
-    return BatchResult(pa.RecordBatch.from_pylist(kept, schema=PII_CHECKED), rejects, stats)
+    return BatchResult(pa.RecordBatch.from_pylist(kept, schema=schema_after("pii")), rejects, stats)
 
 
 def _names_from(fields: dict[str, list[Span]], doc: dict[str, Any], text: str) -> list[Span]:

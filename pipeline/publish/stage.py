@@ -34,7 +34,7 @@ from pipeline.core.errors import UserError, missing_input
 from pipeline.core.jsonfile import read_json, write_json
 from pipeline.core.layout import Layout
 from pipeline.core.parquet import OutputGuard, RowWriter, count_rows, read_batches
-from pipeline.core.schema import PUBLISHED, REJECT, RELEASED_REJECT, reason_key
+from pipeline.core.schema import REJECT, RELEASED_REJECT, published_schema, reason_key
 from pipeline.engine import engine_for
 from pipeline.publish.card import CardData, GroupSummary, SourceSummary, Statistics, render_card, render_licenses_file
 from pipeline.publish.plots import CHART_TITLES, render_charts, write_plots
@@ -64,7 +64,7 @@ def _summary(layout: Layout, source_id: str) -> SourceSummary:
 
 def published_batch(batch: pa.RecordBatch) -> BatchResult:
     """The stage function: a batch of decontam's survivors as published (the published columns)."""
-    return BatchResult(batch.select(PUBLISHED.names))
+    return BatchResult(batch.select(published_schema().names))
 
 
 def _documents(
@@ -191,7 +191,7 @@ def _release(ctx: Context, summaries: list[SourceSummary], folder: Path, progres
             if name not in writers:
                 writers[name] = ShardWriter(
                     folder / "data" / name,
-                    PUBLISHED,
+                    published_schema(),
                     split=SPLIT,
                     max_shard_bytes=p.max_shard_bytes,
                     row_group_rows=p.row_group_rows,
@@ -201,7 +201,7 @@ def _release(ctx: Context, summaries: list[SourceSummary], folder: Path, progres
     if not writers:  # an empty release is still a loadable dataset: its default config, empty
         writers[policy.default_group] = ShardWriter(
             folder / "data" / policy.default_group,
-            PUBLISHED,
+            published_schema(),
             split=SPLIT,
             max_shard_bytes=p.max_shard_bytes,
             row_group_rows=p.row_group_rows,

@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from pipeline.core.batch_stage import BatchResult, Plan
 from pipeline.core.context import Context
-from pipeline.core.schema import QUALITY_CHECKED, reject_row
+from pipeline.core.schema import reject_row, schema_after
 from pipeline.core.tally import Tally
 from pipeline.pii.scrub import reject_scrubber
 from pipeline.quality.params import QualityParams
@@ -81,7 +81,7 @@ def quality_batch(batch: pa.RecordBatch, params: QualityParams) -> BatchResult:
             assert signals is not None and regional is not None  # judge_all gives both when nothing failed
             stats.count(regional, params.regional_min_terms)
             kept.append(doc | {"quality": signals.as_dict(), "regional": regional.as_dict()})
-    return BatchResult(pa.RecordBatch.from_pylist(kept, schema=QUALITY_CHECKED), rejects, stats)
+    return BatchResult(pa.RecordBatch.from_pylist(kept, schema=schema_after("quality")), rejects, stats)
 
 
 def plan(ctx: Context, source_id: str) -> Plan:

@@ -43,7 +43,7 @@ from pipeline.core.batch_stage import Plan as StagePlan  # this module's Plan is
 from pipeline.core.context import Context
 from pipeline.core.errors import UserError
 from pipeline.core.notices import warn_once
-from pipeline.core.schema import SEGMENTED
+from pipeline.core.schema import schema_after
 from pipeline.core.tally import Tally
 from pipeline.engine import engine_for, model_actors
 from pipeline.pii.scrub import unchanged
@@ -296,7 +296,7 @@ class _Columns:
         return pa.ListArray.from_arrays(pa.array(rows), values, type=pa.list_(pa.string()))
 
     def batch(self, batch: pa.RecordBatch, name: str) -> pa.RecordBatch:
-        """The batch's columns as SEGMENTED has them, with the segment columns built here."""
+        """The batch's columns as schema_after("segment") has them, with the segment columns built here."""
         text = batch.column("text")
         if text.type != pa.string():
             text = text.cast(pa.string())
@@ -307,7 +307,7 @@ class _Columns:
             "entities": _lists(self.entities, self.entity_counts, ENTITY),
         }
         arrays = []
-        for f in SEGMENTED:
+        for f in schema_after("segment"):
             if f.name in built:
                 column = built[f.name] if built[f.name] is not None else pa.nulls(self.rows, f.type)
             elif f.name in batch.schema.names:
@@ -317,7 +317,7 @@ class _Columns:
             else:  # a column of a stage the batch did not pass (tests)
                 column = pa.nulls(self.rows, f.type)
             arrays.append(column)
-        return pa.RecordBatch.from_arrays(arrays, schema=SEGMENTED)
+        return pa.RecordBatch.from_arrays(arrays, schema=schema_after("segment"))
 
 
 def _lists(chunks: list[pa.Array] | None, counts: list[int], value_type: pa.DataType) -> pa.Array | None:
