@@ -24,5 +24,6 @@ register(
             ),
         ),
         columns=tuple(DOCUMENT_COLUMNS),
+        card="pipeline.ingest.card:step",
     )
 )
