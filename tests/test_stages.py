@@ -53,22 +53,36 @@ def _module_files() -> dict[str, Path]:
     return files
 
 
+def _reached(files: dict[str, Path], start: list[str]) -> set[str]:
+    """The pipeline modules importing ``start`` runs."""
+    seen, todo = set(), list(start)
+    while todo:
+        module = todo.pop()
+        if module in seen or module not in files:
+            continue
+        seen.add(module)
+        todo += _imports(files[module], module)
+        todo += [m for m in files if m != module and module.startswith(m + ".")]  # parent packages run first
+    return seen
+
+
+CARD = "pipeline.publish.card"  # renders the dataset card, running every stage's `card` function
+
+
 def test_each_stage_depends_in_dvc_yaml_on_every_package_its_code_imports():
     """A stage re-runs when code it runs changes: every pipeline package its run function's
     module reaches through imports is a dependency in dvc.yaml (pii's names use segment's
-    model loading, so pipeline/segment is one of pii's)."""
+    model loading, so pipeline/segment is one of pii's). The stage that renders the card
+    (publish) also runs each stage's card step, named lazily in its contract: those modules
+    and what they import are its code too."""
     files = _module_files()
     dvc = dvc_stages()
+    card_steps = [s.card.partition(":")[0] for s in stages() if s.card]
+    assert CARD in files and card_steps
     for stage in stages():
-        start = (stage.plan or stage.run or "").partition(":")[0]
-        seen, todo = set(), [start]
-        while todo:
-            module = todo.pop()
-            if module in seen or module not in files:
-                continue
-            seen.add(module)
-            todo += _imports(files[module], module)
-            todo += [m for m in files if m != module and module.startswith(m + ".")]  # parent packages run first
+        seen = _reached(files, [(stage.plan or stage.run or "").partition(":")[0]])
+        if CARD in seen:
+            seen |= _reached(files, card_steps)
         packages = {
             f"pipeline/{m.split('.')[1]}" for m in seen if m.count(".") >= 1 and (PIPELINE / m.split(".")[1]).is_dir()
         }

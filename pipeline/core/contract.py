@@ -3,17 +3,18 @@
 Each stage is a package ``pipeline/<name>/`` with a ``contract.py`` that registers one
 ``Stage``: its name, its place in the pipeline (``order``), whether it runs once per source
 or once for all, the params sections it reads, the columns it adds (and which of them stay
-out of the release), what its CLI subcommand says and prints, and where its ``run``
-function lives. Everything that lists stages is derived from here —
-the stage order (``source_stages``), each stage's schema and the published one
-(``pipeline.core.schema``), the in-process runners (``pipeline.stages``), the CLI
-subcommands, the card's numbered steps and the rejects publish gathers — and
-``tests/test_stages.py`` holds ``dvc.yaml`` to it. Core never names a stage: the registry
-finds them by importing ``pipeline.<package>.contract``.
+out of the release), what its CLI subcommand says and prints, where its ``run`` function
+lives, and where the function lives that writes its step of the dataset card (``card``, in
+its own package, e.g. ``pipeline/quality/card.py``; a stage without one is described on the
+card by its ``help``). Everything that lists stages is derived from here — the stage order
+(``source_stages``), each stage's schema and the published one (``pipeline.core.schema``),
+the in-process runners (``pipeline.stages``), the CLI subcommands, the card's numbered steps
+and the rejects publish gathers — and ``tests/test_stages.py`` holds ``dvc.yaml`` to it.
+Core never names a stage: the registry finds them by importing ``pipeline.<package>.contract``.
 
-``run`` and ``command`` are "module:function" strings, imported only when the stage runs,
-so reading the contract (``twcorpus --help``, the stage order) loads no model and no
-stage code.
+``run``, ``command`` and ``card`` are "module:function" strings, imported only when the stage
+runs (``card``: when publish renders the card), so reading the contract (``twcorpus --help``,
+the stage order) loads no model and no stage code.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ class Stage:
     check: str | None = None  # "module:function(params, where)": checks of params.yaml that need the stage's registries
     columns: tuple[tuple[str, Any, str], ...] = ()  # (name, Arrow type, description for the card) it adds
     unpublished: tuple[str, ...] = ()  # of those, the ones kept to the interim files (publish leaves them out)
+    card: str | None = None  # "module:function(data: CardData) -> str": its step of the card's Processing, unnumbered
 
     def planner(self) -> Callable[..., Any] | None:
         return resolve(self.plan) if self.plan else None
@@ -65,6 +67,10 @@ class Stage:
 
     def params_check(self) -> Callable[..., None] | None:
         return resolve(self.check) if self.check else None
+
+    def card_step(self) -> Callable[..., str] | None:
+        """The function writing this stage's step of the card; None: the card says its ``help``."""
+        return resolve(self.card) if self.card else None
 
 
 STAGES: Registry[Stage] = Registry("stage", package="pipeline", module="contract")

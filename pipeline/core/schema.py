@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pyarrow as pa
 
@@ -81,20 +81,6 @@ def published_columns() -> Columns:
 @functools.cache
 def published_schema() -> pa.Schema:
     return schema_of(published_columns())
-
-
-# What publish/card.py still imports by name (it names no stage); read when first used.
-if TYPE_CHECKING:  # what __getattr__ makes of them
-    PUBLISHED: pa.Schema
-    PUBLISHED_COLUMNS: Columns
-
-
-def __getattr__(name: str) -> object:
-    if name == "PUBLISHED":
-        return published_schema()
-    if name == "PUBLISHED_COLUMNS":
-        return published_columns()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 REJECT_COLUMNS: Columns = [

@@ -28,5 +28,6 @@ register(
             f": {m['documents']} kept of {m['documents_in']}; removed {m['removed']}, flagged {m['flagged']}"
         ),
         columns=tuple(DECONTAM_COLUMNS),
+        card="pipeline.decontam.card:step",
     )
 )

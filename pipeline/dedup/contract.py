@@ -36,5 +36,6 @@ register(
             f"{m['near_duplicates']} near duplicates"
         ),
         columns=tuple(DEDUP_COLUMNS),
+        card="pipeline.dedup.card:step",
     )
 )

@@ -26,5 +26,6 @@ register(
             ),
         ),
         columns=tuple(DOCUMENT_COLUMNS),
+        card="pipeline.ingest.card:step",
     )
 )

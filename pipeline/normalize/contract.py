@@ -37,5 +37,6 @@ register(
         summary=lambda m: f", converted {sum(m['converted'].values())}",
         columns=tuple(NORMALIZE_COLUMNS),
         unpublished=("cleanup",),
+        card="pipeline.normalize.card:step",
     )
 )

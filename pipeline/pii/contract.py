@@ -49,5 +49,6 @@ register(
         "addresses, names with CKIP NER) and redact, flag or drop it by the policy in params.yaml.",
         summary=lambda m: f", personal data found: {', '.join(f'{k} {v}' for k, v in m['found'].items()) or 'none'}",
         columns=tuple(PII_COLUMNS),
+        card="pipeline.pii.card:step",
     )
 )

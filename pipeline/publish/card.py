@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,14 +18,11 @@ import yaml
 
 from pipeline.core.batch_stage import text_length
 from pipeline.core.config import Params
-from pipeline.core.contract import stages
+from pipeline.core.contract import Stage, stages
 from pipeline.core.licenses import Registry
-from pipeline.core.schema import PUBLISHED, PUBLISHED_COLUMNS
-from pipeline.ingest.formats import FORMATS
-from pipeline.pii.detect import REGEX_DETECTORS
+from pipeline.core.schema import published_columns, published_schema
 from pipeline.pii.sensitive import CATEGORIES as SENSITIVE_CATEGORIES
-from pipeline.quality.regional import card_section as regional_card_section
-from pipeline.quality.rules import RULES as QUALITY_RULES
+from pipeline.publish.card_text import cell, detectors_run, segmenters
 
 _SIZES = [
     (1_000, "n<1K"),
@@ -302,7 +298,7 @@ def _features() -> list[dict[str, Any]]:
     """The Parquet schema in the card's `dataset_info` form, as `datasets` itself writes it."""
     import datasets
 
-    return datasets.Features.from_arrow_schema(PUBLISHED)._to_yaml_list()
+    return datasets.Features.from_arrow_schema(published_schema())._to_yaml_list()
 
 
 def render_card(data: CardData) -> str:
@@ -349,7 +345,7 @@ def _usage(data: CardData) -> str:
 
 
 def _schema() -> str:
-    rows = "\n".join(f"| `{name}` | {_arrow_name(typ)} | {desc} |" for name, typ, desc in PUBLISHED_COLUMNS)
+    rows = "\n".join(f"| `{name}` | {_arrow_name(typ)} | {desc} |" for name, typ, desc in published_columns())
     return f"## Columns\n\n| column | type | description |\n|---|---|---|\n{rows}\n"
 
 
@@ -357,10 +353,6 @@ def _arrow_name(typ: pa.DataType) -> str:
     if pa.types.is_list(typ):
         return f"list of {_arrow_name(typ.value_type)}"
     return str(typ)
-
-
-def _cell(text: Any) -> str:
-    return str(text if text is not None else "").replace("|", "\\|").replace("\n", " ")
 
 
 def _sources(data: CardData) -> str:
@@ -372,14 +364,14 @@ def _sources(data: CardData) -> str:
     for s in data.sources:
         if s.error:
             continue
-        title = f"[{_cell(s.info['title'])}]({s.info['url']})"
+        title = f"[{cell(s.info['title'])}]({s.info['url']})"
         lines.append(
-            f"| `{s.id}` | {_cell(s.info['publisher'])} | {title} | `{s.info['license']}` | {s.documents:,} | {s.characters:,} |"
+            f"| `{s.id}` | {cell(s.info['publisher'])} | {title} | `{s.info['license']}` | {s.documents:,} | {s.characters:,} |"
         )
     left_out = [s for s in data.sources if s.error]
     if left_out:
         lines.append("\nSources left out of this release because their manifest is invalid:\n")
-        lines.extend(f"- `{s.id}`: {_cell(s.error)}" for s in left_out)
+        lines.extend(f"- `{s.id}`: {cell(s.error)}" for s in left_out)
     return "\n".join(lines) + "\n"
 
 
@@ -402,7 +394,7 @@ def _licenses(data: CardData) -> str:
     chars = data.license_characters
     for license_id, count in sorted(data.license_documents.items()):
         entry = data.registry.get(license_id)
-        lines.append(f"| `{license_id}` | [{_cell(entry.name)}]({entry.url}) | {count:,} | {chars[license_id]:,} |")
+        lines.append(f"| `{license_id}` | [{cell(entry.name)}]({entry.url}) | {count:,} | {chars[license_id]:,} |")
     statements = attribution_statements(data)
     if statements:
         lines.append("\n### Attribution\n")
@@ -499,279 +491,24 @@ def _removed(data: CardData) -> str:
 
 
 def _processing(data: CardData) -> str:
-    """One numbered step per stage, in the pipeline's order, each written from what ran."""
-    steps = {
-        "ingest": _ingest_step,
-        "normalize": _normalize_step,
-        "quality": _quality_step,
-        "pii": _pii_step,
-        "segment": _segment_step,
-        "dedup": _dedup_step,
-        "decontam": _decontam_step,
-        "publish": _publish_step,
-    }
-    # a stage without a step of its own here is described by its contract's help
-    return "## Processing\n\n" + "".join(
-        f"{n}. {steps[stage.name](data) if stage.name in steps else f'**{stage.name}** — {stage.help}' + chr(10)}"
-        for n, stage in enumerate(stages(), 1)
-    )
+    """One numbered step per stage, in the pipeline's order, each written from what ran by the
+    stage's own ``card`` function (``pipeline/<stage>/card.py``, named in its contract)."""
+    return "## Processing\n\n" + "".join(f"{n}. {_step(stage, data)}" for n, stage in enumerate(stages(), 1))
 
 
-def _counted(counts: Counter, name: Callable[[str], str], unit: str) -> str:
-    return (
-        "; ".join(
-            f"{name(key)}: {n:,} {unit}{'' if n == 1 else 's'}"
-            for key, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-        )
-        or "none"
-    )
+def _step(stage: Stage, data: CardData) -> str:
+    write = stage.card_step()
+    # a stage without a card function of its own is described by its contract's help
+    return write(data) if write else f"**{stage.name}** — {stage.help}\n"
 
 
-def _ingest_step(data: CardData) -> str:
-    formats: Counter = Counter()
-    encodings: Counter = Counter()
-    for s in data.sources:
-        formats.update(s.formats)
-        encodings.update(s.encodings)
-    read = _counted(formats, lambda f: FORMATS[f].title if f in FORMATS else f, "file")
-    decoded = _counted(encodings, lambda e: f"`{e}`", "file")
-    repeats = data.rejects_by_reason.get("duplicate-in-source", 0)
-    return (
-        f"**ingest** — the contributed files, each read by the reader for its format: {read}. Encodings "
-        f"detected: {decoded}. Dates are read into ISO 8601 (Minguo and Western forms; the written form stays in "
-        f"`meta.date_written`). Undecodable, empty and malformed input is rejected with a reason; repeated texts "
-        f"within a source are kept once ({repeats:,} repeats removed).\n"
-    )
-
-
-def _normalize_step(data: CardData) -> str:
-    n = data.params.normalize
-    steps = ", ".join(name.replace("_", " ") for name, on in vars(n.cleanup).items() if on) or "none"
-    languages: Counter = Counter()
-    for s in data.sources:
-        languages.update(s.languages)
-    converted = sum(s.converted for s in data.sources)
-    variants = (
-        f"; Traditional text is variant-normalized with `{n.traditional_variants}`"
-        if n.traditional_variants
-        else ("; text identified as Traditional is never passed through OpenCC")
-    )
-    return (
-        f"**normalize** — Unicode clean-up ({steps}). Script and language are identified from the "
-        "characters: the shares of Han, Kana, Hangul and Latin, and the characters that exist only in "
-        f"Traditional or only in Simplified Chinese (OpenCC's tables); langdetect (seed {n.langdetect_seed}) "
-        f"only for text that is not mostly Han. Text identified as Simplified is converted with OpenCC "
-        f"`{n.convert_simplified}` ({converted:,} documents){variants}. Languages kept: "
-        f"{', '.join(n.keep_languages)}; others are removed as `language:<tag>`. Published languages: "
-        + (", ".join(f"`{tag}` {count:,}" for tag, count in sorted(languages.items())) or "none")
-        + ".\n"
-    )
-
-
-def _publish_step(data: CardData) -> str:
+def publish_step(data: CardData) -> str:
+    """Publish's own step of the card (its contract names it)."""
     p = data.params.publish
     return (
         "**publish** — documents are written in source order into zstd-compressed Parquet shards (level "
         f"{p.compression_level}, at most {p.max_shard_bytes:,} bytes each), byte-identical across re-runs of the "
         "same inputs; the list of what was not published goes beside them as `rejects.parquet`.\n"
-    )
-
-
-def _segmenters(data: CardData) -> Counter:
-    total: Counter = Counter()
-    for s in data.sources:
-        total.update(s.segmenters)
-    return total
-
-
-def _quality_step(data: CardData) -> str:
-    q = data.params.quality
-    removed = sum(n for reason, n in data.rejects_by_reason.items() if reason.startswith("quality:"))
-    rules = "".join(rule.card(q) for rule in QUALITY_RULES.values() if rule.card)  # each phrase has its joint
-    return f"**quality** — documents are measured in characters and removed ({removed:,}) when {rules}.\n" + _regional(
-        data
-    )
-
-
-def _regional(data: CardData) -> str:
-    q = data.params.quality
-    shares = data.stats.mainland_shares
-    n = sum(shares.values())
-    quantiles = {}
-    if n:
-        at = Statistics.quantiles(shares, (0.5, 0.9, 0.99))
-        quantiles = {"p50": at[0.5], "p90": at[0.9], "p99": at[0.99], "max": max(shares)}
-    section = regional_card_section(
-        documents=data.documents,
-        measured=data.stats.regional["measured"],
-        with_terms=n,
-        mainland_documents=data.stats.regional["mainland"],
-        share_quantiles=quantiles,
-        variant_documents=data.stats.regional["variant"],
-        rejected=data.rejects_by_reason.get("quality:mainland_vocabulary", 0),
-        max_mainland_share=q.max_mainland_share,
-        min_terms=q.regional_min_terms,
-    )
-    return "\n   " + section.replace("### ", "**", 1).replace("\n\n", "** — ", 1).replace("\n", "\n   ").rstrip() + "\n"
-
-
-def _dedup_step(data: CardData) -> str:
-    d = data.params.dedup
-    removed = data.rejects_by_reason.get("duplicate-of", 0)
-    capped = data.rejects_by_reason.get("family-cap", 0)
-    families = data.stats.families
-    cap = (
-        f"at most {d.max_per_family} of a family are published ({capped:,} documents removed for it)"
-        if d.max_per_family
-        else "all of them are published (`dedup.max_per_family` caps them)"
-    )
-    largest = "".join(
-        f"   | {data.stats.family_titles[f]} | `{f}` | {n:,} |\n"
-        for f, n in sorted(families.items(), key=lambda kv: (-kv[1], kv[0]))[:10]
-    )
-    table = (
-        (
-            "\n   The largest template families:\n\n   | first member's title | `dup_family` | documents |\n"
-            "   |---|---|---:|\n" + largest
-        )
-        if largest
-        else ""
-    )
-    return (
-        f"**dedup** — across all sources, exact copies (same text, whitespace ignored) and near copies "
-        f"(MinHash LSH over character {d.ngram}-grams, {d.bands} bands × {d.rows} rows) are removed "
-        f"({removed:,} documents). Documents are ranked by source priority, then the order sources were "
-        f"registered in (a new source never takes a document away from an older one), then position; each kept "
-        f"document removes the later ones whose estimated Jaccard similarity with *it* is at least {d.threshold} "
-        "(never through a chain of similar documents). `dup_cluster` and `dup_removed` mark the survivors. "
-        f"Documents linked at a similarity of at least {d.family_threshold} that are not copies are a template "
-        "family — one form filled in for different people, companies or periods — and are kept: "
-        f"{sum(families.values()):,} published documents in {len(families):,} families carry `dup_family` and "
-        f"`dup_family_size`; {cap}.\n" + table
-    )
-
-
-def _code_list(names: list[str]) -> str:
-    return ", ".join(f"`{name}`" for name in names)
-
-
-def _decontam_step(data: CardData) -> str:
-    d = data.params.decontam
-    checked = data.decontam.get("benchmarks", [])
-    how = (
-        f"documents that share a run of {d.ngram} characters (unless a benchmark sets its own) with an item "
-        "of an evaluation benchmark, after the same normalization of both (NFKC, lowercase, no whitespace, "
-        "punctuation or symbols), are removed (`decontam:<benchmark>`) or kept and flagged in `contamination`, "
-        "by each benchmark's policy"
-    )
-    if not checked:
-        return (
-            "**decontam** — no benchmark was named in `decontam.benchmarks`, so no document was checked "
-            "against an evaluation set. When one is named, " + how + ".\n"
-        )
-    rows = "".join(
-        f"   | `{b['name']}` | {_code_list(b['files'])} | {b['ngram']} | {b['policy']} | "
-        f"{b['items']:,} | {b['documents_matched']:,} | {b['documents_removed']:,} | {b['documents_flagged']:,} |\n"
-        for b in checked
-    )
-    return (
-        f"**decontam** — {how}: {data.decontam.get('removed', 0):,} documents removed, "
-        f"{data.decontam.get('flagged', 0):,} flagged.\n\n"
-        "   | benchmark | files | n-gram | policy | items | documents matched | removed | flagged |\n"
-        "   |---|---|---:|---|---:|---:|---:|---:|\n" + rows
-    )
-
-
-def _detectors_run(data: CardData) -> tuple[list[Any], bool, bool]:
-    """The rule detectors that ran (as the pii stage recorded them), whether NER ran for every
-    source and whether it ran for any."""
-    runs = [s.pii_run for s in data.sources if not s.error]
-    names = {name for run in runs for name in run.get("detectors", [])}
-    ner = [bool(run.get("ner")) for run in runs]
-    return [d for d in REGEX_DETECTORS if d.name in names], bool(ner) and all(ner), any(ner)
-
-
-def _measured(d: Any) -> str:
-    m = d.measured
-    if m is None:
-        return "—"
-    precision = f", precision ≥ {m.precision:.0%}" if m.precision is not None else ""
-    return f"recall ≥ {m.recall:.0%}{precision} on {m.labeled:,} items of {m.on}"
-
-
-def _pii_step(data: CardData) -> str:
-    p = data.params.pii
-    in_text: Counter = Counter()
-    in_fields: Counter = Counter()
-    for s in data.sources:
-        in_text.update(s.pii)
-        in_fields.update(s.pii_fields)
-    dropped = {reason.split(":", 1)[1]: n for reason, n in data.rejects_by_reason.items() if reason.startswith("pii:")}
-    rows = "\n".join(
-        f"   | `{kind}` | {action} | {in_text.get(kind, 0):,} | {in_fields.get(kind, 0):,} | {dropped.get(kind, 0):,} |"
-        for kind, action in p.policy.items()
-    )
-    per_source = "\n".join(
-        f"   | {s.id} | {sum(s.pii.values()) + sum(s.pii_fields.values()):,} | "
-        + (", ".join(f"{k} {v:,}" for k, v in sorted((s.pii + s.pii_fields).items())) or "—")
-        + " |"
-        for s in data.sources
-        if not s.error
-    )
-    detectors, ner_all, ner_any = _detectors_run(data)
-    table = "\n".join(
-        f"   | `{d.name}` | {', '.join(f'`{t}`' for t in d.types)} | {_cell(d.finds)} | "
-        f"{_cell(d.misses)} | {_cell(_measured(d))} |"
-        for d in detectors
-    )
-    ner_model = data.params.segment.ner_model or f"{data.params.segment.model} (its -ner model)"
-    if ner_all:
-        table += f"\n   | CKIP NER (`{_cell(ner_model)}`) | `person`, `official` | names of persons anywhere in the text | names the model misses | — |"
-        ner = "CKIP NER adds the names it finds to the rules'"
-    elif ner_any:
-        ner = "CKIP NER ran for some sources only (see the `pii` metrics); elsewhere names come from the rules alone"
-    else:
-        ner = "no NER model ran: names written outside the rules' contexts are **not** found"
-    r = p.register
-    return (
-        f"**personal data** — found by the detectors below ({ner}). Items are handled by the policy "
-        "below in `text` and in `title`, `url`, `meta` and `source_file` alike; a redacted item becomes a typed "
-        "placeholder such as `[TW_ID]` before segmentation; items in `text` are listed in the `pii` column with "
-        "offsets, those in other fields in `pii_fields`. "
-        f"A document naming at least {r.min_persons} private persons with at least {r.min_density:g} personal "
-        f"items per 1,000 characters is a register of private persons (policy: {r.policy}).\n\n"
-        "   | detector | types | finds | does not find | measured on real text (floors a test keeps) |\n"
-        "   |---|---|---|---|---|\n" + (table or "   | none ran | | | | |") + "\n\n"
-        "   | type | policy | in `text` | in `title`/`url`/`meta`/`source_file` | documents dropped |\n"
-        "   |---|---|---:|---:|---:|\n" + rows + "\n"
-        f"   | register | {r.policy} | | | {dropped.get('register', 0):,} |\n\n"
-        "   | source | items redacted or flagged (published documents) | by type |\n   |---|---:|---|\n"
-        + per_source
-        + "\n"
-    )
-
-
-def _versions(*packages: str) -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = []
-    for name in packages:
-        try:
-            out.append(f"{name} {version(name)}")
-        except PackageNotFoundError:
-            out.append(f"{name} not installed")
-    return ", ".join(out)
-
-
-def _segment_step(data: CardData) -> str:
-    p = data.params.segment
-    used = ", ".join(f"`{name}` ({count:,} documents)" for name, count in sorted(_segmenters(data).items())) or "none"
-    return (
-        f"**segment** — word tokens (column `tokens`, whose concatenation is `text` exactly) by {used}. "
-        f"Configured model: `{p.model}` ({_versions('ckip-transformers', 'transformers', 'jieba-hant')}); "
-        "documents are cut at line breaks and sentence punctuation into pieces "
-        f"of at most {p.max_chars} characters. The `segmenter` column says, row by row, which segmenter "
-        "produced the tokens.\n"
     )
 
 
@@ -834,14 +571,14 @@ def _provenance(data: CardData) -> str:
 def _limitations(data: CardData) -> str:
     """What this release cannot promise, from what ran: each line holds only when its cause did."""
     lines = []
-    fallback = [name for name in _segmenters(data) if name.startswith("fallback:")]
+    fallback = [name for name in segmenters(data) if name.startswith("fallback:")]
     if fallback:
         lines.append(
             f"Tokens of {', '.join(f'`{n}`' for n in fallback)} rows come from an offline dictionary "
             "segmenter, used because no CKIP model was available when this release was built; they are "
             "less accurate than CKIP's (see the `segmenter` column)."
         )
-    detectors, ner_all, ner_any = _detectors_run(data)
+    detectors, ner_all, ner_any = detectors_run(data)
     covered = {t for d in detectors for t in d.types}
     how = (
         "by rules and CKIP NER"

@@ -15,5 +15,6 @@ register(
         params=("publish", "licenses", "normalize", "quality", "pii", "segment", "dedup", "decontam", "push.repo_id"),
         help="write data/publish/ (Parquet shards and dataset card), data/rejects/rejects.parquet and "
         "data/metrics/publish.json from every registered source.",
+        card="pipeline.publish.card:publish_step",
     )
 )

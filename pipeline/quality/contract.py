@@ -16,5 +16,6 @@ register(
         "outside the thresholds in params.yaml.",
         columns=tuple(QUALITY_COLUMNS),
         unpublished=("quality",),  # the signals stay in the interim files
+        card="pipeline.quality.card:step",
     )
 )

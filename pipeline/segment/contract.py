@@ -33,5 +33,6 @@ register(
         summary=lambda m: f", tokens by {m['segmenter']}, cache {m['cache_hits']} hits / {m['cache_misses']} misses",
         columns=tuple(SEGMENT_COLUMNS),
         unpublished=("pos", "entities"),
+        card="pipeline.segment.card:step",
     )
 )
