@@ -211,7 +211,9 @@ def test_a_huge_single_line_is_one_reject_in_bounded_memory(layout, monkeypatch)
 
 def test_too_large_files_are_rejected_unread(layout):
     add_source(layout, "agency", {"big.txt": "字" * 1000, "small.txt": "小檔案。"})
-    layout.params.write_text(layout.params.read_text().replace("ingest:\n", "ingest:\n  max_file_bytes: 1000\n"))
+    shipped = layout.params.read_text()
+    assert "  max_file_bytes: 268435456" in shipped
+    layout.params.write_text(shipped.replace("  max_file_bytes: 268435456", "  max_file_bytes: 1000"))
     docs, rejects, _ = ingest(layout)
     assert [d["source_file"] for d in docs] == ["small.txt"]
     assert [(r["source_file"], r["reason"], r["detail"]) for r in rejects] == [

@@ -95,6 +95,8 @@ def test_no_path_is_built_from_an_invalid_id(layout, bad):
         (BOMB, "its aliases expand to more than 100,000 values: refused as unsafe to parse (a YAML bomb?)"),
         ("a: " + "[" * 100 + "]" * 100 + "\n", "nested deeper than 64 levels: refused as unsafe to parse"),
         ("# padding\n" * 120_000, "1,200,000 bytes: too large for a configuration file (the limit is 1,048,576)"),
+        # YAML keeps the second silently: the setting the user added would be ignored
+        ("a:\n  b: 1\n  c: 2\n  b: 3\n", "not valid YAML at line 4, column 3: 'b' is given twice (first at line 2)"),
     ],
 )
 def test_make_repro_refuses_unsafe_yaml_before_dvc_runs(layout, target, attack, message):

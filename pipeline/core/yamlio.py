@@ -3,7 +3,9 @@
 Configuration files are small: one over ``MAX_BYTES``, nested deeper than ``MAX_DEPTH`` or
 whose aliases expand to more than ``MAX_NODES`` nodes (a "billion laughs" bomb: 772 bytes
 that take DVC minutes and gigabytes) is refused before it is built. The limits are
-measured on the parser's events, so checking costs one pass over the text.
+measured on the parser's events, so checking costs one pass over the text. A key given
+twice in one mapping is refused too: YAML would keep the second silently, and the user
+who added a setting under a section that already had it would never see it ignored.
 """
 
 from __future__ import annotations
@@ -20,6 +22,23 @@ MAX_DEPTH = 64
 MAX_NODES = 100_000
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[str, yaml.Mark] = {}
+        for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # a merge key (<<) may be overridden by the mapping's own keys, as YAML intends
+            first = seen.setdefault(key_node.value, key_node.start_mark)
+            if first is not key_node.start_mark:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"{key_node.value!r} is given twice (first at line {first.line + 1})",
+                    key_node.start_mark,
+                )
+        return super().construct_mapping(node, deep)
+
+
 def load_yaml(path: Path, shown_as: str) -> Any:
     try:
         size = path.stat().st_size
@@ -34,7 +53,7 @@ def load_yaml(path: Path, shown_as: str) -> Any:
         raise UserError(shown_as, f"not UTF-8 text (byte {exc.start})") from None
     try:
         check_limits(text, shown_as)
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
