@@ -115,3 +115,86 @@ def test_the_card_sentence_is_the_rules_phrases_in_order():
         "repeated character 10-grams more than 95%, or boilerplate lines (page numbers, navigation) more than 30% of "
         "lines"
     )
+
+
+NEW_RULE = '''
+"""few_han: fewer Han characters than min_han_chars (a rule a test adds from outside the package)."""
+
+from pipeline.quality.rules import Threshold, rule
+
+
+@rule(
+    "few_han",
+    order=25,
+    thresholds=(Threshold("min_han_chars", 3, (0, 1000), "Han characters a document needs"),),
+    signals=("han_chars",),
+    card=lambda p: f", with fewer than {p.min_han_chars} Han characters",
+)
+def few_han(s, p):
+    if s["han_chars"] < p.min_han_chars:
+        return f"{s['han_chars']} Han characters < min_han_chars {p.min_han_chars}"
+    return None
+'''
+
+
+def test_a_new_rule_with_its_own_threshold_is_one_file(tmp_path, layout):
+    """README's promise for a rule, checked: its module alone (here outside the package, on the
+    rules package's path) brings its params.yaml key with its comment and range, and the run
+    rejects by it with its detail, with no edit anywhere in pipeline/."""
+    import subprocess
+    import sys
+
+    import pyarrow.parquet as pq
+    from conftest import add_source, run_env
+
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "few_han.py").write_text(NEW_RULE.lstrip(), encoding="utf-8")
+    add_source(layout, "laws", {"a.txt": "臺灣省政府組織規程。", "b.txt": "Notice No. 12 公告"})
+    script = f"""
+import pipeline.quality.rules
+pipeline.quality.rules.__path__.append({str(tmp_path / "rules")!r})
+from pipeline.cli import main
+raise SystemExit(main(["--root", {str(layout.root)!r}, "--quiet", *__import__("sys").argv[1:]]))
+"""
+    run = lambda *args: subprocess.run(  # noqa: E731
+        [sys.executable, "-c", script, *args], env=run_env(), capture_output=True, text=True, timeout=300
+    )
+    assert run("params", "--write").returncode == 0
+    params = layout.params.read_text(encoding="utf-8")  # the fixture's tuning (min_chars 1) stays
+    assert "  min_chars: 1              # characters without whitespace (short poems are ~30)\n" in params
+    assert "  min_han_chars: 3          # Han characters a document needs\n" in params
+    quality = params[params.index("\nquality:\n") : params.index("\npii:\n")]
+    assert quality.index("  max_chars:") < quality.index("  min_han_chars:") < quality.index("  min_han_share:")
+    layout.params.write_text(params.replace("min_han_chars: 3 ", "min_han_chars: 5000"), encoding="utf-8")
+    result = run("ingest", "laws")
+    assert (result.returncode, result.stderr) == (
+        2,
+        "twcorpus: error: params.yaml: 'quality.min_han_chars' must be between 0 and 1,000, got 5,000\n",
+    )
+    layout.params.write_text(params, encoding="utf-8")
+    for stage in ("ingest", "normalize", "quality"):
+        result = run(stage, "laws")
+        assert result.returncode == 0, result.stderr
+    rejects = pq.read_table(layout.stage_rejects("laws", "quality")).to_pylist()
+    assert [(r["source_file"], r["reason"], r["detail"]) for r in rejects] == [
+        ("b.txt", "quality:few_han", "2 Han characters < min_han_chars 3")
+    ]
+    kept = pq.read_table(layout.stage_docs("laws", "quality")).column("text").to_pylist()
+    assert kept == ["臺灣省政府組織規程。"]
+
+
+def test_a_threshold_is_brought_by_one_rule_and_read_only_after_it():
+    from pipeline.quality.params import made_of
+    from pipeline.quality.rules import Threshold
+
+    def make(name, thresholds=(), params=()):
+        return Rule(name, (*(t.name for t in thresholds), *params), ("chars",), lambda s, p: None, None, thresholds)
+
+    share = Threshold("max_x_share", 0.5, (0, 1), "x / characters")
+    cls = made_of([make("x", (share,)), make("y", params=("max_x_share",))])
+    assert [f.name for f in fields(cls)] == ["max_x_share", "batch_size"]
+    assert cls().max_x_share == 0.5 and cls.RANGES == {"max_x_share": (0, 1), "batch_size": (1, 1_000_000)}
+    with pytest.raises(ValueError, match="quality threshold 'max_x_share' of rule 'y' is brought by rule 'x' too"):
+        made_of([make("x", (share,)), make("y", (share,))])
+    with pytest.raises(ValueError, match=r"quality rule 'y' reads \['max_x_share'\], which no rule before it brings"):
+        made_of([make("y", params=("max_x_share",)), make("x", (share,))])

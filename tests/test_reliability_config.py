@@ -223,7 +223,9 @@ def test_the_shipped_params_are_what_the_code_writes_at_its_defaults():
     assert (REPO / "params.yaml").read_text(encoding="utf-8") == text, "params.yaml is stale: twcorpus params --write"
     assert build(params_class(), yaml.safe_load(text), "params.yaml") == default_params()
     assert "  max_mainland_share: null\n" in text and "    person: redact          # names of private persons" in text
-    assert "  # characters; each removal is a reject quality:<rule>.\n" in text  # a section's docstring heads it
+    assert (
+        "  # its own), measured in characters; each removal is a reject quality:<rule>.\n" in text
+    )  # a section's docstring heads it
 
 
 def test_params_write_keeps_the_values_and_brings_the_keys_and_comments_of_the_code(layout):

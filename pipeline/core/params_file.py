@@ -40,10 +40,29 @@ class FieldNotes:
     after: str  # the comment on the field's own lines
 
 
+NOTE_AFTER = 80  # a field's ``note`` metadata longer than this goes above its key
+NOTE_WIDTH = 110  # and is folded at this many characters
+
+
 @functools.cache
 def notes_of(cls: type) -> dict[str, FieldNotes]:
-    """The comments of each field of a dataclass, read from its source."""
-    source = textwrap.dedent(inspect.getsource(cls))
+    """The comments of each field of a dataclass: read from its source, or, for a class made at
+    run time (the quality section, of the rules' thresholds), from each field's ``note`` metadata."""
+    notes = _source_notes(cls)
+    for f in dataclasses.fields(cls):
+        note = f.metadata.get("note", "")
+        if note and f.name not in notes:
+            long = len(note) > NOTE_AFTER
+            above = tuple(textwrap.wrap(note, NOTE_WIDTH, break_long_words=False)) if long else ()
+            notes[f.name] = FieldNotes(above, "" if long else note)
+    return notes
+
+
+def _source_notes(cls: type) -> dict[str, FieldNotes]:
+    try:
+        source = textwrap.dedent(inspect.getsource(cls))
+    except (OSError, TypeError):  # made by make_dataclass: no source of its own
+        return {}
     comments: dict[int, tuple[str, bool]] = {}  # line -> (text, whole line)
     for token in tokenize.generate_tokens(io.StringIO(source).readline):
         if token.type == tokenize.COMMENT:

@@ -1,58 +1,82 @@
-"""The ``quality`` section of params.yaml: the thresholds of the quality rules. The quality contract declares it
-(``Stage.sections``); ``pipeline.core.settings.build`` validates it like every section."""
+"""The ``quality`` section of params.yaml: the thresholds the quality rules bring, and the batch size.
+
+Each rule declares its thresholds in its own module (``rules/``, ``Threshold``: the key, its
+default, its range, its comment in params.yaml), so a rule with a new threshold is still one
+new file. ``QualityParams`` is made from them the first time it is asked for: the thresholds
+in rule order, then ``batch_size``. The quality contract declares the section
+(``Stage.sections``); ``pipeline.core.settings.build`` validates it like every section.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import ClassVar
+import dataclasses
+import functools
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from pipeline.core.errors import UserError
-from pipeline.core.settings import ROWS, SHARE, Ranges
+from pipeline.core.settings import ROWS
+
+if TYPE_CHECKING:
+    from pipeline.quality.rules import Rule
+
+    QualityParams = Any  # a dataclass made at run time: its fields are the registered rules' thresholds
+
+BATCH_SIZE = 1000
+DOC = """Thresholds of the quality rules (pipeline/quality/rules/, one module each, where each declares
+its own), measured in characters; each removal is a reject quality:<rule>."""
 
 
-@dataclass(frozen=True)
-class QualityParams:
-    """Thresholds of the quality rules (pipeline/quality/rules/, one module each), measured in
-    characters; each removal is a reject quality:<rule>."""
-
-    min_chars: int = 10  # characters without whitespace (short poems are ~30)
-    max_chars: int = 2_000_000
-    # Han characters / letters (Han, Latin, Kana, Hangul), each letter counted; not normalize.min_han_share,
-    # which counts a Latin word once (rules/han_share.py says both)
-    min_han_share: float = 0.3
-    # from this many Han characters a text is judged by its Chinese part (treaties, tariff lists)
-    bilingual_han_chars: int = 300
-    repetition_min_chars: int = 100  # the three repetition rules apply from this many characters
-    max_dup_line_share: float = 0.7  # characters in lines that repeat an earlier line (gazette tables reach 0.65)
-    top_ngram: int = 2  # n of the character n-gram whose coverage is measured
-    # coverage of the most frequent character 2-gram, Gopher's way (gazette: up to 0.22)
-    max_top_ngram_share: float = 0.3
-    dup_ngram: int = 10
-    # coverage of repeated character 10-grams (amendment tables, corrections: up to 0.91)
-    max_dup_ngram_share: float = 0.95
-    max_boilerplate_share: float = 0.3  # page furniture and navigation lines / lines
-    # reject quality:mainland_vocabulary above this share of Mainland terms (軟件 vs 軟體); null: off
-    max_mainland_share: float | None = None
-    regional_min_terms: int = 5  # Mainland + Taiwan terms a document needs before its share is judged
-    batch_size: int = 1000
-
-    RANGES: ClassVar[Ranges] = {
-        "min_chars": (0, 1_000_000_000),
-        "max_chars": (1, 1_000_000_000),
-        "min_han_share": SHARE,
-        "bilingual_han_chars": (0, 1_000_000_000),
-        "repetition_min_chars": (0, 1_000_000_000),
-        "max_dup_line_share": SHARE,
-        "top_ngram": (1, 10),
-        "max_top_ngram_share": SHARE,
-        "dup_ngram": (1, 100),
-        "max_dup_ngram_share": SHARE,
-        "max_boilerplate_share": SHARE,
-        "max_mainland_share": SHARE,
-        "regional_min_terms": (1, 1_000_000),
-        "batch_size": ROWS,
-    }
+class _Consistency:
+    """What every made QualityParams does besides holding values: the rules' checks of their thresholds together."""
 
     def check(self, where: str, prefix: str) -> None:
-        if self.min_chars > self.max_chars:
-            raise UserError(where, f"'{prefix}.min_chars' is larger than '{prefix}.max_chars'")
+        from pipeline.quality.rules import RULES
+
+        for rule in RULES.values():
+            problem = rule.consistent(self, prefix) if rule.consistent else None
+            if problem:
+                raise UserError(where, problem)
+
+
+@functools.cache
+def quality_params() -> type:
+    """The section's dataclass: every registered rule's thresholds, in rule order, then batch_size."""
+    from pipeline.quality.rules import RULES
+
+    return made_of(RULES.values())
+
+
+def made_of(rules: Iterable[Rule]) -> type:
+    fields: list[tuple[str, Any, Any]] = []
+    ranges: dict[str, tuple[float, float]] = {}
+    brought_by: dict[str, str] = {"batch_size": "the stage"}
+    for rule in rules:
+        for t in rule.thresholds:
+            if t.name in brought_by:
+                raise ValueError(
+                    f"quality threshold '{t.name}' of rule '{rule.name}' is brought by {brought_by[t.name]} too"
+                )
+            brought_by[t.name] = f"rule '{rule.name}'"
+            fields.append((t.name, t.hint, dataclasses.field(default=t.default, metadata={"note": t.note})))
+            ranges[t.name] = t.range
+        missing = set(rule.params) - set(brought_by)
+        if missing:
+            raise ValueError(f"quality rule '{rule.name}' reads {sorted(missing)}, which no rule before it brings")
+    fields.append(("batch_size", int, dataclasses.field(default=BATCH_SIZE)))
+    ranges["batch_size"] = ROWS
+    cls = dataclasses.make_dataclass(
+        "QualityParams",
+        fields,
+        bases=(_Consistency,),
+        frozen=True,
+        namespace={"RANGES": ranges, "__doc__": DOC},
+    )
+    cls.__module__ = __name__  # pickled by reference (Ray workers): this module's __getattr__ finds it
+    return cls
+
+
+def __getattr__(name: str) -> object:
+    if name == "QualityParams":
+        return quality_params()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -4,7 +4,10 @@ Each module registers its rule with ``@rule(...)``, declaring:
 
 - its **name**: a document that breaks it becomes the reject ``quality:<name>``;
 - its **order**: when a document breaks several rules, the first in order gives the reason;
-- the **params** it reads (fields of ``QualityParams``, ``params.yaml: quality``);
+- the **thresholds** it brings: each a ``quality.*`` key of params.yaml with its default, its
+  range and its comment there (``Threshold``); ``QualityParams`` is made of them, in rule order;
+- the other **params** it reads: keys another rule brings (the repetition rules share
+  ``repetition_min_chars``, which the first of them brings);
 - the **signals** it reads: the fields of ``Signals`` (``signals.py``, column ``quality``) by
   name, and ``regional`` (the ``Regional`` record of ``regional.py``, column ``regional``;
   None when not measured);
@@ -23,15 +26,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.core.registry import Registry
-from pipeline.quality.params import QualityParams
 from pipeline.quality.regional import Regional
 from pipeline.quality.signals import Signals
 
+if TYPE_CHECKING:  # QualityParams is made of the rules' thresholds: it imports this module, not the reverse
+    from pipeline.quality.params import QualityParams
+
 Measured = Mapping[str, Any]  # signal name -> value, for one document
-Check = Callable[[Measured, QualityParams], "str | None"]
+Check = Callable[[Measured, "QualityParams"], "str | None"]
 
 # What a rule may read: every measured value of Signals, and the regional record.
 SIGNALS: tuple[str, ...] = (*(f.name for f in fields(Signals)), "regional")
@@ -41,12 +46,30 @@ CHEAP_SIGNALS = frozenset({"chars"})
 
 
 @dataclass(frozen=True)
+class Threshold:
+    """A ``quality.*`` key of params.yaml that a rule brings."""
+
+    name: str
+    default: int | float | None
+    range: tuple[float, float]  # lowest and highest allowed (a value outside is a one-line error)
+    note: str = ""  # what it means: its comment in params.yaml (a long one goes above the key)
+    type: Any = None  # int, float, or float | None for one that can be off; from the default when not given
+
+    @property
+    def hint(self) -> Any:
+        return self.type or type(self.default)
+
+
+@dataclass(frozen=True)
 class Rule:
     name: str
-    params: tuple[str, ...]
+    params: tuple[str, ...]  # every quality.* key it reads: its thresholds' and those it shares
     signals: tuple[str, ...]
     check: Check
     card: Callable[[QualityParams], str] | None = None
+    thresholds: tuple[Threshold, ...] = ()
+    # a check of its thresholds together: the message for settings that contradict each other, or None
+    consistent: Callable[[QualityParams, str], str | None] | None = None
 
     @property
     def reason(self) -> str:
@@ -64,14 +87,19 @@ def rule(
     name: str,
     *,
     order: int,
-    params: Iterable[str],
     signals: Iterable[str],
+    thresholds: Iterable[Threshold] = (),
+    params: Iterable[str] = (),
     card: Callable[[QualityParams], str] | None = None,
+    consistent: Callable[[QualityParams, str], str | None] | None = None,
 ) -> Callable[[Check], Check]:
-    """Register the decorated check function as the rule ``name`` (the function is returned as it is)."""
+    """Register the decorated check function as the rule ``name`` (the function is returned as it is);
+    ``params`` names the keys it reads besides its own ``thresholds``."""
 
     def decorate(check: Check) -> Check:
-        RULES.add(name, Rule(name, tuple(params), tuple(signals), check, card), order=order)
+        own = tuple(thresholds)
+        reads = (*(t.name for t in own), *params)
+        RULES.add(name, Rule(name, reads, tuple(signals), check, card, own, consistent), order=order)
         return check
 
     return decorate

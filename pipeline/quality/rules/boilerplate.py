@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from pipeline.quality.params import QualityParams
-from pipeline.quality.rules import Measured, rule
+from typing import TYPE_CHECKING
+
+from pipeline.core.settings import SHARE
+from pipeline.quality.rules import Measured, Threshold, rule
+
+if TYPE_CHECKING:
+    from pipeline.quality.params import QualityParams
 
 
 @rule(
     "boilerplate",
     order=70,
-    params=("max_boilerplate_share",),
+    thresholds=(Threshold("max_boilerplate_share", 0.3, SHARE, "page furniture and navigation lines / lines"),),
     signals=("boilerplate_share",),
     card=lambda p: (
         f", or boilerplate lines (page numbers, navigation) more than {p.max_boilerplate_share:.0%} of lines"

@@ -3,14 +3,28 @@
 
 from __future__ import annotations
 
-from pipeline.quality.params import QualityParams
-from pipeline.quality.rules import Measured, rule
+from typing import TYPE_CHECKING
+
+from pipeline.core.settings import SHARE
+from pipeline.quality.rules import Measured, Threshold, rule
+
+if TYPE_CHECKING:
+    from pipeline.quality.params import QualityParams
 
 
 @rule(
     "dup_ngrams",
     order=60,
-    params=("repetition_min_chars", "dup_ngram", "max_dup_ngram_share"),
+    thresholds=(
+        Threshold("dup_ngram", 10, (1, 100)),
+        Threshold(
+            "max_dup_ngram_share",
+            0.95,
+            SHARE,
+            "coverage of repeated character 10-grams (amendment tables, corrections: up to 0.91)",
+        ),
+    ),
+    params=("repetition_min_chars",),
     signals=("chars", "dup_ngram_share"),
     card=lambda p: f", repeated character {p.dup_ngram}-grams more than {p.max_dup_ngram_share:.0%}",
 )

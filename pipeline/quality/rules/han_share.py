@@ -13,14 +13,33 @@ there. A bilingual text (a treaty, a tariff list) is judged by its Chinese part:
 
 from __future__ import annotations
 
-from pipeline.quality.params import QualityParams
-from pipeline.quality.rules import Measured, rule
+from typing import TYPE_CHECKING
+
+from pipeline.core.settings import SHARE
+from pipeline.quality.rules import Measured, Threshold, rule
+
+if TYPE_CHECKING:
+    from pipeline.quality.params import QualityParams
 
 
 @rule(
     "han_share",
     order=30,
-    params=("min_han_share", "bilingual_han_chars"),
+    thresholds=(
+        Threshold(
+            "min_han_share",
+            0.3,
+            SHARE,
+            "Han characters / letters (Han, Latin, Kana, Hangul), each letter counted; not normalize.min_han_share, "
+            "which counts a Latin word once (rules/han_share.py says both)",
+        ),
+        Threshold(
+            "bilingual_han_chars",
+            300,
+            (0, 1_000_000_000),
+            "from this many Han characters a text is judged by its Chinese part (treaties, tariff lists)",
+        ),
+    ),
     signals=("han_share", "han_chars"),
     card=lambda p: f", when Han characters are under {p.min_han_share:.0%} of letters",
 )

@@ -3,14 +3,28 @@ counted once as Gopher defines it, from ``repetition_min_chars`` characters."""
 
 from __future__ import annotations
 
-from pipeline.quality.params import QualityParams
-from pipeline.quality.rules import Measured, rule
+from typing import TYPE_CHECKING
+
+from pipeline.core.settings import SHARE
+from pipeline.quality.rules import Measured, Threshold, rule
+
+if TYPE_CHECKING:
+    from pipeline.quality.params import QualityParams
 
 
 @rule(
     "top_ngram",
     order=50,
-    params=("repetition_min_chars", "top_ngram", "max_top_ngram_share"),
+    thresholds=(
+        Threshold("top_ngram", 2, (1, 10), "n of the character n-gram whose coverage is measured"),
+        Threshold(
+            "max_top_ngram_share",
+            0.3,
+            SHARE,
+            "coverage of the most frequent character 2-gram, Gopher's way (gazette: up to 0.22)",
+        ),
+    ),
+    params=("repetition_min_chars",),
     signals=("chars", "top_ngram_share"),
     card=lambda p: f", the most frequent character {p.top_ngram}-gram more than {p.max_top_ngram_share:.0%}",
 )
