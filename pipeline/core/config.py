@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from pipeline.core.contract import stages
 from pipeline.core.errors import UserError, did_you_mean
 from pipeline.core.layout import Layout, checked_source_id
-from pipeline.core.settings import build
+from pipeline.core.settings import build, made_dataclass
 from pipeline.core.yamlio import load_yaml
 from pipeline.engine import ENGINES
 from pipeline.engine.params import RayParams
@@ -95,9 +95,7 @@ def params_class() -> type[Params]:
                 raise ValueError(f"params section '{name}' of stage '{stage.name}' is declared by {owner[name]} too")
             owner[name] = f"stage '{stage.name}'"
             sections.append((name, cls, field(default_factory=cls)))
-    cls = dataclasses.make_dataclass("StageParams", sections, bases=(Params,), frozen=True)
-    cls.__module__ = __name__  # pickled by reference (Ray workers): this module's __getattr__ finds it
-    return cls
+    return made_dataclass("StageParams", sections, module=__name__, bases=(Params,))
 
 
 def __getattr__(name: str) -> object:

@@ -29,6 +29,15 @@ SEED = (0, 2**32 - 1)
 SHARE = (0, 1)
 
 
+def made_dataclass(name: str, fields: list[tuple[str, Any, Any]], *, module: str, **options: Any) -> type:
+    """A frozen dataclass made at run time from registered parts (the stages' sections, the quality
+    rules' thresholds). It claims ``module`` as its home, so it pickles by reference (Ray workers):
+    that module's ``__getattr__`` must return the same class for ``name``."""
+    cls = dataclasses.make_dataclass(name, fields, frozen=True, **options)
+    cls.__module__ = module
+    return cls
+
+
 def build(cls: type[T], data: Any, where: str, prefix: str = "") -> T:
     """Make ``cls`` from ``data`` or raise a UserError at ``where`` naming ``prefix.key``."""
     if data is None:

@@ -28,14 +28,11 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         for key_node, _ in node.value:
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
                 continue  # a merge key (<<) may be overridden by the mapping's own keys, as YAML intends
-            first = seen.setdefault(key_node.value, key_node.start_mark)
-            if first is not key_node.start_mark:
-                raise yaml.constructor.ConstructorError(
-                    None,
-                    None,
-                    f"{key_node.value!r} is given twice (first at line {first.line + 1})",
-                    key_node.start_mark,
-                )
+            if key_node.value in seen:
+                first = seen[key_node.value].line + 1
+                message = f"{key_node.value!r} is given twice (first at line {first})"
+                raise yaml.constructor.ConstructorError(None, None, message, key_node.start_mark)
+            seen[key_node.value] = key_node.start_mark
         return super().construct_mapping(node, deep)
 
 
@@ -53,7 +50,7 @@ def load_yaml(path: Path, shown_as: str) -> Any:
         raise UserError(shown_as, f"not UTF-8 text (byte {exc.start})") from None
     try:
         check_limits(text, shown_as)
-        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader: safe_load with one check more
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

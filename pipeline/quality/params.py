@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from pipeline.core.errors import UserError
-from pipeline.core.settings import ROWS
+from pipeline.core.settings import ROWS, made_dataclass
 
 if TYPE_CHECKING:
     from pipeline.quality.rules import Rule
@@ -65,15 +65,8 @@ def made_of(rules: Iterable[Rule]) -> type:
             raise ValueError(f"quality rule '{rule.name}' reads {sorted(missing)}, which no rule before it brings")
     fields.append(("batch_size", int, dataclasses.field(default=BATCH_SIZE)))
     ranges["batch_size"] = ROWS
-    cls = dataclasses.make_dataclass(
-        "QualityParams",
-        fields,
-        bases=(_Consistency,),
-        frozen=True,
-        namespace={"RANGES": ranges, "__doc__": DOC},
-    )
-    cls.__module__ = __name__  # pickled by reference (Ray workers): this module's __getattr__ finds it
-    return cls
+    namespace = {"RANGES": ranges, "__doc__": DOC}
+    return made_dataclass("QualityParams", fields, module=__name__, bases=(_Consistency,), namespace=namespace)
 
 
 def __getattr__(name: str) -> object:
