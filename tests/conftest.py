@@ -108,3 +108,17 @@ def run_env() -> dict[str, str]:
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     env["DVC_NO_ANALYTICS"] = "true"
     return env
+
+
+def rows_and_row_groups(path: Path) -> tuple[Any, list[int]]:
+    """A Parquet file's rows (as one table) and the rows of each of its row groups: what two files written
+    from the same rows in the same row groups share when their pages are cut differently."""
+    import pyarrow.parquet as pq
+
+    meta = pq.ParquetFile(path).metadata
+    return pq.read_table(path), [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+
+
+def same_rows_and_row_groups(a: Path, b: Path) -> bool:
+    (table_a, groups_a), (table_b, groups_b) = rows_and_row_groups(a), rows_and_row_groups(b)
+    return table_a.schema == table_b.schema and table_a.equals(table_b) and groups_a == groups_b

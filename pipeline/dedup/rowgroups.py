@@ -1,13 +1,14 @@
-"""Dedup's survivors written in row groups of ``dedup.batch_size`` rows, one column at a time.
+"""Dedup's survivors written in row groups of ``dedup.batch_size`` rows, each column in the pieces it came in.
 
 ``RowWriter`` (``pipeline/core/parquet.py``) holds the record batches of a row group and
 then combines them all at once (``Table.combine_chunks``) before writing: for a moment the
-row group is in memory twice, every column of it. Here each column's pieces are combined
-on their own and let go before the next column is combined, so a row group costs its size
-once plus its largest column, not twice its size. The file is the same, byte for byte: the
-same rows in the same row groups, each column one contiguous chunk (the page boundaries
-depend on that), written with the same options, under the same lock and temporary file
-(``OutputGuard``) as ``RowWriter``'s.
+row group is in memory twice. Here nothing is combined: each column of a row group is a
+chunked array of the pieces pass 2 read, which Arrow writes chunk after chunk into the one
+column chunk of the row group, so a row group costs its size once. The rows and row groups
+are ``RowWriter``'s; the pages are cut where the pieces meet, so the bytes are the same
+whenever the same pieces come (every run and engine: pass 2 reads in this process, in
+pieces of a fixed size), not ``RowWriter``'s bytes. Written with the same options, under
+the same lock and temporary file (``OutputGuard``) as ``RowWriter``'s.
 """
 
 from __future__ import annotations
@@ -78,16 +79,15 @@ class RowGroupWriter:
                 self._write()
 
     def _write(self) -> None:
+        # each column stays in the pieces it came in: Arrow writes a chunked column chunk by chunk into one
+        # column chunk of the row group, so nothing is combined (no second copy of the largest column)
         columns = []
-        for j, _field in enumerate(self.schema):
+        for j, f in enumerate(self.schema):
             pieces, self._pieces[j] = self._pieces[j], []
-            columns.append(pieces[0] if len(pieces) == 1 else pa.concat_arrays(pieces))
-            del pieces  # this column's pieces go before the next column is combined
+            columns.append(pa.chunked_array(pieces, f.type))
         table = pa.Table.from_arrays(columns, schema=self.schema)
-        del columns
+        del columns, pieces
         large = table.nbytes >= GIVE_BACK_BYTES  # small row groups: what the pool keeps is small, and reused
-        if large:
-            give_back()  # the pieces, before the writer's own buffers
         self._writer.write_table(table, row_group_size=self._pending)
         self.count += self._pending
         self._pending = 0

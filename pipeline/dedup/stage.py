@@ -15,9 +15,8 @@ the row), about ``READ_BYTES`` of them at a time, into arrays made once per row 
 document a 126-value signature (504 bytes), its 16-byte key, its index and its id, nothing per
 document as a Python object; the rank and id of a document are looked up only for the
 documents that links name. Pass 2 streams every column in pieces of about ``READ_BYTES``
-and writes the survivors in row groups of ``dedup.batch_size`` rows (the same bytes as
-before), combining one column at a time (``rowgroups.py``), so it holds one row group once
-plus its largest column.
+and writes the survivors in row groups of ``dedup.batch_size`` rows without combining the
+pieces (``rowgroups.py``), so it holds one row group once.
 
 Pass 1 runs on the engine (``find_copies``): every engine holds the keys and signatures
 where it runs and groups them by equal bytes (``Engine.hold``, ``Held.links``), so the
