@@ -6,6 +6,7 @@ import codecs
 
 import pytest
 
+from pipeline.ingest import encoding
 from pipeline.ingest.encoding import HEAD_BYTES, Line, Undecodable, detect, iter_lines, read_document
 
 LAW = "中華民國憲法\n第一條 主權屬於國民全體。\n"
@@ -259,3 +260,68 @@ def test_a_big5_hkscs_line_after_the_sniffed_head_still_decodes(tmp_path):
     encoding, lines = lines_of(path)
     assert encoding == "cp950"
     assert lines[-1] == Line(7001, "佢哋今日去咗。\n")
+
+
+def _read(path):
+    try:
+        return read_document(path)
+    except Undecodable as exc:
+        return ("error", exc.reason, str(exc))
+
+
+def _read_both_ways(path, monkeypatch):
+    """read_document as it reads a clean file (one decode) and as it reads a file with a bad line
+    (line by line, the path that names the line)."""
+    whole = _read(path)
+    with monkeypatch.context() as m:
+        m.setattr(encoding, "_decoded_whole", lambda *_: None)
+        by_lines = _read(path)
+    return whole, by_lines
+
+
+HKSCS = "香港增補字符集：𥚃\n"  # in Big5-HKSCS, not in CP950
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        LAW.encode("utf-8"),
+        codecs.BOM_UTF8 + LAW.encode("utf-8"),
+        ("第一行\r\n" * 3 + "末行無換行").encode("utf-8"),
+        ("第一行\r" * 3).encode("utf-8"),
+        LAW.encode("cp950"),
+        (LAW * (HEAD_BYTES // len(LAW.encode("cp950")) + 2)).encode("cp950")
+        + HKSCS.encode("big5hkscs"),  # past the head
+        LAW.encode("utf-8") + b"\xff\xfe bad\n" + LAW.encode("utf-8"),
+        LAW.encode("utf-8") * 2000 + b"nul \x00 here\n",
+        b"",
+        b"\n\n",
+    ],
+    ids=["utf8", "bom", "crlf", "cr", "cp950", "hkscs-late", "bad-line", "nul-late", "empty", "newlines"],
+)
+def test_the_whole_file_decodes_to_what_its_lines_decode_to(tmp_path, monkeypatch, data):
+    """read_document decodes a clean file in one call: the same text (or the same error naming the
+    same line) as decoding it line by line."""
+    whole, by_lines = _read_both_ways(write(tmp_path, data), monkeypatch)
+    assert whole == by_lines
+
+
+def test_the_real_gazette_decodes_whole_to_its_lines(monkeypatch):
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[2] / "shared" / "real" / "ey-gazette"
+    files = sorted(folder.glob("*.xml"))
+    if not files:
+        pytest.skip("no ../shared/real/ey-gazette here")
+    for path in files:
+        whole, by_lines = _read_both_ways(path, monkeypatch)
+        assert whole == by_lines, path.name
+        assert isinstance(whole, tuple) and whole[1] == "utf-8", path.name
+
+
+def test_a_clean_file_is_decoded_in_one_call_and_a_bad_one_line_by_line(tmp_path):
+    clean = write(tmp_path, LAW.encode("cp950"), "clean.txt")
+    assert encoding._decoded_whole(clean, "cp950") == LAW
+    bad = write(tmp_path, LAW.encode("utf-8") + b"\xff\n", "bad.txt")
+    assert encoding._decoded_whole(bad, "utf-8") is None
+    assert encoding._decoded_whole(write(tmp_path, LAW.encode("utf-16"), "wide.txt"), "utf-16") is None
