@@ -86,7 +86,7 @@ class RowGroupWriter:
             pieces, self._pieces[j] = self._pieces[j], []
             columns.append(pa.chunked_array(pieces, f.type))
         table = pa.Table.from_arrays(columns, schema=self.schema)
-        del columns, pieces
+        del columns
         large = table.nbytes >= GIVE_BACK_BYTES  # small row groups: what the pool keeps is small, and reused
         self._writer.write_table(table, row_group_size=self._pending)
         self.count += self._pending
