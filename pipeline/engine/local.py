@@ -10,6 +10,7 @@ import numpy as np
 import pyarrow as pa
 from tqdm import tqdm
 
+from pipeline.core.arrow_setup import without_implied_pandas
 from pipeline.core.parquet import read_batches
 from pipeline.engine.base import Actors, Bucket
 from pipeline.engine.buckets import byte_slice, fixed_width, scored, star_links
@@ -23,6 +24,7 @@ class LocalEngine:
 
     @classmethod
     def from_params(cls, params: Params) -> LocalEngine:
+        without_implied_pandas()  # everything runs here, on Arrow: pandas would be 46 MiB for nothing
         return cls()
 
     def gpus(self) -> float:
