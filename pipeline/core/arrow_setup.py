@@ -12,6 +12,7 @@ the 46 MiB (``benchmarks/dedup_memory.py``).
 
 from __future__ import annotations
 
+import functools
 import sys
 from typing import Any
 
@@ -25,6 +26,7 @@ class _NoPandas:
         return None
 
 
+@functools.cache  # pyarrow looks once per process: so does this (every stage asks for its engine)
 def without_implied_pandas() -> None:
     """Let pyarrow's one look for pandas find none, unless pandas is imported already (then
     nothing is saved, and pyarrow keeps recognising its objects)."""

@@ -182,9 +182,11 @@ def iter_lines(path: Path, lines: bool = False) -> tuple[str, Iterator[Line]]:
     NUL byte comes with reason ``binary-line``, one over ``MAX_LINE_BYTES`` with ``line-too-long``.
     ``lines``: the file is a line format (JSON Lines, CSV), see ``detect``."""
     encoding = sniff(path, lines)
-    if encoding in _BYTE_ORIENTED:
-        return encoding, _byte_lines(path, encoding)
-    return encoding, _text_lines(path, encoding)
+    return encoding, _lines(path, encoding)
+
+
+def _lines(path: Path, encoding: str) -> Iterator[Line]:
+    return _byte_lines(path, encoding) if encoding in _BYTE_ORIENTED else _text_lines(path, encoding)
 
 
 def _too_long(number: int, length: int, unit: str, limit: int) -> Line:
@@ -279,9 +281,8 @@ def read_document(path: Path) -> tuple[str, str]:
     whole = _decoded_whole(path, encoding)
     if whole is not None:
         return whole, encoding
-    encoding, lines = iter_lines(path)
     parts = []
-    for line in lines:
+    for line in _lines(path, encoding):
         if line.reason == "binary-line" and line.error:
             raise Undecodable(f"binary file (NUL bytes from line {line.number}), not text")
         if line.error:
