@@ -446,3 +446,13 @@ def test_a_form_tag_written_as_text_stays_text():
 
 def test_the_walk_marks_in_the_input_are_removed():
     assert html_to_text("<table><tr><td>a\x1eb</td><td>c\x1fd</td></tr></table>") == ("ab | cd", None)
+
+
+def test_processing_instructions_are_not_text_and_the_text_after_them_is_kept():
+    # Word 2003 writes <?xml:namespace …?> before its first <o:p>; lexbor keeps it as a node
+    # without a tag name, which once ended the walk there and lost the rest of the page.
+    html = (
+        '<p>第一條<?xml:namespace prefix = o ns = "urn:schemas-microsoft-com:office:office" />'
+        "<o:p></o:p></p><?pi x?><p>第二條</p><svg><?pi?></svg><p>第三條</p>"
+    )
+    assert html_to_text(html) == ("第一條\n第二條\n第三條", None)

@@ -11,7 +11,8 @@ they apply:
   ``<h1>`` that is not inside dropped boilerplate. Whitespace is collapsed.
 * **Never text**: ``script``, ``style``, ``noscript``, ``template``, ``svg``, ``iframe``,
   ``object``, ``datalist`` and the ``<title>`` itself. Comments, Word's conditional
-  comments (``<!--[if gte mso 9]>…<![endif]-->``) included, are not text either.
+  comments (``<!--[if gte mso 9]>…<![endif]-->``) included, and processing instructions
+  (Word's ``<?xml:namespace …?>``) are not text either.
 * **Boilerplate elements** (dropped): ``nav``, ``header``, ``footer``, ``aside``,
   ``button``, ``select``, ``dialog`` and ``menu``. A ``<form>`` is dropped too, unless it
   holds page content (an ``article``, ``main``, ``section``, ``h1``-``h3`` or ``p``):
@@ -259,6 +260,58 @@ def _unwrap(match: re.Match[str]) -> str:
     return match.group()
 
 
+# What an element is to the walk, one lookup per element (_KINDS); an element of any other
+# name is inline: its text is text, it ends no line and has no effect.
+_K_BLOCK, _K_CELL, _K_FORM_CONTENT, _K_NEVER, _K_BOILERPLATE, _K_ROOT, _K_PRE, _K_FORM = 1, 2, 4, 8, 16, 32, 64, 128
+_K_H1, _K_LEAF, _K_BREAK, _K_HEAD = 256, 512, 1024, 2048  # h1; not walked into; <br>/<hr>; <meta>/<link>/<base>
+_K_TEXT = 4096  # a text node
+_K_EFFECTS = _K_NEVER | _K_BOILERPLATE | _K_ROOT | _K_PRE | _K_FORM | _K_H1
+
+
+def _kinds() -> dict[str, int]:
+    kinds: dict[str, int] = {}
+    for tags, kind in (
+        (_BLOCKS, _K_BLOCK),
+        (_CELLS, _K_CELL),
+        (_FORM_CONTENT, _K_FORM_CONTENT),
+        (_NEVER_TEXT, _K_NEVER),
+        (_BOILERPLATE, _K_BOILERPLATE),
+        (_ROOTS, _K_ROOT),
+        ({"pre"}, _K_PRE),
+        ({"h1"}, _K_H1),
+        ({"form", _FORM_ALIAS}, _K_FORM | _K_BLOCK),
+        (_VOID | _RAW_TEXT, _K_LEAF),
+        ({"br", "hr"}, _K_BREAK),
+        ({"meta", "link", "base"}, _K_HEAD),
+    ):
+        for tag in tags:
+            kinds[tag] = kinds.get(tag, 0) | kind
+    return kinds
+
+
+_KINDS = _kinds()
+
+
+def _kind(tag: str | None) -> int:
+    if tag == "-text":
+        return _K_TEXT
+    if tag is None or tag[0] == "-":  # comments, the doctype, processing instructions: never text
+        return _K_LEAF
+    return _KINDS.get(tag, 0)
+
+
+# How the walk takes text nodes (see _Extractor.walk).
+_PLAIN, _SILENT, _CAREFUL = "plain", "silent", "careful"
+
+
+def _text_mode(depth: dict[int, int], h1: list[str] | None, aliased: bool) -> str:
+    if depth[_NEVER]:
+        return _SILENT
+    if aliased or depth[_PRE] or (h1 is not None and depth[_H1]):
+        return _CAREFUL
+    return _PLAIN
+
+
 class _Form:
     """An open <form>: dropped unless page content turns up inside it."""
 
@@ -330,19 +383,31 @@ class _Extractor:
         parts = self._parts
         emit = parts.append
         guess = {node.mem_id for node in tree.css(_GUESS_SELECTOR)} if tree.root is not None else set()
-        # (node, tag, effects, form) of each open element that has children
-        path: list[tuple[LexborNode, str, int, _Form | None]] = []
+        kinds: dict[int, int] = {}  # tag id → kind (_kind), filled as tags are met: ids are per document
+        # (node, kind, effects, form) of each open element that has children
+        path: list[tuple[LexborNode, int, int, _Form | None]] = []
         depth = {_NEVER: 0, _DROPPED: 0, _GUESSED: 0, _ROOT: 0, _PRE: 0, _H1: 0}
         forms: list[_Form] = []
         state = _OUTSIDE
         title_done = False
         h1: list[str] | None = None
+        # How text nodes are taken here: _PLAIN (emitted as they are), _SILENT (not text) or
+        # _CAREFUL (inside <pre> or the first <h1>, or "<form" to restore); changes only
+        # where an element with effects opens or closes.
+        mode = _CAREFUL if aliased else _PLAIN
         node = tree.root
         while node is not None:
-            tag = cast(str, node.tag)  # every node of the tree has one (text nodes: "-text")
-            if tag == "-text":
-                if not depth[_NEVER]:
-                    data = cast(str, node.text_content)  # a text node's text: never None
+            tag_id = node.tag_id
+            kind = kinds.get(tag_id)
+            if kind is None:
+                kind = kinds[tag_id] = _kind(node.tag)
+            if kind == _K_TEXT:
+                if mode is _PLAIN:
+                    data: str = node.text_content  # type: ignore[assignment]  # a text node's text: never None
+                    if data:
+                        emit(data)
+                elif mode is _CAREFUL:
+                    data = node.text_content  # type: ignore[assignment]
                     if aliased and "<" in data:
                         data = _UNALIAS.sub(r"<\1\2", data)
                     if data:
@@ -353,72 +418,79 @@ class _Extractor:
                             self._has_pre = True
                         else:
                             emit(data)
-                child = None
-            elif tag[0] == "-" or tag in _RAW_TEXT:  # comments, the doctype; script, style
-                child = None
-            elif tag in _VOID:
-                if tag == "br" or tag == "hr":
-                    emit(_BREAK)
-                elif tag == "meta" or tag == "link" or tag == "base":
-                    self._head_element(tag, _attributes(node))
-                child = None
             else:
-                if tag == _FORM_ALIAS:
-                    tag = "form"
-                if tag in _BLOCKS:
-                    emit(_BREAK)
-                elif tag in _CELLS:
-                    emit(_CELL)
-                if tag in _FORM_CONTENT:
-                    for open_form in forms:
-                        open_form.content = True
-                effects = 0
-                form = None
-                if len(path) < MAX_DEPTH:
-                    if tag in _NEVER_TEXT:
-                        effects |= _NEVER
-                        if tag == "title" and not title_done and not depth[_NEVER]:
-                            title = node.text(deep=True)
-                            title = collapse(_UNALIAS.sub(r"<\1\2", title) if aliased else title)
-                            if title:
-                                title_done = True
-                                self._title_text = title
-                    if tag in _BOILERPLATE:
-                        effects |= _DROPPED
-                    if (
-                        guess
-                        and node.mem_id in guess
-                        and _guessed_boilerplate(tag, _attributes(node), inside_root=depth[_ROOT] > 0)
-                    ):
-                        effects |= _GUESSED
-                    if tag in _ROOTS:
-                        effects |= _ROOT
-                        self._has_root = True
-                    if tag == "pre":
-                        effects |= _PRE
-                    if tag == "h1" and self._h1_first is None and h1 is None:
-                        effects |= _H1
-                        h1 = []
-                    if tag == "form":
-                        form = _Form()
-                        forms.append(form)
+                if kind == 0 and not guess:  # an inline element (most are): only its content counts
+                    child = node.first_child
+                    if child is not None:
+                        path.append((node, 0, 0, None))
+                        node = child
+                        continue
+                elif kind & _K_LEAF:  # not walked into: void elements, script, style, comments
+                    if kind & _K_BREAK:
+                        emit(_BREAK)
+                    elif kind & _K_HEAD:
+                        self._head_element(node.tag, _attributes(node))  # type: ignore[arg-type]
+                else:
+                    if kind & _K_BLOCK:
+                        emit(_BREAK)
+                    elif kind & _K_CELL:
+                        emit(_CELL)
+                    if kind & _K_FORM_CONTENT:
+                        for open_form in forms:
+                            open_form.content = True
+                    effects = 0
+                    form = None
+                    if (kind & _K_EFFECTS or guess) and len(path) < MAX_DEPTH:
+                        if kind & _K_NEVER:
+                            effects |= _NEVER
+                            if node.tag == "title" and not title_done and not depth[_NEVER]:
+                                title = node.text(deep=True)
+                                title = collapse(_UNALIAS.sub(r"<\1\2", title) if aliased else title)
+                                if title:
+                                    title_done = True
+                                    self._title_text = title
+                        if kind & _K_BOILERPLATE:
+                            effects |= _DROPPED
+                        if (
+                            guess
+                            and node.mem_id in guess
+                            and _guessed_boilerplate(
+                                "form" if kind & _K_FORM else node.tag,  # type: ignore[arg-type]
+                                _attributes(node),
+                                inside_root=depth[_ROOT] > 0,
+                            )
+                        ):
+                            effects |= _GUESSED
+                        if kind & _K_ROOT:
+                            effects |= _ROOT
+                            self._has_root = True
+                        if kind & _K_PRE:
+                            effects |= _PRE
+                        if kind & _K_H1 and self._h1_first is None and h1 is None:
+                            effects |= _H1
+                            h1 = []
+                        if kind & _K_FORM:
+                            form = _Form()
+                            forms.append(form)
+                        if effects or form is not None:
+                            for flag in depth:
+                                if effects & flag:
+                                    depth[flag] += 1
+                            state = self._mark(state, depth, forms)
+                            mode = _text_mode(depth, h1, aliased)
+                    child = node.first_child
+                    if child is not None:
+                        path.append((node, kind, effects, form))
+                        node = child
+                        continue
                     if effects or form is not None:
-                        for flag in depth:
-                            if effects & flag:
-                                depth[flag] += 1
+                        h1 = self._leave(kind, effects, form, depth, forms, h1)
                         state = self._mark(state, depth, forms)
-                child = node.first_child
-                if child is not None:
-                    path.append((node, tag, effects, form))
-                    node = child
-                    continue
-                if effects or form is not None:
-                    h1 = self._leave(tag, effects, form, depth, forms, h1)
-                    state = self._mark(state, depth, forms)
-                elif tag in _BLOCKS:
-                    emit(_BREAK)
-                elif tag in _CELLS:
-                    emit(_CELL)
+                        mode = _text_mode(depth, h1, aliased)
+                    elif kind & _K_BLOCK:
+                        emit(_BREAK)
+                    elif kind & _K_CELL:
+                        emit(_CELL)
             # on to the next sibling, leaving the elements that end here
             while True:
                 following = node.next
@@ -428,27 +500,28 @@ class _Extractor:
                 if not path:
                     node = None
                     break
-                node, tag, effects, form = path.pop()
+                node, kind, effects, form = path.pop()
                 if effects or form is not None:
-                    h1 = self._leave(tag, effects, form, depth, forms, h1)
+                    h1 = self._leave(kind, effects, form, depth, forms, h1)
                     state = self._mark(state, depth, forms)
-                elif tag in _BLOCKS:
+                    mode = _text_mode(depth, h1, aliased)
+                elif kind & _K_BLOCK:
                     emit(_BREAK)
-                elif tag in _CELLS:
+                elif kind & _K_CELL:
                     emit(_CELL)
 
     def _leave(
         self,
-        tag: str,
+        kind: int,
         effects: int,
         form: _Form | None,
         depth: dict[int, int],
         forms: list[_Form],
         h1: list[str] | None,
     ) -> list[str] | None:
-        if tag in _BLOCKS:
+        if kind & _K_BLOCK:
             self._parts.append(_BREAK)
-        elif tag in _CELLS:
+        elif kind & _K_CELL:
             self._parts.append(_CELL)
         if effects:
             for flag in depth:
