@@ -37,7 +37,6 @@ from __future__ import annotations
 import argparse
 import ast
 import difflib
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -252,6 +251,7 @@ def compare(args: argparse.Namespace) -> None:
 
 def ingest(args: argparse.Namespace) -> None:
     import pyarrow.parquet as pq
+    from ingest_speed import layout  # a sibling script: its folder is on sys.path
 
     from pipeline.cli import main
     from pipeline.ingest.readers import markup
@@ -260,15 +260,7 @@ def ingest(args: argparse.Namespace) -> None:
     base = baseline_module()
     with tempfile.TemporaryDirectory(prefix="html-parsers-") as tmp:
         root = Path(tmp)
-        for name in ("configs", "licenses"):
-            shutil.copytree(REPO / name, root / name)
-        shutil.copy(REPO / "params.yaml", root)
-        raw = root / "data/raw/ey-gazette"
-        raw.mkdir(parents=True)
-        shutil.copy(REPO / "data/raw/ey-gazette/source.yaml", raw)
-        for path in sorted(REAL.glob("*.xml")):
-            shutil.copy(path, raw)
-        (root / "configs/sources.yaml").write_text("sources:\n  ey-gazette: {}\n")
+        layout(root, REPO)
         out = root / "data/interim/ey-gazette/ingest.parquet"
         times: dict[str, list[float]] = {"stdlib": [], "selectolax": []}
         texts = {}

@@ -34,7 +34,9 @@ REAL = REPO.parent / "shared" / "real" / "ey-gazette"
 ISSUE_18_FILED = "17e0ca6"  # main when issue 18 was filed: HTML to text on the standard library's html.parser
 
 
-def layout(root: Path, tree: Path, copies: int) -> None:
+def layout(root: Path, tree: Path, copies: int = 1) -> None:
+    """A project at ``root`` with ``tree``'s configuration and one source, ey-gazette: the
+    real files ``copies`` times (``html_parsers.py`` uses it too)."""
     for name in ("configs", "licenses"):
         shutil.copytree(tree / name, root / name)
     shutil.copy(tree / "params.yaml", root)
@@ -43,7 +45,11 @@ def layout(root: Path, tree: Path, copies: int) -> None:
     shutil.copy(REPO / "data/raw/ey-gazette/source.yaml", raw)
     for copy in range(copies):
         for path in sorted(REAL.glob("*.xml")):
-            os.link(path, raw / f"{copy:03d}-{path.name}")
+            target = raw / f"{copy:03d}-{path.name}" if copies > 1 else raw / path.name
+            try:
+                os.link(path, target)
+            except OSError:  # another file system
+                shutil.copy(path, target)
     (root / "configs/sources.yaml").write_text("sources:\n  ey-gazette: {}\n")
 
 
