@@ -476,8 +476,7 @@ class _Extractor:
                             for flag in depth:
                                 if effects & flag:
                                     depth[flag] += 1
-                            state = self._mark(state, depth, forms)
-                            mode = _text_mode(depth, h1, aliased)
+                            state, mode = self._changed(state, depth, forms, h1, aliased)
                     child = node.first_child
                     if child is not None:
                         path.append((node, kind, effects, form))
@@ -485,8 +484,7 @@ class _Extractor:
                         continue
                     if effects or form is not None:
                         h1 = self._leave(kind, effects, form, depth, forms, h1)
-                        state = self._mark(state, depth, forms)
-                        mode = _text_mode(depth, h1, aliased)
+                        state, mode = self._changed(state, depth, forms, h1, aliased)
                     elif kind & _K_BLOCK:
                         emit(_BREAK)
                     elif kind & _K_CELL:
@@ -503,8 +501,7 @@ class _Extractor:
                 node, kind, effects, form = path.pop()
                 if effects or form is not None:
                     h1 = self._leave(kind, effects, form, depth, forms, h1)
-                    state = self._mark(state, depth, forms)
-                    mode = _text_mode(depth, h1, aliased)
+                    state, mode = self._changed(state, depth, forms, h1, aliased)
                 elif kind & _K_BLOCK:
                     emit(_BREAK)
                 elif kind & _K_CELL:
@@ -535,6 +532,13 @@ class _Extractor:
         if form is not None:
             forms.remove(form)
         return h1
+
+    def _changed(
+        self, state: _State, depth: dict[int, int], forms: list[_Form], h1: list[str] | None, aliased: bool
+    ) -> tuple[_State, str]:
+        """After an element with effects opened or closed: what the text is inside of now, and
+        how text nodes are taken from here (one call, so the two never disagree)."""
+        return self._mark(state, depth, forms), _text_mode(depth, h1, aliased)
 
     def _mark(self, state: _State, depth: dict[int, int], forms: list[_Form]) -> _State:
         new = _State(depth[_ROOT] > 0, depth[_DROPPED] > 0, depth[_GUESSED] > 0, forms[-1] if forms else None)
