@@ -1,21 +1,24 @@
 """Gazette ingest as DVC runs it: the ingest stage's process at a base commit against this tree.
 
 The ten real Executive Yuan Gazette files (``../shared/real/ey-gazette/*.xml``, with the
-manifest of ``data/raw/ey-gazette/source.yaml``) are linked ``--copies`` times under other
-names into one source (default 1: the ten files as they are), and ``python -m pipeline
-ingest ey-gazette`` is run in a fresh process on it, once with the code of ``--base``
-(checked out with ``git worktree`` into a temporary folder) and once with this tree's,
-alternated ``--repeat`` times; the best of each is kept, so both carry the same process
-start. The base's default is the commit on which issue 18 was filed (ingest on
-``html.parser``). Both runs use this ``.venv``. The documents (file, line, text) of the two
-``ingest.parquet`` files must be identical, and the script says whether they are.
+manifest of ``data/raw/ey-gazette/source.yaml``) are laid out ``--copies`` times into one
+source (default 1: the ten files as they are), and ``python -m pipeline ingest ey-gazette``
+is run in a fresh process on it: with the code of ``--base`` (checked out with ``git
+worktree`` into a temporary folder), with this tree's reading in this process only
+(``local.workers: 1``), and with this tree as configured (``local.workers: null``: one
+process per CPU once a source holds 16 MB). The three are alternated ``--repeat`` times and
+the best of each is kept, so all carry the same process start; all use this ``.venv``. The
+documents (file, line, text) of the ``ingest.parquet`` files must be identical, and the
+script says whether they are.
 
-A copy is read in full and then rejected as ``duplicate-in-source``, and a reject's text is
-scrubbed of personal data (loading the name lists, about a second): with ``--copies`` above
-1 both runs carry that work, which a year of distinct issues would not.
+With ``--copies`` above 1 every copy is made a document of its own by a paragraph ``副本 N``
+put at the start of every record's body, as a year of distinct issues is (the issue that
+asked for 5x measured a year: 250 files, 388 MB); an identical copy would instead be
+rejected as ``duplicate-in-source``, its text scrubbed of personal data, which a year of
+distinct issues does not cost.
 
     .venv/bin/python benchmarks/ingest_speed.py                 # the ten files, best of 3
-    .venv/bin/python benchmarks/ingest_speed.py --copies 5      # 50 files (40 of them duplicates)
+    .venv/bin/python benchmarks/ingest_speed.py --copies 5      # 50 files, 110 MB
 """
 
 from __future__ import annotations
@@ -29,27 +32,38 @@ import tempfile
 import time
 from pathlib import Path
 
+import yaml
+
 REPO = Path(__file__).resolve().parents[1]
 REAL = REPO.parent / "shared" / "real" / "ey-gazette"
+BODY = b"<HTMLContent><![CDATA["  # where a record's body starts: a copy's mark goes there
 ISSUE_18_FILED = "17e0ca6"  # main when issue 18 was filed: HTML to text on the standard library's html.parser
 
 
-def layout(root: Path, tree: Path, copies: int = 1) -> None:
+def layout(root: Path, tree: Path, copies: int = 1, workers: int | None = None) -> None:
     """A project at ``root`` with ``tree``'s configuration and one source, ey-gazette: the
-    real files ``copies`` times (``html_parsers.py`` uses it too)."""
+    real files, ``copies`` times made distinct (``html_parsers.py`` uses it too); ``workers``:
+    ``local.workers`` in its params.yaml, if given."""
     for name in ("configs", "licenses"):
         shutil.copytree(tree / name, root / name)
     shutil.copy(tree / "params.yaml", root)
+    if workers is not None:
+        params = yaml.safe_load((root / "params.yaml").read_text(encoding="utf-8"))
+        params["local"]["workers"] = workers
+        (root / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
     raw = root / "data/raw/ey-gazette"
     raw.mkdir(parents=True)
     shutil.copy(REPO / "data/raw/ey-gazette/source.yaml", raw)
     for copy in range(copies):
         for path in sorted(REAL.glob("*.xml")):
-            target = raw / f"{copy:03d}-{path.name}" if copies > 1 else raw / path.name
-            try:
-                os.link(path, target)
-            except OSError:  # another file system
-                shutil.copy(path, target)
+            if copies == 1:
+                try:
+                    os.link(path, raw / path.name)
+                except OSError:  # another file system
+                    shutil.copy(path, raw / path.name)
+                continue
+            marked = f"<HTMLContent><![CDATA[<p>副本 {copy}</p>".encode()
+            (raw / f"{copy:03d}-{path.name}").write_bytes(path.read_bytes().replace(BODY, marked))
     (root / "configs/sources.yaml").write_text("sources:\n  ey-gazette: {}\n")
 
 
@@ -76,7 +90,9 @@ def documents(root: Path) -> list[dict]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--base", default=ISSUE_18_FILED, help=f"the commit to compare with (default {ISSUE_18_FILED})")
-    parser.add_argument("--copies", type=int, default=1, help="times the ten gazette files are linked in (default 1)")
+    parser.add_argument(
+        "--copies", type=int, default=1, help="times the ten gazette files are laid out, each time distinct (default 1)"
+    )
     parser.add_argument("--repeat", type=int, default=3, help="runs of each, alternated; the best counts (default 3)")
     args = parser.parse_args()
     if not REAL.is_dir():
@@ -87,25 +103,31 @@ def main() -> None:
             ["git", "-C", str(REPO), "worktree", "add", "-q", "--detach", str(base_tree), args.base], check=True
         )
         try:
-            roots = {"base": Path(tmp) / "layout-base", "this": Path(tmp) / "layout-this"}
-            trees = {"base": base_tree, "this": REPO}
-            for name in roots:
-                layout(roots[name], trees[name], args.copies)
-            files = len(list((roots["this"] / "data/raw/ey-gazette").glob("*.xml")))
-            size = sum(p.stat().st_size for p in REAL.glob("*.xml")) * args.copies
-            times: dict[str, list[float]] = {"base": [], "this": []}
+            runs = {  # name: (tree, local.workers)
+                args.base: (base_tree, None),
+                "this tree, workers 1": (REPO, 1),
+                "this tree": (REPO, None),
+            }
+            roots = {name: Path(tmp) / f"layout-{i}" for i, name in enumerate(runs)}
+            for name, (tree, workers) in runs.items():
+                layout(roots[name], tree, args.copies, workers)
+            files = len(list(roots[args.base].glob("data/raw/ey-gazette/*.xml")))
+            size = sum(p.stat().st_size for p in roots[args.base].glob("data/raw/ey-gazette/*.xml"))
+            times: dict[str, list[float]] = {name: [] for name in runs}
             for _ in range(args.repeat):
-                for name in ("base", "this"):
-                    times[name].append(run_stage(trees[name], roots[name]))
-            before, after = documents(roots["base"]), documents(roots["this"])
+                for name, (tree, _workers) in runs.items():
+                    times[name].append(run_stage(tree, roots[name]))
+            docs = {name: documents(roots[name]) for name in runs}
         finally:
             subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(base_tree)], check=True)
-    base, this = min(times["base"]), min(times["this"])
-    same = "identical" if before == after else f"DIFFERENT ({sum(a != b for a, b in zip(before, after))} differ)"
+    base = min(times[args.base])
+    before = docs[args.base]
     print(f"ingest stage process on {files} gazette files ({size / 1e6:.0f} MB of XML), best of {args.repeat}:")
-    print(f"  {args.base}: {base:.2f} s  (runs: {', '.join(f'{t:.2f}' for t in times['base'])})")
-    print(f"  this tree: {this:.2f} s  (runs: {', '.join(f'{t:.2f}' for t in times['this'])})")
-    print(f"  {base / this:.1f}x faster; documents {len(before)} vs {len(after)}, {same}")
+    for name in runs:
+        best, after = min(times[name]), docs[name]
+        same = "identical" if before == after else f"DIFFERENT ({sum(a != b for a, b in zip(before, after))} differ)"
+        ratio = "" if name == args.base else f"  {base / best:.1f}x; documents {len(after)} vs {len(before)}, {same}"
+        print(f"  {name}: {best:.2f} s (runs: {', '.join(f'{t:.2f}' for t in times[name])}){ratio}")
 
 
 if __name__ == "__main__":

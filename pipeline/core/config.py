@@ -22,7 +22,7 @@ from pipeline.core.layout import Layout, checked_source_id
 from pipeline.core.settings import build, made_dataclass
 from pipeline.core.yamlio import load_yaml
 from pipeline.engine import ENGINES
-from pipeline.engine.params import RayParams
+from pipeline.engine.params import LocalParams, RayParams
 
 
 @dataclass(frozen=True)
@@ -59,15 +59,16 @@ class LicensesParams:
 
 @dataclass(frozen=True)
 class Params:
-    """What params.yaml holds whatever the stages are: where they run (``engine``, ``ray``) and
+    """What params.yaml holds whatever the stages are: where they run (``engine``, ``local``, ``ray``) and
     the publication policy that ingest and publish both apply (``licenses``). A loaded params.yaml
     is a ``params_class()``: this with one more field per section a stage declares, read as
     attributes (``params.quality``)."""
 
-    # Where the stage functions run: local (this process) or ray (Ray Data on the cluster named by
+    # Where the stage functions run: local (this machine) or ray (Ray Data on the cluster named by
     # RAY_ADDRESS, or a local Ray instance); any name in pipeline.engine.ENGINES. Outputs are the same
-    # files either way, so neither this nor the ray section is a DVC dependency (README: "Running on a cluster").
+    # files either way, so none of this, local and ray is a DVC dependency (README: "Running on a cluster").
     engine: str = "local"
+    local: LocalParams = field(default_factory=LocalParams)
     ray: RayParams = field(default_factory=RayParams)
     licenses: LicensesParams = field(default_factory=LicensesParams)
 

@@ -87,9 +87,15 @@ class Engine(Protocol):
         ...
 
     def map_items(
-        self, items: list[Any], fn: Callable[[Any], Iterable[BatchResult]], where: Path | None = None
+        self,
+        items: list[Any],
+        fn: Callable[[Any], Iterable[BatchResult]],
+        where: Path | None = None,
+        cost: Sequence[int] | None = None,
     ) -> Iterator[BatchResult]:
-        """Every result of ``fn`` over every item, in item order (``where``: the folder the items are in)."""
+        """Every result of ``fn`` over every item, in item order (``where``: the folder the items
+        are in; ``cost``: each item's bytes to read, for an engine that decides by it whether to
+        hand the items to workers). ``fn`` must pickle: an engine may run it in other processes."""
         ...
 
     def hold(

@@ -1,8 +1,17 @@
-"""The local engine: every batch in this process, one after the other."""
+"""The local engine: every batch in this process, one after the other; a list of items
+(ingest's files) in worker processes on this machine's CPUs when there is enough to read."""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -11,6 +20,7 @@ import pyarrow as pa
 from tqdm import tqdm
 
 from pipeline.core.arrow_setup import without_implied_pandas
+from pipeline.core.errors import UserError
 from pipeline.core.parquet import read_batches
 from pipeline.engine.base import Actors, Bucket
 from pipeline.engine.buckets import byte_slice, fixed_width, scored, star_links
@@ -19,13 +29,23 @@ if TYPE_CHECKING:
     from pipeline.core.config import Params
 
 
+# Items go to worker processes only when their cost (bytes to read) is at least this: a worker
+# is up about half a second after it is asked for (the forkserver imports the stage), which is
+# what reading 16 MB of the gazette's XML takes here alone (benchmarks/ingest_speed.py); a
+# smaller source gains nothing from it.
+WORKERS_FROM_BYTES = 16 << 20
+
+
 class LocalEngine:
     name = "local"
+
+    def __init__(self, workers: int | None = None):
+        self.workers = workers or _usable_cpus()
 
     @classmethod
     def from_params(cls, params: Params) -> LocalEngine:
         without_implied_pandas()  # everything runs here, on Arrow: pandas would be 46 MiB for nothing
-        return cls()
+        return cls(params.local.workers)
 
     def gpus(self) -> float:
         return 0.0  # the stage's own `device` setting decides here
@@ -38,10 +58,16 @@ class LocalEngine:
             yield batch.num_rows, call(batch)
 
     def map_items(
-        self, items: list[Any], fn: Callable[[Any], Iterable[Any]], where: Path | None = None
+        self,
+        items: list[Any],
+        fn: Callable[[Any], Iterable[Any]],
+        where: Path | None = None,
+        cost: Sequence[int] | None = None,
     ) -> Iterator[Any]:
-        for item in items:
-            yield from fn(item)
+        helpers = min(self.workers, len(items)) - 1  # this process reads too
+        if helpers < 1 or cost is None or sum(cost) < WORKERS_FROM_BYTES:
+            return (result for item in items for result in fn(item))
+        return _in_order(items, fn, helpers)
 
     def hold(
         self, items: list[Any], fn: Callable[[Any], pa.Table], where: Sequence[Path] = (), progress: str | None = None
@@ -97,3 +123,109 @@ class LocalHeld:
             for t in np.unique(which).tolist()
         ]
         return pa.concat_tables(parts) if parts else self.table.select(list(columns)).slice(0, 0)
+
+
+def _usable_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))  # what this process may run on (a container's or taskset's share)
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _in_order(items: list[Any], fn: Callable[[Any], Iterable[Any]], helpers: int) -> Iterator[Any]:
+    """Every item's results in item order, the items read by ``helpers`` worker processes and by
+    this one. The pool starts on another thread (a forkserver is a fresh interpreter that imports
+    the stage: a few tenths of a second, while ``submit`` blocks); until it is up this process
+    reads the items itself. Then the pool is handed the first items of the window no one reads
+    yet, only as many as it takes at once (so nothing handed over waits in its queue, and nothing
+    is ever taken back); whenever the next item in order is still being read, this process reads
+    the first item no one has, so it never waits while there is work. At most ``ahead`` items
+    are read before their turn (memory: their documents). If the pool cannot start, this process
+    reads everything; the pool is shut down however this ends."""
+    ahead, slots = 4 * (helpers + 1), 2 * (helpers + 1)  # slots: enough that a worker has its next item
+    pool = ProcessPoolExecutor(helpers, mp_context=_start_method(fn), initializer=without_implied_pandas)
+    up = threading.Event()
+    failed: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            pool.submit(int).result()  # the first worker is running: later submits do not block
+        except BaseException as exc:  # no pool: this process reads everything
+            failed.append(exc)
+        up.set()
+
+    starter = threading.Thread(target=start, name="twcorpus-pool-start", daemon=True)
+    starter.start()
+    window: deque[_Entry] = deque()
+    todo = iter(items)
+    try:
+        for item in todo:
+            yield from fn(item)
+            if up.is_set() and not failed:
+                break
+        while True:
+            window.extend(_Entry(item) for item in islice(todo, ahead - len(window)))
+            if not window:
+                return
+            held = sum(1 for entry in window if entry.future is not None and not entry.future.done())
+            for entry in (entry for entry in window if entry.free()):
+                if held >= slots:
+                    break
+                entry.future, held = pool.submit(_results_of, fn, entry.item), held + 1
+            head = window[0]
+            if not head.ready():
+                spare = next((entry for entry in window if entry.free()), None)
+                if spare is not None:
+                    spare.results = list(fn(spare.item))
+                    continue
+                head.wait()
+            yield from window.popleft().taken()
+    except BrokenProcessPool:
+        raise UserError(
+            str(window[0].item if window else "a worker"),
+            "a worker process died while this or a later item was read (out of memory?); "
+            "local.workers: 1 in params.yaml reads in one process",
+        ) from None
+    finally:
+        starter.join()
+        pool.shutdown(cancel_futures=True)
+
+
+@dataclass
+class _Entry:
+    """An item of the window: handed to the pool (``future``), read here (``results``), or neither yet."""
+
+    item: Any
+    future: Future | None = None
+    results: list[Any] | None = None
+
+    def free(self) -> bool:
+        return self.future is None and self.results is None
+
+    def ready(self) -> bool:
+        return self.results is not None or (self.future is not None and self.future.done())
+
+    def wait(self) -> None:
+        assert self.future is not None, "not free and not read here: the pool has it"
+        wait([self.future])
+
+    def taken(self) -> list[Any]:
+        if self.results is not None:
+            return self.results
+        assert self.future is not None
+        return self.future.result()
+
+
+def _start_method(fn: Callable[..., Any]) -> multiprocessing.context.BaseContext:
+    """``forkserver`` where there is one (Linux), with ``fn``'s module imported once in the server:
+    never ``fork``, which copies this process's threads' locks (pyarrow's and OpenBLAS's threads
+    run by now) without their threads; else ``spawn``."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([getattr(fn, "__module__", type(fn).__module__)])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+def _results_of(fn: Callable[[Any], Iterable[Any]], item: Any) -> list[Any]:
+    return list(fn(item))  # an item's results travel back together, in one message

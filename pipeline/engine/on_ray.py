@@ -177,7 +177,11 @@ class RayEngine:
         self._visible.add(str(path))
 
     def map_items(
-        self, items: list[Any], fn: Callable[[Any], Iterable[Any]], where: Path | None = None
+        self,
+        items: list[Any],
+        fn: Callable[[Any], Iterable[Any]],
+        where: Path | None = None,
+        cost: Sequence[int] | None = None,  # every item is a task of its own, whatever it costs
     ) -> Iterator[Any]:
         if not items:
             return iter(())

@@ -1,5 +1,6 @@
-"""The ``ray`` section of params.yaml: how stages use a Ray cluster (``engine: ray``).
-Core's ``Params`` holds it beside ``engine``: neither is a stage's section."""
+"""The ``local`` and ``ray`` sections of params.yaml: how stages use this machine (``engine:
+local``) and a Ray cluster (``engine: ray``). Core's ``Params`` holds them beside ``engine``:
+none is a stage's section, and none changes a stage's output, so DVC does not track them."""
 
 from __future__ import annotations
 
@@ -7,6 +8,16 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from pipeline.core.settings import ROWS, Ranges
+
+
+@dataclass(frozen=True)
+class LocalParams:
+    """How stages use this machine when engine is local. None of these change a stage's output,
+    so DVC does not track them."""
+
+    workers: int | None = None  # processes reading a source's files (ingest); null: one per CPU; 1: this one
+
+    RANGES: ClassVar[Ranges] = {"workers": (1, 1024)}
 
 
 @dataclass(frozen=True)

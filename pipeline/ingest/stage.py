@@ -1,10 +1,12 @@
 """The ingest stage: ``data/raw/<id>/`` → documents, rejects, metrics.
 
 ``FileReader`` is the stage logic: one contributed file → ``BatchResult`` chunks of
-document rows and reject rows, so files can be read anywhere (in this process or by Ray
-workers). ``run`` takes the chunks in file order, drops second copies of a text within
+document rows and reject rows, so files can be read anywhere (in this process, in worker
+processes on this machine's other CPUs once a source holds 16 MB, ``local.workers``, or by
+Ray workers). ``run`` takes the chunks in file order, drops second copies of a text within
 the source (``FirstCopies``), and streams them into Parquet, so memory is bounded by the
-batch size (plus 16 bytes per document for the duplicate check).
+batch size (plus 16 bytes per document for the duplicate check; with worker processes, by
+the documents of the few files read ahead of their turn).
 
 A source whose manifest is invalid does not stop the pipeline: its error is printed as
 one line, every file in it becomes a reject with reason ``manifest``, and the other
@@ -51,7 +53,6 @@ from pipeline.ingest.manifest import Manifest, load_manifest
 from pipeline.ingest.params import IngestParams
 from pipeline.ingest.readers.base import Problem, Record
 from pipeline.ingest.sanitize import clean_field, entry_hazard, escape, escape_surrogates, lone_surrogates, name_problem
-from pipeline.pii.scrub import reject_scrubber
 
 STAGE = "ingest"
 
@@ -345,6 +346,13 @@ def _reject(source: str, rel: str | None, problem: Problem, doc_id: str | None =
     return Reject(reject_row(doc, STAGE, problem.reason, escape(problem.detail)))
 
 
+def _size(path: Path) -> int:
+    try:
+        return path.lstat().st_size  # a link's own size: links are never followed
+    except OSError:  # gone, or a name the file system refuses: its reject says so
+        return 0
+
+
 def _encoding_of(path: Path, lines: bool = False) -> str:
     try:
         return sniff(path, lines)
@@ -376,16 +384,19 @@ def run(ctx: Context, source_id: str, progress: bool = True) -> dict[str, Any]:
     try:
         manifest = load_manifest(layout, source_id, ctx.registry, sources.overrides(source_id))
         files = source_files(folder, manifest.exclude)
-        results: Iterator[BatchResult] = map(
-            FirstCopies(),
-            engine_for(params).map_items(files, FileReader(folder, manifest, ctx.policy, params.ingest), where=folder),
-        )
+        read = FileReader(folder, manifest, ctx.policy, params.ingest)
+        chunks = engine_for(params).map_items(files, read, where=folder, cost=[_size(folder / rel) for rel in files])
+        results: Iterator[BatchResult] = map(FirstCopies(), chunks)
         info: dict[str, Any] = manifest.to_json()
     except UserError as exc:
         manifest_error = exc
         files = []
         results = iter([_chunk([], [r.row for r in quarantine_items(folder, source_id, exc)])])
         info = {"id": source_id, "error": str(exc)}
+
+    # here, not at the top: a worker process that reads files imports this module, and never
+    # scrubs (the detectors' patterns are a fifth of the module's import)
+    from pipeline.pii.scrub import reject_scrubber
 
     bar = tqdm(total=len(files), desc=f"ingest {source_id}", unit="file", disable=not progress or None)
     with ResultWriter(
