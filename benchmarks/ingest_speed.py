@@ -6,7 +6,7 @@ source (default 1: the ten files as they are), and ``python -m pipeline ingest e
 is run in a fresh process on it: with the code of ``--base`` (checked out with ``git
 worktree`` into a temporary folder), with this tree's reading in this process only
 (``local.workers: 1``), and with this tree as configured (``local.workers: null``: one
-process per CPU once a source holds 16 MB). The three are alternated ``--repeat`` times and
+process per CPU once a source holds 25 MB). The three are alternated ``--repeat`` times and
 the best of each is kept, so all carry the same process start; all use this ``.venv``. The
 documents (file, line, text) of the ``ingest.parquet`` files must be identical, and the
 script says whether they are.

@@ -2,7 +2,7 @@
 
 ``FileReader`` is the stage logic: one contributed file → ``BatchResult`` chunks of
 document rows and reject rows, so files can be read anywhere (in this process, in worker
-processes on this machine's other CPUs once a source holds 16 MB, ``local.workers``, or by
+processes on this machine's other CPUs once a source holds 25 MB, ``local.workers``, or by
 Ray workers). ``run`` takes the chunks in file order, drops second copies of a text within
 the source (``FirstCopies``), and streams them into Parquet, so memory is bounded by the
 batch size (plus 16 bytes per document for the duplicate check; with worker processes, by
