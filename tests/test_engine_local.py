@@ -5,6 +5,7 @@ a worker is one error here."""
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import time
 from dataclasses import dataclass
@@ -68,6 +69,35 @@ def test_a_worker_that_dies_is_one_error_that_names_the_way_out():
     with pytest.raises(UserError) as caught:
         list(LocalEngine(workers=2).map_items(list(range(12)), Slow(0.2, die_in_workers=True), cost=ENOUGH))
     assert "a worker process died" in str(caught.value) and "local.workers: 1" in str(caught.value)
+
+
+@pytest.mark.parametrize("where", ["pool", "worker"])
+def test_without_workers_this_process_reads_everything_and_says_why(where, monkeypatch, capsys):
+    if where == "pool":  # no semaphores for the pool's queues, as in a container without /dev/shm
+        monkeypatch.setattr(local, "ProcessPoolExecutor", _no_semaphores)
+    else:  # the pool is made, its first worker cannot start
+        monkeypatch.setattr(local, "_start_method", lambda fn: _NoProcesses())
+    results = list(LocalEngine(workers=2).map_items(list(range(6)), Slow(0.05), cost=ENOUGH))
+    assert [(item, part) for item, part, _ in results] == [(item, part) for item in range(6) for part in range(3)]
+    assert {pid for *_, pid in results} == {os.getpid()}
+    assert capsys.readouterr().err == (
+        "twcorpus: warning: worker processes could not start (OSError: [Errno 38] Function not implemented); "
+        "the files are read in this process (local.workers: 1 in params.yaml says so for good)\n"
+    )
+
+
+def _no_semaphores(*args, **kwargs):
+    raise OSError(38, "Function not implemented")
+
+
+class _NoProcesses:
+    """A start method whose processes cannot start."""
+
+    def __getattr__(self, name):
+        return getattr(multiprocessing.get_context("spawn"), name)
+
+    def Process(self, *args, **kwargs):  # noqa: N802  # the name multiprocessing contexts give it
+        raise OSError(38, "Function not implemented")
 
 
 def test_ingest_with_workers_writes_the_same_bytes_as_in_one_process(layout, monkeypatch):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -143,15 +144,21 @@ def _in_order(items: list[Any], fn: Callable[[Any], Iterable[Any]], helpers: int
     are read before their turn (memory: their documents). If the pool cannot start, this process
     reads everything; the pool is shut down however this ends."""
     ahead, slots = 4 * (helpers + 1), 2 * (helpers + 1)  # slots: enough that a worker has its next item
-    pool = ProcessPoolExecutor(helpers, mp_context=_start_method(fn), initializer=without_implied_pandas)
+    try:
+        pool = ProcessPoolExecutor(helpers, mp_context=_start_method(fn), initializer=without_implied_pandas)
+    except OSError as exc:  # no semaphores for its queues (a container without /dev/shm)
+        _no_workers(exc)
+        yield from (result for item in items for result in fn(item))
+        return
     up = threading.Event()
     failed: list[BaseException] = []
 
     def start() -> None:
         try:
             pool.submit(int).result()  # the first worker is running: later submits do not block
-        except BaseException as exc:  # no pool: this process reads everything
+        except Exception as exc:  # no pool: this process reads everything
             failed.append(exc)
+            _no_workers(exc)
         up.set()
 
     starter = threading.Thread(target=start, name="twcorpus-pool-start", daemon=True)
@@ -214,6 +221,14 @@ class _Entry:
             return self.results
         assert self.future is not None
         return self.future.result()
+
+
+def _no_workers(exc: Exception) -> None:
+    print(
+        f"twcorpus: warning: worker processes could not start ({type(exc).__name__}: {exc}); "
+        "the files are read in this process (local.workers: 1 in params.yaml says so for good)",
+        file=sys.stderr,
+    )
 
 
 def _start_method(fn: Callable[..., Any]) -> multiprocessing.context.BaseContext:
