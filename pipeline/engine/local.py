@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -65,10 +64,12 @@ class LocalEngine:
         where: Path | None = None,
         cost: Sequence[int] | None = None,
     ) -> Iterator[Any]:
+        if cost is not None and len(cost) != len(items):
+            raise ValueError(f"cost: {len(cost)} values for {len(items)} items")
         helpers = min(self.workers, len(items)) - 1  # this process reads too
         if helpers < 1 or cost is None or sum(cost) < WORKERS_FROM_BYTES:
             return (result for item in items for result in fn(item))
-        return _in_order(items, fn, helpers)
+        return _in_order(items, fn, helpers, cost)
 
     def hold(
         self, items: list[Any], fn: Callable[[Any], pa.Table], where: Sequence[Path] = (), progress: str | None = None
@@ -133,47 +134,41 @@ def _usable_cpus() -> int:
         return os.cpu_count() or 1
 
 
-def _in_order(items: list[Any], fn: Callable[[Any], Iterable[Any]], helpers: int) -> Iterator[Any]:
+def _in_order(items: list[Any], fn: Callable[[Any], Iterable[Any]], helpers: int, cost: Sequence[int]) -> Iterator[Any]:
     """Every item's results in item order, the items read by ``helpers`` worker processes and by
-    this one. The pool starts on another thread (a forkserver is a fresh interpreter that imports
-    the stage: a few tenths of a second, while ``submit`` blocks); until it is up this process
-    reads the items itself. Then the pool is handed the first items of the window no one reads
-    yet, only as many as it takes at once (so nothing handed over waits in its queue, and nothing
-    is ever taken back); whenever the next item in order is still being read, this process reads
-    the first item no one has, so it never waits while there is work. At most ``ahead`` items
-    are read before their turn (memory: their documents). If the pool cannot start, this process
-    reads everything; the pool is shut down however this ends."""
-    ahead, slots = 4 * (helpers + 1), 2 * (helpers + 1)  # slots: enough that a worker has its next item
+    this one. The pool starts on another thread (a forkserver is a fresh interpreter, and
+    ``submit`` blocks until a worker runs: a few tenths of a second); until it is up this
+    process reads the items itself. Then the pool is handed the first items of the window that
+    no one reads yet, only as many as it runs and queues at once (nothing handed over is ever
+    taken back); whenever the next item in order is still being read, this process reads the
+    first item no one has, so it never waits while there is work. An error of an item read
+    ahead is raised at that item's turn, as in one process. The window holds at most four
+    items per process and ``AHEAD_BYTES`` of their input beyond what keeps every process busy
+    (memory: their documents). If the pool cannot start, this process reads everything; the
+    pool is shut down however this ends."""
+    ahead, slots = 4 * (helpers + 1), helpers + 1  # slots: one running per worker, the pool's queue of one more
     try:
-        pool = ProcessPoolExecutor(helpers, mp_context=_start_method(fn), initializer=without_implied_pandas)
-    except OSError as exc:  # no semaphores for its queues (a container without /dev/shm)
+        pool = ProcessPoolExecutor(helpers, mp_context=_start_method(), initializer=without_implied_pandas)
+    except (OSError, NotImplementedError) as exc:  # no semaphores for its queues (a container without /dev/shm)
         _no_workers(exc)
         yield from (result for item in items for result in fn(item))
         return
     up = threading.Event()
     failed: list[BaseException] = []
-
-    def start() -> None:
-        try:
-            pool.submit(int).result()  # the first worker is running: later submits do not block
-        except Exception as exc:  # no pool: this process reads everything
-            failed.append(exc)
-            _no_workers(exc)
-        up.set()
-
-    starter = threading.Thread(target=start, name="twcorpus-pool-start", daemon=True)
+    starter = threading.Thread(target=_start_workers, args=(pool, up, failed), name="twcorpus-pool-start", daemon=True)
     starter.start()
+    rest = deque(_Entry(item, size) for item, size in zip(items, cost))
     window: deque[_Entry] = deque()
-    todo = iter(items)
     try:
-        for item in todo:
-            yield from fn(item)
-            if up.is_set() and not failed:
-                break
-        while True:
-            window.extend(_Entry(item) for item in islice(todo, ahead - len(window)))
-            if not window:
-                return
+        while rest and not (up.is_set() and not failed):
+            yield from fn(rest.popleft().item)
+        while rest or window:
+            while (
+                rest
+                and len(window) < ahead
+                and (len(window) < slots + 1 or sum(entry.cost for entry in window) + rest[0].cost <= AHEAD_BYTES)
+            ):
+                window.append(rest.popleft())
             held = sum(1 for entry in window if entry.future is not None and not entry.future.done())
             for entry in (entry for entry in window if entry.free()):
                 if held >= slots:
@@ -183,7 +178,7 @@ def _in_order(items: list[Any], fn: Callable[[Any], Iterable[Any]], helpers: int
             if not head.ready():
                 spare = next((entry for entry in window if entry.free()), None)
                 if spare is not None:
-                    spare.results = list(fn(spare.item))
+                    spare.read_here(fn)
                     continue
                 head.wait()
             yield from window.popleft().taken()
@@ -198,32 +193,58 @@ def _in_order(items: list[Any], fn: Callable[[Any], Iterable[Any]], helpers: int
         pool.shutdown(cancel_futures=True)
 
 
+def _start_workers(pool: ProcessPoolExecutor, up: threading.Event, failed: list[BaseException]) -> None:
+    """On a thread of its own: the pool's first worker started (``up``), or why not (``failed``)."""
+    try:
+        pool.submit(int).result()  # the first worker is running: later submits do not block
+    except Exception as exc:  # no pool: this process reads everything
+        failed.append(exc)
+        _no_workers(exc)
+    up.set()
+
+
+# Input bytes of the items read before their turn, beyond those that keep every process busy:
+# what bounds the documents held in memory (ingest.max_file_bytes bounds one file).
+AHEAD_BYTES = 256 << 20
+
+
 @dataclass
 class _Entry:
-    """An item of the window: handed to the pool (``future``), read here (``results``), or neither yet."""
+    """An item of the window: handed to the pool (``future``), read here (``results`` or
+    ``error``), or neither yet."""
 
     item: Any
+    cost: int
     future: Future | None = None
     results: list[Any] | None = None
+    error: Exception | None = None
 
     def free(self) -> bool:
-        return self.future is None and self.results is None
+        return self.future is None and self.results is None and self.error is None
 
     def ready(self) -> bool:
-        return self.results is not None or (self.future is not None and self.future.done())
+        return not self.free() and (self.future is None or self.future.done())
+
+    def read_here(self, fn: Callable[[Any], Iterable[Any]]) -> None:
+        try:
+            self.results = list(fn(self.item))
+        except Exception as exc:  # raised at this item's turn, after the items before it
+            self.error = exc
 
     def wait(self) -> None:
         assert self.future is not None, "not free and not read here: the pool has it"
         wait([self.future])
 
     def taken(self) -> list[Any]:
+        if self.error is not None:
+            raise self.error
         if self.results is not None:
             return self.results
         assert self.future is not None
         return self.future.result()
 
 
-def _no_workers(exc: Exception) -> None:
+def _no_workers(exc: BaseException) -> None:
     print(
         f"twcorpus: warning: worker processes could not start ({type(exc).__name__}: {exc}); "
         "the files are read in this process (local.workers: 1 in params.yaml says so for good)",
@@ -231,13 +252,14 @@ def _no_workers(exc: Exception) -> None:
     )
 
 
-def _start_method(fn: Callable[..., Any]) -> multiprocessing.context.BaseContext:
-    """``forkserver`` where there is one (Linux), with ``fn``'s module imported once in the server:
-    never ``fork``, which copies this process's threads' locks (pyarrow's and OpenBLAS's threads
-    run by now) without their threads; else ``spawn``."""
+def _start_method() -> multiprocessing.context.BaseContext:
+    """``forkserver`` where there is one (Linux), preloading nothing, so that it runs no thread
+    when it forks a worker (each worker imports what it needs); never ``fork`` of this process,
+    whose threads (pyarrow's, OpenBLAS's, the pool's own) a child would copy the locks of without
+    the threads; else ``spawn``."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([getattr(fn, "__module__", type(fn).__module__)])
+        context.set_forkserver_preload([])  # not even __main__, which imports pyarrow and starts threads
         return context
     return multiprocessing.get_context("spawn")
 
