@@ -6,7 +6,7 @@ processes on this machine's other CPUs once a source holds 25 MB, ``local.worker
 Ray workers). ``run`` takes the chunks in file order, drops second copies of a text within
 the source (``FirstCopies``), and streams them into Parquet, so memory is bounded by the
 batch size (plus 16 bytes per document for the duplicate check; with worker processes, by
-the documents of the few files read ahead of their turn).
+the documents of the files read ahead of their turn: at most four per process and 256 MB).
 
 A source whose manifest is invalid does not stop the pipeline: its error is printed as
 one line, every file in it becomes a reject with reason ``manifest``, and the other
