@@ -102,7 +102,10 @@ def validate(ctx: Context, source_id: str) -> Report:
     reasons: Counter = Counter()
     found: Counter = Counter()  # column -> documents where it has a value
     preview, pending = _Preview(ctx), []
-    for item in ingest_items(folder, manifest, ctx.policy, stats, limits=ctx.params.ingest):
+    items = ingest_items(
+        folder, manifest, ctx.policy, stats, limits=ctx.params.ingest, workers=ctx.params.local.workers
+    )
+    for item in items:
         row = item.row
         if isinstance(item, Doc):
             pending.append(row)

@@ -9,6 +9,7 @@ without a worker."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import multiprocessing
 import os
@@ -25,6 +26,7 @@ from pipeline.core.errors import UserError
 from pipeline.engine import local
 from pipeline.engine.local import WORKERS_FROM_BYTES, LocalEngine
 from pipeline.ingest import stage
+from pipeline.validate import validate
 
 PARENT = os.getpid()  # the test process (a worker that imports this module has its own: compare with a field)
 
@@ -171,30 +173,48 @@ class ReaderWaitingForWorkers(NotingReader):
         return super().__call__(rel)
 
 
-def test_ingest_with_workers_writes_the_same_bytes_as_in_one_process(layout, monkeypatch):
-    """Documents, rejects (duplicates across files, a bad file, an unsupported one) and metrics."""
-    add_source(layout, "messy", MESSY)
-    monkeypatch.setattr(local, "WORKERS_FROM_BYTES", 1)  # these files are small: start the workers anyway
-    written, readers = {}, {}
+def by_workers(layout, monkeypatch, run):
+    """``run()`` with ``local.workers`` 1 and 2 (workers started whatever the files' size), and the
+    processes that read the files in each."""
+    monkeypatch.setattr(local, "WORKERS_FROM_BYTES", 1)  # test files are small: start the workers anyway
+    results, readers = {}, {}
     for workers in (1, 2):
         params = yaml.safe_load(layout.params.read_text(encoding="utf-8"))
         params["local"]["workers"] = workers
         layout.params.write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
         monkeypatch.setattr(stage, "FileReader", ReaderWaitingForWorkers if workers > 1 else NotingReader)
-        stage.run(context(layout), "messy", progress=False)
-        paths = [
-            layout.stage_docs("messy", "ingest"),
-            layout.stage_rejects("messy", "ingest"),
-            layout.stage_metrics("messy", "ingest"),
-            layout.source_info("messy"),
-        ]
-        written[workers] = [path.read_bytes() for path in paths]
+        results[workers] = run()
         reads = layout.root / "reads"
         readers[workers] = {int(path.suffix[1:]) for path in reads.iterdir()}
         for path in reads.iterdir():
             path.unlink()
     assert readers[1] == {PARENT} and PARENT in readers[2] and len(readers[2]) == 2
+    return results
+
+
+def test_ingest_with_workers_writes_the_same_bytes_as_in_one_process(layout, monkeypatch):
+    """Documents, rejects (duplicates across files, a bad file, an unsupported one) and metrics."""
+    add_source(layout, "messy", MESSY)
+    paths = [
+        layout.stage_docs("messy", "ingest"),
+        layout.stage_rejects("messy", "ingest"),
+        layout.stage_metrics("messy", "ingest"),
+        layout.source_info("messy"),
+    ]
+
+    def ingest():
+        stage.run(context(layout), "messy", progress=False)
+        return [path.read_bytes() for path in paths]
+
+    written = by_workers(layout, monkeypatch, ingest)
     assert written[1] == written[2]
     metrics = json.loads(written[2][2])
     assert metrics["documents"] == 5 and metrics["rejected"] == 7  # as tests/test_ingest.py has them
     assert metrics["rejects_by_reason"]["duplicate-in-source"] == 1  # good.txt, a copy of copy.txt: across files
+
+
+def test_validate_with_workers_reports_what_one_process_reports(layout, monkeypatch):
+    add_source(layout, "messy", MESSY)
+    reports = by_workers(layout, monkeypatch, lambda: dataclasses.asdict(validate(context(layout), "messy")))
+    assert reports[1] == reports[2]
+    assert reports[2]["documents"] == 5 and reports[2]["rejects_by_reason"]["duplicate-in-source"] == 1

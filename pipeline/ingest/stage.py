@@ -46,6 +46,7 @@ from pipeline.core.policy import Policy
 from pipeline.core.schema import DOCUMENT, reject_row
 from pipeline.core.tally import Tally
 from pipeline.engine import engine_for
+from pipeline.engine.local import LocalEngine
 from pipeline.ingest.dates import to_iso
 from pipeline.ingest.encoding import Undecodable, sniff
 from pipeline.ingest.formats import FORMATS, LINE_FORMATS, format_for, known_formats
@@ -174,18 +175,23 @@ def ingest_items(
     stats: IngestStats | None = None,
     progress: bool = False,
     limits: IngestParams = _NO_LIMITS_GIVEN,
+    workers: int | None = 1,
 ) -> Iterator[Doc | Reject]:
-    """Every document and every reject of one source, in a deterministic order, in this process."""
+    """Every document and every reject of one source, in a deterministic order, read on this
+    machine: in this process, or with ``workers`` processes as the local engine reads a large
+    source (``local.workers``; None: one per CPU); the order and rows are the same."""
     stats = stats if stats is not None else IngestStats()
-    first = FirstCopies()
+    files = source_files(folder, manifest.exclude)
     read = FileReader(folder, manifest, policy, limits)
-    for rel in tqdm(
-        source_files(folder, manifest.exclude), desc=f"ingest {manifest.id}", unit="file", disable=not progress or None
-    ):
-        for result in map(first, read(rel)):
-            yield from (Doc(row) for row in result.kept.to_pylist())
-            yield from (Reject(row) for row in result.rejects)
-            stats.merge(result.stats)
+    chunks = LocalEngine(workers).map_items(files, read, where=folder, cost=[_size(folder / rel) for rel in files])
+    bar = tqdm(total=len(files), desc=f"ingest {manifest.id}", unit="file", disable=not progress or None)
+    for result in map(FirstCopies(), chunks):
+        yield from (Doc(row) for row in result.kept.to_pylist())
+        yield from (Reject(row) for row in result.rejects)
+        stats.merge(result.stats)
+        if result.stats is not None:  # a file's last chunk
+            bar.update(1)
+    bar.close()
 
 
 def _snapshot(path: Path, scratch: Path, limits: IngestParams) -> Path | Problem:
