@@ -30,7 +30,8 @@ if TYPE_CHECKING:
 
 
 # Items go to worker processes only when their cost (bytes to read) is at least this: a worker
-# is up about half a second after it is asked for (the forkserver imports the stage). Measured
+# reads about half a second after it is asked for (a forkserver starts, the worker imports the
+# stage). Measured
 # on the gazette's XML (benchmarks/ingest_speed.py; 2 CPUs), against one process: 22 MB 0.96x,
 # 29 MB 1.13x, 44 MB 1.19x, 109 MB 1.5x, 543 MB 1.7x.
 WORKERS_FROM_BYTES = 24 << 20
