@@ -384,7 +384,7 @@ class _Extractor:
         emit = parts.append
         guess = {node.mem_id for node in tree.css(_GUESS_SELECTOR)} if tree.root is not None else set()
         kinds: dict[int, int] = {}  # tag id → kind (_kind), filled as tags are met: ids are per document
-        # (node, kind, effects, form) of each open element that has children
+        # (node, kind, effects, form) of each open element (one with nothing inside until the next step)
         path: list[tuple[LexborNode, int, int, _Form | None]] = []
         depth = {_NEVER: 0, _DROPPED: 0, _GUESSED: 0, _ROOT: 0, _PRE: 0, _H1: 0}
         forms: list[_Form] = []
@@ -397,6 +397,7 @@ class _Extractor:
         mode = _CAREFUL if aliased else _PLAIN
         node = tree.root
         while node is not None:
+            ends = False  # whether the node is an element on the path that ends here (it has no children)
             tag_id = node.tag_id
             kind = kinds.get(tag_id)
             if kind is None:
@@ -477,11 +478,16 @@ class _Extractor:
                                 if effects & flag:
                                     depth[flag] += 1
                             state, mode = self._changed(state, depth, forms, h1, aliased)
+                    path.append((node, kind, effects, form))
                     child = node.first_child
                     if child is not None:
-                        path.append((node, kind, effects, form))
                         node = child
                         continue
+                    ends = True  # an element with nothing inside: it ends here, at once
+            # on to the next sibling, leaving the elements that end here
+            while True:
+                if ends:
+                    node, kind, effects, form = path.pop()
                     if effects or form is not None:
                         h1 = self._leave(kind, effects, form, depth, forms, h1)
                         state, mode = self._changed(state, depth, forms, h1, aliased)
@@ -489,8 +495,6 @@ class _Extractor:
                         emit(_BREAK)
                     elif kind & _K_CELL:
                         emit(_CELL)
-            # on to the next sibling, leaving the elements that end here
-            while True:
                 following = node.next
                 if following is not None:
                     node = following
@@ -498,14 +502,7 @@ class _Extractor:
                 if not path:
                     node = None
                     break
-                node, kind, effects, form = path.pop()
-                if effects or form is not None:
-                    h1 = self._leave(kind, effects, form, depth, forms, h1)
-                    state, mode = self._changed(state, depth, forms, h1, aliased)
-                elif kind & _K_BLOCK:
-                    emit(_BREAK)
-                elif kind & _K_CELL:
-                    emit(_CELL)
+                ends = True
 
     def _leave(
         self,
