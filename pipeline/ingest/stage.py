@@ -45,7 +45,7 @@ from pipeline.core.layout import MANIFEST_NAME
 from pipeline.core.policy import Policy
 from pipeline.core.schema import DOCUMENT, reject_row
 from pipeline.core.tally import Tally
-from pipeline.engine import engine_for
+from pipeline.engine import Engine, engine_for
 from pipeline.engine.local import LocalEngine
 from pipeline.ingest.dates import to_iso
 from pipeline.ingest.encoding import Undecodable, sniff
@@ -182,16 +182,24 @@ def ingest_items(
     source (``local.workers``; None: one per CPU); the order and rows are the same."""
     stats = stats if stats is not None else IngestStats()
     files = source_files(folder, manifest.exclude)
-    read = FileReader(folder, manifest, policy, limits)
-    chunks = LocalEngine(workers).map_items(files, read, where=folder, cost=[_size(folder / rel) for rel in files])
     bar = tqdm(total=len(files), desc=f"ingest {manifest.id}", unit="file", disable=not progress or None)
-    for result in map(FirstCopies(), chunks):
+    for result in _read(LocalEngine(workers), folder, files, manifest, policy, limits):
         yield from (Doc(row) for row in result.kept.to_pylist())
         yield from (Reject(row) for row in result.rejects)
         stats.merge(result.stats)
         if result.stats is not None:  # a file's last chunk
             bar.update(1)
     bar.close()
+
+
+def _read(
+    engine: Engine, folder: Path, files: list[str], manifest: Manifest, policy: Policy, limits: IngestParams
+) -> Iterator[BatchResult]:
+    """The result chunks of the source's ``files`` in file order, read by ``engine`` (each file's
+    size is what it costs), second copies of a text within the source made rejects."""
+    read = FileReader(folder, manifest, policy, limits)
+    cost = [_size(folder / rel) for rel in files]
+    return map(FirstCopies(), engine.map_items(files, read, where=folder, cost=cost))
 
 
 def _snapshot(path: Path, scratch: Path, limits: IngestParams) -> Path | Problem:
@@ -390,9 +398,7 @@ def run(ctx: Context, source_id: str, progress: bool = True) -> dict[str, Any]:
     try:
         manifest = load_manifest(layout, source_id, ctx.registry, sources.overrides(source_id))
         files = source_files(folder, manifest.exclude)
-        read = FileReader(folder, manifest, ctx.policy, params.ingest)
-        chunks = engine_for(params).map_items(files, read, where=folder, cost=[_size(folder / rel) for rel in files])
-        results: Iterator[BatchResult] = map(FirstCopies(), chunks)
+        results = _read(engine_for(params), folder, files, manifest, ctx.policy, params.ingest)
         info: dict[str, Any] = manifest.to_json()
     except UserError as exc:
         manifest_error = exc
